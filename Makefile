@@ -1,0 +1,39 @@
+# storemon developer commands. Everything runs inside .venv, created on demand.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: install test bench lint serve demo build validate clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/pytest -q -n 2
+
+bench: install
+	$(BIN)/python bench/bench.py
+
+lint: install
+	$(BIN)/ruff check .
+
+serve: install
+	$(BIN)/storemon serve
+
+demo: install
+	$(BIN)/python -m storemon.local.demo
+
+validate: install
+	$(BIN)/sam validate --lint
+
+build: install
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam build
+
+clean:
+	rm -rf .aws-sam .pytest_cache .ruff_cache
