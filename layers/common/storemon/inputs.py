@@ -1,0 +1,267 @@
+"""Reading and validating the three input files (SPEC §1).
+
+``read_input`` turns the bytes of one file into a frame of raw strings (the columns the
+report needs, under their canonical names). ``parse_status`` / ``parse_hours`` /
+``parse_timezones`` turn such frames into typed tables, skipping and counting every row that
+breaks the rules. A file that cannot be used at all raises :class:`InputError`, whose message
+names the file and the problem.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import re
+import warnings
+import zlib
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from storemon import textparse
+
+KIND_COLUMNS: dict[str, tuple[str, ...]] = {
+    "status": ("store_id", "status", "timestamp_utc"),
+    "hours": ("store_id", "dayOfWeek", "start_time_local", "end_time_local"),
+    "timezones": ("store_id", "timezone_str"),
+}
+DEFAULT_NAMES = {
+    "status": "store_status.csv",
+    "hours": "menu_hours.csv",
+    "timezones": "timezones.csv",
+}
+# Alternative header spellings, compared case-insensitively after trimming.
+COLUMN_ALIASES = {"day": "dayOfWeek", "day_of_week": "dayOfWeek"}
+
+_BAD_LINE = re.compile(r"Skipping line \d+")
+
+
+class InputError(Exception):
+    """An input file that cannot be used at all. ``str(error)`` is ``"<file>: <problem>"``."""
+
+    def __init__(self, file: str, message: str):
+        super().__init__(f"{file}: {message}")
+        self.file = file
+        self.message = message
+
+
+@dataclass
+class FileStats:
+    """Rows read from one file and rows skipped, by reason."""
+
+    name: str
+    rows_read: int = 0
+    skipped: Counter = field(default_factory=Counter)
+
+    def skip(self, reason: str, count: int) -> None:
+        if count:
+            self.skipped[reason] += int(count)
+
+    def as_dict(self) -> dict:
+        return {
+            "file": self.name,
+            "rows_read": self.rows_read,
+            "rows_skipped": int(sum(self.skipped.values())),
+            "skipped_reasons": dict(sorted(self.skipped.items())),
+        }
+
+
+def decompress(data: bytes, name: str) -> bytes:
+    """The file's text bytes: gunzipped when it starts with the gzip magic, BOM removed."""
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise InputError(name, f"not a valid gzip file ({exc})") from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    return data
+
+
+def check_text(data: bytes, name: str) -> None:
+    """Refuse empty and binary files, and files that are not UTF-8."""
+    if not data.strip():
+        raise InputError(name, "file is empty")
+    if b"\x00" in data[:65536]:
+        raise InputError(name, "not a CSV file (binary content)")
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(name, f"not UTF-8 text (byte {exc.start})") from None
+
+
+def canonical_columns(header: list[str], kind: str, name: str) -> dict[str, str]:
+    """Map the file's header to canonical column names; raise if a required one is missing.
+
+    Names are compared trimmed and case-insensitively; an exact name wins over an alias
+    (``dayOfWeek`` over ``day`` when a file has both), and the first of duplicates wins.
+    """
+    exact = {column.lower(): column for column in KIND_COLUMNS[kind]}
+    aliases = COLUMN_ALIASES if kind == "hours" else {}
+    mapping: dict[str, str] = {}
+    for lookup in (exact, aliases):
+        for column in header:
+            target = lookup.get(str(column).strip().lower())
+            if target and column not in mapping and target not in mapping.values():
+                mapping[column] = target
+    missing = [c for c in KIND_COLUMNS[kind] if c not in mapping.values()]
+    if missing:
+        shown = ",".join(str(h) for h in header)[:200]
+        plural = "s" if len(missing) > 1 else ""
+        raise InputError(
+            name, f"missing required column{plural} {', '.join(missing)} (header is: {shown})"
+        )
+    return mapping
+
+
+def read_input(data: bytes, kind: str, name: str | None = None) -> pd.DataFrame:
+    """Read one input file into a frame of raw strings with the canonical column names.
+
+    ``frame.attrs`` carries ``name`` and ``bad_lines`` (rows with too many fields, which the
+    CSV reader skips).
+    """
+    name = name or DEFAULT_NAMES[kind]
+    text = decompress(data, name)
+    check_text(text, name)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            frame = pd.read_csv(
+                io.BytesIO(text),
+                dtype=str,
+                keep_default_na=False,
+                na_filter=False,
+                on_bad_lines="warn",
+                encoding="utf-8",
+            )
+        except (pd.errors.ParserError, ValueError) as exc:
+            raise InputError(name, f"not a readable CSV file ({exc})") from None
+    bad_lines = sum(len(_BAD_LINE.findall(str(w.message))) for w in caught)
+    mapping = canonical_columns(list(frame.columns), kind, name)
+    frame = frame[list(mapping)].rename(columns=mapping)[list(KIND_COLUMNS[kind])]
+    frame = frame.fillna("")
+    frame.attrs.update(name=name, bad_lines=bad_lines)
+    return frame
+
+
+def _stats_for(frame: pd.DataFrame, kind: str) -> FileStats:
+    stats = FileStats(frame.attrs.get("name", DEFAULT_NAMES[kind]))
+    bad_lines = int(frame.attrs.get("bad_lines", 0))
+    stats.rows_read = len(frame) + bad_lines
+    stats.skip("wrong number of fields", bad_lines)
+    return stats
+
+
+def _stripped(series: pd.Series) -> pd.Series:
+    return series.astype("str").str.strip()
+
+
+@dataclass
+class Polls:
+    """Valid polls: ``store`` indexes ``store_ids``; ``time_us`` is µs since the epoch, UTC."""
+
+    store_ids: np.ndarray  # object array of distinct id strings
+    store: np.ndarray  # int64 index into store_ids, one per poll
+    time_us: np.ndarray  # int64
+    active: np.ndarray  # bool
+    stats: FileStats
+
+
+def parse_status(frame: pd.DataFrame) -> Polls:
+    stats = _stats_for(frame, "status")
+    store_id = _stripped(frame["store_id"])
+    has_id = (store_id != "").to_numpy()
+    status_matrix, status_len, _ = textparse.byte_matrix(frame["status"], 8)
+    is_active, status_ok = textparse.status_codes(status_matrix, status_len)
+    ts_matrix, ts_len, _ = textparse.byte_matrix(frame["timestamp_utc"], textparse.TIMESTAMP_WIDTH)
+    time_us, ts_ok = textparse.parse_timestamps(ts_matrix, ts_len)
+    stats.skip("missing store_id", (~has_id).sum())
+    stats.skip("invalid status", (has_id & ~status_ok).sum())
+    stats.skip("invalid timestamp", (has_id & status_ok & ~ts_ok).sum())
+    keep = has_id & status_ok & ts_ok
+    codes, uniques = pd.factorize(store_id[keep], sort=False)
+    return Polls(
+        store_ids=np.asarray(uniques, dtype=object),
+        store=codes.astype(np.int64),
+        time_us=time_us[keep],
+        active=is_active[keep],
+        stats=stats,
+    )
+
+
+_TIME_OF_DAY = r"^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?$"
+
+
+def _seconds_of_day(series: pd.Series, allow_24: bool) -> tuple[np.ndarray, np.ndarray]:
+    parts = _stripped(series).str.extract(_TIME_OF_DAY)
+    ok = parts[0].notna().to_numpy().copy()
+    hour = pd.to_numeric(parts[0], errors="coerce").fillna(-1).to_numpy(dtype=np.int64)
+    minute = pd.to_numeric(parts[1], errors="coerce").fillna(99).to_numpy(dtype=np.int64)
+    second = pd.to_numeric(parts[2], errors="coerce").fillna(0).to_numpy(dtype=np.int64)
+    total = hour * 3600 + minute * 60 + second
+    in_day = (hour >= 0) & (hour <= 23) & (minute <= 59) & (second <= 59)
+    midnight_end = allow_24 & (total == 86_400)
+    ok &= in_day | midnight_end
+    return np.where(ok, total, 0), ok
+
+
+@dataclass
+class Hours:
+    """Valid business-hour rows. ``end_s`` is in (0, 86400]; 23:59:59 and 24:00 are 86400."""
+
+    store_id: np.ndarray  # object
+    weekday: np.ndarray  # int64, 0 = Monday
+    start_s: np.ndarray  # int64 seconds after local midnight
+    end_s: np.ndarray  # int64
+    stats: FileStats
+
+
+def parse_hours(frame: pd.DataFrame) -> Hours:
+    stats = _stats_for(frame, "hours")
+    store_id = _stripped(frame["store_id"])
+    has_id = (store_id != "").to_numpy()
+    day_text = _stripped(frame["dayOfWeek"])
+    day_ok = day_text.str.fullmatch(r"[0-6]").to_numpy(dtype=bool, na_value=False)
+    start_s, start_ok = _seconds_of_day(frame["start_time_local"], allow_24=False)
+    end_s, end_ok = _seconds_of_day(frame["end_time_local"], allow_24=True)
+    end_s = np.where(end_s == 86_399, 86_400, end_s)  # 23:59:59 means midnight at day's end
+    stats.skip("missing store_id", (~has_id).sum())
+    stats.skip("invalid day", (has_id & ~day_ok).sum())
+    stats.skip("invalid start_time_local", (has_id & day_ok & ~start_ok).sum())
+    stats.skip("invalid end_time_local", (has_id & day_ok & start_ok & ~end_ok).sum())
+    keep = has_id & day_ok & start_ok & end_ok
+    weekday = np.zeros(len(frame), dtype=np.int64)
+    weekday[day_ok] = day_text[day_ok].astype(int).to_numpy()
+    return Hours(
+        store_id=store_id[keep].to_numpy(dtype=object),
+        weekday=weekday[keep],
+        start_s=start_s[keep],
+        end_s=end_s[keep],
+        stats=stats,
+    )
+
+
+@dataclass
+class Zones:
+    """The zone string of each store (last row wins), not yet validated."""
+
+    store_id: np.ndarray  # object, unique
+    zone: np.ndarray  # object, stripped
+    stats: FileStats
+
+
+def parse_timezones(frame: pd.DataFrame) -> Zones:
+    stats = _stats_for(frame, "timezones")
+    store_id = _stripped(frame["store_id"])
+    has_id = (store_id != "").to_numpy()
+    stats.skip("missing store_id", (~has_id).sum())
+    zone = _stripped(frame["timezone_str"])
+    kept = pd.DataFrame({"store_id": store_id[has_id], "zone": zone[has_id]})
+    kept = kept.drop_duplicates("store_id", keep="last")
+    return Zones(
+        store_id=kept["store_id"].to_numpy(dtype=object),
+        zone=kept["zone"].to_numpy(dtype=object),
+        stats=stats,
+    )

@@ -1,0 +1,181 @@
+"""Vectorised parsing of the text fields of the inputs (timestamps, times of day, statuses).
+
+Every parser here works on a byte matrix: one row per value, left-aligned, zero-padded
+(``uint8[N, W]``) plus the length of each value. Building that matrix is cheap with NumPy
+(``astype("S{W}")`` for strings, or unaligned word gathers straight from a file buffer in
+:mod:`storemon.fastcsv`), and parsing it is plain integer arithmetic on columns: no Python
+loop over rows, no ``datetime`` objects.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+US_PER_SECOND = 1_000_000
+SECONDS_PER_DAY = 86_400
+
+# Wide enough for the longest accepted timestamp ("YYYY-MM-DDTHH:MM:SS.ffffff UTC" is 30,
+# "... +HH:MM" 33); anything longer is invalid anyway.
+TIMESTAMP_WIDTH = 40
+
+_DIGIT0 = ord("0")
+
+
+def byte_matrix(values: pd.Series, width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Strip ``values`` and lay them out as a zero-padded ``uint8[N, width]`` matrix.
+
+    Returns ``(matrix, lengths, fits)``; ``fits`` is False for values that are missing,
+    not ASCII, or longer than ``width`` (their matrix row is empty).
+    """
+    text = values.astype("str").str.strip()
+    lengths = text.str.len().to_numpy(dtype=np.int64, na_value=0)
+    fits = (lengths <= width) & text.str.isascii().to_numpy(dtype=bool, na_value=False)
+    usable = text.where(fits, "").to_numpy(dtype=object)
+    matrix = usable.astype(f"S{width}").view(np.uint8).reshape(len(usable), width)
+    return matrix, np.where(fits, lengths, 0), fits
+
+
+def _digits(matrix: np.ndarray, columns: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Decimal value of the given columns and whether all of them are digits."""
+    block = matrix[:, columns].astype(np.int64) - _DIGIT0
+    ok = ((block >= 0) & (block <= 9)).all(axis=1)
+    value = np.zeros(len(matrix), dtype=np.int64)
+    for column in range(block.shape[1]):
+        value = value * 10 + block[:, column]
+    return value, ok
+
+
+def _at(matrix: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """Byte at a per-row position (0 where the position is past the matrix width)."""
+    rows = np.arange(len(matrix))
+    inside = positions < matrix.shape[1]
+    return np.where(inside, matrix[rows, np.minimum(positions, matrix.shape[1] - 1)], 0)
+
+
+def _upper(byte: np.ndarray) -> np.ndarray:
+    return np.where((byte >= ord("a")) & (byte <= ord("z")), byte - 32, byte)
+
+
+def days_from_civil(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm)."""
+    y = year - (month <= 2)
+    era = np.floor_divide(y, 400)
+    year_of_era = y - era * 400
+    shifted_month = (month + 9) % 12
+    day_of_year = (153 * shifted_month + 2) // 5 + day - 1
+    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
+    return era * 146_097 + day_of_era - 719_468
+
+
+def _days_in_month(year: np.ndarray, month: np.ndarray) -> np.ndarray:
+    leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
+    lengths = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
+    return lengths[np.clip(month, 0, 12)] + ((month == 2) & leap)
+
+
+def parse_timestamps(matrix: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Parse timestamps into microseconds since the epoch (UTC).
+
+    Accepted (SPEC §1): ``YYYY-MM-DD HH:MM:SS`` or with ``T``; 1–6 fraction digits after a
+    dot; then nothing (UTC), ``UTC`` or ``Z`` (optionally after one space, any case), or a
+    numeric offset ``±HH``, ``±HHMM``, ``±HH:MM`` (converted to UTC). Returns
+    ``(microseconds, valid)``; invalid rows hold 0.
+    """
+    n = len(matrix)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
+    if matrix.shape[1] < TIMESTAMP_WIDTH:
+        matrix = np.pad(matrix, ((0, 0), (0, TIMESTAMP_WIDTH - matrix.shape[1])))
+    year, ok_y = _digits(matrix, [0, 1, 2, 3])
+    month, ok_mo = _digits(matrix, [5, 6])
+    day, ok_d = _digits(matrix, [8, 9])
+    hour, ok_h = _digits(matrix, [11, 12])
+    minute, ok_mi = _digits(matrix, [14, 15])
+    second, ok_s = _digits(matrix, [17, 18])
+    separator = _upper(matrix[:, 10])
+    valid = (
+        (lengths >= 19)
+        & ok_y & ok_mo & ok_d & ok_h & ok_mi & ok_s
+        & (matrix[:, 4] == ord("-")) & (matrix[:, 7] == ord("-"))
+        & ((separator == ord(" ")) | (separator == ord("T")))
+        & (matrix[:, 13] == ord(":")) & (matrix[:, 16] == ord(":"))
+        & (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1)
+        & (day <= _days_in_month(year, month))
+        & (hour <= 23) & (minute <= 59) & (second <= 59)
+    )
+
+    # Fraction: a dot at column 19 followed by 1-6 digits.
+    fraction_digits = np.zeros(n, dtype=np.int64)
+    has_dot = (lengths > 19) & (matrix[:, 19] == ord("."))
+    counting = has_dot.copy()
+    fraction = np.zeros(n, dtype=np.int64)
+    for k in range(7):
+        byte = matrix[:, 20 + k].astype(np.int64)
+        is_digit = counting & (byte >= _DIGIT0) & (byte <= _DIGIT0 + 9) & (20 + k < lengths)
+        if k < 6:
+            fraction = np.where(is_digit, fraction * 10 + (byte - _DIGIT0), fraction)
+        fraction_digits += is_digit
+        counting &= is_digit
+    valid &= ~has_dot | ((fraction_digits >= 1) & (fraction_digits <= 6))
+    scale = 10 ** (6 - np.minimum(fraction_digits, 6))
+    fraction_us = np.where(has_dot, fraction * scale, 0)
+
+    # Suffix: what follows the seconds (and fraction).
+    suffix_start = 19 + has_dot * (1 + fraction_digits)
+    space = _at(matrix, suffix_start) == ord(" ")
+    q = suffix_start + space
+    remaining = lengths - q
+    first = _upper(_at(matrix, q))
+    no_suffix = remaining == 0
+    is_utc = (
+        (remaining == 3)
+        & (first == ord("U"))
+        & (_upper(_at(matrix, q + 1)) == ord("T"))
+        & (_upper(_at(matrix, q + 2)) == ord("C"))
+    )
+    is_z = (remaining == 1) & (first == ord("Z"))
+    sign = np.where(first == ord("-"), -1, 1)
+    is_signed = (first == ord("+")) | (first == ord("-"))
+
+    def digit_at(pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        b = _at(matrix, pos).astype(np.int64) - _DIGIT0
+        return b, (b >= 0) & (b <= 9)
+
+    h1, okh1 = digit_at(q + 1)
+    h2, okh2 = digit_at(q + 2)
+    colon = _at(matrix, q + 3) == ord(":")
+    minute_pos = np.where(colon, q + 4, q + 3)
+    m1, okm1 = digit_at(minute_pos)
+    m2, okm2 = digit_at(minute_pos + 1)
+    offset_hours = h1 * 10 + h2
+    offset_minutes = np.where(remaining == 3, 0, m1 * 10 + m2)
+    offset_ok = (
+        is_signed
+        & okh1 & okh2
+        & (
+            (remaining == 3)
+            | ((remaining == 5) & ~colon & okm1 & okm2)
+            | ((remaining == 6) & colon & okm1 & okm2)
+        )
+        & (offset_hours <= 23) & (offset_minutes <= 59)
+    )
+    valid &= (no_suffix & ~space) | is_utc | is_z | offset_ok
+    offset_seconds = np.where(offset_ok, sign * (offset_hours * 3600 + offset_minutes * 60), 0)
+
+    days = days_from_civil(year, month, day)
+    seconds = days * SECONDS_PER_DAY + hour * 3600 + minute * 60 + second - offset_seconds
+    micros = seconds * US_PER_SECOND + fraction_us
+    return np.where(valid, micros, 0), valid
+
+
+def status_codes(matrix: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``active`` / ``inactive`` in any case (already stripped). Returns (is_active, valid)."""
+    if matrix.shape[1] < 8:
+        matrix = np.pad(matrix, ((0, 0), (0, 8 - matrix.shape[1])))
+    lowered = np.where((matrix >= ord("A")) & (matrix <= ord("Z")), matrix + 32, matrix)
+    active = np.frombuffer(b"active\0\0", dtype=np.uint8)
+    inactive = np.frombuffer(b"inactive", dtype=np.uint8)
+    is_active = (lengths == 6) & (lowered[:, :8] == active).all(axis=1)
+    is_inactive = (lengths == 8) & (lowered[:, :8] == inactive).all(axis=1)
+    return is_active, is_active | is_inactive
