@@ -1,0 +1,157 @@
+"""The ``storemon`` command: report, generate, serve, invoke."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+EXIT_INPUT_ERROR = 2
+
+
+class Progress:
+    """Phase timings on standard error, only when it is a terminal."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.started = time.perf_counter()
+        self.last = self.started
+
+    def __call__(self, phase: str) -> None:
+        now = time.perf_counter()
+        if self.enabled:
+            print(
+                f"storemon: {phase} ({now - self.last:.2f} s, {now - self.started:.2f} s total)",
+                file=sys.stderr,
+                flush=True,
+            )
+        self.last = now
+
+
+def load_source(location: str) -> bytes:
+    """The bytes of a local file or an ``s3://bucket/key`` object."""
+    from storemon.inputs import InputError
+
+    if location.startswith("s3://"):
+        from storemon import aws
+
+        try:
+            return aws.read_s3_url(location)
+        except Exception as exc:  # botocore's errors: missing key, bucket, credentials...
+            raise InputError(location, f"cannot read from S3 ({exc})") from None
+    path = Path(location)
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(location, "file not found") from None
+    except IsADirectoryError:
+        raise InputError(location, "is a directory, not a file") from None
+    except OSError as exc:
+        raise InputError(location, f"cannot be read ({exc.strerror})") from None
+
+
+def _report(args: argparse.Namespace) -> int:
+    from storemon.engine import report_to_csv, run_report
+    from storemon.inputs import InputError
+
+    progress = Progress(sys.stderr.isatty())
+    try:
+        status = load_source(args.status)
+        hours = load_source(args.hours)
+        zones = load_source(args.timezones)
+        progress("read the three files")
+        store_ids = None
+        if args.stores is not None:
+            store_ids = [s.strip() for s in args.stores.split(",") if s.strip()]
+        result = run_report(
+            status, hours, zones,
+            as_of=args.as_of, store_ids=store_ids,
+            names=(args.status, args.hours, args.timezones),
+        )
+        progress(f"computed the report of {len(result.report)} stores")
+    except InputError as exc:
+        print(f"storemon: error: {exc}", file=sys.stderr)
+        return EXIT_INPUT_ERROR
+    text = report_to_csv(result.report)
+    try:
+        if args.out in (None, "-"):
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        else:
+            Path(args.out).write_text(text)
+        if args.summary:
+            Path(args.summary).write_text(json.dumps(result.summary, indent=2) + "\n")
+    except OSError as exc:
+        print(f"storemon: error: cannot write output: {exc}", file=sys.stderr)
+        return EXIT_INPUT_ERROR
+    progress("wrote the report")
+    return 0
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from storemon.generate import write_dataset
+
+    paths = write_dataset(args.out, stores=args.stores, days=args.days, seed=args.seed)
+    for kind, path in paths.items():
+        print(f"{kind}: {path}")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from storemon.local.server import serve
+
+    return serve(args.host, args.port, args.data)
+
+
+def _invoke(args: argparse.Namespace) -> int:
+    from storemon.local.invoke import invoke
+
+    return invoke(args.function, args.event)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="storemon",
+        description="Store uptime and downtime within business hours.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    report = commands.add_parser("report", help="compute the uptime report from three CSV files")
+    report.add_argument("--status", required=True, help="store_status CSV (.csv, .csv.gz, s3://)")
+    report.add_argument("--hours", required=True, help="menu_hours CSV (.csv, .csv.gz, s3://)")
+    report.add_argument("--timezones", required=True, help="timezones CSV (.csv, .csv.gz, s3://)")
+    report.add_argument("--as-of", help="report as of this UTC instant instead of the newest poll")
+    report.add_argument("--stores", help="comma-separated store ids to report on")
+    report.add_argument("--out", help="report CSV path (default: standard output)")
+    report.add_argument("--summary", help="write the summary JSON to this path")
+    report.set_defaults(handler=_report)
+
+    generate = commands.add_parser("generate", help="write a realistic synthetic dataset")
+    generate.add_argument("--out", required=True, help="directory for the three files")
+    generate.add_argument("--stores", type=int, default=14_092)
+    generate.add_argument("--days", type=int, default=7)
+    generate.add_argument("--seed", type=int, default=0)
+    generate.set_defaults(handler=_generate)
+
+    serve = commands.add_parser("serve", help="run the whole service locally (no AWS, no Docker)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=3000)
+    serve.add_argument("--data", help="directory with the input files to seed (default: generated)")
+    serve.set_defaults(handler=_serve)
+
+    invoke = commands.add_parser("invoke", help="run one function handler on the local stack")
+    invoke.add_argument("function", help="trigger, worker, get_report or a logical id")
+    invoke.add_argument("--event", required=True, help="event JSON file (see events/)")
+    invoke.set_defaults(handler=_invoke)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
