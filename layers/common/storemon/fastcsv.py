@@ -1,9 +1,206 @@
-"""Reading the status file on the fastest available path."""
+"""The status file read straight from its bytes with NumPy, for the common case.
+
+``pandas.read_csv(dtype=str)`` spends most of its time creating a Python string per field.
+The status file is simple (three short unquoted fields per line), so when the file is ASCII
+with no quote character and the canonical header, we find the newlines and commas with one
+vectorised scan each and gather every field's bytes with unaligned 8-byte loads into a byte
+matrix that :mod:`storemon.textparse` parses. Lines that do not have exactly three fields go
+through the general path (:func:`inputs.read_input` + :func:`inputs.parse_status`), as does any
+file the fast path does not cover, so both paths apply exactly the same rules.
+"""
 
 from __future__ import annotations
 
-from storemon import inputs
+import numpy as np
+import pandas as pd
+
+from storemon import inputs, textparse
+
+_WHITESPACE = np.zeros(256, dtype=bool)
+_WHITESPACE[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True  # what str.strip() removes
+_HEADER = ["store_id", "status", "timestamp_utc"]
+_MAX_ID_DIGITS = 19  # every such decimal fits in uint64
 
 
 def read_status(data: bytes, name: str) -> inputs.Polls:
-    return inputs.parse_status(inputs.read_input(data, "status", name))
+    """Valid polls of a status file's bytes (plain or gzip), with the skip counts."""
+    text = inputs.decompress(data, name)
+    header_end = text.find(b"\n")
+    header = text[: header_end if header_end >= 0 else len(text)].rstrip(b"\r")
+    simple = (
+        header_end >= 0
+        and text.isascii()
+        and b'"' not in text
+        and b"\0" not in text[:65536]
+        and [h.strip().lower() for h in header.decode().split(",")] == _HEADER
+    )
+    if not simple:
+        return _general(text, name)
+    return _fast(text, header_end, header, name)
+
+
+def _general(text: bytes, name: str) -> inputs.Polls:
+    return inputs.parse_status(inputs.read_input(text, "status", name))
+
+
+class _Fields:
+    """Byte access to a file buffer: single bytes and 8-byte words at any offset."""
+
+    def __init__(self, text: bytes):
+        self.bytes = np.frombuffer(text + b"\0" * 64, dtype=np.uint8)
+        self.words = np.ndarray(
+            shape=(len(self.bytes) - 7,), dtype="<u8", buffer=self.bytes, strides=(1,)
+        )
+
+    def trim(self, start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Move ``start`` / ``end`` past leading and trailing whitespace."""
+        start, end = start.copy(), end.copy()
+        while True:
+            move = (start < end) & _WHITESPACE[self.bytes[start]]
+            if not move.any():
+                break
+            start += move
+        while True:
+            move = (end > start) & _WHITESPACE[self.bytes[end - 1]]
+            if not move.any():
+                break
+            end -= move
+        return start, end
+
+    def matrix(self, start: np.ndarray, length: np.ndarray, width: int) -> np.ndarray:
+        """``uint8[N, width]``: each field's bytes, zero past its length (or ``width``)."""
+        words = width // 8
+        gathered = np.empty((len(start), words), dtype="<u8")
+        for k in range(words):
+            kept_bytes = np.clip(length - 8 * k, 0, 8)
+            gathered[:, k] = self.words[start + 8 * k] & _LOW_BYTES[kept_bytes]
+        return gathered.view(np.uint8)
+
+    def decimal_ids(self, end: np.ndarray, length: np.ndarray) -> np.ndarray | None:
+        """The ids as uint64 when each is 1-19 digits without a leading zero, else None.
+
+        Reads the 24 bytes that end where the id ends, turns the bytes before the id into
+        '0' characters, and converts each 8-character word with SWAR arithmetic.
+        """
+        if len(end) == 0 or int(length.min()) < 1 or int(length.max()) > _MAX_ID_DIGITS:
+            return None
+        if int((end - 24).min()) < 0:
+            return None
+        start = end - length
+        if ((self.bytes[start] == ord("0")) & (length > 1)).any():
+            return None
+        value = np.zeros(len(end), dtype=np.uint64)
+        for k in range(3):
+            word = self.words[end - 24 + 8 * k]
+            padding = np.clip(24 - length - 8 * k, 0, 8)  # leading bytes of this word
+            mask = _LOW_BYTES[padding]
+            word = (word & ~mask) | (_ZEROS & mask)
+            digits_ok = ((word & _HIGH_NIBBLES) == _ZEROS) & (
+                ((word + _SIX) & _HIGH_NIBBLES) == _ZEROS
+            )
+            if not digits_ok.all():
+                return None
+            value = value * np.uint64(100_000_000) + _swar_eight_digits(word)
+        return value
+
+
+_LOW_BYTES = np.array([(1 << (8 * n)) - 1 for n in range(9)], dtype=np.uint64)
+_ZEROS = np.uint64(0x3030303030303030)
+_SIX = np.uint64(0x0606060606060606)
+_HIGH_NIBBLES = np.uint64(0xF0F0F0F0F0F0F0F0)
+
+
+def _swar_eight_digits(word: np.ndarray) -> np.ndarray:
+    """Value of 8 ASCII digits in a little-endian word (first character most significant)."""
+    x = word - _ZEROS
+    x = (x * np.uint64(10) + (x >> np.uint64(8))) & np.uint64(0x00FF00FF00FF00FF)
+    x = (x * np.uint64(100) + (x >> np.uint64(16))) & np.uint64(0x0000FFFF0000FFFF)
+    return (x * np.uint64(10_000) + (x >> np.uint64(32))) & np.uint64(0xFFFFFFFF)
+
+
+def _fast(text: bytes, header_end: int, header: bytes, name: str) -> inputs.Polls:
+    fields = _Fields(text)
+    body = fields.bytes[: len(text)]
+    newlines = np.flatnonzero(body == 10)
+    starts = newlines + 1
+    ends = np.append(newlines[1:], len(text))
+    if len(starts) and starts[-1] >= len(text):  # the file ends with a newline
+        starts, ends = starts[:-1], ends[:-1]
+    ends = ends - (body[np.maximum(ends - 1, 0)] == 13) * (ends > starts)  # CRLF
+    nonblank = ends > starts
+    starts, ends = starts[nonblank], ends[nonblank]
+
+    commas = np.flatnonzero(body == 44)
+    commas = commas[commas > header_end]
+    first_comma = np.searchsorted(commas, starts)
+    comma_count = np.searchsorted(commas, ends) - first_comma
+    regular = comma_count == 2
+
+    irregular_polls = None
+    if not regular.all():
+        odd_lines = [text[a:b] for a, b in zip(starts[~regular], ends[~regular], strict=True)]
+        irregular_polls = _general(header + b"\n" + b"\n".join(odd_lines) + b"\n", name)
+        starts, ends, first_comma = starts[regular], ends[regular], first_comma[regular]
+    comma1, comma2 = commas[first_comma], commas[first_comma + 1]
+
+    id_start, id_end = fields.trim(starts, comma1)
+    status_start, status_end = fields.trim(comma1 + 1, comma2)
+    ts_start, ts_end = fields.trim(comma2 + 1, ends)
+
+    id_length = id_end - id_start
+    status_length = status_end - status_start
+    ts_length = ts_end - ts_start
+    has_id = id_length > 0
+    is_active, status_ok = textparse.status_codes(
+        fields.matrix(status_start, np.minimum(status_length, 8), 8),
+        status_length,
+    )
+    width = textparse.TIMESTAMP_WIDTH
+    fits = ts_length <= width
+    time_us, ts_ok = textparse.parse_timestamps(
+        fields.matrix(ts_start, np.where(fits, ts_length, 0), width), np.where(fits, ts_length, 0)
+    )
+    ts_ok &= fits
+
+    stats = inputs.FileStats(name, rows_read=len(starts))
+    stats.skip("missing store_id", (~has_id).sum())
+    stats.skip("invalid status", (has_id & ~status_ok).sum())
+    stats.skip("invalid timestamp", (has_id & status_ok & ~ts_ok).sum())
+    keep = has_id & status_ok & ts_ok
+    store_ids, store = _store_codes(fields, id_start[keep], id_length[keep])
+    polls = inputs.Polls(
+        store_ids=store_ids,
+        store=store,
+        time_us=time_us[keep],
+        active=is_active[keep],
+        stats=stats,
+    )
+    return polls if irregular_polls is None else _concat(polls, irregular_polls)
+
+
+def _store_codes(fields: _Fields, start: np.ndarray, length: np.ndarray):
+    """Factorize the id fields: as integers when every id is a canonical decimal."""
+    numbers = fields.decimal_ids(start + length, length)
+    if numbers is not None:
+        codes, uniques = pd.factorize(numbers)
+        return np.asarray(uniques).astype(str).astype(object), codes.astype(np.int64)
+    width = 8 * max(1, -(-int(length.max()) // 8)) if len(length) else 8
+    strings = fields.matrix(start, length, width).view(f"S{width}").ravel()
+    codes, uniques = pd.factorize(strings.astype(object))
+    ids = np.array([u.decode("ascii") for u in uniques], dtype=object)
+    return ids, codes.astype(np.int64)
+
+
+def _concat(a: inputs.Polls, b: inputs.Polls) -> inputs.Polls:
+    """Polls of two parts of one file, with one set of store ids."""
+    codes, ids = pd.factorize(np.concatenate([a.store_ids, b.store_ids]))
+    stats = a.stats
+    stats.rows_read += b.stats.rows_read
+    stats.skipped.update(b.stats.skipped)
+    return inputs.Polls(
+        store_ids=np.asarray(ids, dtype=object),
+        store=np.concatenate([codes[a.store], codes[len(a.store_ids) + b.store]]),
+        time_us=np.concatenate([a.time_us, b.time_us]),
+        active=np.concatenate([a.active, b.active]),
+        stats=stats,
+    )

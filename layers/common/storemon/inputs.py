@@ -154,8 +154,20 @@ def _stats_for(frame: pd.DataFrame, kind: str) -> FileStats:
     return stats
 
 
-def _stripped(series: pd.Series) -> pd.Series:
-    return series.astype("str").str.strip()
+def _per_distinct(series: pd.Series, parse) -> tuple[np.ndarray, ...]:
+    """Apply ``parse`` (which maps an object array of distinct strings to arrays) once per
+    distinct value of ``series`` and spread the results back to every row."""
+    codes, distinct = pd.factorize(series.to_numpy(dtype=object), use_na_sentinel=False)
+    results = parse(np.asarray(distinct, dtype=object))
+    return tuple(np.asarray(result)[codes] for result in results)
+
+
+def _stripped(series: pd.Series) -> np.ndarray:
+    """The values with surrounding whitespace removed (object array)."""
+    (result,) = _per_distinct(
+        series, lambda values: (np.array([str(v).strip() for v in values], dtype=object),)
+    )
+    return result
 
 
 @dataclass
@@ -172,7 +184,7 @@ class Polls:
 def parse_status(frame: pd.DataFrame) -> Polls:
     stats = _stats_for(frame, "status")
     store_id = _stripped(frame["store_id"])
-    has_id = (store_id != "").to_numpy()
+    has_id = store_id != ""
     status_matrix, status_len, _ = textparse.byte_matrix(frame["status"], 8)
     is_active, status_ok = textparse.status_codes(status_matrix, status_len)
     ts_matrix, ts_len, _ = textparse.byte_matrix(frame["timestamp_utc"], textparse.TIMESTAMP_WIDTH)
@@ -181,7 +193,7 @@ def parse_status(frame: pd.DataFrame) -> Polls:
     stats.skip("invalid status", (has_id & ~status_ok).sum())
     stats.skip("invalid timestamp", (has_id & status_ok & ~ts_ok).sum())
     keep = has_id & status_ok & ts_ok
-    codes, uniques = pd.factorize(store_id[keep], sort=False)
+    codes, uniques = pd.factorize(store_id[keep])
     return Polls(
         store_ids=np.asarray(uniques, dtype=object),
         store=codes.astype(np.int64),
@@ -191,20 +203,31 @@ def parse_status(frame: pd.DataFrame) -> Polls:
     )
 
 
-_TIME_OF_DAY = r"^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?$"
+_TIME_OF_DAY = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?")
 
 
-def _seconds_of_day(series: pd.Series, allow_24: bool) -> tuple[np.ndarray, np.ndarray]:
-    parts = _stripped(series).str.extract(_TIME_OF_DAY)
-    ok = parts[0].notna().to_numpy().copy()
-    hour = pd.to_numeric(parts[0], errors="coerce").fillna(-1).to_numpy(dtype=np.int64)
-    minute = pd.to_numeric(parts[1], errors="coerce").fillna(99).to_numpy(dtype=np.int64)
-    second = pd.to_numeric(parts[2], errors="coerce").fillna(0).to_numpy(dtype=np.int64)
-    total = hour * 3600 + minute * 60 + second
-    in_day = (hour >= 0) & (hour <= 23) & (minute <= 59) & (second <= 59)
-    midnight_end = allow_24 & (total == 86_400)
-    ok &= in_day | midnight_end
-    return np.where(ok, total, 0), ok
+def _clock_seconds(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Seconds after midnight of each ``H:MM`` / ``HH:MM`` / ``HH:MM:SS[.f]`` string, with
+    validity; ``24:00`` / ``24:00:00`` (86,400) is kept valid here and refused as a start
+    by the caller."""
+    seconds, valid = [], []
+    for value in values:
+        match = _TIME_OF_DAY.fullmatch(str(value).strip())
+        total, ok = 0, False
+        if match:
+            hour, minute, second = (int(g) if g else 0 for g in match.groups())
+            total = hour * 3600 + minute * 60 + second
+            ok = (hour <= 23 and minute <= 59 and second <= 59) or total == 86_400
+        seconds.append(total if ok else 0)
+        valid.append(ok)
+    return np.array(seconds, dtype=np.int64), np.array(valid, dtype=bool)
+
+
+def _weekday(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    days = [str(v).strip() for v in values]
+    valid = np.array([len(d) == 1 and "0" <= d <= "6" for d in days], dtype=bool)
+    weekday = [int(d) if ok else 0 for d, ok in zip(days, valid, strict=True)]
+    return np.array(weekday, dtype=np.int64), valid
 
 
 @dataclass
@@ -221,24 +244,22 @@ class Hours:
 def parse_hours(frame: pd.DataFrame) -> Hours:
     stats = _stats_for(frame, "hours")
     store_id = _stripped(frame["store_id"])
-    has_id = (store_id != "").to_numpy()
-    day_text = _stripped(frame["dayOfWeek"])
-    day_ok = day_text.str.fullmatch(r"[0-6]").to_numpy(dtype=bool, na_value=False)
-    start_s, start_ok = _seconds_of_day(frame["start_time_local"], allow_24=False)
-    end_s, end_ok = _seconds_of_day(frame["end_time_local"], allow_24=True)
+    has_id = store_id != ""
+    weekday, day_ok = _per_distinct(frame["dayOfWeek"], _weekday)
+    start_s, start_ok = _per_distinct(frame["start_time_local"], _clock_seconds)
+    end_s, end_ok = _per_distinct(frame["end_time_local"], _clock_seconds)
+    start_ok = start_ok & (start_s < 86_400)  # 24:00 only as an end
     end_s = np.where(end_s == 86_399, 86_400, end_s)  # 23:59:59 means midnight at day's end
     stats.skip("missing store_id", (~has_id).sum())
     stats.skip("invalid day", (has_id & ~day_ok).sum())
     stats.skip("invalid start_time_local", (has_id & day_ok & ~start_ok).sum())
     stats.skip("invalid end_time_local", (has_id & day_ok & start_ok & ~end_ok).sum())
     keep = has_id & day_ok & start_ok & end_ok
-    weekday = np.zeros(len(frame), dtype=np.int64)
-    weekday[day_ok] = day_text[day_ok].astype(int).to_numpy()
     return Hours(
-        store_id=store_id[keep].to_numpy(dtype=object),
-        weekday=weekday[keep],
-        start_s=start_s[keep],
-        end_s=end_s[keep],
+        store_id=store_id[keep],
+        weekday=weekday[keep].astype(np.int64),
+        start_s=start_s[keep].astype(np.int64),
+        end_s=end_s[keep].astype(np.int64),
         stats=stats,
     )
 
@@ -255,7 +276,7 @@ class Zones:
 def parse_timezones(frame: pd.DataFrame) -> Zones:
     stats = _stats_for(frame, "timezones")
     store_id = _stripped(frame["store_id"])
-    has_id = (store_id != "").to_numpy()
+    has_id = store_id != ""
     stats.skip("missing store_id", (~has_id).sum())
     zone = _stripped(frame["timezone_str"])
     kept = pd.DataFrame({"store_id": store_id[has_id], "zone": zone[has_id]})

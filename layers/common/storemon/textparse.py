@@ -9,6 +9,8 @@ loop over rows, no ``datetime`` objects.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import pandas as pd
 
@@ -68,10 +70,34 @@ def days_from_civil(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.
     return era * 146_097 + day_of_era - 719_468
 
 
-def _days_in_month(year: np.ndarray, month: np.ndarray) -> np.ndarray:
+@lru_cache(maxsize=1)
+def _month_tables() -> tuple[np.ndarray, np.ndarray]:
+    """Days since the epoch of the 1st of each month, and each month's length, for the years
+    0-9999, indexed by ``year * 12 + month - 1``."""
+    year = np.repeat(np.arange(10_000, dtype=np.int64), 12)
+    month = np.tile(np.arange(1, 13, dtype=np.int64), 10_000)
+    first = days_from_civil(year, month, np.ones_like(year))
     leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
-    lengths = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
-    return lengths[np.clip(month, 0, 12)] + ((month == 2) & leap)
+    lengths = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
+    return first, lengths[month - 1] + ((month == 2) & leap)
+
+
+def _date_days(year: np.ndarray, month: np.ndarray, day: np.ndarray):
+    """(days since the epoch, whether the date exists) for 4-digit years."""
+    first, lengths = _month_tables()
+    month_ok = (month >= 1) & (month <= 12) & (year >= 1) & (year <= 9999)
+    index = np.clip(year, 0, 9999) * 12 + np.clip(month, 1, 12) - 1
+    exists = month_ok & (day >= 1) & (day <= lengths[index])
+    return first[index] + day - 1, exists
+
+
+def _pad(matrix: np.ndarray, width: int) -> np.ndarray:
+    if matrix.shape[1] >= width:
+        return np.ascontiguousarray(matrix)
+    return np.pad(matrix, ((0, 0), (0, width - matrix.shape[1])))
+
+
+_UTC_WORD = int.from_bytes(b" UTC", "little")
 
 
 def parse_timestamps(matrix: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -81,12 +107,65 @@ def parse_timestamps(matrix: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarra
     dot; then nothing (UTC), ``UTC`` or ``Z`` (optionally after one space, any case), or a
     numeric offset ``±HH``, ``±HHMM``, ``±HH:MM`` (converted to UTC). Returns
     ``(microseconds, valid)``; invalid rows hold 0.
+
+    The real data's form (``2023-01-22 12:09:39.388884 UTC``, any number of fraction digits,
+    with or without `` UTC``) is parsed with plain column arithmetic; only the other rows go
+    through the general grammar.
     """
-    n = len(matrix)
-    if n == 0:
+    if len(matrix) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
-    if matrix.shape[1] < TIMESTAMP_WIDTH:
-        matrix = np.pad(matrix, ((0, 0), (0, TIMESTAMP_WIDTH - matrix.shape[1])))
+    matrix = _pad(matrix, TIMESTAMP_WIDTH)
+    micros, valid = _parse_canonical(matrix, lengths)
+    other = ~valid
+    if other.any():
+        micros[other], valid[other] = _parse_general(matrix[other], lengths[other])
+    return micros, valid
+
+
+def _parse_canonical(matrix: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    n, width = matrix.shape
+    # Column-major copy of the first 26 characters: every step below is a contiguous row op.
+    digit = np.ascontiguousarray(matrix[:, :26].T) - np.uint8(_DIGIT0)  # > 9: not a digit
+    core_rows = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]
+    valid = (
+        (digit[core_rows].max(axis=0) <= 9)
+        & (matrix[:, 4] == ord("-")) & (matrix[:, 7] == ord("-")) & (matrix[:, 10] == ord(" "))
+        & (matrix[:, 13] == ord(":")) & (matrix[:, 16] == ord(":"))
+        & (lengths >= 19)
+    )
+    d = [digit[k].astype(np.int32) for k in range(19)]
+    year = d[0] * 1000 + d[1] * 100 + d[2] * 10 + d[3]
+    month = d[5] * 10 + d[6]
+    day = d[8] * 10 + d[9]
+    hour = d[11] * 10 + d[12]
+    minute = d[14] * 10 + d[15]
+    second = d[17] * 10 + d[18]
+    days, exists = _date_days(year, month, day)
+    valid &= exists & (hour <= 23) & (minute <= 59) & (second <= 59)
+
+    flat = matrix.reshape(-1)
+    words = np.ndarray(shape=(flat.size - 3,), dtype="<u4", buffer=flat, strides=(1,))
+    tail = words[np.arange(n) * width + np.clip(lengths - 4, 0, width - 4)]
+    body = lengths - 4 * ((tail == _UTC_WORD) & (lengths >= 23))
+    fraction_digits = body - 20
+    has_fraction = body > 19
+    fraction_ok = (
+        (matrix[:, 19] == ord(".")) & (fraction_digits >= 1) & (fraction_digits <= 6)
+    )
+    fraction_us = np.zeros(n, dtype=np.int64)
+    for k in range(6):
+        inside = k < fraction_digits
+        fraction_ok &= ~inside | (digit[20 + k] <= 9)
+        fraction_us += np.where(inside, digit[20 + k], 0).astype(np.int64) * 10 ** (5 - k)
+    valid &= ~has_fraction | fraction_ok
+    seconds = days * SECONDS_PER_DAY + (hour * 3600 + minute * 60 + second)
+    micros = seconds * US_PER_SECOND + np.where(has_fraction, fraction_us, 0)
+    return np.where(valid, micros, 0), valid
+
+
+def _parse_general(matrix: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every accepted form (see :func:`parse_timestamps`), one column at a time."""
+    n = len(matrix)
     year, ok_y = _digits(matrix, [0, 1, 2, 3])
     month, ok_mo = _digits(matrix, [5, 6])
     day, ok_d = _digits(matrix, [8, 9])
@@ -100,10 +179,10 @@ def parse_timestamps(matrix: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarra
         & (matrix[:, 4] == ord("-")) & (matrix[:, 7] == ord("-"))
         & ((separator == ord(" ")) | (separator == ord("T")))
         & (matrix[:, 13] == ord(":")) & (matrix[:, 16] == ord(":"))
-        & (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1)
-        & (day <= _days_in_month(year, month))
         & (hour <= 23) & (minute <= 59) & (second <= 59)
     )
+    days, exists = _date_days(year, month, day)
+    valid &= exists
 
     # Fraction: a dot at column 19 followed by 1-6 digits.
     fraction_digits = np.zeros(n, dtype=np.int64)
@@ -163,19 +242,23 @@ def parse_timestamps(matrix: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarra
     valid &= (no_suffix & ~space) | is_utc | is_z | offset_ok
     offset_seconds = np.where(offset_ok, sign * (offset_hours * 3600 + offset_minutes * 60), 0)
 
-    days = days_from_civil(year, month, day)
     seconds = days * SECONDS_PER_DAY + hour * 3600 + minute * 60 + second - offset_seconds
     micros = seconds * US_PER_SECOND + fraction_us
     return np.where(valid, micros, 0), valid
 
 
+_ACTIVE_WORD = np.frombuffer(b"active  ", dtype="<u8")[0]
+_INACTIVE_WORD = np.frombuffer(b"inactive", dtype="<u8")[0]
+_LOWER = np.uint64(0x2020202020202020)
+
+
 def status_codes(matrix: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``active`` / ``inactive`` in any case (already stripped). Returns (is_active, valid)."""
-    if matrix.shape[1] < 8:
-        matrix = np.pad(matrix, ((0, 0), (0, 8 - matrix.shape[1])))
-    lowered = np.where((matrix >= ord("A")) & (matrix <= ord("Z")), matrix + 32, matrix)
-    active = np.frombuffer(b"active\0\0", dtype=np.uint8)
-    inactive = np.frombuffer(b"inactive", dtype=np.uint8)
-    is_active = (lengths == 6) & (lowered[:, :8] == active).all(axis=1)
-    is_inactive = (lengths == 8) & (lowered[:, :8] == inactive).all(axis=1)
+    """``active`` / ``inactive`` in any case (already stripped). Returns (is_active, valid).
+
+    Each value's 8 bytes are compared as one word; OR-ing 0x20 into every byte folds case
+    (and the zero padding into spaces), which is exact for words made of letters only.
+    """
+    words = np.ascontiguousarray(_pad(matrix, 8)[:, :8]).view("<u8").ravel() | _LOWER
+    is_active = (lengths == 6) & (words == _ACTIVE_WORD)
+    is_inactive = (lengths == 8) & (words == _INACTIVE_WORD)
     return is_active, is_active | is_inactive
