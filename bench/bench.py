@@ -1,0 +1,285 @@
+"""`make bench`: the report's speed and memory against a bare pandas read of the status file.
+
+1. Generates the full-scale synthetic data set once into ``.bench/data/`` (plain CSV) and
+   reuses it while the parameters and the generator's source are unchanged (``stamp.json``).
+2. Times ``storemon report`` against ``pandas.read_csv(store_status.csv, dtype=str)``:
+   (a) as fresh subprocesses, and (b) in this process (``storemon.engine.run_report`` on
+   the files' bytes); best of ``--repeat`` runs each, the two commands alternating.
+3. Prints the times, the ratios (target report / baseline <= 2.0) and the report
+   subprocess's peak RSS (target <= 1.5 GB), with PASS/MISS for each target.
+
+Exits non-zero only when something fails (a command errors), never for a missed target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+PACKAGE_ROOT = REPO / "layers" / "common"
+DATA_DIR = REPO / ".bench" / "data"
+STAMP_NAME = "stamp.json"
+GENERATOR_SOURCE = PACKAGE_ROOT / "storemon" / "generate.py"
+
+RATIO_TARGET = 2.0
+PEAK_RSS_TARGET_BYTES = 1.5e9
+BASELINE_CODE = "import sys, pandas; pandas.read_csv(sys.argv[1], dtype=str)"
+
+if str(PACKAGE_ROOT) not in sys.path:
+    sys.path.insert(0, str(PACKAGE_ROOT))
+
+
+class BenchError(Exception):
+    """A step of the benchmark failed (not a missed target)."""
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--stores", type=int, default=14_092, help="stores to generate")
+    parser.add_argument("--days", type=int, default=7, help="days of polls to generate")
+    parser.add_argument("--seed", type=int, default=0, help="generator seed")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per measurement (best of)")
+    parser.add_argument(
+        "--regenerate", action="store_true", help="generate the data even if cached"
+    )
+    return parser.parse_args(argv)
+
+
+# ------------------------------------------------------------------------------- the data
+def generator_digest() -> str:
+    return hashlib.sha256(GENERATOR_SOURCE.read_bytes()).hexdigest()
+
+
+def cached_dataset(parameters: dict) -> dict[str, pathlib.Path] | None:
+    """The cached files if they were generated with these parameters and are intact."""
+    stamp_path = DATA_DIR / STAMP_NAME
+    try:
+        stamp = json.loads(stamp_path.read_text())
+    except (OSError, ValueError):
+        return None
+    if stamp.get("parameters") != parameters:
+        return None
+    paths = {}
+    for kind, entry in stamp.get("files", {}).items():
+        path = DATA_DIR / entry["name"]
+        if not path.is_file() or path.stat().st_size != entry["bytes"]:
+            return None
+        paths[kind] = path
+    return paths if set(paths) == {"status", "hours", "timezones"} else None
+
+
+def prepare_dataset(args: argparse.Namespace) -> dict[str, pathlib.Path]:
+    parameters = {
+        "stores": args.stores,
+        "days": args.days,
+        "seed": args.seed,
+        "generator_sha256": generator_digest(),
+    }
+    if not args.regenerate:
+        paths = cached_dataset(parameters)
+        if paths is not None:
+            stamp = json.loads((DATA_DIR / STAMP_NAME).read_text())
+            print(
+                f"data: reusing {display(DATA_DIR)} "
+                f"(generated in {stamp['generation_seconds']:.2f} s; --regenerate to redo)"
+            )
+            return paths
+
+    from storemon.generate import write_dataset
+
+    (DATA_DIR / STAMP_NAME).unlink(missing_ok=True)
+    started = time.perf_counter()
+    paths = write_dataset(DATA_DIR, stores=args.stores, days=args.days, seed=args.seed)
+    seconds = time.perf_counter() - started
+    stamp = {
+        "parameters": parameters,
+        "generation_seconds": round(seconds, 3),
+        "files": {
+            kind: {"name": path.name, "bytes": path.stat().st_size} for kind, path in paths.items()
+        },
+    }
+    (DATA_DIR / STAMP_NAME).write_text(json.dumps(stamp, indent=2) + "\n")
+    print(f"data: generated {display(DATA_DIR)} in {seconds:.2f} s")
+    return paths
+
+
+def display(path: pathlib.Path) -> str:
+    try:
+        return str(path.relative_to(REPO))
+    except ValueError:
+        return str(path)
+
+
+def describe_dataset(paths: dict[str, pathlib.Path]) -> None:
+    for kind, path in paths.items():
+        with path.open("rb") as handle:
+            rows = sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 24), b""))
+        megabytes = path.stat().st_size / 1e6
+        print(f"  {kind:<9} {path.name:<17} {megabytes:8.1f} MB {rows - 1:>10,} rows")
+
+
+# ------------------------------------------------------------------------ the measurements
+def child_environment() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        part for part in (str(PACKAGE_ROOT), env.get("PYTHONPATH", "")) if part
+    )
+    return env
+
+
+def run_child(command: list[str]) -> tuple[float, int]:
+    """Run a command in a fresh child; its wall time (s) and its own peak RSS (bytes)."""
+    with tempfile.TemporaryFile() as errors:
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=errors, env=child_environment()
+        )
+        # wait4 reports this one child's resource usage (RUSAGE_CHILDREN would be the
+        # maximum over every child so far).
+        _, wait_status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(wait_status)
+        if process.returncode != 0:
+            errors.seek(0)
+            message = errors.read().decode(errors="replace").strip()
+            raise BenchError(
+                f"command failed with exit code {process.returncode}: {' '.join(command)}\n"
+                f"{message}"
+            )
+    return seconds, usage.ru_maxrss * 1024  # ru_maxrss is in KiB on Linux
+
+
+def measure_subprocess(
+    paths: dict[str, pathlib.Path], repeat: int, out_path: pathlib.Path
+) -> dict[str, list[tuple[float, int]]]:
+    report_command = [
+        sys.executable, "-m", "storemon.cli", "report",
+        "--status", str(paths["status"]),
+        "--hours", str(paths["hours"]),
+        "--timezones", str(paths["timezones"]),
+        "--out", str(out_path),
+    ]
+    baseline_command = [sys.executable, "-c", BASELINE_CODE, str(paths["status"])]
+    runs: dict[str, list[tuple[float, int]]] = {"baseline": [], "report": []}
+    for _ in range(repeat):
+        runs["baseline"].append(run_child(baseline_command))
+        runs["report"].append(run_child(report_command))
+    return runs
+
+
+def measure_in_process(paths: dict[str, pathlib.Path], repeat: int) -> dict[str, list[float]]:
+    import pandas as pd
+    from storemon.engine import run_report
+
+    def baseline() -> None:
+        pd.read_csv(paths["status"], dtype=str)
+
+    def report() -> object:
+        contents = [paths[kind].read_bytes() for kind in ("status", "hours", "timezones")]
+        return run_report(*contents)
+
+    runs: dict[str, list[float]] = {"baseline": [], "report": []}
+    for _ in range(repeat):
+        for name, action in (("baseline", baseline), ("report", report)):
+            started = time.perf_counter()
+            action()
+            runs[name].append(time.perf_counter() - started)
+    return runs
+
+
+# ------------------------------------------------------------------------------ the table
+def verdict(passed: bool) -> str:
+    return "PASS" if passed else "MISS"
+
+
+def print_results(
+    subprocess_runs: dict[str, list[tuple[float, int]]],
+    in_process_runs: dict[str, list[float]],
+    report_rows: int,
+    stores: int,
+) -> None:
+    rows = []
+    for mode, baseline_times, report_times in (
+        (
+            "subprocess",
+            [seconds for seconds, _ in subprocess_runs["baseline"]],
+            [seconds for seconds, _ in subprocess_runs["report"]],
+        ),
+        ("in-process", in_process_runs["baseline"], in_process_runs["report"]),
+    ):
+        ratio = min(report_times) / min(baseline_times)
+        rows.append((mode, min(baseline_times), min(report_times), ratio))
+
+    print()
+    print("best of the runs (seconds); baseline = pandas.read_csv(store_status.csv, dtype=str)")
+    header = f"{'mode':<11} {'baseline s':>10} {'report s':>9} {'ratio':>6}  target   result"
+    print(header)
+    print("-" * len(header))
+    for mode, baseline_seconds, report_seconds, ratio in rows:
+        print(
+            f"{mode:<11} {baseline_seconds:>10.2f} {report_seconds:>9.2f} {ratio:>6.2f}"
+            f"  <= {RATIO_TARGET:.1f}   {verdict(ratio <= RATIO_TARGET)}"
+        )
+    peak_rss = max(rss for _, rss in subprocess_runs["report"])
+    baseline_rss = max(rss for _, rss in subprocess_runs["baseline"])
+    print(
+        f"{'peak RSS':<11} {baseline_rss / 1e6:>8.0f}MB {peak_rss / 1e6:>7.0f}MB"
+        f" {peak_rss / baseline_rss:>6.2f}  <= {PEAK_RSS_TARGET_BYTES / 1e9:.1f} GB"
+        f"   {verdict(peak_rss <= PEAK_RSS_TARGET_BYTES)}"
+        "  (report subprocess; baseline shown for scale)"
+    )
+    print()
+    print("all runs (seconds):")
+    for name in ("baseline", "report"):
+        subprocess_times = " ".join(f"{seconds:.2f}" for seconds, _ in subprocess_runs[name])
+        in_process_times = " ".join(f"{seconds:.2f}" for seconds in in_process_runs[name])
+        print(f"  subprocess {name:<8}: {subprocess_times}")
+        print(f"  in-process {name:<8}: {in_process_times}")
+    print(
+        "  (in-process report = read the three files' bytes + storemon.engine.run_report; "
+        "subprocess report = `python -m storemon.cli report ... --out FILE`)"
+    )
+    print(f"report rows: {report_rows:,} (stores generated: {stores:,})")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.stores < 1 or args.days < 1 or args.repeat < 1:
+        print("bench: --stores, --days and --repeat must be at least 1", file=sys.stderr)
+        return 2
+    print(
+        f"storemon bench: {args.stores:,} stores, {args.days} days, seed {args.seed}, "
+        f"best of {args.repeat}"
+    )
+    try:
+        paths = prepare_dataset(args)
+        describe_dataset(paths)
+        try:
+            import storemon.engine  # noqa: F401
+        except ImportError as exc:
+            raise BenchError(f"storemon.engine is not importable: {exc}") from None
+        with tempfile.TemporaryDirectory(prefix="storemon-bench-") as scratch:
+            out_path = pathlib.Path(scratch) / "report.csv"
+            print("measuring: subprocesses ...", flush=True)
+            subprocess_runs = measure_subprocess(paths, args.repeat, out_path)
+            with out_path.open("rb") as handle:
+                report_rows = sum(1 for _ in handle) - 1
+            print("measuring: in process ...", flush=True)
+            in_process_runs = measure_in_process(paths, args.repeat)
+    except BenchError as exc:
+        print(f"bench: error: {exc}", file=sys.stderr)
+        return 1
+    print_results(subprocess_runs, in_process_runs, report_rows, args.stores)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
