@@ -334,3 +334,14 @@ def test_csv_numbers_are_plain_decimals():
     result = report("A,active,2023-01-23 16:00:00\n", as_of="2023-01-23 18:00:00")
     text = report_to_csv(result.report)
     assert text.splitlines() == [",".join(REPORT_COLUMNS), "A,60.00,24.00,168.00,0.00,0.00,0.00"]
+
+
+def test_extreme_but_valid_timestamps_do_not_break_the_report():
+    # A poll in year 1 and one at the very end of year 9999: open every day of the week.
+    hours = "".join(f"A,{day},09:00:00,17:00:00\n" for day in range(7))
+    result = report(
+        "A,active,0001-01-01 00:00:00\nA,inactive,9999-12-31 23:59:59.999999\n", hours
+    )
+    assert result.summary["now"] == "9999-12-31T23:59:59.999999Z"
+    # the last 168 h hold 7 openings of 8 h, all after the last (inactive) poll's midpoint
+    assert rows(result)["A"]["downtime_last_week"] == 56.0

@@ -68,9 +68,8 @@ def _report(args: argparse.Namespace) -> int:
         result = run_report(
             status, hours, zones,
             as_of=args.as_of, store_ids=store_ids,
-            names=(args.status, args.hours, args.timezones),
+            names=(args.status, args.hours, args.timezones), progress=progress,
         )
-        progress(f"computed the report of {len(result.report)} stores")
     except InputError as exc:
         print(f"storemon: error: {exc}", file=sys.stderr)
         return EXIT_INPUT_ERROR

@@ -18,6 +18,7 @@ microsecond precision) is an exact integer. Nothing loops over stores or polls i
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -157,8 +158,13 @@ def run_report(
     as_of: str | None = None,
     store_ids: list[str] | None = None,
     names: tuple[str, str, str] | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> ReportResult:
-    """The report from the three files' bytes (plain or gzip), on the fastest path."""
+    """The report from the three files' bytes (plain or gzip), on the fastest path.
+
+    ``progress``, when given, is called with the name of each phase as it ends.
+    """
+    progress = progress or (lambda phase: None)
     from storemon import fastcsv
 
     started = time.perf_counter()
@@ -168,11 +174,16 @@ def run_report(
         inputs.DEFAULT_NAMES["timezones"],
     )
     polls = fastcsv.read_status(status, status_name)
+    progress(f"parsed {status_name}: {polls.stats.rows_read:,} rows")
     hours_table = inputs.parse_hours(inputs.read_input(hours, "hours", hours_name))
+    progress(f"parsed {hours_name}: {hours_table.stats.rows_read:,} rows")
     zones_table = inputs.parse_timezones(inputs.read_input(timezones, "timezones", zones_name))
-    return compute_from_parsed(
+    progress(f"parsed {zones_name}: {zones_table.stats.rows_read:,} rows")
+    result = compute_from_parsed(
         polls, hours_table, zones_table, as_of=as_of, store_ids=store_ids, started=started
     )
+    progress(f"computed the report of {len(result.report):,} stores")
+    return result
 
 
 # --------------------------------------------------------------------------- the computation

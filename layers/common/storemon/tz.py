@@ -41,9 +41,15 @@ def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
+# datetime covers 0001-01-01 .. 9999-12-31; days beyond take the offsets of its edges.
+_FIRST_DAY = (datetime(1, 1, 2) - _EPOCH).days
+_LAST_DAY = (datetime(9999, 12, 30) - _EPOCH).days
+
+
 def wall_offset(zone: str, day: int, second: int) -> int:
     """UTC offset in seconds of the wall time ``day`` (days since 1970-01-01) + ``second``."""
-    wall = _EPOCH + timedelta(days=int(day), seconds=int(second))
+    day = min(max(int(day), _FIRST_DAY), _LAST_DAY)
+    wall = _EPOCH + timedelta(days=day, seconds=int(second))
     offset = wall.replace(tzinfo=_zone(zone)).utcoffset()
     return int(offset.total_seconds())
 
