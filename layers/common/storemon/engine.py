@@ -213,7 +213,7 @@ def compute_from_parsed(
         wanted[found[found >= 0]] = True
         keep &= wanted[polls.store]
     codes = polls.store[keep]
-    present = np.unique(codes)
+    present = np.flatnonzero(np.bincount(codes, minlength=len(polls.store_ids)))
     ids = polls.store_ids[present]
     by_id = np.argsort(ids.astype(str), kind="stable")
     store_id = ids[by_id].astype(str)  # rank -> id, in string order
@@ -424,7 +424,8 @@ def _business_intervals(
     high = max(int(poll_days.max()) if len(poll_days) else last_window_day, last_window_day) + 2
     span = high - low + 1
 
-    pair = np.unique(poll_rank[with_hours] * span + (poll_days - low))
+    pair = poll_rank[with_hours] * span + (poll_days - low)  # sorted: polls are
+    pair = pair[_group_starts(pair)]  # in (store, time) order
     pair = np.unique((pair[:, None] + np.arange(-2, 2)[None, :]).ravel())
     stores_with_hours = np.flatnonzero(has_hours)
     window_days = np.arange(first_window_day, last_window_day + 1) - low
