@@ -9,6 +9,7 @@ names the file and the problem.
 
 from __future__ import annotations
 
+import csv
 import gzip
 import io
 import re
@@ -119,29 +120,40 @@ def canonical_columns(header: list[str], kind: str, name: str) -> dict[str, str]
 def read_input(data: bytes, kind: str, name: str | None = None) -> pd.DataFrame:
     """Read one input file into a frame of raw strings with the canonical column names.
 
-    ``frame.attrs`` carries ``name`` and ``bad_lines`` (rows with too many fields, which the
-    CSV reader skips).
+    ``frame.attrs`` carries ``name`` and ``bad_lines``: rows with more (non-empty) fields
+    than the header, which are skipped. The file is read with one spare column beyond the
+    header, so such a row is caught wherever it stands (pandas would otherwise take an
+    over-long *first* row as a sign of an index column and shift every field).
     """
     name = name or DEFAULT_NAMES[kind]
     text = decompress(data, name)
     check_text(text, name)
+    first_line = text.split(b"\n", 1)[0].decode("utf-8").rstrip("\r")
+    header = next(csv.reader([first_line]), [])
+    mapping = canonical_columns(header, kind, name)
+    spare = "\0spare"
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             frame = pd.read_csv(
                 io.BytesIO(text),
+                header=None,
+                skiprows=1,
+                names=[*(f"\0{i}" for i in range(len(header))), spare],
+                index_col=False,
                 dtype=str,
                 keep_default_na=False,
-                na_filter=False,
+                na_values={spare: [""]},  # an empty trailing extra field is tolerated
                 on_bad_lines="warn",
                 encoding="utf-8",
             )
         except (pd.errors.ParserError, ValueError) as exc:
             raise InputError(name, f"not a readable CSV file ({exc})") from None
-    bad_lines = sum(len(_BAD_LINE.findall(str(w.message))) for w in caught)
-    mapping = canonical_columns(list(frame.columns), kind, name)
-    frame = frame[list(mapping)].rename(columns=mapping)[list(KIND_COLUMNS[kind])]
-    frame = frame.fillna("")
+    too_long = frame[spare].notna().to_numpy()
+    bad_lines = sum(len(_BAD_LINE.findall(str(w.message))) for w in caught) + int(too_long.sum())
+    columns = {f"\0{header.index(column)}": target for column, target in mapping.items()}
+    frame = frame.loc[~too_long, list(columns)].rename(columns=columns)
+    frame = frame[list(KIND_COLUMNS[kind])].fillna("").reset_index(drop=True)
     frame.attrs.update(name=name, bad_lines=bad_lines)
     return frame
 

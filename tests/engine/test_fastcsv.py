@@ -1,0 +1,83 @@
+"""The fast byte reader of the status file applies exactly the general reader's rules."""
+
+from __future__ import annotations
+
+import gzip
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from storemon import fastcsv, inputs
+
+HEADER = b"store_id,status,timestamp_utc"
+
+store_ids = st.sampled_from([
+    "8419537941919820732", "54515546588432327", "9223372036854775807", "7", "0", "007",
+    "b5d0a65d-6d54-47aa-95e9-9312f0353326", " 8419537941919820732 ", "", "12345678901234567890",
+])
+statuses = st.sampled_from(["active", "inactive", "ACTIVE", " Inactive ", "up", "", "activ"])
+timestamps = st.sampled_from([
+    "2023-01-22 12:09:39.388884 UTC", "2023-01-22 12:09:39.3 UTC", "2023-01-22 12:09:39 UTC",
+    "2023-01-22 12:09:39", "2023-01-22 12:09:39.12", "2023-01-22T12:09:39Z",
+    "2023-01-22T12:09:39.5+05:30", "2023-01-22 12:09:39 utc", "2023-01-22 12:09:39.1234567",
+    "2023-02-29 00:00:00", "2023-01-22 24:00:00", "yesterday", "", " 2023-01-22 12:09:39 ",
+    "2023-01-22 12:09:39.", "2024-02-29 23:59:59.999999 UTC",
+])
+line = st.one_of(
+    st.tuples(store_ids, statuses, timestamps).map(",".join),
+    st.tuples(store_ids, statuses, timestamps).map(lambda t: ",".join(t) + ",extra"),
+    st.tuples(store_ids, statuses).map(",".join),
+    st.tuples(store_ids, statuses, timestamps).map(lambda t: ",".join(t) + ","),
+    st.just(""),
+)
+
+
+def _general(data: bytes) -> inputs.Polls:
+    return inputs.parse_status(inputs.read_input(data, "status", "s.csv"))
+
+
+def _as_rows(polls: inputs.Polls):
+    ids = polls.store_ids[polls.store]
+    return sorted(zip(ids.tolist(), polls.time_us.tolist(), polls.active.tolist(), strict=True))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(line, min_size=1, max_size=30), st.booleans())
+def test_fast_reader_agrees_with_general_reader(lines, crlf):
+    ending = b"\r\n" if crlf else b"\n"
+    data = ending.join([HEADER, *(text.encode() for text in lines)]) + ending
+    if not any(text.strip() for text in lines):  # a header-only file reads as no rows
+        data = HEADER + ending
+    fast, general = fastcsv.read_status(data, "s.csv"), _general(data)
+    assert _as_rows(fast) == _as_rows(general)
+    assert fast.stats.as_dict() == general.stats.as_dict()
+
+
+def test_canonical_file_takes_the_fast_path(monkeypatch):
+    monkeypatch.setattr(fastcsv, "_general", lambda *a: pytest.fail("general path used"))
+    data = HEADER + b"\n8419537941919820732,active,2023-01-22 12:09:39.388884 UTC\n"
+    polls = fastcsv.read_status(gzip.compress(data), "s.csv")
+    assert polls.store_ids[polls.store].tolist() == ["8419537941919820732"]
+    assert polls.time_us.tolist() == [1674389379388884]
+    assert polls.active.tolist() == [True]
+
+
+def test_uuid_ids_and_irregular_lines_share_one_set_of_ids():
+    data = (
+        HEADER + b"\nb5d0a65d-6d54-47aa-95e9-9312f0353326,active,2023-01-22 12:00:00\n"
+        b"b5d0a65d-6d54-47aa-95e9-9312f0353326,inactive,2023-01-22 13:00:00,x\n"
+        b"b5d0a65d-6d54-47aa-95e9-9312f0353326,inactive\n"
+    )
+    polls = fastcsv.read_status(data, "s.csv")
+    assert len(polls.store_ids) == 1 and len(polls.time_us) == 1
+    assert polls.stats.rows_read == 3
+    assert dict(polls.stats.skipped) == {"wrong number of fields": 1, "invalid timestamp": 1}
+
+
+def test_ids_are_exact_beyond_float_precision():
+    ids = [str(9223372036854775807 - k) for k in range(3)]
+    data = HEADER + b"\n" + b"\n".join(f"{i},active,2023-01-22 12:00:00".encode() for i in ids)
+    polls = fastcsv.read_status(data, "s.csv")
+    assert sorted(polls.store_ids.tolist()) == sorted(ids)
+    assert np.unique(polls.store).size == 3
