@@ -1,0 +1,296 @@
+"""The only module of storemon that talks to AWS (boto3).
+
+Clients are created lazily, once per process, from the environment: region and credentials as
+boto3 finds them, and ``AWS_ENDPOINT_URL`` (honoured by boto3 itself) so the local stack and the
+tests point every client at moto. :func:`reset` forgets them (tests switch endpoints).
+
+Everything here is a thin, typed wrapper over one or two API calls; the decisions live in
+:mod:`storemon.service`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlparse
+
+__all__ = [
+    "ObjectInfo",
+    "ObjectMissing",
+    "change_visibility",
+    "get_item",
+    "get_object",
+    "head_object",
+    "list_objects",
+    "presign_get",
+    "put_item_if_absent",
+    "put_object",
+    "read_s3_url",
+    "reset",
+    "send_message",
+    "update_item",
+]
+
+_lock = threading.Lock()
+_clients: dict[str, Any] = {}
+
+
+def _client(name: str) -> Any:
+    client = _clients.get(name)
+    if client is None:
+        with _lock:
+            client = _clients.get(name)
+            if client is None:
+                import boto3
+                from botocore.config import Config
+
+                config = Config(
+                    retries={"mode": "standard", "max_attempts": 5},
+                    signature_version="s3v4" if name == "s3" else None,
+                    s3={"addressing_style": "path"} if os.environ.get("AWS_ENDPOINT_URL") else None,
+                )
+                client = boto3.session.Session().client(name, config=config)
+                _clients[name] = client
+    return client
+
+
+def reset() -> None:
+    """Forget the cached clients (the next call builds them from the current environment)."""
+    with _lock:
+        _clients.clear()
+
+
+def _error_code(exc: Exception) -> str:
+    response = getattr(exc, "response", None) or {}
+    return str((response.get("Error") or {}).get("Code", ""))
+
+
+# ----------------------------------------------------------------------------- S3
+@dataclass(frozen=True)
+class ObjectInfo:
+    key: str
+    etag: str
+    last_modified: datetime
+    size: int
+    version_id: str | None = None
+
+
+def read_s3_url(url: str) -> bytes:
+    """The bytes of ``s3://bucket/key`` (used by the CLI to read inputs straight from S3)."""
+    parsed = urlparse(url)
+    if parsed.scheme != "s3" or not parsed.netloc or not parsed.path.lstrip("/"):
+        raise ValueError(f"not an s3://bucket/key URL: {url!r}")
+    return get_object(parsed.netloc, parsed.path.lstrip("/"))
+
+
+def list_objects(bucket: str, prefix: str) -> list[ObjectInfo]:
+    """Current objects under `prefix` (no version ids: ListObjectsV2 does not give them)."""
+    out: list[ObjectInfo] = []
+    paginator = _client("s3").get_paginator("list_objects_v2")
+    for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
+        for obj in page.get("Contents", []):
+            out.append(
+                ObjectInfo(
+                    key=obj["Key"],
+                    etag=obj["ETag"].strip('"'),
+                    last_modified=obj["LastModified"],
+                    size=int(obj["Size"]),
+                )
+            )
+    return out
+
+
+def head_object(bucket: str, key: str) -> ObjectInfo | None:
+    """The current version of `key`, or None when there is none."""
+    try:
+        head = _client("s3").head_object(Bucket=bucket, Key=key)
+    except Exception as exc:
+        if _error_code(exc) in ("404", "NoSuchKey", "NotFound"):
+            return None
+        raise
+    version = head.get("VersionId")
+    return ObjectInfo(
+        key=key,
+        etag=head["ETag"].strip('"'),
+        last_modified=head["LastModified"],
+        size=int(head["ContentLength"]),
+        version_id=None if version in (None, "null") else version,
+    )
+
+
+class ObjectMissing(LookupError):
+    """The object (or the recorded version of it) does not exist, or changed since recorded."""
+
+
+def get_object(
+    bucket: str, key: str, version_id: str | None = None, etag: str | None = None
+) -> bytes:
+    """The object's bytes: exactly `version_id` when given, else the current one, which must
+    still have `etag` when given. :class:`ObjectMissing` when that object is not there."""
+    args: dict[str, Any] = {"Bucket": bucket, "Key": key}
+    if version_id:
+        args["VersionId"] = version_id
+    elif etag:
+        args["IfMatch"] = f'"{etag}"'
+    try:
+        response = _client("s3").get_object(**args)
+    except Exception as exc:
+        code = _error_code(exc)
+        if code in ("NoSuchKey", "NoSuchVersion", "404"):
+            raise ObjectMissing(f"s3://{bucket}/{key} does not exist") from exc
+        if code in ("PreconditionFailed", "412"):
+            raise ObjectMissing(f"s3://{bucket}/{key} changed since it was recorded") from exc
+        if code == "InvalidArgument" and version_id:
+            raise ObjectMissing(f"s3://{bucket}/{key} has no version {version_id}") from exc
+        raise
+    return response["Body"].read()
+
+
+def put_object(bucket: str, key: str, body: bytes | str, content_type: str) -> None:
+    data = body.encode("utf-8") if isinstance(body, str) else body
+    _client("s3").put_object(Bucket=bucket, Key=key, Body=data, ContentType=content_type)
+
+
+def presign_get(bucket: str, key: str, expires_in: int, filename: str | None = None) -> str:
+    """A presigned GET URL of `key`, valid `expires_in` seconds."""
+    params: dict[str, Any] = {"Bucket": bucket, "Key": key}
+    if filename:
+        params["ResponseContentDisposition"] = f'attachment; filename="{filename}"'
+    return _client("s3").generate_presigned_url(
+        "get_object", Params=params, ExpiresIn=int(expires_in)
+    )
+
+
+# ----------------------------------------------------------------------------- DynamoDB
+def _serializer():
+    from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+    return TypeSerializer(), TypeDeserializer()
+
+
+def _to_ddb(item: dict) -> dict:
+    ser, _ = _serializer()
+    return {k: ser.serialize(_decimals(v)) for k, v in item.items()}
+
+
+def _decimals(value: Any) -> Any:
+    """floats -> Decimal (DynamoDB has no binary floats), recursively."""
+    from decimal import Decimal
+
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, dict):
+        return {k: _decimals(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_decimals(v) for v in value]
+    return value
+
+
+def _from_ddb(item: dict) -> dict:
+    _, de = _serializer()
+    return {k: _plain(de.deserialize(v)) for k, v in item.items()}
+
+
+def _plain(value: Any) -> Any:
+    """Decimal -> int/float, sets -> sorted lists, recursively."""
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, set | frozenset):
+        return sorted(_plain(v) for v in value)
+    return value
+
+
+def get_item(table: str, key: dict[str, str]) -> dict | None:
+    """The item (strongly consistent read) as plain Python values, or None."""
+    response = _client("dynamodb").get_item(TableName=table, Key=_to_ddb(key), ConsistentRead=True)
+    item = response.get("Item")
+    return _from_ddb(item) if item else None
+
+
+def put_item_if_absent(table: str, item: dict, key_name: str) -> bool:
+    """Write `item` unless an item with its key exists; False when it existed."""
+    try:
+        _client("dynamodb").put_item(
+            TableName=table,
+            Item=_to_ddb(item),
+            ConditionExpression="attribute_not_exists(#k)",
+            ExpressionAttributeNames={"#k": key_name},
+        )
+    except Exception as exc:
+        if _error_code(exc) == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def update_item(
+    table: str,
+    key: dict[str, str],
+    values: dict[str, Any],
+    *,
+    condition: str | None = None,
+    condition_values: dict[str, Any] | None = None,
+    remove: tuple[str, ...] = (),
+) -> bool:
+    """SET each of `values` (and REMOVE `remove`) if `condition` holds; False when it did not.
+
+    `condition` is a DynamoDB condition expression that names attributes as ``#name`` and
+    values as ``:name`` (from `condition_values`)."""
+    names: dict[str, str] = {}
+    expr_values: dict[str, Any] = {}
+    sets = []
+    for i, (attr, value) in enumerate(values.items()):
+        names[f"#s{i}"] = attr
+        expr_values[f":s{i}"] = value
+        sets.append(f"#s{i} = :s{i}")
+    expression = "SET " + ", ".join(sets)
+    if remove:
+        removes = []
+        for i, attr in enumerate(remove):
+            names[f"#r{i}"] = attr
+            removes.append(f"#r{i}")
+        expression += " REMOVE " + ", ".join(removes)
+    args: dict[str, Any] = {
+        "TableName": table,
+        "Key": _to_ddb(key),
+        "UpdateExpression": expression,
+    }
+    if condition:
+        import re
+
+        for word in re.findall(r"#(\w+)", condition):
+            names[f"#{word}"] = word
+        expr_values.update(condition_values or {})
+        args["ConditionExpression"] = condition
+    args["ExpressionAttributeNames"] = names
+    if expr_values:
+        args["ExpressionAttributeValues"] = _to_ddb(expr_values)
+    try:
+        _client("dynamodb").update_item(**args)
+    except Exception as exc:
+        if _error_code(exc) == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+# ----------------------------------------------------------------------------- SQS
+def send_message(queue_url: str, body: dict) -> str:
+    response = _client("sqs").send_message(QueueUrl=queue_url, MessageBody=json.dumps(body))
+    return response["MessageId"]
+
+
+def change_visibility(queue_url: str, receipt_handle: str, seconds: int) -> None:
+    _client("sqs").change_message_visibility(
+        QueueUrl=queue_url, ReceiptHandle=receipt_handle, VisibilityTimeout=int(seconds)
+    )

@@ -1,0 +1,111 @@
+"""The three input files in S3: which objects they are, and their bytes by recorded version.
+
+Each input may be uploaded as ``<prefix><name>.csv`` or ``<prefix><name>.csv.gz``. When both
+exist, the one modified last wins (a tie goes to the plain ``.csv``): the newest upload is what
+the operator meant. The chosen object's version id (the bucket is versioned) and ETag are
+recorded in the report, and the worker reads exactly that version, so a report never mixes an
+old file with a new one.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from storemon import aws
+from storemon.service.settings import Settings
+
+KINDS = ("status", "hours", "timezones")
+BASENAMES = {"status": "store_status", "hours": "menu_hours", "timezones": "timezones"}
+SUFFIXES = (".csv", ".csv.gz")
+
+
+class MissingInput(Exception):
+    """An input the report needs is not in S3 (never uploaded, deleted or replaced)."""
+
+
+def kind_of_key(key: str, prefix: str) -> str | None:
+    """ "status" / "hours" / "timezones" when `key` is one of the accepted input names."""
+    if not key.startswith(prefix):
+        return None
+    name = key[len(prefix) :]
+    for kind, base in BASENAMES.items():
+        if name in (base + suffix for suffix in SUFFIXES):
+            return kind
+    return None
+
+
+def _iso(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def resolve(settings: Settings) -> dict[str, dict | None]:
+    """The current input objects: {kind: {key, version_id, etag, last_modified, size} | None}."""
+    best: dict[str, aws.ObjectInfo] = {}
+    for obj in aws.list_objects(settings.bucket, settings.input_prefix):
+        kind = kind_of_key(obj.key, settings.input_prefix)
+        if kind is None:
+            continue
+        rank = (obj.last_modified, obj.key.endswith(".csv"))
+        current = best.get(kind)
+        if current is None or rank > (current.last_modified, current.key.endswith(".csv")):
+            best[kind] = obj
+    out: dict[str, dict | None] = {}
+    for kind in KINDS:
+        listed = best.get(kind)
+        head = aws.head_object(settings.bucket, listed.key) if listed else None
+        if head is None:
+            out[kind] = None
+            continue
+        out[kind] = {
+            "key": head.key,
+            "version_id": head.version_id,
+            "etag": head.etag,
+            "last_modified": _iso(head.last_modified),
+            "size": head.size,
+        }
+    return out
+
+
+def missing(inputs: dict[str, dict | None]) -> list[str]:
+    return [BASENAMES[kind] + ".csv" for kind in KINDS if not inputs.get(kind)]
+
+
+def marker(inputs: dict[str, dict | None], resolved_at: datetime) -> str | None:
+    """A string that orders input sets from old to new: the newest LastModified of the three,
+    then when the set was resolved (S3 reads are strongly consistent, so a set resolved later
+    is at least as new). None when an input is missing."""
+    if missing(inputs):
+        return None
+    newest = max(inputs[kind]["last_modified"] for kind in KINDS)  # type: ignore[index]
+    return f"{newest}|{_iso(resolved_at)}"
+
+
+def marker_newest(value: str | None) -> str:
+    """The LastModified part of a marker ("" for None)."""
+    return (value or "").split("|", 1)[0]
+
+
+def read(settings: Settings, inputs: dict[str, dict | None]) -> tuple[list[bytes], list[str]]:
+    """The recorded versions' bytes and file names, in KINDS order; MissingInput otherwise."""
+    gone = missing(inputs)
+    if gone:
+        where = f"s3://{settings.bucket}/{settings.input_prefix}"
+        raise MissingInput(
+            "; ".join(f"{name}: missing (upload {where}{name} or {name}.gz)" for name in gone)
+        )
+    data, names = [], []
+    for kind in KINDS:
+        ref = inputs[kind]
+        assert ref is not None
+        name = ref["key"].rsplit("/", 1)[-1]
+        try:
+            body = aws.get_object(
+                settings.bucket, ref["key"], version_id=ref.get("version_id"), etag=ref.get("etag")
+            )
+        except aws.ObjectMissing as exc:
+            raise MissingInput(f"{name}: {exc}") from exc
+        data.append(body)
+        names.append(name)
+    return data, names

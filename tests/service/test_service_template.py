@@ -1,0 +1,340 @@
+"""template.yaml: sam validate --lint, the properties the issue asks for, the resources that
+tests create from it, and the events/ files run through the handlers they belong to."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import boto3
+import pytest
+from storemon.local.resources import create_resources, function_environment, load_template
+from storemon.service import http
+
+from tests.service.helpers import EVENTS, REPO, TEMPLATE, LambdaContext, call_api, put_inputs
+
+TEMPLATE_DATA = load_template(TEMPLATE)
+RESOURCES = TEMPLATE_DATA["Resources"]
+
+
+def sam_executable() -> str:
+    beside = Path(sys.executable).with_name("sam")
+    if beside.exists():
+        return str(beside)
+    found = shutil.which("sam")
+    if not found:
+        pytest.skip("sam CLI not installed")
+    return found
+
+
+def test_sam_validate_lint_passes():
+    env = {**os.environ, "SAM_CLI_TELEMETRY": "0", "AWS_DEFAULT_REGION": "us-east-1"}
+    run = subprocess.run(
+        [sam_executable(), "validate", "--lint"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "is a valid SAM Template" in run.stdout + run.stderr
+
+
+def api_routes() -> dict[tuple[str, str], str]:
+    routes = {}
+    for logical, spec in RESOURCES.items():
+        if spec["Type"] != "AWS::Serverless::Function":
+            continue
+        for event in (spec["Properties"].get("Events") or {}).values():
+            if event["Type"] == "HttpApi":
+                props = event["Properties"]
+                assert props["ApiId"] == {"Ref": "HttpApi"}
+                key = (props.get("Method", "ANY").upper(), props.get("Path", "$default"))
+                routes[key] = logical
+    return routes
+
+
+def test_every_spec_route_is_wired():
+    routes = api_routes()
+    expected = {
+        ("POST", "/trigger_report"): "TriggerFunction",
+        ("GET", "/get_report"): "GetReportFunction",
+        ("GET", "/get_report/{report_id}"): "GetReportFunction",
+        ("POST", "/get_report"): "GetReportFunction",
+        ("GET", "/stores/{store_id}/trigger_report"): "TriggerFunction",
+        ("POST", "/stores/{store_id}/trigger_report"): "TriggerFunction",
+        ("GET", "/store_summary"): "GetReportFunction",
+        ("ANY", "$default"): "GetReportFunction",
+    }
+    assert routes == expected
+    assert set(http.ROUTES) == {k for k in expected if k[1] != "$default"}
+    api = RESOURCES["HttpApi"]["Properties"]
+    assert "CorsConfiguration" not in api  # CORS off
+    assert set(api["DefaultRouteSettings"]) == {"ThrottlingRateLimit", "ThrottlingBurstLimit"}
+
+
+def test_functions_layer_and_runtime():
+    glob = TEMPLATE_DATA["Globals"]["Function"]
+    assert glob["Runtime"] == "python3.11" and glob["Handler"] == "app.lambda_handler"
+    assert glob["Layers"] == [{"Ref": "CommonLayer"}]
+    layer = RESOURCES["CommonLayer"]
+    assert layer["Properties"]["ContentUri"] == "layers/common/"
+    assert layer["Metadata"]["BuildMethod"] == "python3.11"
+    for logical, folder in (
+        ("TriggerFunction", "trigger"),
+        ("WorkerFunction", "worker"),
+        ("GetReportFunction", "get_report"),
+    ):
+        assert RESOURCES[logical]["Properties"]["CodeUri"] == f"functions/{folder}/"
+        assert (REPO / "functions" / folder / "app.py").is_file()
+    env = glob["Environment"]["Variables"]
+    for name in (
+        "TABLE_NAME",
+        "BUCKET_NAME",
+        "QUEUE_URL",
+        "INPUT_PREFIX",
+        "REPORT_PREFIX",
+        "URL_EXPIRY_SECONDS",
+        "POWERTOOLS_SERVICE_NAME",
+        "POWERTOOLS_METRICS_NAMESPACE",
+        "POWERTOOLS_LOG_LEVEL",
+        "MAX_RECEIVE_COUNT",
+    ):
+        assert name in env
+    lines = (REPO / "layers/common/requirements.txt").read_text().splitlines()
+    names = [line.split("#")[0].strip() for line in lines if line.split("#")[0].strip()]
+    assert any(n.startswith("numpy") and "<2.3" in n for n in names)
+    assert not any(n.startswith(("boto3", "pyarrow")) for n in names)
+
+
+def test_queue_worker_and_dead_letter_settings():
+    worker = RESOURCES["WorkerFunction"]["Properties"]
+    queue = RESOURCES["ReportQueue"]["Properties"]
+    assert queue["VisibilityTimeout"] >= 6 * worker["Timeout"]
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {
+        "Fn::GetAtt": ["ReportDeadLetterQueue", "Arn"]
+    }
+    assert queue["RedrivePolicy"]["maxReceiveCount"] == {"Ref": "MaxReceiveCount"}
+    assert TEMPLATE_DATA["Parameters"]["MaxReceiveCount"]["Default"] == 3
+    [event] = worker["Events"].values()
+    assert event["Type"] == "SQS"
+    assert event["Properties"]["BatchSize"] == 1
+    assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert TEMPLATE_DATA["Globals"]["Function"]["Environment"]["Variables"][
+        "MAX_RECEIVE_COUNT"
+    ] == {"Ref": "MaxReceiveCount"}
+
+
+def test_table_and_bucket_settings():
+    table = RESOURCES["ReportsTable"]["Properties"]
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["KeySchema"] == [{"AttributeName": "report_id", "KeyType": "HASH"}]
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    bucket = RESOURCES["DataBucket"]
+    props = bucket["Properties"]
+    assert bucket["DependsOn"] == "ReportQueuePolicy"
+    assert props["VersioningConfiguration"]["Status"] == "Enabled"
+    assert all(props["PublicAccessBlockConfiguration"].values())
+    assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    [notification] = props["NotificationConfiguration"]["QueueConfigurations"]
+    assert notification["Queue"] == {"Fn::GetAtt": ["ReportQueue", "Arn"]}
+    assert notification["Filter"]["S3Key"]["Rules"] == [{"Name": "prefix", "Value": "input/"}]
+    rules = {r["Id"]: r for r in props["LifecycleConfiguration"]["Rules"]}
+    assert rules["ExpireReports"]["Prefix"] == "reports/"
+    assert rules["ExpireReports"]["ExpirationInDays"] == {"Ref": "RetentionDays"}
+    [deny] = RESOURCES["DataBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert deny["Effect"] == "Deny"
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    [allow] = RESOURCES["ReportQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert allow["Principal"] == {"Service": "s3.amazonaws.com"}
+    # the queue policy names the bucket with the same computed name as the bucket itself
+    assert (
+        allow["Condition"]["ArnLike"]["aws:SourceArn"]["Fn::Sub"][1]
+        == props["BucketName"]["Fn::Sub"][1]
+    )
+
+
+def _statements(logical: str) -> list[dict]:
+    out = []
+    for policy in RESOURCES[logical]["Properties"]["Policies"]:
+        if "Statement" in policy:
+            out.extend(policy["Statement"])
+        else:
+            ((name, args),) = policy.items()
+            out.append({"Template": name, **args})
+    return out
+
+
+def test_least_privilege():
+    for logical in ("TriggerFunction", "WorkerFunction", "GetReportFunction"):
+        for statement in _statements(logical):
+            if "Template" in statement:
+                assert statement == {
+                    "Template": "SQSSendMessagePolicy",
+                    "QueueName": {"Fn::GetAtt": ["ReportQueue", "QueueName"]},
+                }
+                continue
+            actions = statement["Action"]
+            actions = actions if isinstance(actions, list) else [actions]
+            assert all("*" not in a for a in actions), (logical, actions)
+            assert statement["Resource"] != "*"
+    get_report = {
+        a
+        for s in _statements("GetReportFunction")
+        for a in (s.get("Action") or [])
+        if isinstance(s.get("Action"), list)
+    } | {s["Action"] for s in _statements("GetReportFunction") if isinstance(s["Action"], str)}
+    assert get_report == {"dynamodb:GetItem", "dynamodb:UpdateItem", "s3:GetObject"}
+    assert not any(s.get("Template") for s in _statements("GetReportFunction"))
+
+
+def test_resources_are_created_from_the_template(stack):
+    ddb = boto3.client("dynamodb")
+    table = ddb.describe_table(TableName=stack["table"])["Table"]
+    assert table["KeySchema"] == [{"AttributeName": "report_id", "KeyType": "HASH"}]
+    assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    ttl = ddb.describe_time_to_live(TableName=stack["table"])["TimeToLiveDescription"]
+    assert ttl == {"TimeToLiveStatus": "ENABLED", "AttributeName": "expires_at"}
+    backups = ddb.describe_continuous_backups(TableName=stack["table"])
+    pitr = backups["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"]
+    assert pitr["PointInTimeRecoveryStatus"] == "ENABLED"
+    attrs = boto3.client("sqs").get_queue_attributes(
+        QueueUrl=stack["queue_url"], AttributeNames=["All"]
+    )["Attributes"]
+    assert attrs["VisibilityTimeout"] == "1800"
+    assert json.loads(attrs["RedrivePolicy"]) == {
+        "deadLetterTargetArn": stack["dlq_arn"],
+        "maxReceiveCount": 3,
+    }
+    s3 = boto3.client("s3")
+    assert s3.get_bucket_versioning(Bucket=stack["bucket"])["Status"] == "Enabled"
+    block = s3.get_public_access_block(Bucket=stack["bucket"])["PublicAccessBlockConfiguration"]
+    assert all(block.values())
+    rules = s3.get_bucket_lifecycle_configuration(Bucket=stack["bucket"])["Rules"]
+    assert {r["ID"] for r in rules} >= {"ExpireReports", "ExpireSupersededInputs"}
+    assert stack["env"]["INPUT_PREFIX"] == "input/"
+    assert stack["env"]["BUCKET_NAME"] == stack["bucket"]
+    assert function_environment(stack, "WorkerFunction") == stack["env"]
+
+
+def test_create_resources_is_idempotent_and_takes_names(aws_env):
+    from moto import mock_aws
+
+    with mock_aws():
+        names = {"DataBucket": "my-bucket", "ReportsTable": "my-table"}
+        first = create_resources(TEMPLATE, names=names, parameters={"MaxReceiveCount": 5})
+        again = create_resources(TEMPLATE, names=names, parameters={"MaxReceiveCount": 5})
+        assert first["bucket"] == again["bucket"] == "my-bucket"
+        assert first["queue_url"] == again["queue_url"]
+        assert again["env"]["MAX_RECEIVE_COUNT"] == "5"
+        attrs = boto3.client("sqs").get_queue_attributes(
+            QueueUrl=again["queue_url"], AttributeNames=["RedrivePolicy"]
+        )["Attributes"]
+        assert json.loads(attrs["RedrivePolicy"])["maxReceiveCount"] == 5
+
+
+# ----------------------------------------------------------------------------- events/
+API_EVENTS = {
+    "trigger_report.json": 202,
+    "store_trigger_get.json": 202,
+    "store_trigger_post.json": 202,
+    "get_report_query.json": 404,
+    "get_report_path.json": 404,
+    "get_report_post.json": 404,
+    "store_summary.json": 404,
+    "unknown_route.json": 405,
+}
+FUNCTION_DIRS = {
+    "TriggerFunction": "trigger",
+    "WorkerFunction": "worker",
+    "GetReportFunction": "get_report",
+}
+
+
+def test_there_is_an_event_for_every_route():
+    keys = set()
+    for name in API_EVENTS:
+        event = json.loads((EVENTS / name).read_text())
+        key = event["routeKey"]
+        keys.add(("ANY", "$default") if key == "$default" else tuple(key.split(" ", 1)))
+    assert keys == set(api_routes())
+
+
+@pytest.mark.parametrize(("name", "status"), sorted(API_EVENTS.items()))
+def test_api_events_run_through_their_function(stack, apps, name, status):
+    put_inputs(stack["bucket"])
+    event = json.loads((EVENTS / name).read_text())
+    key = event["routeKey"]
+    route = ("ANY", "$default") if key == "$default" else tuple(key.split(" ", 1))
+    app = apps[FUNCTION_DIRS[api_routes()[route]]]
+    code, body, headers = call_api(app, event)
+    assert code == status, body
+    assert headers["content-type"] == "application/json"
+
+
+def test_worker_events_run(stack, apps):
+    put_inputs(stack["bucket"])
+    worker = apps["worker"]
+    job = json.loads((EVENTS / "worker_report_message.json").read_text())
+    assert worker.lambda_handler(job, LambdaContext("worker")) == {"batchItemFailures": []}
+    upload = json.loads((EVENTS / "worker_s3_put.json").read_text())
+    inner = json.loads(upload["Records"][0]["body"])
+    assert inner["Records"][0]["s3"]["object"]["key"] == "input%2Fstore_status.csv.gz"
+    assert worker.lambda_handler(upload, LambdaContext("worker")) == {"batchItemFailures": []}
+    # the upload started a refresh: a job is queued and its record is Running
+    [message] = boto3.client("sqs").receive_message(QueueUrl=stack["queue_url"])["Messages"]
+    job = json.loads(message["Body"])
+    assert job["kind"] == "refresh"
+    from storemon.service import records
+    from storemon.service.settings import settings
+
+    assert records.get(settings(), job["report_id"])["status"] == "Running"
+
+
+def test_sam_transform_wires_routes_default_route_and_roles(monkeypatch):
+    """What CloudFormation will get: the SAM transform of the template (offline)."""
+    from samtranslator.translator.transform import transform
+    from samtranslator.yaml_helper import yaml_parse
+
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    template = yaml_parse(TEMPLATE.read_text())
+    for logical in FUNCTION_DIRS:
+        template["Resources"][logical]["Properties"]["CodeUri"] = "s3://bucket/code.zip"
+    template["Resources"]["CommonLayer"]["Properties"]["ContentUri"] = "s3://bucket/layer.zip"
+
+    class Policies:
+        @staticmethod
+        def load():
+            names = ("AWSLambdaBasicExecutionRole", "AWSXrayWriteOnlyAccess")
+            return {name: f"arn:aws:iam::aws:policy/{name}" for name in names} | {
+                "AWSLambdaSQSQueueExecutionRole": "arn:aws:iam::aws:policy/service-role/"
+                "AWSLambdaSQSQueueExecutionRole"
+            }
+
+    resources = transform(template, {}, Policies())["Resources"]
+    paths = resources["HttpApi"]["Properties"]["Body"]["paths"]
+    assert {(m, p) for p, ops in paths.items() for m in ops} == {
+        ("post", "/trigger_report"),
+        ("get", "/stores/{store_id}/trigger_report"),
+        ("post", "/stores/{store_id}/trigger_report"),
+        ("get", "/get_report"),
+        ("post", "/get_report"),
+        ("get", "/get_report/{report_id}"),
+        ("get", "/store_summary"),
+        ("x-amazon-apigateway-any-method", "$default"),
+    }
+    mapping = resources["WorkerFunctionReportQueueEvent"]["Properties"]
+    assert mapping["BatchSize"] == 1
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    for logical in FUNCTION_DIRS:
+        function = resources[logical]["Properties"]
+        assert function["Runtime"] == "python3.11"
+        assert function["TracingConfig"] == {"Mode": "Active"}
+        assert len(function["Layers"]) == 1
