@@ -1,0 +1,181 @@
+"""``storemon serve``: the whole service on this machine, over HTTP.
+
+The template's HTTP API routes are served on ``HOST:PORT`` (payload 2.0 events to the
+handlers, in this process), the worker is fed from ReportQueue as Lambda's event source mapping
+would, S3 uploads under ``input/`` reach ReportQueue through the bucket's notification, and the
+emulated AWS endpoint is open for boto3 or the AWS CLI (``--endpoint-url``).
+
+At start-up it prints, one per line: ``API: http://HOST:PORT``, ``AWS: http://HOST:PORT2`` and
+``BUCKET: NAME``; Ctrl-C or SIGTERM stops it (exit 0).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from storemon.local.apigw import HttpApiGateway, HttpRequest, HttpResponse
+
+log = logging.getLogger("storemon.local")
+
+# hop-by-hop headers, and the ones the server computes itself
+_SKIP_RESPONSE_HEADERS = {
+    "connection", "keep-alive", "transfer-encoding", "content-length", "date", "server",
+}
+_MAX_CHUNK_LINE = 1024
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "storemon-local"
+    gateway: HttpApiGateway  # set on the subclass made per server
+
+    def _read_body(self) -> bytes:
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            chunks = []
+            while True:
+                line = self.rfile.readline(_MAX_CHUNK_LINE)
+                size = int(line.split(b";", 1)[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline(_MAX_CHUNK_LINE) not in (b"\r\n", b"\n", b""):
+                        pass  # trailers
+                    break
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline(_MAX_CHUNK_LINE)
+            return b"".join(chunks)
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _handle(self) -> None:
+        try:
+            body = self._read_body()
+        except ValueError:
+            self._send(HttpResponse.json(400, {"message": "Bad Request"}))
+            return
+        request = HttpRequest.from_target(
+            self.command,
+            self.path,
+            headers=list(self.headers.items()),
+            body=body,
+            source_ip=self.client_address[0],
+            protocol=self.request_version,
+            port=self.server.server_address[1],
+        )
+        self._send(self.gateway.handle(request))
+
+    def _send(self, response: HttpResponse) -> None:
+        self.send_response(response.status)
+        for name, value in response.headers:
+            if name.lower() not in _SKIP_RESPONSE_HEADERS:
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        if self.command != "HEAD" and response.body:
+            self.wfile.write(response.body)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        log.info("%s %s", self.address_string(), format % args)
+
+
+class ApiServer:
+    """The HTTP API on ``host:port`` (port 0: a free one), served from a thread."""
+
+    def __init__(self, gateway: HttpApiGateway, host: str = "127.0.0.1", port: int = 3000):
+        handler = type("Handler", (_Handler,), {"gateway": gateway})
+        self.httpd = ThreadingHTTPServer((host, port), handler)
+        self.httpd.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        if host in ("0.0.0.0", "::"):
+            host = "127.0.0.1"
+        return f"http://{host}:{port}"
+
+    def start(self) -> None:
+        self._thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True,
+            name="http-api",
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self.httpd.shutdown()
+            self._thread.join(10)
+            self._thread = None
+        self.httpd.server_close()
+
+
+def _configure_logging() -> None:
+    root = logging.getLogger("storemon.local")
+    if not root.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s local %(levelname)s %(message)s"))
+        root.addHandler(handler)
+        root.setLevel(logging.INFO)
+        root.propagate = False
+
+
+def serve(host: str = "127.0.0.1", port: int = 3000, data_dir: str | None = None) -> int:
+    """Run the local stack until Ctrl-C / SIGTERM; returns the exit code."""
+    from storemon.local.stack import LocalStack, StackError
+    from storemon.local.template import TemplateError
+
+    _configure_logging()
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: Any) -> None:
+        if stop.is_set():  # a second Ctrl-C: do not wait for anything
+            print("storemon serve: stopped hard", file=sys.stderr, flush=True)
+            os._exit(1)
+        stop.set()
+
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    stack: LocalStack | None = None
+    api: ApiServer | None = None
+    try:
+        try:
+            stack = LocalStack(host=host)
+            api = ApiServer(stack.gateway(), host, port)  # bind first: fail fast if taken
+            stack.start(data_dir)
+        except (StackError, TemplateError, OSError) as exc:
+            print(f"storemon serve: {exc}", file=sys.stderr, flush=True)
+            return 2
+        if stop.is_set():
+            return 0
+        for spec in stack.template.functions.values():  # cold starts now, not on first call
+            try:
+                stack.functions[spec.logical_id].load()
+            except Exception as exc:
+                log.error("%s does not load: %s", spec.logical_id, exc)
+        api.start()
+        print(f"API: {api.url}", flush=True)
+        print(f"AWS: {stack.endpoint}", flush=True)
+        print(f"BUCKET: {stack.bucket}", flush=True)
+        stack.start_event_sources()  # after the three lines: handler logs go to stdout too
+        log.info(
+            "routes: %s", ", ".join(r.route_key for r in stack.template.routes)
+        )
+        log.info("press Ctrl-C to stop")
+        while not stop.wait(0.5):
+            pass
+        log.info("stopping")
+        return 0
+    finally:
+        if api is not None:
+            api.stop()
+        if stack is not None:
+            stack.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -1,0 +1,338 @@
+"""The local stack: moto's AWS emulation in this process, the template's resources in it, the
+template's functions wired to them (HTTP API routes, SQS event source mappings), and the inputs
+seeded. ``storemon serve``, ``storemon invoke`` and the demo are thin layers over it.
+
+Order of start-up (:meth:`LocalStack.start`): moto -> bucket, table and queues from the template
+(``storemon.local.resources``) -> function environments -> optional seeding of ``input/`` ->
+the bucket's notification (``input/`` ObjectCreated -> ReportQueue). Seeding comes before the
+notification, like a bucket that already held the inputs when the stack was deployed: start-up
+does not compute anything, and the first upload afterwards starts a refresh as in AWS.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from storemon.local.apigw import HttpApiGateway
+from storemon.local.esm import SqsEventSource
+from storemon.local.lambdas import GATE, LocalFunction
+from storemon.local.template import FunctionSpec, Template
+
+log = logging.getLogger("storemon.local")
+
+REGION = "us-east-1"
+ACCOUNT_ID = "123456789012"  # moto's default account
+STACK_NAME = "storemon-local"
+API_ID = "local"
+INPUT_SUFFIXES = (".csv", ".csv.gz")
+DEFAULT_STORES = 2000
+MAX_POLLERS = 2  # concurrent worker invocations per SQS event (CPU-bound reports)
+
+
+def aws_environment(endpoint: str, region: str = REGION) -> dict[str, str]:
+    """What points boto3 (and the AWS CLI) at the emulator, with dummy credentials. The config
+    and credentials files are switched off so no profile can send a call to real AWS."""
+    return {
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": region,
+        "AWS_REGION": region,
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+
+
+class Emulator:
+    """moto's server (all services, one endpoint) on a free port of ``host``."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0):
+        self.host = host
+        self.port = port
+        self._server: Any = None
+        self.endpoint = ""
+
+    def start(self) -> str:
+        import socket
+
+        from moto.server import ThreadedMotoServer
+
+        # ThreadedMotoServer.start() would wait forever if it could not bind: check first
+        try:
+            with socket.create_server((self.host, self.port)):
+                pass
+        except OSError as exc:
+            raise StackError(f"cannot listen on {self.host}:{self.port}: {exc}") from exc
+        # moto logs every request through werkzeug; the stack's own log is enough
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        self._server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
+        self._server.start()
+        host, port = self._server.get_host_and_port()
+        if host in ("0.0.0.0", "::", ""):
+            host = "127.0.0.1"
+        self.endpoint = f"http://{host}:{port}"
+        return self.endpoint
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+
+def _forget_aws_clients() -> None:
+    """storemon.aws keeps one boto3 client per service and process: a new emulator (another
+    endpoint) needs new ones."""
+    try:
+        from storemon import aws
+    except ImportError:
+        return
+    aws.reset()
+
+
+class StackError(RuntimeError):
+    """The local stack cannot start (template, resources, or inputs)."""
+
+
+def default_dataset(out_dir: str | Path, stores: int = DEFAULT_STORES) -> Path:
+    """A generated week of data (``storemon.generate``) in ``out_dir``."""
+    try:
+        from storemon.generate import write_dataset
+    except ImportError as exc:
+        raise StackError(
+            f"cannot generate the default dataset ({exc}); pass --data DIR with the three CSVs"
+        ) from exc
+    write_dataset(out_dir, stores=stores, days=7, seed=0)
+    return Path(out_dir)
+
+
+def input_files(data_dir: str | Path) -> list[Path]:
+    """The input files of ``data_dir``: its ``*.csv`` and ``*.csv.gz`` (not recursive)."""
+    folder = Path(data_dir)
+    if not folder.is_dir():
+        raise StackError(f"--data {folder}: not a directory")
+    files = sorted(
+        p for p in folder.iterdir()
+        if p.is_file() and not p.name.startswith(".") and p.name.endswith(INPUT_SUFFIXES)
+    )
+    if not files:
+        raise StackError(f"--data {folder}: no .csv or .csv.gz files in it")
+    return files
+
+
+class LocalStack:
+    """The whole service on this machine. Use as a context manager or call start/stop."""
+
+    def __init__(
+        self,
+        template_path: str | Path | None = None,
+        *,
+        host: str = "127.0.0.1",
+        region: str = REGION,
+        names: dict[str, str] | None = None,
+        parameters: dict[str, Any] | None = None,
+        max_pollers: int = MAX_POLLERS,
+    ):
+        self.template = Template.load(template_path)
+        self.host = host
+        self.region = region
+        self.names = names
+        self.parameters = parameters
+        self.max_pollers = max_pollers
+        self.emulator = Emulator("127.0.0.1" if host in ("localhost", "") else host)
+        self.resources: dict[str, Any] = {}
+        self.functions: dict[str, LocalFunction] = {}
+        self.event_sources: list[SqsEventSource] = []
+        self._saved_env: dict[str, str | None] = {}
+        self._temp_dirs: list[str] = []
+        self._session: Any = None
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self, data_dir: str | Path | None = None, *, seed: bool = True,
+              stores: int = DEFAULT_STORES) -> LocalStack:
+        """Start moto, create the resources, build the functions, seed ``input/`` (from
+        ``data_dir``, or a generated dataset of ``stores`` stores) unless ``seed`` is False,
+        then turn the bucket's notification on."""
+        try:
+            endpoint = self.emulator.start()
+            self._set_env(aws_environment(endpoint, self.region))
+            _forget_aws_clients()
+            self.resources = self._create_resources(notifications=False)
+            self.functions = {
+                lid: self._make_function(spec) for lid, spec in self.template.functions.items()
+            }
+            if seed:
+                self.seed(data_dir, stores=stores)
+            self._create_resources(notifications=True)
+        except Exception:
+            self.stop()
+            raise
+        return self
+
+    def stop(self, busy_timeout: float = 10.0) -> None:
+        """Stop the pollers (an invocation in flight gets ``busy_timeout`` seconds to end: the
+        emulator's state goes with the process anyway) and moto, restore the environment; safe
+        to call twice."""
+        for source in self.event_sources:
+            source.stop(timeout=0)
+        deadline = time.monotonic() + busy_timeout
+        for source in self.event_sources:
+            if not source.stop(timeout=max(0.0, deadline - time.monotonic())):
+                log.warning("%s is still in an invocation; leaving it behind", source.name)
+        self.event_sources = []
+        self.emulator.stop()
+        _forget_aws_clients()
+        GATE.reset()
+        for key, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        self._saved_env = {}
+        for folder in self._temp_dirs:
+            shutil.rmtree(folder, ignore_errors=True)
+        self._temp_dirs = []
+
+    def __enter__(self) -> LocalStack:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _set_env(self, values: dict[str, str]) -> None:
+        for key, value in values.items():
+            self._saved_env.setdefault(key, os.environ.get(key))
+            os.environ[key] = value
+
+    # ------------------------------------------------------------------ AWS side
+    @property
+    def endpoint(self) -> str:
+        return self.emulator.endpoint
+
+    @property
+    def bucket(self) -> str:
+        return str(self.resources["bucket"])
+
+    def client(self, service: str) -> Any:
+        import boto3
+
+        if self._session is None:
+            self._session = boto3.session.Session(
+                aws_access_key_id="testing",
+                aws_secret_access_key="testing",
+                region_name=self.region,
+            )
+        return self._session.client(service, endpoint_url=self.endpoint)
+
+    def _create_resources(self, *, notifications: bool) -> dict[str, Any]:
+        try:
+            from storemon.local.resources import create_resources
+        except ImportError as exc:  # pragma: no cover - the module ships with the package
+            raise StackError(f"storemon.local.resources is not available: {exc}") from exc
+        clients = {name: self.client(name) for name in ("s3", "dynamodb", "sqs")}
+        return create_resources(
+            template_path=self.template.path,
+            clients=clients,
+            names=self.names,
+            parameters=self.parameters,
+            notifications=notifications,
+        )
+
+    def function_env(self, spec: FunctionSpec) -> dict[str, str]:
+        from storemon.local.resources import function_environment
+
+        env = function_environment(self.resources, spec.logical_id)
+        env.update(aws_environment(self.endpoint, self.region))
+        return env
+
+    def _make_function(self, spec: FunctionSpec) -> LocalFunction:
+        for event in spec.unsupported_events:
+            log.warning("%s: event %s is not emulated locally", spec.logical_id, event)
+        return LocalFunction(
+            spec,
+            self.function_env(spec),
+            physical_name=f"{STACK_NAME}-{spec.logical_id}",
+            region=self.region,
+            account_id=ACCOUNT_ID,
+            layer_dirs=self.template.layer_dirs(spec),
+        )
+
+    def function(self, name: str) -> LocalFunction:
+        return self.functions[self.template.function(name).logical_id]
+
+    # ------------------------------------------------------------------ inputs
+    @property
+    def input_prefix(self) -> str:
+        return str(self.resources["env"].get("INPUT_PREFIX", "input/"))
+
+    def seed(self, data_dir: str | Path | None, *, stores: int = DEFAULT_STORES) -> list[str]:
+        """Upload ``data_dir``'s input files (or a generated dataset) under the input prefix."""
+        if data_dir is None:
+            folder = tempfile.mkdtemp(prefix="storemon-data-")
+            self._temp_dirs.append(folder)
+            data_dir = default_dataset(folder, stores=stores)
+        s3 = self.client("s3")
+        keys = []
+        for path in input_files(data_dir):
+            key = self.input_prefix + path.name
+            s3.upload_file(str(path), self.bucket, key)
+            keys.append(key)
+        log.info("seeded %s", ", ".join(keys))
+        return keys
+
+    # ------------------------------------------------------------------ wiring
+    def invoke(self, function: str, event: Any) -> Any:
+        return self.function(function).invoke(event)
+
+    def gateway(self) -> HttpApiGateway:
+        def on_error(function: str, exc: BaseException) -> None:
+            log.error("%s: %s", function, exc)
+
+        return HttpApiGateway(
+            self.template.routes,
+            self.invoke,
+            account_id=ACCOUNT_ID,
+            api_id=API_ID,
+            on_error=on_error,
+        )
+
+    def start_event_sources(self) -> list[SqsEventSource]:
+        """One poller per unit of concurrency (``ScalingConfig.MaximumConcurrency``, at most
+        ``max_pollers``) for each enabled SQS event of the template."""
+        sqs = self.client("sqs")
+        for source in self.template.sqs_sources:
+            if not source.enabled:
+                continue
+            queue_id = source.queue_logical_id
+            if queue_id not in self.resources["names"]:
+                raise StackError(f"{source.function}: queue {source.queue!r} was not created")
+            name = self.resources["names"][queue_id]
+            url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+            attrs = sqs.get_queue_attributes(
+                QueueUrl=url, AttributeNames=["QueueArn", "VisibilityTimeout"]
+            )["Attributes"]
+            function = self.functions[source.function]
+            pollers = max(1, min(source.max_concurrency or self.max_pollers, self.max_pollers))
+            for i in range(pollers):
+                esm = SqsEventSource(
+                    self.client("sqs"),
+                    url,
+                    attrs["QueueArn"],
+                    function.invoke,
+                    region=self.region,
+                    batch_size=source.batch_size,
+                    batching_window=source.batching_window,
+                    report_batch_item_failures=source.report_batch_item_failures,
+                    visibility_timeout=int(attrs["VisibilityTimeout"]),
+                    name=f"{source.function}/{source.event_name}#{i + 1}",
+                )
+                esm.start()
+                self.event_sources.append(esm)
+        return self.event_sources

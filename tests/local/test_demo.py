@@ -1,0 +1,29 @@
+"""`make demo` (python -m storemon.local.demo) on a small dataset."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from .conftest import LAYER, ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def test_demo_runs_end_to_end(tmp_path):
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(LAYER), env.get("PYTHONPATH")) if p)
+    done = subprocess.run(
+        [sys.executable, "-m", "storemon.local.demo", "--stores", "40", "--out", str(tmp_path),
+         "--timeout", "60"],
+        check=False, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "stores reported: 40" in done.stdout
+    assert "five stores with the most downtime last week:" in done.stdout
+    (report,) = tmp_path.glob("report-*.csv")
+    assert len(report.read_text().splitlines()) == 41
+    assert (tmp_path / "serve.log").is_file()
