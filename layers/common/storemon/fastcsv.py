@@ -44,37 +44,72 @@ def _general(text: bytes, name: str) -> inputs.Polls:
 
 
 class _Fields:
-    """Byte access to a file buffer: single bytes and 8-byte words at any offset."""
+    """Byte access to a file buffer: single bytes and 8-byte words at any offset.
+
+    Nothing here copies the file or makes a temporary the size of the file: the scans go
+    chunk by chunk and every other array has one value per row. (Arrays above glibc's mmap
+    threshold are page-faulted in afresh at every allocation, which in a fresh process cost
+    more than the arithmetic.)
+    """
+
+    CHUNK = 1 << 22
 
     def __init__(self, text: bytes):
-        self.bytes = np.frombuffer(text + b"\0" * 64, dtype=np.uint8)
+        if len(text) < 16:
+            text = text + b"\0" * 16  # tiny files: room for one whole word
+        self.size = len(text)
+        self.bytes = np.frombuffer(text, dtype=np.uint8)
+        self.last_word = self.size - 8
         self.words = np.ndarray(
-            shape=(len(self.bytes) - 7,), dtype="<u8", buffer=self.bytes, strides=(1,)
+            shape=(self.size - 7,), dtype="<u8", buffer=text, strides=(1,)
         )
+
+    def positions(self, char: int, start: int, end: int) -> np.ndarray:
+        """Offsets of every ``char`` byte in [start, end), scanning chunk by chunk."""
+        found = [
+            np.flatnonzero(self.bytes[a : min(a + self.CHUNK, end)] == char) + a
+            for a in range(start, end, self.CHUNK)
+        ]
+        return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+
+    def byte_at(self, offset: np.ndarray) -> np.ndarray:
+        return self.bytes[np.minimum(offset, self.size - 1)]
+
+    def word_at(self, offset: np.ndarray) -> np.ndarray:
+        """The 8 bytes from each offset, zero past the end of the buffer."""
+        clamped = np.minimum(offset, self.last_word)
+        word = self.words[clamped]
+        past = offset - clamped  # bytes of this word beyond the buffer's last word start
+        if past.any():
+            shifted = word >> (8 * np.minimum(past, 7)).astype(np.uint64)
+            word = np.where(past >= 8, np.uint64(0), np.where(past > 0, shifted, word))
+        return word
 
     def trim(self, start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Move ``start`` / ``end`` past leading and trailing whitespace."""
         start, end = start.copy(), end.copy()
         while True:
-            move = (start < end) & _WHITESPACE[self.bytes[start]]
+            move = (start < end) & _WHITESPACE[self.byte_at(start)]
             if not move.any():
                 break
             start += move
         while True:
-            move = (end > start) & _WHITESPACE[self.bytes[end - 1]]
+            move = (end > start) & _WHITESPACE[self.byte_at(end - 1)]
             if not move.any():
                 break
             end -= move
         return start, end
 
+    def field_words(self, start: np.ndarray, length: np.ndarray, width: int) -> list:
+        """Each field's bytes as ``width / 8`` uint64 arrays, zero past its length."""
+        return [
+            self.word_at(start + 8 * k) & _LOW_BYTES[np.clip(length - 8 * k, 0, 8)]
+            for k in range(width // 8)
+        ]
+
     def matrix(self, start: np.ndarray, length: np.ndarray, width: int) -> np.ndarray:
-        """``uint8[N, width]``: each field's bytes, zero past its length (or ``width``)."""
-        words = width // 8
-        gathered = np.empty((len(start), words), dtype="<u8")
-        for k in range(words):
-            kept_bytes = np.clip(length - 8 * k, 0, 8)
-            gathered[:, k] = self.words[start + 8 * k] & _LOW_BYTES[kept_bytes]
-        return gathered.view(np.uint8)
+        """``uint8[N, width]``: each field's bytes, zero past its length."""
+        return np.stack(self.field_words(start, length, width), axis=1).view(np.uint8)
 
     def decimal_ids(self, end: np.ndarray, length: np.ndarray) -> np.ndarray | None:
         """The ids as uint64 when each is 1-19 digits without a leading zero, else None.
@@ -121,7 +156,7 @@ def _swar_eight_digits(word: np.ndarray) -> np.ndarray:
 def _fast(text: bytes, header_end: int, header: bytes, name: str) -> inputs.Polls:
     fields = _Fields(text)
     body = fields.bytes[: len(text)]
-    newlines = np.flatnonzero(body == 10)
+    newlines = fields.positions(10, 0, len(text))
     starts = newlines + 1
     ends = np.append(newlines[1:], len(text))
     if len(starts) and starts[-1] >= len(text):  # the file ends with a newline
@@ -130,8 +165,7 @@ def _fast(text: bytes, header_end: int, header: bytes, name: str) -> inputs.Poll
     nonblank = ends > starts
     starts, ends = starts[nonblank], ends[nonblank]
 
-    commas = np.flatnonzero(body == 44)
-    commas = commas[commas > header_end]
+    commas = fields.positions(44, header_end, len(text))
     first_comma = np.searchsorted(commas, starts)
     comma_count = np.searchsorted(commas, ends) - first_comma
     regular = comma_count == 2
@@ -151,14 +185,14 @@ def _fast(text: bytes, header_end: int, header: bytes, name: str) -> inputs.Poll
     status_length = status_end - status_start
     ts_length = ts_end - ts_start
     has_id = id_length > 0
+    status_word = fields.field_words(status_start, status_length, 8)[0]
     is_active, status_ok = textparse.status_codes(
-        fields.matrix(status_start, np.minimum(status_length, 8), 8),
-        status_length,
+        status_word.view(np.uint8).reshape(-1, 8), status_length
     )
-    width = textparse.TIMESTAMP_WIDTH
-    fits = ts_length <= width
-    time_us, ts_ok = textparse.parse_timestamps(
-        fields.matrix(ts_start, np.where(fits, ts_length, 0), width), np.where(fits, ts_length, 0)
+    fits = ts_length <= textparse.TIMESTAMP_WIDTH
+    ts_length = np.where(fits, ts_length, 0)
+    time_us, ts_ok = textparse.parse_timestamp_words(
+        fields.field_words(ts_start, ts_length, textparse.TIMESTAMP_WIDTH), ts_length
     )
     ts_ok &= fits
 

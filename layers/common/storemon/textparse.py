@@ -97,7 +97,7 @@ def _pad(matrix: np.ndarray, width: int) -> np.ndarray:
     return np.pad(matrix, ((0, 0), (0, width - matrix.shape[1])))
 
 
-_UTC_WORD = int.from_bytes(b" UTC", "little")
+WORDS = TIMESTAMP_WIDTH // 8
 
 
 def parse_timestamps(matrix: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -107,58 +107,75 @@ def parse_timestamps(matrix: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarra
     dot; then nothing (UTC), ``UTC`` or ``Z`` (optionally after one space, any case), or a
     numeric offset ``±HH``, ``±HHMM``, ``±HH:MM`` (converted to UTC). Returns
     ``(microseconds, valid)``; invalid rows hold 0.
-
-    The real data's form (``2023-01-22 12:09:39.388884 UTC``, any number of fraction digits,
-    with or without `` UTC``) is parsed with plain column arithmetic; only the other rows go
-    through the general grammar.
     """
     if len(matrix) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
-    matrix = _pad(matrix, TIMESTAMP_WIDTH)
-    micros, valid = _parse_canonical(matrix, lengths)
-    other = ~valid
-    if other.any():
-        micros[other], valid[other] = _parse_general(matrix[other], lengths[other])
+    words = _pad(matrix, TIMESTAMP_WIDTH)[:, :TIMESTAMP_WIDTH].copy().view("<u8")
+    return parse_timestamp_words([words[:, k] for k in range(WORDS)], lengths)
+
+
+def parse_timestamp_words(
+    words: list[np.ndarray], lengths: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`parse_timestamps` on the values' bytes given as ``WORDS`` little-endian uint64
+    arrays (bytes 0-7, 8-15, ...; zero past each value's end).
+
+    The real data's form (``2023-01-22 12:09:39.388884 UTC``, any number of fraction digits,
+    with or without `` UTC``) is parsed by arithmetic on bytes shifted out of the words, each
+    step a one-dimensional array of one value per row (small temporaries that the allocator
+    reuses); only the other rows are laid out as a byte matrix for the general grammar.
+    """
+    micros, valid = _parse_canonical(words, lengths)
+    other = np.flatnonzero(~valid)
+    if len(other):
+        matrix = np.stack([word[other] for word in words], axis=1).view(np.uint8)
+        micros[other], valid[other] = _parse_general(matrix, lengths[other])
     return micros, valid
 
 
-def _parse_canonical(matrix: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    n, width = matrix.shape
-    # Column-major copy of the first 26 characters: every step below is a contiguous row op.
-    digit = np.ascontiguousarray(matrix[:, :26].T) - np.uint8(_DIGIT0)  # > 9: not a digit
-    core_rows = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]
-    valid = (
-        (digit[core_rows].max(axis=0) <= 9)
-        & (matrix[:, 4] == ord("-")) & (matrix[:, 7] == ord("-")) & (matrix[:, 10] == ord(" "))
-        & (matrix[:, 13] == ord(":")) & (matrix[:, 16] == ord(":"))
-        & (lengths >= 19)
-    )
-    d = [digit[k].astype(np.int32) for k in range(19)]
-    year = d[0] * 1000 + d[1] * 100 + d[2] * 10 + d[3]
-    month = d[5] * 10 + d[6]
-    day = d[8] * 10 + d[9]
-    hour = d[11] * 10 + d[12]
-    minute = d[14] * 10 + d[15]
-    second = d[17] * 10 + d[18]
-    days, exists = _date_days(year, month, day)
+def _parse_canonical(words: list[np.ndarray], lengths: np.ndarray):
+    def byte(position: int) -> np.ndarray:
+        return (words[position // 8] >> np.uint64(8 * (position % 8))).astype(np.uint8)
+
+    def byte_at(positions: np.ndarray) -> np.ndarray:
+        """The byte at a per-row position (0 <= position < TIMESTAMP_WIDTH)."""
+        word = np.choose(positions // 8, words)
+        return (word >> (8 * (positions % 8)).astype(np.uint64)).astype(np.uint8)
+
+    zero = np.uint8(_DIGIT0)
+    digits = {p: byte(p) - zero for p in (0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18)}
+    valid = lengths >= 19
+    for digit in digits.values():
+        valid &= digit <= 9  # bytes below '0' wrap around to large values
+    for position, char in ((4, "-"), (7, "-"), (10, " "), (13, ":"), (16, ":")):
+        valid &= byte(position) == ord(char)
+
+    def number(*positions: int) -> np.ndarray:
+        value = np.zeros(len(lengths), dtype=np.int64)
+        for position in positions:
+            value = value * 10 + digits[position]
+        return value
+
+    days, exists = _date_days(number(0, 1, 2, 3), number(5, 6), number(8, 9))
+    hour, minute, second = number(11, 12), number(14, 15), number(17, 18)
     valid &= exists & (hour <= 23) & (minute <= 59) & (second <= 59)
 
-    flat = matrix.reshape(-1)
-    words = np.ndarray(shape=(flat.size - 3,), dtype="<u4", buffer=flat, strides=(1,))
-    tail = words[np.arange(n) * width + np.clip(lengths - 4, 0, width - 4)]
-    body = lengths - 4 * ((tail == _UTC_WORD) & (lengths >= 23))
+    tail = np.clip(lengths - 4, 0, TIMESTAMP_WIDTH - 4)
+    has_utc = (lengths >= 23) & (byte_at(tail) == ord(" "))
+    for offset, char in ((1, "U"), (2, "T"), (3, "C")):
+        has_utc &= byte_at(tail + offset) == ord(char)
+    body = lengths - 4 * has_utc
     fraction_digits = body - 20
     has_fraction = body > 19
-    fraction_ok = (
-        (matrix[:, 19] == ord(".")) & (fraction_digits >= 1) & (fraction_digits <= 6)
-    )
-    fraction_us = np.zeros(n, dtype=np.int64)
+    fraction_ok = (byte(19) == ord(".")) & (fraction_digits >= 1) & (fraction_digits <= 6)
+    fraction_us = np.zeros(len(lengths), dtype=np.int64)
     for k in range(6):
+        digit = byte(20 + k) - zero
         inside = k < fraction_digits
-        fraction_ok &= ~inside | (digit[20 + k] <= 9)
-        fraction_us += np.where(inside, digit[20 + k], 0).astype(np.int64) * 10 ** (5 - k)
+        fraction_ok &= ~inside | (digit <= 9)
+        fraction_us += np.where(inside, digit, 0).astype(np.int64) * 10 ** (5 - k)
     valid &= ~has_fraction | fraction_ok
-    seconds = days * SECONDS_PER_DAY + (hour * 3600 + minute * 60 + second)
+    seconds = days * SECONDS_PER_DAY + hour * 3600 + minute * 60 + second
     micros = seconds * US_PER_SECOND + np.where(has_fraction, fraction_us, 0)
     return np.where(valid, micros, 0), valid
 
