@@ -73,10 +73,14 @@ class _Fields:
         return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
 
     def byte_at(self, offset: np.ndarray) -> np.ndarray:
-        return self.bytes[np.minimum(offset, self.size - 1)]
+        if len(offset) and offset.max() >= self.size:  # only a field at the very end
+            offset = np.minimum(offset, self.size - 1)
+        return self.bytes[offset]
 
     def word_at(self, offset: np.ndarray) -> np.ndarray:
         """The 8 bytes from each offset, zero past the end of the buffer."""
+        if not len(offset) or offset.max() <= self.last_word:
+            return self.words[offset]
         clamped = np.minimum(offset, self.last_word)
         word = self.words[clamped]
         past = offset - clamped  # bytes of this word beyond the buffer's last word start
