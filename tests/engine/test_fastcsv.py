@@ -43,13 +43,24 @@ def _as_rows(polls: inputs.Polls):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(line, min_size=1, max_size=30), st.booleans())
-def test_fast_reader_agrees_with_general_reader(lines, crlf):
+@given(
+    st.lists(line, min_size=1, max_size=30),
+    st.booleans(),
+    st.booleans(),
+    st.sampled_from([1, 40, 1 << 23]),
+)
+def test_fast_reader_agrees_with_general_reader(lines, crlf, final_newline, block_bytes):
     ending = b"\r\n" if crlf else b"\n"
-    data = ending.join([HEADER, *(text.encode() for text in lines)]) + ending
+    data = ending.join([HEADER, *(text.encode() for text in lines)])
+    data += ending if final_newline else b""
     if not any(text.strip() for text in lines):  # a header-only file reads as no rows
         data = HEADER + ending
-    fast, general = fastcsv.read_status(data, "s.csv"), _general(data)
+    default, fastcsv.BLOCK_BYTES = fastcsv.BLOCK_BYTES, block_bytes  # blocks of 1+ lines
+    try:
+        fast = fastcsv.read_status(data, "s.csv")
+    finally:
+        fastcsv.BLOCK_BYTES = default
+    general = _general(data)
     assert _as_rows(fast) == _as_rows(general)
     assert fast.stats.as_dict() == general.stats.as_dict()
 

@@ -11,6 +11,8 @@ file the fast path does not cover, so both paths apply exactly the same rules.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -157,28 +159,68 @@ def _swar_eight_digits(word: np.ndarray) -> np.ndarray:
     return (x * np.uint64(10_000) + (x >> np.uint64(32))) & np.uint64(0xFFFFFFFF)
 
 
+BLOCK_BYTES = 1 << 23  # lines are parsed 8 MB at a time
+
+
 def _fast(text: bytes, header_end: int, header: bytes, name: str) -> inputs.Polls:
+    """Parse the file in line-aligned blocks: every temporary has one value per line of a
+    block (small, and reused from block to block); only the results are file-sized. Fresh
+    memory is expensive (each new page faults), so this keeps the peak low."""
     fields = _Fields(text)
-    body = fields.bytes[: len(text)]
-    newlines = fields.positions(10, 0, len(text))
-    starts = newlines + 1
-    ends = np.append(newlines[1:], len(text))
-    if len(starts) and starts[-1] >= len(text):  # the file ends with a newline
-        starts, ends = starts[:-1], ends[:-1]
+    stats = inputs.FileStats(name)
+    parts: list[_Block] = []
+    start = header_end + 1
+    while start < len(text):
+        end = len(text)
+        if start + BLOCK_BYTES < len(text):
+            newline = text.find(b"\n", start + BLOCK_BYTES)
+            end = len(text) if newline < 0 else newline + 1
+        parts.append(_read_block(fields, start, end, stats))
+        start = end
+
+    ids = [part.ids for part in parts]
+    if all(block_ids.dtype == np.uint64 for block_ids in ids):
+        codes, uniques = pd.factorize(np.concatenate(ids) if ids else np.zeros(0, np.uint64))
+        store_ids = np.asarray(uniques).astype(str).astype(object)
+    else:
+        codes, uniques = pd.factorize(np.concatenate([i.astype(str).astype(object) for i in ids]))
+        store_ids = np.asarray(uniques, dtype=object)
+    polls = inputs.Polls(
+        store_ids=store_ids,
+        store=codes.astype(np.int64),
+        time_us=np.concatenate([p.time_us for p in parts]) if parts else np.zeros(0, np.int64),
+        active=np.concatenate([p.active for p in parts]) if parts else np.zeros(0, bool),
+        stats=stats,
+    )
+    odd_lines = [text[a:b] for part in parts for a, b in part.irregular]
+    if not odd_lines:
+        return polls
+    return _concat(polls, _general(header + b"\n" + b"\n".join(odd_lines) + b"\n", name))
+
+
+@dataclass
+class _Block:
+    ids: np.ndarray  # uint64 decimal ids, or the id strings (object)
+    time_us: np.ndarray
+    active: np.ndarray
+    irregular: list[tuple[int, int]]  # lines without exactly three fields, for the general path
+
+
+def _read_block(fields: _Fields, start: int, end: int, stats: inputs.FileStats) -> _Block:
+    """The lines in [start, end) (``end`` just after a newline, or the end of the file)."""
+    newlines = fields.positions(10, start, end)
+    starts = np.append(start, newlines + 1)
+    ends = np.append(newlines, end)
+    body = fields.bytes
     ends = ends - (body[np.maximum(ends - 1, 0)] == 13) * (ends > starts)  # CRLF
     nonblank = ends > starts
     starts, ends = starts[nonblank], ends[nonblank]
 
-    commas = fields.positions(44, header_end, len(text))
+    commas = fields.positions(44, start, end)
     first_comma = np.searchsorted(commas, starts)
-    comma_count = np.searchsorted(commas, ends) - first_comma
-    regular = comma_count == 2
-
-    irregular_polls = None
-    if not regular.all():
-        odd_lines = [text[a:b] for a, b in zip(starts[~regular], ends[~regular], strict=True)]
-        irregular_polls = _general(header + b"\n" + b"\n".join(odd_lines) + b"\n", name)
-        starts, ends, first_comma = starts[regular], ends[regular], first_comma[regular]
+    regular = np.searchsorted(commas, ends) - first_comma == 2
+    irregular = list(zip(starts[~regular].tolist(), ends[~regular].tolist(), strict=True))
+    starts, ends, first_comma = starts[regular], ends[regular], first_comma[regular]
     comma1, comma2 = commas[first_comma], commas[first_comma + 1]
 
     id_start, id_end = fields.trim(starts, comma1)
@@ -200,33 +242,27 @@ def _fast(text: bytes, header_end: int, header: bytes, name: str) -> inputs.Poll
     )
     ts_ok &= fits
 
-    stats = inputs.FileStats(name, rows_read=len(starts))
+    stats.rows_read += len(starts)
     stats.skip("missing store_id", (~has_id).sum())
     stats.skip("invalid status", (has_id & ~status_ok).sum())
     stats.skip("invalid timestamp", (has_id & status_ok & ~ts_ok).sum())
     keep = has_id & status_ok & ts_ok
-    store_ids, store = _store_codes(fields, id_start[keep], id_length[keep])
-    polls = inputs.Polls(
-        store_ids=store_ids,
-        store=store,
+    return _Block(
+        ids=_block_ids(fields, id_start[keep], id_length[keep]),
         time_us=time_us[keep],
         active=is_active[keep],
-        stats=stats,
+        irregular=irregular,
     )
-    return polls if irregular_polls is None else _concat(polls, irregular_polls)
 
 
-def _store_codes(fields: _Fields, start: np.ndarray, length: np.ndarray):
-    """Factorize the id fields: as integers when every id is a canonical decimal."""
+def _block_ids(fields: _Fields, start: np.ndarray, length: np.ndarray) -> np.ndarray:
+    """A block's ids: uint64 when every one is a canonical decimal, else their strings."""
     numbers = fields.decimal_ids(start + length, length)
-    if numbers is not None:
-        codes, uniques = pd.factorize(numbers)
-        return np.asarray(uniques).astype(str).astype(object), codes.astype(np.int64)
-    width = 8 * max(1, -(-int(length.max()) // 8)) if len(length) else 8
+    if numbers is not None or len(length) == 0:
+        return numbers if numbers is not None else np.zeros(0, dtype=np.uint64)
+    width = 8 * max(1, -(-int(length.max()) // 8))
     strings = fields.matrix(start, length, width).view(f"S{width}").ravel()
-    codes, uniques = pd.factorize(strings.astype(object))
-    ids = np.array([u.decode("ascii") for u in uniques], dtype=object)
-    return ids, codes.astype(np.int64)
+    return strings.astype(str).astype(object)
 
 
 def _concat(a: inputs.Polls, b: inputs.Polls) -> inputs.Polls:

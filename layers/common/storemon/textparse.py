@@ -133,51 +133,95 @@ def parse_timestamp_words(
     return micros, valid
 
 
+def _word_masks(template: str) -> list[tuple[int, int, int]]:
+    """Per 8-character word of ``template`` ('d' = a digit, anything else = that character):
+    (digit byte mask, literal byte mask, literal bytes)."""
+    masks = []
+    for k in range(0, len(template), 8):
+        digit = literal = value = 0
+        for i, char in enumerate(template[k : k + 8]):
+            if char == "d":
+                digit |= 0xFF << (8 * i)
+            else:
+                literal |= 0xFF << (8 * i)
+                value |= ord(char) << (8 * i)
+        masks.append((digit, literal, value))
+    return masks
+
+
+_CANONICAL = _word_masks("dddd-dd-dd dd:dd:dd")  # bytes 0-18 of the real data's form
+_NIBBLE_HIGH = 0xF0F0F0F0F0F0F0F0
+_ASCII_ZEROS = 0x3030303030303030
+_ASCII_SIX = 0x0606060606060606
+_U64 = np.uint64
+
+
+def digits_in_place(word: np.ndarray, digit_mask: int) -> tuple[np.ndarray, np.ndarray]:
+    """(the word with '0' subtracted from its digit bytes, whether those bytes are digits)."""
+    masked = word & _U64(digit_mask)
+    high, zeros = _U64(digit_mask & _NIBBLE_HIGH), _U64(digit_mask & _ASCII_ZEROS)
+    ok = ((masked & high) == zeros) & (((masked + _U64(digit_mask & _ASCII_SIX)) & high) == zeros)
+    return masked - zeros, ok
+
+
+def swar_eight_digits(word: np.ndarray) -> np.ndarray:
+    """Value of 8 ASCII digits in a little-endian word (first character most significant)."""
+    x = word - _U64(_ASCII_ZEROS)
+    x = (x * _U64(10) + (x >> _U64(8))) & _U64(0x00FF00FF00FF00FF)
+    x = (x * _U64(100) + (x >> _U64(16))) & _U64(0x0000FFFF0000FFFF)
+    return (x * _U64(10_000) + (x >> _U64(32))) & _U64(0xFFFFFFFF)
+
+
+def _pair(pairs: np.ndarray, first_byte: int) -> np.ndarray:
+    return ((pairs >> _U64(8 * first_byte)) & _U64(0xFF)).astype(np.int64)
+
+
 def _parse_canonical(words: list[np.ndarray], lengths: np.ndarray):
-    def byte(position: int) -> np.ndarray:
-        return (words[position // 8] >> np.uint64(8 * (position % 8))).astype(np.uint8)
-
-    def byte_at(positions: np.ndarray) -> np.ndarray:
-        """The byte at a per-row position (0 <= position < TIMESTAMP_WIDTH)."""
-        word = np.choose(positions // 8, words)
-        return (word >> (8 * (positions % 8)).astype(np.uint64)).astype(np.uint8)
-
-    zero = np.uint8(_DIGIT0)
-    digits = {p: byte(p) - zero for p in (0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18)}
+    """``YYYY-MM-DD HH:MM:SS[.f{1,6}][ UTC]`` by SWAR arithmetic on whole words."""
     valid = lengths >= 19
-    for digit in digits.values():
-        valid &= digit <= 9  # bytes below '0' wrap around to large values
-    for position, char in ((4, "-"), (7, "-"), (10, " "), (13, ":"), (16, ":")):
-        valid &= byte(position) == ord(char)
-
-    def number(*positions: int) -> np.ndarray:
-        value = np.zeros(len(lengths), dtype=np.int64)
-        for position in positions:
-            value = value * 10 + digits[position]
-        return value
-
-    days, exists = _date_days(number(0, 1, 2, 3), number(5, 6), number(8, 9))
-    hour, minute, second = number(11, 12), number(14, 15), number(17, 18)
+    pairs = []
+    for k, (digit_mask, literal_mask, literal) in enumerate(_CANONICAL):
+        word = words[k]
+        valid &= (word & _U64(literal_mask)) == _U64(literal)
+        x, ok = digits_in_place(word, digit_mask)
+        valid &= ok
+        # each byte i becomes 10 * digit_i + digit_{i+1}: two-digit numbers in place
+        pairs.append(x * _U64(10) + (x >> _U64(8)))
+    year = _pair(pairs[0], 0) * 100 + _pair(pairs[0], 2)
+    days, exists = _date_days(year, _pair(pairs[0], 5), _pair(pairs[1], 0))
+    hour, minute, second = _pair(pairs[1], 3), _pair(pairs[1], 6), _pair(pairs[2], 1)
     valid &= exists & (hour <= 23) & (minute <= 59) & (second <= 59)
 
-    tail = np.clip(lengths - 4, 0, TIMESTAMP_WIDTH - 4)
-    has_utc = (lengths >= 23) & (byte_at(tail) == ord(" "))
-    for offset, char in ((1, "U"), (2, "T"), (3, "C")):
-        has_utc &= byte_at(tail + offset) == ord(char)
+    # " UTC" in the last four bytes, which start 0-10 bytes into word 2
+    start = np.clip(lengths - 20, 0, 10).astype(np.uint64)
+    in_word2 = start < _U64(8)
+    window = np.where(in_word2, words[2], words[3]) >> (
+        _U64(8) * np.where(in_word2, start, start - _U64(8))
+    )
+    spill = words[3] << (_U64(64) - _U64(8) * np.clip(start, 1, 7))  # from word 3
+    window |= np.where(in_word2 & (start > _U64(0)), spill, _U64(0))
+    has_utc = (lengths >= 23) & ((window & _U64(0xFFFFFFFF)) == _U64(_UTC_WORD))
     body = lengths - 4 * has_utc
-    fraction_digits = body - 20
+    fraction_digits = np.clip(body - 20, 0, 6)
     has_fraction = body > 19
-    fraction_ok = (byte(19) == ord(".")) & (fraction_digits >= 1) & (fraction_digits <= 6)
-    fraction_us = np.zeros(len(lengths), dtype=np.int64)
-    for k in range(6):
-        digit = byte(20 + k) - zero
-        inside = k < fraction_digits
-        fraction_ok &= ~inside | (digit <= 9)
-        fraction_us += np.where(inside, digit, 0).astype(np.int64) * 10 ** (5 - k)
+    # bytes 20-27: the fraction digits, then '0's in place of whatever follows them
+    fraction = (words[2] >> _U64(32)) | (words[3] << _U64(32))
+    kept = _LOW_BYTES[fraction_digits]
+    fraction = (fraction & kept) | (_U64(_ASCII_ZEROS) & ~kept)
+    _, fraction_ok = digits_in_place(fraction, 0xFFFFFFFFFFFFFFFF)
+    fraction_ok &= (
+        (((words[2] >> _U64(24)) & _U64(0xFF)) == _U64(ord(".")))
+        & (body - 20 >= 1) & (body - 20 <= 6)
+    )
     valid &= ~has_fraction | fraction_ok
+    fraction_us = (swar_eight_digits(fraction) // _U64(100)).astype(np.int64)
     seconds = days * SECONDS_PER_DAY + hour * 3600 + minute * 60 + second
-    micros = seconds * US_PER_SECOND + np.where(has_fraction, fraction_us, 0)
+    micros = seconds * US_PER_SECOND + np.where(has_fraction & fraction_ok, fraction_us, 0)
     return np.where(valid, micros, 0), valid
+
+
+_UTC_WORD = int.from_bytes(b" UTC", "little")
+_LOW_BYTES = np.array([(1 << (8 * n)) - 1 for n in range(9)], dtype=np.uint64)
 
 
 def _parse_general(matrix: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,83 @@
+"""Timestamp parsing against a plain regex + datetime reference, on canonical strings and on
+one-character mutations of them."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from storemon import textparse
+
+PATTERN = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?"
+    r"(?: ?(?:([Uu][Tt][Cc])|([Zz])|([+-])(\d{2})(?::?(\d{2}))?))?"
+)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def reference(text: str) -> int | None:
+    """µs since the epoch, or None: SPEC §1 read literally with Python's datetime."""
+    match = PATTERN.fullmatch(text.strip())
+    if not match:
+        return None
+    y, mo, d, h, mi, s, frac, _utc, _z, sign, oh, om = match.groups()
+    try:
+        moment = datetime(int(y), int(mo), int(d), int(h), int(mi), int(s), tzinfo=UTC)
+    except ValueError:
+        return None
+    if sign:
+        hours, minutes = int(oh), int(om or 0)
+        if hours > 23 or minutes > 59:
+            return None
+        offset = timedelta(hours=hours, minutes=minutes)
+        moment -= offset if sign == "+" else -offset
+    micros = int((frac or "0").ljust(6, "0"))
+    return (moment - EPOCH) // timedelta(microseconds=1) + micros
+
+
+def parse(values: list[str]) -> list[int | None]:
+    matrix, lengths, fits = textparse.byte_matrix(pd.Series(values), textparse.TIMESTAMP_WIDTH)
+    micros, valid = textparse.parse_timestamps(matrix, lengths)
+    return [int(m) if ok and fit else None for m, ok, fit in zip(micros, valid, fits, strict=True)]
+
+
+canonical = st.builds(
+    lambda moment, digits, suffix: (
+        moment.strftime("%Y-%m-%d %H:%M:%S")
+        + (moment.strftime(".%f")[: digits + 1] if digits else "")
+        + suffix
+    ),
+    st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31)),
+    st.integers(0, 6),
+    st.sampled_from(["", " UTC", "Z", "+05:30", "-0800", " utc", "T"]),
+)
+
+
+@st.composite
+def mutated(draw):
+    text = draw(canonical)
+    if draw(st.booleans()):
+        position = draw(st.integers(0, len(text) - 1))
+        char = draw(st.sampled_from(list("0123456789 -:.TUCZ+x")))
+        text = text[:position] + char + text[position + 1 :]
+    return text
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(mutated(), min_size=1, max_size=40))
+def test_timestamps_match_the_reference(values):
+    assert parse(values) == [reference(v) for v in values]
+
+
+def test_known_values():
+    assert parse([
+        "2023-01-22 12:09:39.388884 UTC", "2023-01-22 12:09:39.3 UTC", "2023-01-22 12:09:39",
+        "2023-01-22T12:09:39Z", "2023-01-22 12:09:39+01:00", "2023-01-22 12:09:39.1234567",
+    ]) == [1674389379388884, 1674389379300000, 1674389379000000, 1674389379000000,
+           1674385779000000, None]
+    assert np.all(np.array(parse(["2024-02-29 00:00:00", "2023-02-29 00:00:00"]), dtype=object)
+                  == np.array([1709164800000000, None], dtype=object))
