@@ -243,10 +243,7 @@ def _read_block(fields: _Fields, start: int, end: int, stats: inputs.FileStats) 
     ts_ok &= fits
 
     stats.rows_read += len(starts)
-    stats.skip("missing store_id", (~has_id).sum())
-    stats.skip("invalid status", (has_id & ~status_ok).sum())
-    stats.skip("invalid timestamp", (has_id & status_ok & ~ts_ok).sum())
-    keep = has_id & status_ok & ts_ok
+    keep = stats.keep_valid(inputs.status_checks(has_id, status_ok, ts_ok))
     return _Block(
         ids=_block_ids(fields, id_start[keep], id_length[keep]),
         time_us=time_us[keep],

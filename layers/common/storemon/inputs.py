@@ -60,6 +60,15 @@ class FileStats:
         if count:
             self.skipped[reason] += int(count)
 
+    def keep_valid(self, checks: list[tuple[str, np.ndarray]]) -> np.ndarray:
+        """The rows that pass every check; each other row is counted once, under the first
+        check (in the given order) that it fails."""
+        keep = np.ones(len(checks[0][1]), dtype=bool)
+        for reason, ok in checks:
+            self.skip(reason, (keep & ~ok).sum())
+            keep &= ok
+        return keep
+
     def as_dict(self) -> dict:
         return {
             "file": self.name,
@@ -193,6 +202,15 @@ class Polls:
     stats: FileStats
 
 
+def status_checks(has_id, status_ok, timestamp_ok) -> list[tuple[str, np.ndarray]]:
+    """The status file's row checks, in the order a row's skip reason is chosen."""
+    return [
+        ("missing store_id", has_id),
+        ("invalid status", status_ok),
+        ("invalid timestamp", timestamp_ok),
+    ]
+
+
 def parse_status(frame: pd.DataFrame) -> Polls:
     stats = _stats_for(frame, "status")
     store_id = _stripped(frame["store_id"])
@@ -201,10 +219,7 @@ def parse_status(frame: pd.DataFrame) -> Polls:
     is_active, status_ok = textparse.status_codes(status_matrix, status_len)
     ts_matrix, ts_len, _ = textparse.byte_matrix(frame["timestamp_utc"], textparse.TIMESTAMP_WIDTH)
     time_us, ts_ok = textparse.parse_timestamps(ts_matrix, ts_len)
-    stats.skip("missing store_id", (~has_id).sum())
-    stats.skip("invalid status", (has_id & ~status_ok).sum())
-    stats.skip("invalid timestamp", (has_id & status_ok & ~ts_ok).sum())
-    keep = has_id & status_ok & ts_ok
+    keep = stats.keep_valid(status_checks(has_id, status_ok, ts_ok))
     codes, uniques = pd.factorize(store_id[keep])
     return Polls(
         store_ids=np.asarray(uniques, dtype=object),
@@ -262,11 +277,12 @@ def parse_hours(frame: pd.DataFrame) -> Hours:
     end_s, end_ok = _per_distinct(frame["end_time_local"], _clock_seconds)
     start_ok = start_ok & (start_s < 86_400)  # 24:00 only as an end
     end_s = np.where(end_s == 86_399, 86_400, end_s)  # 23:59:59 means midnight at day's end
-    stats.skip("missing store_id", (~has_id).sum())
-    stats.skip("invalid day", (has_id & ~day_ok).sum())
-    stats.skip("invalid start_time_local", (has_id & day_ok & ~start_ok).sum())
-    stats.skip("invalid end_time_local", (has_id & day_ok & start_ok & ~end_ok).sum())
-    keep = has_id & day_ok & start_ok & end_ok
+    keep = stats.keep_valid([
+        ("missing store_id", has_id),
+        ("invalid day", day_ok),
+        ("invalid start_time_local", start_ok),
+        ("invalid end_time_local", end_ok),
+    ])
     return Hours(
         store_id=store_id[keep],
         weekday=weekday[keep].astype(np.int64),
@@ -289,7 +305,7 @@ def parse_timezones(frame: pd.DataFrame) -> Zones:
     stats = _stats_for(frame, "timezones")
     store_id = _stripped(frame["store_id"])
     has_id = store_id != ""
-    stats.skip("missing store_id", (~has_id).sum())
+    has_id = stats.keep_valid([("missing store_id", has_id)])
     zone = _stripped(frame["timezone_str"])
     kept = pd.DataFrame({"store_id": store_id[has_id], "zone": zone[has_id]})
     kept = kept.drop_duplicates("store_id", keep="last")
