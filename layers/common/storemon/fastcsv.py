@@ -109,7 +109,7 @@ class _Fields:
     def field_words(self, start: np.ndarray, length: np.ndarray, width: int) -> list:
         """Each field's bytes as ``width / 8`` uint64 arrays, zero past its length."""
         return [
-            self.word_at(start + 8 * k) & _LOW_BYTES[np.clip(length - 8 * k, 0, 8)]
+            self.word_at(start + 8 * k) & textparse.LOW_BYTES[np.clip(length - 8 * k, 0, 8)]
             for k in range(width // 8)
         ]
 
@@ -134,29 +134,13 @@ class _Fields:
         for k in range(3):
             word = self.words[end - 24 + 8 * k]
             padding = np.clip(24 - length - 8 * k, 0, 8)  # leading bytes of this word
-            mask = _LOW_BYTES[padding]
-            word = (word & ~mask) | (_ZEROS & mask)
-            digits_ok = ((word & _HIGH_NIBBLES) == _ZEROS) & (
-                ((word + _SIX) & _HIGH_NIBBLES) == _ZEROS
-            )
+            mask = textparse.LOW_BYTES[padding]
+            word = (word & ~mask) | (np.uint64(textparse.ASCII_ZEROS) & mask)
+            _, digits_ok = textparse.digits_in_place(word, textparse.ALL_BYTES)
             if not digits_ok.all():
                 return None
-            value = value * np.uint64(100_000_000) + _swar_eight_digits(word)
+            value = value * np.uint64(100_000_000) + textparse.swar_eight_digits(word)
         return value
-
-
-_LOW_BYTES = np.array([(1 << (8 * n)) - 1 for n in range(9)], dtype=np.uint64)
-_ZEROS = np.uint64(0x3030303030303030)
-_SIX = np.uint64(0x0606060606060606)
-_HIGH_NIBBLES = np.uint64(0xF0F0F0F0F0F0F0F0)
-
-
-def _swar_eight_digits(word: np.ndarray) -> np.ndarray:
-    """Value of 8 ASCII digits in a little-endian word (first character most significant)."""
-    x = word - _ZEROS
-    x = (x * np.uint64(10) + (x >> np.uint64(8))) & np.uint64(0x00FF00FF00FF00FF)
-    x = (x * np.uint64(100) + (x >> np.uint64(16))) & np.uint64(0x0000FFFF0000FFFF)
-    return (x * np.uint64(10_000) + (x >> np.uint64(32))) & np.uint64(0xFFFFFFFF)
 
 
 BLOCK_BYTES = 1 << 23  # lines are parsed 8 MB at a time

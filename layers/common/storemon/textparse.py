@@ -151,22 +151,24 @@ def _word_masks(template: str) -> list[tuple[int, int, int]]:
 
 _CANONICAL = _word_masks("dddd-dd-dd dd:dd:dd")  # bytes 0-18 of the real data's form
 _NIBBLE_HIGH = 0xF0F0F0F0F0F0F0F0
-_ASCII_ZEROS = 0x3030303030303030
+ASCII_ZEROS = 0x3030303030303030  # '0' in every byte
 _ASCII_SIX = 0x0606060606060606
+ALL_BYTES = 0xFFFFFFFFFFFFFFFF
+LOW_BYTES = np.array([(1 << (8 * n)) - 1 for n in range(9)], dtype=np.uint64)  # n low bytes
 _U64 = np.uint64
 
 
 def digits_in_place(word: np.ndarray, digit_mask: int) -> tuple[np.ndarray, np.ndarray]:
     """(the word with '0' subtracted from its digit bytes, whether those bytes are digits)."""
     masked = word & _U64(digit_mask)
-    high, zeros = _U64(digit_mask & _NIBBLE_HIGH), _U64(digit_mask & _ASCII_ZEROS)
+    high, zeros = _U64(digit_mask & _NIBBLE_HIGH), _U64(digit_mask & ASCII_ZEROS)
     ok = ((masked & high) == zeros) & (((masked + _U64(digit_mask & _ASCII_SIX)) & high) == zeros)
     return masked - zeros, ok
 
 
 def swar_eight_digits(word: np.ndarray) -> np.ndarray:
     """Value of 8 ASCII digits in a little-endian word (first character most significant)."""
-    x = word - _U64(_ASCII_ZEROS)
+    x = word - _U64(ASCII_ZEROS)
     x = (x * _U64(10) + (x >> _U64(8))) & _U64(0x00FF00FF00FF00FF)
     x = (x * _U64(100) + (x >> _U64(16))) & _U64(0x0000FFFF0000FFFF)
     return (x * _U64(10_000) + (x >> _U64(32))) & _U64(0xFFFFFFFF)
@@ -206,9 +208,9 @@ def _parse_canonical(words: list[np.ndarray], lengths: np.ndarray):
     has_fraction = body > 19
     # bytes 20-27: the fraction digits, then '0's in place of whatever follows them
     fraction = (words[2] >> _U64(32)) | (words[3] << _U64(32))
-    kept = _LOW_BYTES[fraction_digits]
-    fraction = (fraction & kept) | (_U64(_ASCII_ZEROS) & ~kept)
-    _, fraction_ok = digits_in_place(fraction, 0xFFFFFFFFFFFFFFFF)
+    kept = LOW_BYTES[fraction_digits]
+    fraction = (fraction & kept) | (_U64(ASCII_ZEROS) & ~kept)
+    _, fraction_ok = digits_in_place(fraction, ALL_BYTES)
     fraction_ok &= (
         (((words[2] >> _U64(24)) & _U64(0xFF)) == _U64(ord(".")))
         & (body - 20 >= 1) & (body - 20 <= 6)
@@ -221,7 +223,6 @@ def _parse_canonical(words: list[np.ndarray], lengths: np.ndarray):
 
 
 _UTC_WORD = int.from_bytes(b" UTC", "little")
-_LOW_BYTES = np.array([(1 << (8 * n)) - 1 for n in range(9)], dtype=np.uint64)
 
 
 def _parse_general(matrix: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
