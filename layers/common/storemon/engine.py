@@ -99,6 +99,13 @@ def _group_starts(sorted_groups: np.ndarray) -> np.ndarray:
     return first
 
 
+def _group_ends(sorted_groups: np.ndarray) -> np.ndarray:
+    """Boolean mask of the last element of each run of equal groups."""
+    last = np.ones(len(sorted_groups), dtype=bool)
+    last[:-1] = sorted_groups[1:] != sorted_groups[:-1]
+    return last
+
+
 def _exclusive_group_cumsum(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
     """Per-group cumulative sum of ``values`` before each element (groups contiguous)."""
     total = np.cumsum(values)
@@ -307,8 +314,7 @@ def compute_from_parsed(
     )
     business = np.where(has_hours[event_rank], business, event_tick)  # open 24/7: B(t) = t
 
-    last_of_store = np.ones(len(event_rank), dtype=bool)
-    last_of_store[:-1] = event_rank[1:] != event_rank[:-1]
+    last_of_store = _group_ends(event_rank)
     segment = np.zeros(len(event_rank), dtype=np.int64)
     segment[:-1] = business[1:] - business[:-1]
     segment[last_of_store] = 0
@@ -337,8 +343,7 @@ def compute_from_parsed(
     last_poll = np.full(n_stores, 0, dtype=np.int64)
     group_first = _group_starts(poll_rank)
     first_poll[poll_rank[group_first]] = poll_us[group_first]
-    group_last = np.ones(len(poll_rank), dtype=bool)
-    group_last[:-1] = poll_rank[1:] != poll_rank[:-1]
+    group_last = _group_ends(poll_rank)
     last_poll[poll_rank[group_last]] = poll_us[group_last]
     stores = pd.DataFrame(
         {
