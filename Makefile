@@ -27,7 +27,7 @@ serve: install
 	$(BIN)/storemon serve
 
 demo: install
-	$(BIN)/python -m storemon.local.demo
+	$(BIN)/python -m storemon_dev.local.demo
 
 validate: install
 	$(BIN)/sam validate --lint

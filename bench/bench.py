@@ -25,16 +25,18 @@ import time
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 PACKAGE_ROOT = REPO / "layers" / "common"
+DEV_ROOT = REPO / "dev"
 DATA_DIR = REPO / ".bench" / "data"
 STAMP_NAME = "stamp.json"
-GENERATOR_SOURCE = PACKAGE_ROOT / "storemon" / "generate.py"
+GENERATOR_SOURCE = DEV_ROOT / "storemon_dev" / "generate.py"
 
 RATIO_TARGET = 2.0
 PEAK_RSS_TARGET_BYTES = 1.5e9
 BASELINE_CODE = "import sys, pandas; pandas.read_csv(sys.argv[1], dtype=str)"
 
-if str(PACKAGE_ROOT) not in sys.path:
-    sys.path.insert(0, str(PACKAGE_ROOT))
+for _root in (DEV_ROOT, PACKAGE_ROOT):
+    if str(_root) not in sys.path:
+        sys.path.insert(0, str(_root))
 
 
 class BenchError(Exception):
@@ -93,7 +95,7 @@ def prepare_dataset(args: argparse.Namespace) -> dict[str, pathlib.Path]:
             )
             return paths
 
-    from storemon.generate import write_dataset
+    from storemon_dev.generate import write_dataset
 
     (DATA_DIR / STAMP_NAME).unlink(missing_ok=True)
     started = time.perf_counter()
@@ -130,7 +132,7 @@ def describe_dataset(paths: dict[str, pathlib.Path]) -> None:
 def child_environment() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(
-        part for part in (str(PACKAGE_ROOT), env.get("PYTHONPATH", "")) if part
+        part for part in (str(PACKAGE_ROOT), str(DEV_ROOT), env.get("PYTHONPATH", "")) if part
     )
     return env
 
@@ -161,11 +163,18 @@ def measure_subprocess(
     paths: dict[str, pathlib.Path], repeat: int, out_path: pathlib.Path
 ) -> dict[str, list[tuple[float, int]]]:
     report_command = [
-        sys.executable, "-m", "storemon.cli", "report",
-        "--status", str(paths["status"]),
-        "--hours", str(paths["hours"]),
-        "--timezones", str(paths["timezones"]),
-        "--out", str(out_path),
+        sys.executable,
+        "-m",
+        "storemon_dev.cli",
+        "report",
+        "--status",
+        str(paths["status"]),
+        "--hours",
+        str(paths["hours"]),
+        "--timezones",
+        str(paths["timezones"]),
+        "--out",
+        str(out_path),
     ]
     baseline_command = [sys.executable, "-c", BASELINE_CODE, str(paths["status"])]
     runs: dict[str, list[tuple[float, int]]] = {"baseline": [], "report": []}
@@ -177,6 +186,7 @@ def measure_subprocess(
 
 def measure_in_process(paths: dict[str, pathlib.Path], repeat: int) -> dict[str, list[float]]:
     import pandas as pd
+
     from storemon.engine import run_report
 
     def baseline() -> None:
@@ -245,7 +255,7 @@ def print_results(
         print(f"  in-process {name:<8}: {in_process_times}")
     print(
         "  (in-process report = read the three files' bytes + storemon.engine.run_report; "
-        "subprocess report = `python -m storemon.cli report ... --out FILE`)"
+        "subprocess report = `python -m storemon_dev.cli report ... --out FILE`)"
     )
     print(f"report rows: {report_rows:,} (stores generated: {stores:,})")
 

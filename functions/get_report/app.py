@@ -4,6 +4,7 @@ GET /store_summary?store_id=, and the API's $default route (JSON 404 / 405)."""
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from storemon.service import http, reports
 
 logger = Logger()

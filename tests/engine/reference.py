@@ -74,8 +74,11 @@ def reference_report(polls, hours, zones, now_us: int | None = None, store_ids=N
         own = sorted((t, act) for s, act, t in polls if s == store and t <= now_us)
         first_day = datetime.fromtimestamp(own[0][0] / 1e6, UTC).date() - timedelta(days=3)
         last_day = datetime.fromtimestamp(now_us / 1e6, UTC).date() + timedelta(days=2)
-        first_day = min(first_day, (datetime.fromtimestamp(now_us / 1e6, UTC)
-                                    - timedelta(hours=168)).date() - timedelta(days=3))
+        first_day = min(
+            first_day,
+            (datetime.fromtimestamp(now_us / 1e6, UTC) - timedelta(hours=168)).date()
+            - timedelta(days=3),
+        )
         intervals = business_intervals(rows, zone, first_day, last_day) if rows else None
 
         def open_at(t, intervals=intervals):

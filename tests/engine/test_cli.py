@@ -8,7 +8,8 @@ import subprocess
 import sys
 
 import pytest
-from storemon.cli import main
+
+from storemon_dev.cli import main
 
 STATUS = (
     "store_id,status,timestamp_utc\n"
@@ -35,10 +36,18 @@ def files(tmp_path):
 
 def run(files, *extra, **replace):
     paths = {**files, **replace}
-    return main([
-        "report", "--status", str(paths["status"]), "--hours", str(paths["hours"]),
-        "--timezones", str(paths["zones"]), *extra,
-    ])
+    return main(
+        [
+            "report",
+            "--status",
+            str(paths["status"]),
+            "--hours",
+            str(paths["hours"]),
+            "--timezones",
+            str(paths["zones"]),
+            *extra,
+        ]
+    )
 
 
 def test_report_to_stdout(files, capsys):
@@ -54,8 +63,17 @@ def test_report_to_stdout(files, capsys):
 
 def test_report_options_out_summary_stores_as_of(files, tmp_path, capsys):
     out, summary = tmp_path / "report.csv", tmp_path / "summary.json"
-    code = run(files, "--out", str(out), "--summary", str(summary), "--stores", "A",
-               "--as-of", "2023-01-23T17:45:00Z")
+    code = run(
+        files,
+        "--out",
+        str(out),
+        "--summary",
+        str(summary),
+        "--stores",
+        "A",
+        "--as-of",
+        "2023-01-23T17:45:00Z",
+    )
     assert code == 0
     assert out.read_text().splitlines() == [HEADER, "A,0.00,1.75,2.00,60.00,1.00,1.00"]
     facts = json.loads(summary.read_text())
@@ -76,8 +94,10 @@ BROKEN = {
     "absent": (None, "file not found"),
     "empty": ("", "file is empty"),
     "binary": ("\x00\x01\x02PNG", "not a CSV file"),
-    "missing column": ("store_id,state,timestamp_utc\nA,active,2023-01-23 16:00:00\n",
-                       "missing required column status"),
+    "missing column": (
+        "store_id,state,timestamp_utc\nA,active,2023-01-23 16:00:00\n",
+        "missing required column status",
+    ),
     "not csv": ('{"store_id": 1, "status": "active"}\n', "missing required columns"),
     "no valid poll": ("store_id,status,timestamp_utc\nA,maybe,2023-01-23\n", "no valid poll"),
     "header only": ("store_id,status,timestamp_utc\n", "no valid poll"),
@@ -114,16 +134,40 @@ def test_bad_as_of(files, capsys):
 
 def test_the_installed_command_reports_and_fails_cleanly(files, tmp_path):
     ok = subprocess.run(
-        [sys.executable, "-m", "storemon.cli", "report", "--status", str(files["status"]),
-         "--hours", str(files["hours"]), "--timezones", str(files["zones"])],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "storemon_dev.cli",
+            "report",
+            "--status",
+            str(files["status"]),
+            "--hours",
+            str(files["hours"]),
+            "--timezones",
+            str(files["zones"]),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert ok.returncode == 0 and ok.stdout.startswith(HEADER)
     missing = tmp_path / "nope.csv"
     failed = subprocess.run(
-        [sys.executable, "-m", "storemon.cli", "report", "--status", str(missing),
-         "--hours", str(files["hours"]), "--timezones", str(files["zones"])],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "storemon_dev.cli",
+            "report",
+            "--status",
+            str(missing),
+            "--hours",
+            str(files["hours"]),
+            "--timezones",
+            str(files["zones"]),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert failed.returncode == 2
     assert failed.stderr == f"storemon: error: {missing}: file not found\n"

@@ -8,7 +8,8 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from storemon.generate import (
+
+from storemon_dev.generate import (
     DEFAULT_END,
     ZONE_COUNTS,
     generate_csv_bytes,

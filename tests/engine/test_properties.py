@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from storemon.engine import REPORT_COLUMNS, compute_report
 from storemon.inputs import read_input
 
@@ -22,8 +23,14 @@ ANCHORS = [
     datetime(2023, 10, 1, 12, 0, tzinfo=UTC),  # Lord Howe: 30-minute shift
 ]
 ZONES = [
-    "America/Chicago", "America/New_York", "America/Los_Angeles", "Asia/Beirut",
-    "Australia/Lord_Howe", "Pacific/Honolulu", "Not/A_Zone", None,
+    "America/Chicago",
+    "America/New_York",
+    "America/Los_Angeles",
+    "Asia/Beirut",
+    "Australia/Lord_Howe",
+    "Pacific/Honolulu",
+    "Not/A_Zone",
+    None,
 ]
 TIMES = [0, 1800, 3600, 5400, 7200, 9000, 10800, 36000, 43200, 61200, 82800, 84600, 86399]
 
@@ -103,8 +110,11 @@ def frames(polls, hours, zones, shuffle_seed=None):
 def run(polls, hours, zones, as_of, *, store_ids=None, shuffle_seed=None):
     f = frames(polls, hours, zones, shuffle_seed)
     return compute_report(
-        f["status"], f["hours"], f["timezones"],
-        as_of=None if as_of is None else _stamp(as_of), store_ids=store_ids,
+        f["status"],
+        f["hours"],
+        f["timezones"],
+        as_of=None if as_of is None else _stamp(as_of),
+        store_ids=store_ids,
     ).report
 
 

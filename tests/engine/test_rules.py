@@ -7,6 +7,7 @@ forward at 02:00 (to UTC-5) and on 2023-11-05 it falls back at 02:00 (to UTC-6).
 from __future__ import annotations
 
 import pytest
+
 from storemon.engine import REPORT_COLUMNS, compute_report, report_to_csv
 from storemon.inputs import InputError, read_input
 
@@ -122,7 +123,10 @@ def test_missing_or_invalid_zone_means_chicago():
     assert by_store["N"] == values(0.0, 3.0, 3.0, 0.0, 0.0, 0.0)
     assert result.summary["stores_default_timezone"] == {"missing": 1, "invalid": 1}
     assert list(result.stores.set_index("store_id")["timezone_source"]) == [
-        "file", "invalid", "missing", "file"
+        "file",
+        "invalid",
+        "missing",
+        "file",
     ]
 
 
@@ -265,7 +269,10 @@ def test_rows_sorted_by_store_id_as_text_and_ids_never_floats():
     )
     result = report(status)
     assert list(result.report["store_id"]) == [
-        "10", "8419537941919820732", "9", "9223372036854775807"
+        "10",
+        "8419537941919820732",
+        "9",
+        "9223372036854775807",
     ]
 
 
@@ -316,8 +323,12 @@ def test_malformed_rows_are_skipped_and_counted():
 
 def test_timestamp_forms_are_equivalent():
     forms = [
-        "2023-01-23 16:00:00", "2023-01-23 16:00:00 UTC", "2023-01-23T16:00:00Z",
-        "2023-01-23T10:00:00-06:00", "2023-01-23 21:30:00+0530", "2023-01-23 16:00:00.000000 UTC",
+        "2023-01-23 16:00:00",
+        "2023-01-23 16:00:00 UTC",
+        "2023-01-23T16:00:00Z",
+        "2023-01-23T10:00:00-06:00",
+        "2023-01-23 21:30:00+0530",
+        "2023-01-23 16:00:00.000000 UTC",
     ]
     for form in forms:
         status = f"A,inactive,{form}\nB,active,2023-01-23 18:00:00\n"
@@ -339,9 +350,7 @@ def test_csv_numbers_are_plain_decimals():
 def test_extreme_but_valid_timestamps_do_not_break_the_report():
     # A poll in year 1 and one at the very end of year 9999: open every day of the week.
     hours = "".join(f"A,{day},09:00:00,17:00:00\n" for day in range(7))
-    result = report(
-        "A,active,0001-01-01 00:00:00\nA,inactive,9999-12-31 23:59:59.999999\n", hours
-    )
+    result = report("A,active,0001-01-01 00:00:00\nA,inactive,9999-12-31 23:59:59.999999\n", hours)
     assert result.summary["now"] == "9999-12-31T23:59:59.999999Z"
     # the last 168 h hold 7 openings of 8 h, all after the last (inactive) poll's midpoint
     assert rows(result)["A"]["downtime_last_week"] == 56.0

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from storemon import textparse
 
 PATTERN = re.compile(
@@ -74,10 +75,24 @@ def test_timestamps_match_the_reference(values):
 
 
 def test_known_values():
-    assert parse([
-        "2023-01-22 12:09:39.388884 UTC", "2023-01-22 12:09:39.3 UTC", "2023-01-22 12:09:39",
-        "2023-01-22T12:09:39Z", "2023-01-22 12:09:39+01:00", "2023-01-22 12:09:39.1234567",
-    ]) == [1674389379388884, 1674389379300000, 1674389379000000, 1674389379000000,
-           1674385779000000, None]
-    assert np.all(np.array(parse(["2024-02-29 00:00:00", "2023-02-29 00:00:00"]), dtype=object)
-                  == np.array([1709164800000000, None], dtype=object))
+    assert parse(
+        [
+            "2023-01-22 12:09:39.388884 UTC",
+            "2023-01-22 12:09:39.3 UTC",
+            "2023-01-22 12:09:39",
+            "2023-01-22T12:09:39Z",
+            "2023-01-22 12:09:39+01:00",
+            "2023-01-22 12:09:39.1234567",
+        ]
+    ) == [
+        1674389379388884,
+        1674389379300000,
+        1674389379000000,
+        1674389379000000,
+        1674385779000000,
+        None,
+    ]
+    assert np.all(
+        np.array(parse(["2024-02-29 00:00:00", "2023-02-29 00:00:00"]), dtype=object)
+        == np.array([1709164800000000, None], dtype=object)
+    )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,8 +11,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 LAYER = ROOT / "layers" / "common"
-if str(LAYER) not in sys.path:  # not installed (pip install -e .): use the checkout
-    sys.path.insert(0, str(LAYER))
+DEV = ROOT / "dev"
+# subprocesses import this checkout's code (pytest's own path comes from pyproject's pythonpath)
+CHECKOUT_PATH = os.pathsep.join(str(p) for p in (LAYER, DEV))
 
 FAKE_AWS = {
     "AWS_ACCESS_KEY_ID": "testing",

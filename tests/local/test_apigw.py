@@ -1,4 +1,4 @@
-"""HTTP request <-> API Gateway HTTP API payload 2.0 (storemon.local.apigw)."""
+"""HTTP request <-> API Gateway HTTP API payload 2.0 (storemon_dev.local.apigw)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import base64
 import json
 
 import pytest
-from storemon.local.apigw import (
+
+from storemon_dev.local.apigw import (
     HttpApiGateway,
     HttpRequest,
     InvalidResponse,
@@ -14,7 +15,7 @@ from storemon.local.apigw import (
     build_event,
     translate_response,
 )
-from storemon.local.template import HttpRoute
+from storemon_dev.local.template import HttpRoute
 
 ROUTES = [
     HttpRoute("Trigger", "POST", "/trigger_report"),
@@ -61,8 +62,13 @@ def test_event_has_the_payload_2_fields():
     )
     route = HttpRoute("Get", "GET", "/get_report/{report_id}")
     event = build_event(
-        request, route, {"report_id": "r1"}, account_id="123456789012", api_id="local",
-        request_id="rid", now=1700000000.5,
+        request,
+        route,
+        {"report_id": "r1"},
+        account_id="123456789012",
+        api_id="local",
+        request_id="rid",
+        now=1700000000.5,
     )
     assert event["version"] == "2.0"
     assert event["routeKey"] == "GET /get_report/{report_id}"

@@ -1,4 +1,4 @@
-"""`make demo` (python -m storemon.local.demo) on a small dataset."""
+"""`make demo` (python -m storemon_dev.local.demo) on a small dataset."""
 
 from __future__ import annotations
 
@@ -8,18 +8,32 @@ import sys
 
 import pytest
 
-from .conftest import LAYER, ROOT
+from .conftest import CHECKOUT_PATH, ROOT
 
 pytestmark = pytest.mark.slow
 
 
 def test_demo_runs_end_to_end(tmp_path):
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(LAYER), env.get("PYTHONPATH")) if p)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (CHECKOUT_PATH, env.get("PYTHONPATH")) if p)
     done = subprocess.run(
-        [sys.executable, "-m", "storemon.local.demo", "--stores", "40", "--out", str(tmp_path),
-         "--timeout", "60"],
-        check=False, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "storemon_dev.local.demo",
+            "--stores",
+            "40",
+            "--out",
+            str(tmp_path),
+            "--timeout",
+            "60",
+        ],
+        check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "stores reported: 40" in done.stdout

@@ -1,4 +1,4 @@
-"""The SQS event source mapping (storemon.local.esm) against moto."""
+"""The SQS event source mapping (storemon_dev.local.esm) against moto."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import time
 import uuid
 
 import pytest
-from storemon.local.esm import SqsEventSource, failed_ids, lambda_record
+
+from storemon_dev.local.esm import SqsEventSource, failed_ids, lambda_record
 
 
 def make_queue(sqs, *, visibility: int = 1, max_receive: int | None = None):
@@ -119,7 +120,12 @@ def test_partial_failures_are_redelivered_then_dead_lettered(sqs):
         return {"batchItemFailures": failures}
 
     source = SqsEventSource(
-        sqs, url, arn, worker, region="us-east-1", batch_size=10,
+        sqs,
+        url,
+        arn,
+        worker,
+        region="us-east-1",
+        batch_size=10,
         report_batch_item_failures=True,
     )
     first = source.poll_once()
@@ -157,7 +163,12 @@ def test_whole_batch_outcomes(sqs, answer, report_failures, expect_deleted):
         return answer
 
     source = SqsEventSource(
-        sqs, url, arn, worker, region="us-east-1", batch_size=10,
+        sqs,
+        url,
+        arn,
+        worker,
+        region="us-east-1",
+        batch_size=10,
         report_batch_item_failures=report_failures,
     )
     outcome = source.poll_once()

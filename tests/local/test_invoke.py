@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from .conftest import LAYER, ROOT
+from .conftest import CHECKOUT_PATH, ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -43,10 +43,15 @@ GET_LATEST = {
 
 def run_invoke(*args: str) -> subprocess.CompletedProcess:
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(LAYER), env.get("PYTHONPATH")) if p)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (CHECKOUT_PATH, env.get("PYTHONPATH")) if p)
     return subprocess.run(
-        [sys.executable, "-m", "storemon.cli", "invoke", *args],
-        check=False, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        [sys.executable, "-m", "storemon_dev.cli", "invoke", *args],
+        check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 

@@ -1,4 +1,4 @@
-"""In-process functions (storemon.local.lambdas) and the stack's wiring (storemon.local.stack),
+"""In-process functions (storemon_dev.local.lambdas) and the stack's wiring (local.stack),
 on a small template of their own."""
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ import time
 import uuid
 
 import pytest
-from storemon.local.lambdas import EnvironmentGate, FunctionError
-from storemon.local.stack import LocalStack
+
+from storemon_dev.local.lambdas import EnvironmentGate, FunctionError
+from storemon_dev.local.stack import LocalStack
 
 TEMPLATE = textwrap.dedent(
     """
@@ -122,7 +123,7 @@ def test_invoke_with_template_environment_and_context(mini_stack):
     echo = mini_stack.function("echo")
     assert echo.name == "EchoFunction"
     gateway = mini_stack.gateway()
-    from storemon.local.apigw import HttpRequest
+    from storemon_dev.local.apigw import HttpRequest
 
     response = gateway.handle(HttpRequest("GET", "/echo/alice"))
     assert response.status == 200, response.body

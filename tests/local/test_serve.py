@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from .conftest import FAKE_AWS, LAYER, ROOT
+from .conftest import CHECKOUT_PATH, FAKE_AWS, ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -52,8 +52,12 @@ EXPECTED = {
     "1002": (60, 24, 168, 0, 0, 0),
 }
 COLUMNS = [
-    "uptime_last_hour", "uptime_last_day", "uptime_last_week",
-    "downtime_last_hour", "downtime_last_day", "downtime_last_week",
+    "uptime_last_hour",
+    "uptime_last_day",
+    "uptime_last_week",
+    "downtime_last_hour",
+    "downtime_last_day",
+    "downtime_last_week",
 ]
 
 
@@ -72,20 +76,29 @@ class Served:
         self.output = output
 
     # ---- HTTP helpers (plain stdlib, as a user's script would)
-    def request(self, method: str, path: str, body: bytes | None = None,
-                headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, dict[str, str], bytes]:
         parts = urlsplit(self.api)
         conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
         try:
             conn.request(method, path, body=body, headers=headers or {})
             response = conn.getresponse()
-            return response.status, {k.lower(): v for k, v in response.getheaders()}, \
-                response.read()
+            return (
+                response.status,
+                {k.lower(): v for k, v in response.getheaders()},
+                response.read(),
+            )
         finally:
             conn.close()
 
-    def json(self, method: str, path: str, payload: object = None,
-             headers: dict[str, str] | None = None) -> tuple[int, dict]:
+    def json(
+        self, method: str, path: str, payload: object = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, dict]:
         body = None if payload is None else json.dumps(payload).encode()
         status, head, raw = self.request(method, path, body, headers)
         assert head.get("content-type", "").startswith("application/json"), (status, head, raw)
@@ -139,11 +152,19 @@ def data_dir(tmp_path_factory) -> Path:
 def served(data_dir: Path):
     port = free_port()
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(LAYER), env.get("PYTHONPATH")) if p)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (CHECKOUT_PATH, env.get("PYTHONPATH")) if p)
     env["PYTHONUNBUFFERED"] = "1"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "storemon.cli", "serve", "--port", str(port),
-         "--data", str(data_dir)],
+        [
+            sys.executable,
+            "-m",
+            "storemon_dev.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--data",
+            str(data_dir),
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -272,8 +293,9 @@ def test_upload_through_s3_moves_latest(served: Served):
         served.wait_complete(previous)
 
     s3 = served.s3()
-    assert {o["Key"] for o in s3.list_objects_v2(Bucket=served.bucket, Prefix="input/")[
-        "Contents"]} == {"input/store_status.csv", "input/menu_hours.csv", "input/timezones.csv"}
+    assert {
+        o["Key"] for o in s3.list_objects_v2(Bucket=served.bucket, Prefix="input/")["Contents"]
+    } == {"input/store_status.csv", "input/menu_hours.csv", "input/timezones.csv"}
     # store 1002 now reports inactive at `now`
     s3.put_object(
         Bucket=served.bucket,

@@ -1,11 +1,12 @@
-"""Reading the SAM template (storemon.local.template)."""
+"""Reading the SAM template (storemon_dev.local.template)."""
 
 from __future__ import annotations
 
 import textwrap
 
 import pytest
-from storemon.local.template import Template, TemplateError
+
+from storemon_dev.local.template import Template, TemplateError
 
 from .conftest import ROOT
 

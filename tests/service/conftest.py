@@ -40,7 +40,8 @@ def aws_env(monkeypatch):
 
 def _stack(monkeypatch, notifications: bool):
     from moto import mock_aws
-    from storemon.local.resources import create_resources
+
+    from storemon_dev.local.resources import create_resources
 
     with mock_aws():
         res = create_resources(TEMPLATE, notifications=notifications)

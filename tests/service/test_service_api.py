@@ -6,10 +6,10 @@ import json
 
 import boto3
 import pytest
+
 from storemon.service import records
 from storemon.service.settings import settings
 from storemon.service.trigger import normalize_timestamp
-
 from tests.service.helpers import call_api, http_event, put_inputs
 
 

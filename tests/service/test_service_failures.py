@@ -7,9 +7,9 @@ import json
 
 import boto3
 import pytest
+
 from storemon import aws
 from storemon.service import records, worker
-
 from tests.service.helpers import (
     HOURS_CSV,
     EventSource,

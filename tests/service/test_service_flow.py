@@ -7,8 +7,8 @@ from urllib.parse import parse_qs, urlparse
 
 import boto3
 import pytest
-from storemon.service import records
 
+from storemon.service import records
 from tests.service.helpers import (
     EventSource,
     call_api,

@@ -9,8 +9,8 @@ import urllib.request
 
 import boto3
 import pytest
-from storemon.local.resources import create_resources
 
+from storemon_dev.local.resources import create_resources
 from tests.service.helpers import (
     TEMPLATE,
     EventSource,
@@ -30,6 +30,7 @@ def free_port() -> int:
 @pytest.fixture
 def moto_server(aws_env, monkeypatch):
     from moto.server import ThreadedMotoServer
+
     from storemon import aws
 
     port = free_port()

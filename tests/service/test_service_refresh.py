@@ -8,9 +8,9 @@ import json
 import time
 
 import boto3
+
 from storemon.service import records, sources, worker
 from storemon.service.settings import settings
-
 from tests.service.helpers import (
     HOURS_CSV,
     STATUS_CSV,

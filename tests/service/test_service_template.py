@@ -12,9 +12,9 @@ from pathlib import Path
 
 import boto3
 import pytest
-from storemon.local.resources import create_resources, function_environment, load_template
-from storemon.service import http
 
+from storemon.service import http
+from storemon_dev.local.resources import create_resources, function_environment, load_template
 from tests.service.helpers import EVENTS, REPO, TEMPLATE, LambdaContext, call_api, put_inputs
 
 TEMPLATE_DATA = load_template(TEMPLATE)

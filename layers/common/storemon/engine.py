@@ -128,9 +128,7 @@ def _ragged_take(lo: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.nda
 
 def parse_instant(text: str, what: str = "as_of") -> int:
     """An accepted timestamp string as µs since the epoch; InputError when it is not one."""
-    matrix, lengths, fits = textparse.byte_matrix(
-        pd.Series([str(text)]), textparse.TIMESTAMP_WIDTH
-    )
+    matrix, lengths, fits = textparse.byte_matrix(pd.Series([str(text)]), textparse.TIMESTAMP_WIDTH)
     micros, valid = textparse.parse_timestamps(matrix, lengths)
     if not (fits[0] and valid[0]):
         raise InputError(what, f"not a valid timestamp: {text!r}")
@@ -240,9 +238,7 @@ def compute_from_parsed(
     hours_rank = hours_rank[in_report]
     weekday = hours.weekday[in_report]
     has_hours = np.bincount(hours_rank, minlength=n_stores) > 0
-    days_with_hours = np.bincount(
-        np.unique(hours_rank * 7 + weekday) // 7, minlength=n_stores
-    )
+    days_with_hours = np.bincount(np.unique(hours_rank * 7 + weekday) // 7, minlength=n_stores)
     zone_names, zone_of_rank, zone_source = _store_zones(zones, store_index, n_stores)
 
     # ---- windows
@@ -252,10 +248,17 @@ def compute_from_parsed(
 
     # ---- business intervals (UTC ticks) of the stores with hours, merged per store
     open_rank, open_tick, close_tick = _business_intervals(
-        hours_rank=hours_rank, weekday=weekday,
-        start_s=hours.start_s[in_report], end_s=hours.end_s[in_report],
-        has_hours=has_hours, zone_of_rank=zone_of_rank, zone_names=zone_names,
-        poll_rank=poll_rank, poll_us=poll_us, now_us=now_us, week_start_tick=week_start_tick,
+        hours_rank=hours_rank,
+        weekday=weekday,
+        start_s=hours.start_s[in_report],
+        end_s=hours.end_s[in_report],
+        has_hours=has_hours,
+        zone_of_rank=zone_of_rank,
+        zone_names=zone_names,
+        poll_rank=poll_rank,
+        poll_us=poll_us,
+        now_us=now_us,
+        week_start_tick=week_start_tick,
     )
     open_rank, open_tick, close_tick = _merge_intervals(open_rank, open_tick, close_tick, n_stores)
     # a sentinel interval of a store that does not exist keeps the arrays non-empty
@@ -411,8 +414,18 @@ def _store_zones(zones: Zones, store_index: pd.Index, n_stores: int):
 
 
 def _business_intervals(
-    *, hours_rank, weekday, start_s, end_s, has_hours, zone_of_rank, zone_names,
-    poll_rank, poll_us, now_us, week_start_tick,
+    *,
+    hours_rank,
+    weekday,
+    start_s,
+    end_s,
+    has_hours,
+    zone_of_rank,
+    zone_names,
+    poll_rank,
+    poll_us,
+    now_us,
+    week_start_tick,
 ):
     """UTC intervals (ticks) of every opening that can matter, for the stores with hours.
 
@@ -454,13 +467,16 @@ def _business_intervals(
     close_sec = np.where(end == 86_400, 0, end)
 
     zone = zone_of_rank[rank]
-    instants = tz.wall_to_utc(
-        np.concatenate([zone, zone]),
-        np.concatenate([open_day, close_day]),
-        np.concatenate([start, close_sec]),
-        zone_names,
-    ) * TICKS_PER_SECOND
-    opens, closes = instants[: len(rank)], instants[len(rank):]
+    instants = (
+        tz.wall_to_utc(
+            np.concatenate([zone, zone]),
+            np.concatenate([open_day, close_day]),
+            np.concatenate([start, close_sec]),
+            zone_names,
+        )
+        * TICKS_PER_SECOND
+    )
+    opens, closes = instants[: len(rank)], instants[len(rank) :]
     positive = closes > opens  # a span that a spring-forward gap swallows is empty
     return rank[positive], opens[positive], closes[positive]
 

@@ -62,9 +62,7 @@ class _Fields:
         self.size = len(text)
         self.bytes = np.frombuffer(text, dtype=np.uint8)
         self.last_word = self.size - 8
-        self.words = np.ndarray(
-            shape=(self.size - 7,), dtype="<u8", buffer=text, strides=(1,)
-        )
+        self.words = np.ndarray(shape=(self.size - 7,), dtype="<u8", buffer=text, strides=(1,))
 
     def positions(self, char: int, start: int, end: int) -> np.ndarray:
         """Offsets of every ``char`` byte in [start, end), scanning chunk by chunk."""

@@ -277,12 +277,14 @@ def parse_hours(frame: pd.DataFrame) -> Hours:
     end_s, end_ok = _per_distinct(frame["end_time_local"], _clock_seconds)
     start_ok = start_ok & (start_s < 86_400)  # 24:00 only as an end
     end_s = np.where(end_s == 86_399, 86_400, end_s)  # 23:59:59 means midnight at day's end
-    keep = stats.keep_valid([
-        ("missing store_id", has_id),
-        ("invalid day", day_ok),
-        ("invalid start_time_local", start_ok),
-        ("invalid end_time_local", end_ok),
-    ])
+    keep = stats.keep_valid(
+        [
+            ("missing store_id", has_id),
+            ("invalid day", day_ok),
+            ("invalid start_time_local", start_ok),
+            ("invalid end_time_local", end_ok),
+        ]
+    )
     return Hours(
         store_id=store_id[keep],
         weekday=weekday[keep].astype(np.int64),

@@ -213,7 +213,8 @@ def _parse_canonical(words: list[np.ndarray], lengths: np.ndarray):
     _, fraction_ok = digits_in_place(fraction, ALL_BYTES)
     fraction_ok &= (
         (((words[2] >> _U64(24)) & _U64(0xFF)) == _U64(ord(".")))
-        & (body - 20 >= 1) & (body - 20 <= 6)
+        & (body - 20 >= 1)
+        & (body - 20 <= 6)
     )
     valid &= ~has_fraction | fraction_ok
     fraction_us = (swar_eight_digits(fraction) // _U64(100)).astype(np.int64)
@@ -237,11 +238,20 @@ def _parse_general(matrix: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray,
     separator = _upper(matrix[:, 10])
     valid = (
         (lengths >= 19)
-        & ok_y & ok_mo & ok_d & ok_h & ok_mi & ok_s
-        & (matrix[:, 4] == ord("-")) & (matrix[:, 7] == ord("-"))
+        & ok_y
+        & ok_mo
+        & ok_d
+        & ok_h
+        & ok_mi
+        & ok_s
+        & (matrix[:, 4] == ord("-"))
+        & (matrix[:, 7] == ord("-"))
         & ((separator == ord(" ")) | (separator == ord("T")))
-        & (matrix[:, 13] == ord(":")) & (matrix[:, 16] == ord(":"))
-        & (hour <= 23) & (minute <= 59) & (second <= 59)
+        & (matrix[:, 13] == ord(":"))
+        & (matrix[:, 16] == ord(":"))
+        & (hour <= 23)
+        & (minute <= 59)
+        & (second <= 59)
     )
     days, exists = _date_days(year, month, day)
     valid &= exists
@@ -293,13 +303,15 @@ def _parse_general(matrix: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray,
     offset_minutes = np.where(remaining == 3, 0, m1 * 10 + m2)
     offset_ok = (
         is_signed
-        & okh1 & okh2
+        & okh1
+        & okh2
         & (
             (remaining == 3)
             | ((remaining == 5) & ~colon & okm1 & okm2)
             | ((remaining == 6) & colon & okm1 & okm2)
         )
-        & (offset_hours <= 23) & (offset_minutes <= 59)
+        & (offset_hours <= 23)
+        & (offset_minutes <= 59)
     )
     valid &= (no_suffix & ~space) | is_utc | is_z | offset_ok
     offset_seconds = np.where(offset_ok, sign * (offset_hours * 3600 + offset_minutes * 60), 0)

@@ -71,8 +71,9 @@ def day_profile(zone: str, day: int) -> tuple[int, int, int]:
     return high, before, after
 
 
-def wall_to_utc(zone_index: np.ndarray, day: np.ndarray, second: np.ndarray,
-                zones: list[str]) -> np.ndarray:
+def wall_to_utc(
+    zone_index: np.ndarray, day: np.ndarray, second: np.ndarray, zones: list[str]
+) -> np.ndarray:
     """UTC seconds since the epoch of local wall times.
 
     ``zone_index`` indexes ``zones``; ``day`` is the local date as days since 1970-01-01;

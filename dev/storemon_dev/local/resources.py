@@ -6,7 +6,7 @@ timeout, redrive policy...), so the tests, the local stack and the deployed stac
 
 Stable API (used by tests/service and by the local stack, ``storemon serve``)::
 
-    from storemon.local.resources import create_resources, function_environment, load_template
+    from storemon_dev.local.resources import create_resources, function_environment, load_template
 
     res = create_resources(
         template_path=None,   # default: template.yaml at the repository root (found upwards)
@@ -157,7 +157,7 @@ class _Context:
                 sep, text = arg
                 return str(self.resolve(text)).split(sep)
             if key.startswith("Fn::"):
-                raise ValueError(f"intrinsic {key} is not supported by storemon.local.resources")
+                raise ValueError(f"intrinsic {key} is not supported by the local stack")
         return {k: self.resolve(v) for k, v in value.items()}
 
     def _sub(self, arg: Any) -> str:

@@ -66,9 +66,13 @@ def _report(args: argparse.Namespace) -> int:
         if args.stores is not None:
             store_ids = [s.strip() for s in args.stores.split(",") if s.strip()]
         result = run_report(
-            status, hours, zones,
-            as_of=args.as_of, store_ids=store_ids,
-            names=(args.status, args.hours, args.timezones), progress=progress,
+            status,
+            hours,
+            zones,
+            as_of=args.as_of,
+            store_ids=store_ids,
+            names=(args.status, args.hours, args.timezones),
+            progress=progress,
         )
     except InputError as exc:
         print(f"storemon: error: {exc}", file=sys.stderr)
@@ -90,7 +94,7 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from storemon.generate import write_dataset
+    from storemon_dev.generate import write_dataset
 
     paths = write_dataset(args.out, stores=args.stores, days=args.days, seed=args.seed)
     for kind, path in paths.items():
@@ -99,13 +103,13 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from storemon.local.server import serve
+    from storemon_dev.local.server import serve
 
     return serve(args.host, args.port, args.data)
 
 
 def _invoke(args: argparse.Namespace) -> int:
-    from storemon.local.invoke import invoke
+    from storemon_dev.local.invoke import invoke
 
     return invoke(args.function, args.event)
 

@@ -5,7 +5,7 @@ functions (code directory, handler, environment, timeout, memory, layers), their
 ``SQS`` events, and the resources' properties. Nothing here repeats a name or an attribute of
 the template.
 
-The YAML is read by ``storemon.local.resources.load_template`` (short tags in their long form);
+The YAML is read by ``storemon_dev.local.resources.load_template`` (short tags in their long form);
 the intrinsic functions in the environment are resolved there too
 (``resources.function_environment``), against the resources it created.
 """
@@ -141,7 +141,7 @@ class Template:
     @classmethod
     def load(cls, path: str | Path | None = None) -> Template:
         """The template at ``path`` (default: the project's, see ``resources.find_template``)."""
-        from storemon.local.resources import find_template, load_template
+        from storemon_dev.local.resources import find_template, load_template
 
         try:
             path = Path(path or find_template()).resolve()

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-log = logging.getLogger("storemon.local")
+log = logging.getLogger("storemon_dev.local")
 
 Invoke = Callable[[dict[str, Any]], Any]  # event -> result (raises on function error)
 

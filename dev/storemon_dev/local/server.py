@@ -19,13 +19,18 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from storemon.local.apigw import HttpApiGateway, HttpRequest, HttpResponse
+from storemon_dev.local.apigw import HttpApiGateway, HttpRequest, HttpResponse
 
-log = logging.getLogger("storemon.local")
+log = logging.getLogger("storemon_dev.local")
 
 # hop-by-hop headers, and the ones the server computes itself
 _SKIP_RESPONSE_HEADERS = {
-    "connection", "keep-alive", "transfer-encoding", "content-length", "date", "server",
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "content-length",
+    "date",
+    "server",
 }
 _MAX_CHUNK_LINE = 1024
 
@@ -102,7 +107,9 @@ class ApiServer:
 
     def start(self) -> None:
         self._thread = threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True,
+            target=self.httpd.serve_forever,
+            kwargs={"poll_interval": 0.2},
+            daemon=True,
             name="http-api",
         )
         self._thread.start()
@@ -116,7 +123,7 @@ class ApiServer:
 
 
 def _configure_logging() -> None:
-    root = logging.getLogger("storemon.local")
+    root = logging.getLogger("storemon_dev.local")
     if not root.handlers:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(asctime)s local %(levelname)s %(message)s"))
@@ -127,8 +134,8 @@ def _configure_logging() -> None:
 
 def serve(host: str = "127.0.0.1", port: int = 3000, data_dir: str | None = None) -> int:
     """Run the local stack until Ctrl-C / SIGTERM; returns the exit code."""
-    from storemon.local.stack import LocalStack, StackError
-    from storemon.local.template import TemplateError
+    from storemon_dev.local.stack import LocalStack, StackError
+    from storemon_dev.local.template import TemplateError
 
     _configure_logging()
     stop = threading.Event()
@@ -164,9 +171,7 @@ def serve(host: str = "127.0.0.1", port: int = 3000, data_dir: str | None = None
         print(f"AWS: {stack.endpoint}", flush=True)
         print(f"BUCKET: {stack.bucket}", flush=True)
         stack.start_event_sources()  # after the three lines: handler logs go to stdout too
-        log.info(
-            "routes: %s", ", ".join(r.route_key for r in stack.template.routes)
-        )
+        log.info("routes: %s", ", ".join(r.route_key for r in stack.template.routes))
         log.info("press Ctrl-C to stop")
         while not stop.wait(0.5):
             pass

@@ -15,14 +15,14 @@ import json
 import sys
 from pathlib import Path
 
-from storemon.local.lambdas import FunctionError
+from storemon_dev.local.lambdas import FunctionError
 
 INVOKE_STORES = 200  # the seeded dataset: small, a worker invocation stays quick
 
 
 def invoke(function: str, event_path: str) -> int:
-    from storemon.local.stack import LocalStack, StackError
-    from storemon.local.template import TemplateError
+    from storemon_dev.local.stack import LocalStack, StackError
+    from storemon_dev.local.template import TemplateError
 
     try:
         event = json.loads(Path(event_path).read_text(encoding="utf-8"))

@@ -71,20 +71,27 @@ class ServeProcess:
 
     def __init__(self, data_dir: Path, log_path: Path):
         import storemon
+        import storemon_dev
 
-        package_root = str(Path(storemon.__file__).resolve().parents[1])
+        roots = [str(Path(m.__file__).resolve().parents[1]) for m in (storemon, storemon_dev)]
         env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(
-            p for p in (package_root, env.get("PYTHONPATH")) if p
-        )
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (*roots, env.get("PYTHONPATH")) if p)
         env["PYTHONUNBUFFERED"] = "1"
         self.log_path = log_path
         self._log = log_path.open("w", encoding="utf-8")
         self.info: dict[str, str] = {}
         self._ready = threading.Event()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "storemon.cli", "serve", "--port", "0", "--data",
-             str(data_dir)],
+            [
+                sys.executable,
+                "-m",
+                "storemon_dev.cli",
+                "serve",
+                "--port",
+                "0",
+                "--data",
+                str(data_dir),
+            ],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -109,9 +116,7 @@ class ServeProcess:
         if not self._ready.wait(timeout):
             raise DemoError(f"the local stack did not start within {timeout:.0f} s")
         if len(self.info) < 3:
-            raise DemoError(
-                f"the local stack exited with code {self.proc.wait()} during start-up"
-            )
+            raise DemoError(f"the local stack exited with code {self.proc.wait()} during start-up")
         return self.info
 
     def tail(self, lines: int = 15) -> str:
@@ -140,7 +145,7 @@ def top_downtime(csv_text: str, n: int = 5) -> tuple[int, list[dict[str, str]]]:
 
 
 def run(stores: int, out_dir: Path, timeout: float) -> int:
-    from storemon.generate import write_dataset
+    from storemon_dev.generate import write_dataset
 
     started = time.monotonic()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -200,8 +205,10 @@ def run(stores: int, out_dir: Path, timeout: float) -> int:
         count, top = top_downtime(csv_bytes.decode("utf-8"))
         summary = answer.get("summary") or {}
         _say()
-        _say(f"stores reported: {count:,}" + (f"   now: {summary['now']}" if "now" in summary
-                                               else ""))
+        _say(
+            f"stores reported: {count:,}"
+            + (f"   now: {summary['now']}" if "now" in summary else "")
+        )
         if "duration_seconds" in summary:
             _say(f"engine time: {summary['duration_seconds']} s")
         _say("five stores with the most downtime last week:")
@@ -231,13 +238,21 @@ def run(stores: int, out_dir: Path, timeout: float) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m storemon.local.demo", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--stores", type=int, default=FULL_SCALE,
-                        help=f"stores in the generated dataset (default {FULL_SCALE:,})")
+    parser = argparse.ArgumentParser(
+        prog="python -m storemon_dev.local.demo",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--stores",
+        type=int,
+        default=FULL_SCALE,
+        help=f"stores in the generated dataset (default {FULL_SCALE:,})",
+    )
     parser.add_argument("--out", default="out/demo", help="where data, CSV and log go")
-    parser.add_argument("--timeout", type=float, default=600,
-                        help="seconds to wait for the report (default 600)")
+    parser.add_argument(
+        "--timeout", type=float, default=600, help="seconds to wait for the report (default 600)"
+    )
     args = parser.parse_args(argv)
     try:
         return run(args.stores, Path(args.out), args.timeout)

@@ -3,7 +3,7 @@ template's functions wired to them (HTTP API routes, SQS event source mappings),
 seeded. ``storemon serve``, ``storemon invoke`` and the demo are thin layers over it.
 
 Order of start-up (:meth:`LocalStack.start`): moto -> bucket, table and queues from the template
-(``storemon.local.resources``) -> function environments -> optional seeding of ``input/`` ->
+(``storemon_dev.local.resources``) -> function environments -> optional seeding of ``input/`` ->
 the bucket's notification (``input/`` ObjectCreated -> ReportQueue). Seeding comes before the
 notification, like a bucket that already held the inputs when the stack was deployed: start-up
 does not compute anything, and the first upload afterwards starts a refresh as in AWS.
@@ -19,12 +19,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from storemon.local.apigw import HttpApiGateway
-from storemon.local.esm import SqsEventSource
-from storemon.local.lambdas import GATE, LocalFunction
-from storemon.local.template import FunctionSpec, Template
+from storemon_dev.local.apigw import HttpApiGateway
+from storemon_dev.local.esm import SqsEventSource
+from storemon_dev.local.lambdas import GATE, LocalFunction
+from storemon_dev.local.template import FunctionSpec, Template
 
-log = logging.getLogger("storemon.local")
+log = logging.getLogger("storemon_dev.local")
 
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"  # moto's default account
@@ -102,9 +102,9 @@ class StackError(RuntimeError):
 
 
 def default_dataset(out_dir: str | Path, stores: int = DEFAULT_STORES) -> Path:
-    """A generated week of data (``storemon.generate``) in ``out_dir``."""
+    """A generated week of data (``storemon_dev.generate``) in ``out_dir``."""
     try:
-        from storemon.generate import write_dataset
+        from storemon_dev.generate import write_dataset
     except ImportError as exc:
         raise StackError(
             f"cannot generate the default dataset ({exc}); pass --data DIR with the three CSVs"
@@ -119,7 +119,8 @@ def input_files(data_dir: str | Path) -> list[Path]:
     if not folder.is_dir():
         raise StackError(f"--data {folder}: not a directory")
     files = sorted(
-        p for p in folder.iterdir()
+        p
+        for p in folder.iterdir()
         if p.is_file() and not p.name.startswith(".") and p.name.endswith(INPUT_SUFFIXES)
     )
     if not files:
@@ -155,8 +156,9 @@ class LocalStack:
         self._session: Any = None
 
     # ------------------------------------------------------------------ lifecycle
-    def start(self, data_dir: str | Path | None = None, *, seed: bool = True,
-              stores: int = DEFAULT_STORES) -> LocalStack:
+    def start(
+        self, data_dir: str | Path | None = None, *, seed: bool = True, stores: int = DEFAULT_STORES
+    ) -> LocalStack:
         """Start moto, create the resources, build the functions, seed ``input/`` (from
         ``data_dir``, or a generated dataset of ``stores`` stores) unless ``seed`` is False,
         then turn the bucket's notification on."""
@@ -233,9 +235,9 @@ class LocalStack:
 
     def _create_resources(self, *, notifications: bool) -> dict[str, Any]:
         try:
-            from storemon.local.resources import create_resources
+            from storemon_dev.local.resources import create_resources
         except ImportError as exc:  # pragma: no cover - the module ships with the package
-            raise StackError(f"storemon.local.resources is not available: {exc}") from exc
+            raise StackError(f"storemon_dev.local.resources is not available: {exc}") from exc
         clients = {name: self.client(name) for name in ("s3", "dynamodb", "sqs")}
         return create_resources(
             template_path=self.template.path,
@@ -246,7 +248,7 @@ class LocalStack:
         )
 
     def function_env(self, spec: FunctionSpec) -> dict[str, str]:
-        from storemon.local.resources import function_environment
+        from storemon_dev.local.resources import function_environment
 
         env = function_environment(self.resources, spec.logical_id)
         env.update(aws_environment(self.endpoint, self.region))

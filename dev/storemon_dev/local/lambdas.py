@@ -29,9 +29,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from storemon.local.template import FunctionSpec
+from storemon_dev.local.template import FunctionSpec
 
-log = logging.getLogger("storemon.local")
+log = logging.getLogger("storemon_dev.local")
 
 _module_counter = itertools.count(1)
 _import_lock = threading.Lock()

@@ -90,35 +90,93 @@ KIND_SINGLE, KIND_FULL, KIND_LATE, KIND_SPLIT, KIND_OVERNIGHT, KIND_TINY = range
 KIND_SHARES = (0.69, 0.139, 0.129, 0.017, 0.02, 0.005)
 
 SINGLE_OPEN = (
-    ("11:00", 336), ("06:00", 132), ("10:00", 120), ("07:00", 78), ("08:00", 66),
-    ("12:00", 42), ("10:30", 41), ("09:00", 36), ("11:30", 36), ("16:00", 16),
-    ("06:30", 15), ("07:30", 12), ("17:00", 11), ("00:00", 9), ("15:00", 7), ("08:30", 6),
+    ("11:00", 336),
+    ("06:00", 132),
+    ("10:00", 120),
+    ("07:00", 78),
+    ("08:00", 66),
+    ("12:00", 42),
+    ("10:30", 41),
+    ("09:00", 36),
+    ("11:30", 36),
+    ("16:00", 16),
+    ("06:30", 15),
+    ("07:30", 12),
+    ("17:00", 11),
+    ("00:00", 9),
+    ("15:00", 7),
+    ("08:30", 6),
 )
 SINGLE_CLOSE = (
-    ("22:00", 124), ("21:00", 117), ("23:00", 92), ("23:59:00", 73), ("20:00", 71),
-    ("21:30", 62), ("20:30", 50), ("19:00", 43), ("23:59:59", 42), ("22:30", 36),
-    ("23:30", 28), ("20:45", 24), ("19:30", 23), ("21:45", 21), ("15:00", 19),
-    ("14:00", 17), ("18:00", 17), ("16:00", 15), ("23:45", 13), ("17:00", 11),
+    ("22:00", 124),
+    ("21:00", 117),
+    ("23:00", 92),
+    ("23:59:00", 73),
+    ("20:00", 71),
+    ("21:30", 62),
+    ("20:30", 50),
+    ("19:00", 43),
+    ("23:59:59", 42),
+    ("22:30", 36),
+    ("23:30", 28),
+    ("20:45", 24),
+    ("19:30", 23),
+    ("21:45", 21),
+    ("15:00", 19),
+    ("14:00", 17),
+    ("18:00", 17),
+    ("16:00", 15),
+    ("23:45", 13),
+    ("17:00", 11),
 )
 FULL_DAY_END = (("23:59:00", 665), ("23:59:59", 335))
 LATE_CONTINUATION_END = (
-    ("01:00", 243), ("02:00", 214), ("03:00", 87), ("01:30", 45), ("04:00", 43),
-    ("02:30", 36), ("01:45", 35), ("03:30", 29), ("00:29", 29), ("05:00", 27),
-    ("04:45", 23), ("06:00", 22),
+    ("01:00", 243),
+    ("02:00", 214),
+    ("03:00", 87),
+    ("01:30", 45),
+    ("04:00", 43),
+    ("02:30", 36),
+    ("01:45", 35),
+    ("03:30", 29),
+    ("00:29", 29),
+    ("05:00", 27),
+    ("04:45", 23),
+    ("06:00", 22),
 )
 LATE_OPEN = (
-    ("11:00", 249), ("10:00", 164), ("06:00", 102), ("07:00", 96), ("10:30", 62),
-    ("08:00", 51), ("17:00", 43), ("16:00", 37), ("09:30", 32), ("09:00", 28),
-    ("05:00", 18), ("12:00", 16),
+    ("11:00", 249),
+    ("10:00", 164),
+    ("06:00", 102),
+    ("07:00", 96),
+    ("10:30", 62),
+    ("08:00", 51),
+    ("17:00", 43),
+    ("16:00", 37),
+    ("09:30", 32),
+    ("09:00", 28),
+    ("05:00", 18),
+    ("12:00", 16),
 )
 LATE_EVENING_END = (("23:59:59", 75), ("23:59:00", 22), ("23:00", 3))
 SPLIT_LUNCH = (
-    ("11:00-15:00", 228), ("11:30-14:30", 203), ("11:00-11:59", 95), ("11:30-15:00", 89),
-    ("12:00-14:00", 82), ("11:00-14:30", 76), ("12:00-15:00", 27), ("11:00-15:30", 25),
+    ("11:00-15:00", 228),
+    ("11:30-14:30", 203),
+    ("11:00-11:59", 95),
+    ("11:30-15:00", 89),
+    ("12:00-14:00", 82),
+    ("11:00-14:30", 76),
+    ("12:00-15:00", 27),
+    ("11:00-15:30", 25),
 )
 SPLIT_DINNER = (
-    ("17:00-23:30", 169), ("16:00-21:30", 124), ("15:00-20:45", 94), ("17:00-21:30", 71),
-    ("17:00-22:00", 63), ("17:00-21:00", 46), ("17:30-21:30", 44),
+    ("17:00-23:30", 169),
+    ("16:00-21:30", 124),
+    ("15:00-20:45", 94),
+    ("17:00-21:30", 71),
+    ("17:00-22:00", 63),
+    ("17:00-21:00", 46),
+    ("17:30-21:30", 44),
 )
 SPLIT_EARLY_END = (("01:00", 1), ("02:00", 2), ("02:30", 1))
 OVERNIGHT_START = (("16:00", 1), ("17:00", 2), ("18:00", 2), ("20:00", 1), ("22:00", 1))
@@ -224,8 +282,9 @@ def generate_csv_bytes(
     zone_weights = np.array([count for _, count in ZONE_COUNTS], dtype=float)
     zone_index = rng.choice(len(zone_names), size=stores, p=zone_weights / zone_weights.sum())
 
-    hours_share_with_zone = (SHARE_WITHOUT_HOURS - SHARE_WITHOUT_ZONE * (
-        1 - SHARE_WITH_HOURS_AMONG_ZONELESS)) / (1 - SHARE_WITHOUT_ZONE)
+    hours_share_with_zone = (
+        SHARE_WITHOUT_HOURS - SHARE_WITHOUT_ZONE * (1 - SHARE_WITH_HOURS_AMONG_ZONELESS)
+    ) / (1 - SHARE_WITHOUT_ZONE)
     has_hours = rng.random(stores) < np.where(
         has_zone, 1 - hours_share_with_zone, SHARE_WITH_HOURS_AMONG_ZONELESS
     )
@@ -234,7 +293,10 @@ def generate_csv_bytes(
     polls = _polls(rng, stores, days, end_us)
     inactive = polls["in_outage"]
     inactive |= _closed_inactive(
-        rng, schedule, polls, stores,
+        rng,
+        schedule,
+        polls,
+        stores,
         np.where(has_zone, zone_names[zone_index], FALLBACK_ZONE),
     )
 
@@ -461,8 +523,8 @@ def _polls(rng: np.random.Generator, stores: int, days: int, end_us: int) -> dic
     Polls sit on an hourly slot grid from midnight of the day ``days`` before ``end`` up to
     ``end``; each lands some minutes after its hour.
     """
-    start_us = (end_us - days * 24 * MICROS_PER_HOUR) // (24 * MICROS_PER_HOUR) * (
-        24 * MICROS_PER_HOUR
+    start_us = (
+        (end_us - days * 24 * MICROS_PER_HOUR) // (24 * MICROS_PER_HOUR) * (24 * MICROS_PER_HOUR)
     )
     slot_count = -(-(end_us - start_us) // MICROS_PER_HOUR)
     slot = np.arange(slot_count, dtype=np.int32)[None, :]
@@ -474,23 +536,25 @@ def _polls(rng: np.random.Generator, stores: int, days: int, end_us: int) -> dic
     delay_minutes = np.where(
         late_poll, rng.uniform(LATE_POLL_EARLIEST_MINUTES, 60.0, shape), delay_minutes
     )
-    delay_us = np.minimum((delay_minutes * MICROS_PER_MINUTE).astype(np.int64),
-                          MICROS_PER_HOUR - 1)
+    delay_us = np.minimum((delay_minutes * MICROS_PER_MINUTE).astype(np.int64), MICROS_PER_HOUR - 1)
     time_us = start_us + slot.astype(np.int64) * MICROS_PER_HOUR + delay_us
 
     polled = rng.random(shape) >= rng.beta(*DROP_BETA, size=stores)[:, None]
     gap_length = 1 + rng.exponential(GAP_LENGTH_MEAN_HOURS - 1, shape).astype(np.int32)
-    gap_length = np.where(rng.random(shape) < GAP_LONG_SHARE, gap_length * GAP_LONG_FACTOR,
-                          gap_length)
+    gap_length = np.where(
+        rng.random(shape) < GAP_LONG_SHARE, gap_length * GAP_LONG_FACTOR, gap_length
+    )
     gap_rate = rng.exponential(GAP_EPISODES_PER_WEEK_MEAN, stores) / HOURS_PER_WEEK
     polled &= ~_episodes(rng, gap_rate, gap_length)
 
     onboarded = rng.random(stores) < LATE_ONBOARDED_SHARE
-    first_slot = np.where(onboarded, rng.integers(slot_count // 10, slot_count * 8 // 10,
-                                                  size=stores), 0)
+    first_slot = np.where(
+        onboarded, rng.integers(slot_count // 10, slot_count * 8 // 10, size=stores), 0
+    )
     stopped = rng.random(stores) < EARLY_STOPPED_SHARE
-    last_slot = np.where(stopped, rng.integers(slot_count * 2 // 10, slot_count * 9 // 10,
-                                               size=stores), slot_count)
+    last_slot = np.where(
+        stopped, rng.integers(slot_count * 2 // 10, slot_count * 9 // 10, size=stores), slot_count
+    )
     last_slot = np.maximum(last_slot, first_slot + 1)
     polled &= (slot >= first_slot[:, None]) & (slot <= last_slot[:, None])
 
@@ -566,9 +630,7 @@ def _closed_inactive(
     affected_zone = store_zone[polls["store"][affected]]
     for zone in np.unique(affected_zone):
         in_zone = affected[affected_zone == zone]
-        local = pd.to_datetime(polls["time_us"][in_zone], unit="us", utc=True).tz_convert(
-            str(zone)
-        )
+        local = pd.to_datetime(polls["time_us"][in_zone], unit="us", utc=True).tz_convert(str(zone))
         week_bin = (
             local.day_of_week.to_numpy() * SECONDS_PER_DAY
             + local.hour.to_numpy() * 3600
@@ -607,9 +669,7 @@ def _literal(text: str, row_count: int) -> np.ndarray:
 def _digits(values: np.ndarray, width: int) -> np.ndarray:
     """(n, width) ASCII digits of non-negative integers, zero-padded on the left."""
     powers = 10 ** np.arange(width - 1, -1, -1, dtype=np.int64)
-    return (values.astype(np.int64)[:, None] // powers[None, :] % 10 + _DIGIT_ZERO).astype(
-        np.uint8
-    )
+    return (values.astype(np.int64)[:, None] // powers[None, :] % 10 + _DIGIT_ZERO).astype(np.uint8)
 
 
 def _two_digit_table() -> np.ndarray:
@@ -671,26 +731,32 @@ def _status_csv(id_bytes: np.ndarray, inactive: np.ndarray, time_us: np.ndarray)
     fraction[significant == 0, 0] = 0
 
     columns = [
-        _bytes_column(id_bytes), _literal(",", row_count),
-        _bytes_column(status_text)[inactive.astype(np.int64)], _literal(",", row_count),
-        date_columns, _literal(" ", row_count),
+        _bytes_column(id_bytes),
+        _literal(",", row_count),
+        _bytes_column(status_text)[inactive.astype(np.int64)],
+        _literal(",", row_count),
+        date_columns,
+        _literal(" ", row_count),
         *_clock_columns(seconds_of_day),
-        fraction, _literal(" UTC\n", row_count),
+        fraction,
+        _literal(" UTC\n", row_count),
     ]
     return _squeeze(columns, STATUS_HEADER)
 
 
-def _hours_csv(
-    id_bytes: np.ndarray, day: np.ndarray, start: np.ndarray, end: np.ndarray
-) -> bytes:
+def _hours_csv(id_bytes: np.ndarray, day: np.ndarray, start: np.ndarray, end: np.ndarray) -> bytes:
     row_count = id_bytes.size
     if row_count == 0:
         return (HOURS_HEADER + "\n").encode()
     columns = [
-        _bytes_column(id_bytes), _literal(",", row_count),
-        _digits(day, 1), _literal(",", row_count),
-        *_clock_columns(start), _literal(",", row_count),
-        *_clock_columns(end), _literal("\n", row_count),
+        _bytes_column(id_bytes),
+        _literal(",", row_count),
+        _digits(day, 1),
+        _literal(",", row_count),
+        *_clock_columns(start),
+        _literal(",", row_count),
+        *_clock_columns(end),
+        _literal("\n", row_count),
     ]
     return _squeeze(columns, HOURS_HEADER)
 
@@ -700,7 +766,9 @@ def _timezones_csv(id_bytes: np.ndarray, zone_bytes: np.ndarray) -> bytes:
     if row_count == 0:
         return (TIMEZONES_HEADER + "\n").encode()
     columns = [
-        _bytes_column(id_bytes), _literal(",", row_count),
-        _bytes_column(zone_bytes), _literal("\n", row_count),
+        _bytes_column(id_bytes),
+        _literal(",", row_count),
+        _bytes_column(zone_bytes),
+        _literal("\n", row_count),
     ]
     return _squeeze(columns, TIMEZONES_HEADER)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
-from storemon.local.template import HttpRoute
+from storemon_dev.local.template import HttpRoute
 
 STAGE = "$default"
 MAX_REQUEST_BYTES = 10 * 1024 * 1024  # HTTP API payload quota
