@@ -15,6 +15,7 @@ $(VENV)/.installed: pyproject.toml
 
 test: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/pytest -q -n 2
 
 bench: install
@@ -22,6 +23,9 @@ bench: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/python scripts/check_function_length.py --max 60
 
 serve: install
 	$(BIN)/storemon serve
