@@ -1,0 +1,419 @@
+/* The report page's script (storemon/page.py inlines it). No network, no HTML parsing: every
+   value from the data reaches the page through textContent or an attribute value. */
+(function () {
+  "use strict";
+  var D = JSON.parse(document.getElementById("report-data").textContent);
+  var S = D.stores;
+  var N = S.id.length;
+  var INC = D.incidents;
+  var BUS = D.business;
+  var WEEK = 168 * 3600;
+  var DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+  var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
+    "Dec"];
+  var SVGNS = "http://www.w3.org/2000/svg";
+
+  // ------------------------------------------------------------------ helpers
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    if (attrs) {
+      Object.keys(attrs).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    }
+    if (text !== undefined && text !== null) { node.textContent = String(text); }
+    return node;
+  }
+  function svg(tag, attrs, text) {
+    var node = document.createElementNS(SVGNS, tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (text !== undefined) { node.textContent = String(text); }
+    return node;
+  }
+  function pad(n) { return n < 10 ? "0" + n : String(n); }
+  function group(n) { return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ","); }
+  /* minutes as h:mm (the page's one way of writing a duration) */
+  function hmm(minutes) {
+    if (minutes === null || minutes === undefined) { return "—"; }
+    var m = Math.round(minutes);
+    var sign = m < 0 ? "−" : "";
+    m = Math.abs(m);
+    return sign + group(Math.floor(m / 60)) + ":" + pad(m % 60);
+  }
+  function hoursHmm(h) { return h === null ? "—" : hmm(h * 60); }
+  function pct(p) { return p === null || p === undefined ? "—" : p.toFixed(1) + " %"; }
+  /* seconds from the week start + a UTC offset in minutes -> a Date whose UTC fields are the
+     local wall time */
+  function wall(s, offsetMinutes) {
+    return new Date((D.week_start_s + s + offsetMinutes * 60) * 1000);
+  }
+  function dayLabel(d) {
+    return DAYS[d.getUTCDay()] + " " + d.getUTCDate() + " " + MONTHS[d.getUTCMonth()];
+  }
+  function clock(d) { return pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes()); }
+  function offsetLabel(minutes) {
+    var sign = minutes < 0 ? "−" : "+";
+    var m = Math.abs(minutes);
+    return "UTC" + sign + Math.floor(m / 60) + (m % 60 ? ":" + pad(m % 60) : "");
+  }
+  function incidentCount(i) { return INC ? INC.ptr[i + 1] - INC.ptr[i] : null; }
+
+  // ------------------------------------------------------------------ fleet and quality
+  function card(label, value, note, id) {
+    var box = el("div", { "class": "card" });
+    box.appendChild(el("div", { "class": "label" }, label));
+    box.appendChild(el("div", { "class": "value", id: id }, value));
+    if (note) { box.appendChild(el("div", { "class": "note" }, note)); }
+    return box;
+  }
+  function renderFleet() {
+    var F = D.fleet;
+    var root = document.getElementById("fleet");
+    root.appendChild(el("h2", null, "Fleet"));
+    var grid = el("div", { "class": "cards" });
+    grid.appendChild(card("Stores", group(F.stores), null, "fleet-stores"));
+    grid.appendChild(card("Uptime, last week", pct(F.uptime_pct_week),
+      "of business hours, all stores", "fleet-uptime-week"));
+    grid.appendChild(card("Uptime, last day", pct(F.uptime_pct_day),
+      "of business hours, all stores", "fleet-uptime-day"));
+    grid.appendChild(card("Stores with downtime", group(F.stores_down_week),
+      "last week; " + group(F.stores_down_day) + " last day, " + group(F.stores_down_hour) +
+      " last hour", "fleet-stores-down"));
+    grid.appendChild(card("Downtime, last week", hoursHmm(F.downtime_hours_week),
+      "h:mm, all stores together", "fleet-downtime-week"));
+    root.appendChild(grid);
+  }
+  function renderQuality() {
+    var Q = D.quality;
+    var root = document.getElementById("quality");
+    root.appendChild(el("h2", null, "Data quality"));
+    var table = el("table", { "class": "quality" });
+    var head = el("tr");
+    ["File", "Rows read", "Rows skipped", "Why"].forEach(function (h) {
+      head.appendChild(el("th", { scope: "col" }, h));
+    });
+    table.appendChild(el("thead")).appendChild(head);
+    var body = table.appendChild(el("tbody"));
+    Q.files.forEach(function (f) {
+      var tr = body.appendChild(el("tr"));
+      tr.appendChild(el("td", { "class": "file" }, f.file));
+      tr.appendChild(el("td", { "class": "num" }, group(f.rows_read)));
+      tr.appendChild(el("td", { "class": "num skipped" }, group(f.rows_skipped)));
+      var why = Object.keys(f.reasons).map(function (k) { return k + ": " + group(f.reasons[k]); });
+      tr.appendChild(el("td", null, why.length ? why.join(", ") : "—"));
+    });
+    root.appendChild(table);
+    var list = root.appendChild(el("ul", { "class": "defaults" }));
+    list.appendChild(el("li", { id: "default-24x7" }, group(Q.default_24x7) +
+      " stores have no business hours in the data: counted as open 24/7."));
+    list.appendChild(el("li", { id: "default-zone" }, group(Q.zone_missing + Q.zone_invalid) +
+      " stores use " + Q.default_zone + " (" + group(Q.zone_missing) + " without a zone, " +
+      group(Q.zone_invalid) + " with an unknown one)."));
+    root.appendChild(el("p", { "class": "note" }, "Report computed in " +
+      D.fleet.duration_seconds + " s. Times in the store table are h:mm; the hour window in " +
+      "minutes as 0:mm."));
+  }
+
+  // ------------------------------------------------------------------ the store table
+  var COLUMNS = [
+    { key: "rank", label: "#", title: "rank by week downtime", first: 1 },
+    { key: "id", label: "Store", first: 1 },
+    { key: "pw", label: "Week uptime", first: 1 },
+    { key: "dw", label: "Week down", unit: "h:mm", first: -1 },
+    { key: "pd", label: "Day uptime", first: 1, wide: true },
+    { key: "dd", label: "Day down", unit: "h:mm", first: -1, wide: true },
+    { key: "ph", label: "Hour uptime", first: 1, wide: true },
+    { key: "dh", label: "Hour down", unit: "h:mm", first: -1, wide: true },
+    { key: "inc", label: "Incidents", first: -1 }
+  ];
+  var rank = new Array(N);
+  var ranking = [];
+  var state = { sortKey: "rank", dir: 1, query: "", page: 0, size: 50, rows: [], open: {} };
+
+  function value(key, i) {
+    if (key === "rank") { return rank[i]; }
+    if (key === "inc") { return incidentCount(i); }
+    return S[key][i];
+  }
+  function buildRanking() {
+    ranking = [];
+    for (var i = 0; i < N; i++) { ranking.push(i); }
+    ranking.sort(function (a, b) { return (S.dw[b] - S.dw[a]) || (a - b); });
+    ranking.forEach(function (store, position) { rank[store] = position + 1; });
+  }
+  function compare(key, dir) {
+    if (key === "id") {
+      return function (a, b) { return dir * (a < b ? -1 : a > b ? 1 : 0); };
+    }
+    return function (a, b) {
+      var x = value(key, a);
+      var y = value(key, b);
+      if (x === null && y === null) { return rank[a] - rank[b]; }
+      if (x === null) { return 1; }
+      if (y === null) { return -1; }
+      return dir * (x - y) || rank[a] - rank[b];
+    };
+  }
+  function refresh() {
+    var q = state.query.trim().toLowerCase();
+    var rows = ranking.slice();
+    if (state.sortKey !== "rank" || state.dir !== 1) {
+      rows.sort(compare(state.sortKey, state.dir));
+    }
+    if (q) { rows = rows.filter(function (i) { return S.id[i].toLowerCase().indexOf(q) >= 0; }); }
+    state.rows = rows;
+    var pages = Math.max(1, Math.ceil(rows.length / state.size));
+    state.page = Math.min(state.page, pages - 1);
+    renderRows();
+  }
+
+  function renderStoresSection() {
+    var root = document.getElementById("stores");
+    root.appendChild(el("h2", null, "Stores, most downtime first"));
+    var bar = root.appendChild(el("div", { "class": "controls" }));
+    var label = bar.appendChild(el("label", { "for": "search" }, "Find a store "));
+    label.appendChild(el("input", { id: "search", type: "search", placeholder: "store id",
+      autocomplete: "off", spellcheck: "false" }));
+    bar.appendChild(el("span", { id: "match-count", role: "status" }));
+    var wrap = root.appendChild(el("div", { "class": "table-wrap" }));
+    var table = wrap.appendChild(el("table", { id: "store-table", "class": "stores" }));
+    var head = table.appendChild(el("thead")).appendChild(el("tr"));
+    COLUMNS.forEach(function (c) {
+      var th = head.appendChild(el("th", { scope: "col", "data-key": c.key,
+        "class": (c.wide ? "wide " : "") + (c.key === "id" ? "text" : "num") }));
+      var button = th.appendChild(el("button", { type: "button", "class": "sort",
+        title: "sort by " + (c.title || c.label.toLowerCase()) }, c.label));
+      if (c.unit) { button.appendChild(el("span", { "class": "unit" }, c.unit)); }
+    });
+    table.appendChild(el("tbody", { id: "store-rows" }));
+    var pager = root.appendChild(el("div", { "class": "pager" }));
+    pager.appendChild(el("button", { type: "button", id: "prev" }, "‹ Previous"));
+    pager.appendChild(el("span", { id: "page-info" }));
+    pager.appendChild(el("button", { type: "button", id: "next" }, "Next ›"));
+    var sizeLabel = pager.appendChild(el("label", { "for": "page-size" }, "rows "));
+    var select = sizeLabel.appendChild(el("select", { id: "page-size" }));
+    [25, 50, 100, 250].forEach(function (n) {
+      var option = select.appendChild(el("option", { value: String(n) }, String(n)));
+      if (n === state.size) { option.selected = true; }
+    });
+    wireControls(table);
+  }
+
+  function wireControls(table) {
+    document.getElementById("search").addEventListener("input", function (e) {
+      state.query = e.target.value;
+      state.page = 0;
+      refresh();
+    });
+    table.querySelector("thead").addEventListener("click", function (e) {
+      var th = e.target.closest("th");
+      if (!th) { return; }
+      var key = th.getAttribute("data-key");
+      var column = COLUMNS.filter(function (c) { return c.key === key; })[0];
+      state.dir = state.sortKey === key ? -state.dir : column.first;
+      state.sortKey = key;
+      state.page = 0;
+      refresh();
+    });
+    document.getElementById("store-rows").addEventListener("click", function (e) {
+      var tr = e.target.closest("tr.store");
+      if (tr) { toggle(Number(tr.getAttribute("data-index"))); }
+    });
+    document.getElementById("prev").addEventListener("click", function () {
+      state.page = Math.max(0, state.page - 1);
+      renderRows();
+    });
+    document.getElementById("next").addEventListener("click", function () {
+      state.page = Math.min(Math.ceil(state.rows.length / state.size) - 1, state.page + 1);
+      renderRows();
+    });
+    document.getElementById("page-size").addEventListener("change", function (e) {
+      state.size = Number(e.target.value);
+      state.page = 0;
+      renderRows();
+    });
+  }
+
+  function cellText(key, i) {
+    var v = value(key, i);
+    if (key === "id" || key === "rank" || key === "inc") { return v === null ? "—" : String(v); }
+    if (key === "dh") { return hmm(v); }
+    if (key.charAt(0) === "d") { return hoursHmm(v); }
+    return pct(v);
+  }
+
+  function storeRow(i) {
+    var tr = el("tr", { "class": "store" + (S.dw[i] > 0 ? " down" : ""), "data-index": String(i) });
+    COLUMNS.forEach(function (c) {
+      var td = el("td", { "class": (c.wide ? "wide " : "") + (c.key === "id" ? "id" : "num") });
+      if (c.key === "id") {
+        td.appendChild(el("button", { type: "button", "class": "open",
+          "aria-expanded": state.open[i] ? "true" : "false" }, S.id[i]));
+      } else {
+        td.textContent = cellText(c.key, i);
+      }
+      tr.appendChild(td);
+    });
+    return tr;
+  }
+
+  function renderRows() {
+    var body = document.getElementById("store-rows");
+    var rows = state.rows;
+    var pages = Math.max(1, Math.ceil(rows.length / state.size));
+    var first = state.page * state.size;
+    var fragment = document.createDocumentFragment();
+    rows.slice(first, first + state.size).forEach(function (i) {
+      fragment.appendChild(storeRow(i));
+      if (state.open[i]) { fragment.appendChild(detailRow(i)); }
+    });
+    body.replaceChildren(fragment);
+    document.getElementById("match-count").textContent = rows.length === N ?
+      group(N) + " stores" : group(rows.length) + " of " + group(N) + " stores match";
+    document.getElementById("page-info").textContent = rows.length ?
+      "page " + (state.page + 1) + " of " + pages + " (stores " + group(first + 1) + "–" +
+      group(Math.min(first + state.size, rows.length)) + ")" : "no store matches";
+    document.getElementById("prev").disabled = state.page === 0;
+    document.getElementById("next").disabled = state.page >= pages - 1;
+    document.querySelectorAll("#store-table th").forEach(function (th) {
+      var key = th.getAttribute("data-key");
+      th.setAttribute("aria-sort", key !== state.sortKey ? "none" :
+        state.dir > 0 ? "ascending" : "descending");
+    });
+  }
+
+  function toggle(i) {
+    if (state.open[i]) { delete state.open[i]; } else { state.open[i] = true; }
+    renderRows();
+  }
+
+  // ------------------------------------------------------------------ one store's week
+  function detailRow(i) {
+    var tr = el("tr", { "class": "details", "data-for": String(i) });
+    var td = tr.appendChild(el("td", { colspan: String(COLUMNS.length) }));
+    var zone = D.zones[S.z[i]];
+    var facts = td.appendChild(el("p", { "class": "facts" }));
+    var zoneNote = S.f[i] & 2 ? " (no zone in the data: default)" :
+      S.f[i] & 4 ? " (unknown zone in the data: default)" : "";
+    facts.appendChild(el("span", null, "Time zone " + zone.name + zoneNote + ". "));
+    facts.appendChild(el("span", null, S.f[i] & 1 ? "No business hours in the data: open 24/7. " :
+      "Business hours from the data. "));
+    facts.appendChild(el("span", null, "Week: " + pct(S.pw[i]) + " up, " + hoursHmm(S.dw[i]) +
+      " down in business hours."));
+    td.appendChild(timeline(i, zone));
+    td.appendChild(incidentTable(i, zone));
+    return tr;
+  }
+
+  function segments(starts, ends, from, to) {
+    var out = [];
+    for (var k = 0; k < starts.length; k++) {
+      var a = Math.max(starts[k], from);
+      var b = Math.min(ends[k], to);
+      if (b > a) { out.push([a, b]); }
+    }
+    return out;
+  }
+  function slice(columns, ptr, i) {
+    var lo = ptr[i];
+    var hi = ptr[i + 1];
+    var out = {};
+    Object.keys(columns).forEach(function (k) {
+      if (k !== "ptr") { out[k] = columns[k].slice(lo, hi); }
+    });
+    return out;
+  }
+
+  function timeline(i, zone) {
+    var X0 = 92;
+    var W = 900;
+    var ROW = 22;
+    var TOP = 20;
+    var inc = INC ? slice(INC, INC.ptr, i) : { s: [], e: [] };
+    var bus = BUS ? slice(BUS, BUS.ptr, i) : null;
+    var days = [];
+    var m = zone.midnights;
+    for (var k = 0; k + 1 < m.length; k++) {
+      if (m[k + 1] > 0 && m[k] < WEEK) { days.push(k); }
+    }
+    var height = TOP + days.length * ROW + 4;
+    var root = svg("svg", { "class": "timeline", viewBox: "0 0 1000 " + height, role: "img",
+      "aria-label": "week timeline in local time" });
+    [0, 6, 12, 18, 24].forEach(function (h) {
+      var x = X0 + W * h / 24;
+      root.appendChild(svg("text", { x: x, y: 12, "class": "tick" }, h + ":00"));
+      root.appendChild(svg("line", { x1: x, x2: x, y1: 15, y2: height, "class": "grid" }));
+    });
+    days.forEach(function (k, row) {
+      var from = m[k];
+      var to = m[k + 1];
+      var y = TOP + row * ROW;
+      var x = function (t) { return X0 + W * (t - from) / (to - from); };
+      var rect = function (a, b, cls, top, h) {
+        root.appendChild(svg("rect", { x: x(a).toFixed(1), width: (x(b) - x(a)).toFixed(1),
+          y: y + top, height: h, "class": cls }));
+      };
+      var date = new Date((zone.first_day + k) * 86400000);
+      root.appendChild(svg("text", { x: 0, y: y + 14, "class": "day" }, dayLabel(date)));
+      segments([0], [WEEK], from, to).forEach(function (s) { rect(s[0], s[1], "window", 1, ROW - 4); });
+      if (bus) {
+        segments(bus.o, bus.c, from, to).forEach(function (s) { rect(s[0], s[1], "up", 3, ROW - 8); });
+      }
+      segments(inc.s, inc.e, from, to).forEach(function (s) { rect(s[0], s[1], "down-closed", 8, ROW - 18); });
+      if (bus) {
+        segments(inc.s, inc.e, from, to).forEach(function (s) {
+          segments(bus.o, bus.c, s[0], s[1]).forEach(function (b) { rect(b[0], b[1], "down", 3, ROW - 8); });
+        });
+      }
+    });
+    var wrap = el("div", { "class": "timeline-wrap" });
+    wrap.appendChild(root);
+    var legend = wrap.appendChild(el("p", { "class": "legend" }));
+    [["up", "open, up"], ["down", "open, down"], ["down-closed", "down outside business hours"],
+      ["window", "closed"]].forEach(function (pair) {
+      legend.appendChild(el("span", { "class": "swatch " + pair[0] }));
+      legend.appendChild(el("span", null, pair[1]));
+    });
+    if (!bus) { legend.appendChild(el("span", null, " (business hours not in this report)")); }
+    return wrap;
+  }
+
+  function incidentTable(i, zone) {
+    var box = el("div", { "class": "incidents" });
+    if (!INC) {
+      box.appendChild(el("p", null, "Incidents were not computed for this report."));
+      return box;
+    }
+    var inc = slice(INC, INC.ptr, i);
+    if (!inc.s.length) {
+      box.appendChild(el("p", { "class": "none" }, "No incident in business hours this week."));
+      return box;
+    }
+    var table = box.appendChild(el("table", { "class": "incident-list" }));
+    table.appendChild(el("caption", null, inc.s.length + " incident" +
+      (inc.s.length > 1 ? "s" : "") + " (local time, " + zone.name + ")"));
+    var head = table.appendChild(el("thead")).appendChild(el("tr"));
+    ["Start", "End", "Duration", "In business hours", ""].forEach(function (h) {
+      head.appendChild(el("th", { scope: "col" }, h));
+    });
+    var body = table.appendChild(el("tbody"));
+    for (var k = 0; k < inc.s.length; k++) {
+      var start = wall(inc.s[k], inc.o[k]);
+      var end = wall(inc.e[k], inc.eo[k]);
+      var tr = body.appendChild(el("tr", { "class": "incident" }));
+      tr.appendChild(el("td", { "class": "start", title: offsetLabel(inc.o[k]) },
+        dayLabel(start) + " " + clock(start)));
+      tr.appendChild(el("td", { "class": "end", title: offsetLabel(inc.eo[k]) },
+        (dayLabel(end) === dayLabel(start) ? "" : dayLabel(end) + " ") + clock(end)));
+      tr.appendChild(el("td", { "class": "num duration" }, hmm((inc.e[k] - inc.s[k]) / 60)));
+      tr.appendChild(el("td", { "class": "num business" }, hmm(inc.b[k])));
+      tr.appendChild(el("td", { "class": "ongoing" }, inc.g[k] ? "ongoing" : ""));
+    }
+    return box;
+  }
+
+  renderFleet();
+  renderStoresSection();
+  renderQuality();
+  buildRanking();
+  refresh();
+  document.body.setAttribute("data-ready", "true");
+})();
