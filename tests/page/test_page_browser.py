@@ -66,7 +66,7 @@ def test_worked_example_incident_in_local_time(open_page):
     up = timeline.locator("rect.up")
     down = timeline.locator("rect.down")
     assert up.count() == 1 and down.count() == 1
-    x0, width = 92, 900  # the day row: 00:00 at x0, 24:00 at x0 + width
+    x0, width = 92, 880  # the day row: 00:00 at x0, 24:00 at x0 + width
     assert float(up.get_attribute("x")) == pytest.approx(x0 + width * 9 / 24, abs=0.1)
     assert float(up.get_attribute("width")) == pytest.approx(width * 3 / 24, abs=0.1)
     assert float(down.get_attribute("x")) == pytest.approx(x0 + width * 10.75 / 24, abs=0.1)

@@ -317,7 +317,7 @@ def histogram_svg(week_pct: list) -> str:
     full = int((known >= 100).sum())
     counts = np.histogram(known[known < 100], bins=HISTOGRAM_EDGES)[0].tolist() + [full]
     labels = [f"{lo}–{lo + 5}%" for lo in HISTOGRAM_EDGES[:-1]] + ["100%"]
-    width, height, left, bottom, top = 640, 220, 44, 40, 16
+    width, height, left, bottom, top = 640, 230, 44, 40, 30
     bar = (width - left - 8) / len(counts)
     peak = max(*counts, 1)
     parts = [
@@ -342,10 +342,9 @@ def histogram_svg(week_pct: list) -> str:
         x = left + (lo / 5) * bar
         parts.append(f'<text class="tick" x="{x:.1f}" y="{height - bottom + 14}">{lo}%</text>')
     parts.append(
-        f'<text class="axis" x="{left - 6}" y="{top + plot / 2:.0f}" '
-        f'transform="rotate(-90 {left - 30} {top + plot / 2:.0f})">stores</text>'
+        f'<text class="axis y" x="{left}" y="12">stores</text>'
         f'<text class="axis" x="{width / 2:.0f}" y="{height - 6}">'
-        "week uptime % in business hours (rightmost bar: exactly 100 %)</text>"
+        "week uptime % (last bar: exactly 100 %)</text>"
     )
     parts.append("</svg>")
     return "".join(parts)

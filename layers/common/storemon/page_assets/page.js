@@ -122,7 +122,7 @@
     { key: "dd", label: "Day down", unit: "h:mm", first: -1, wide: true },
     { key: "ph", label: "Hour uptime", first: 1, wide: true },
     { key: "dh", label: "Hour down", unit: "h:mm", first: -1, wide: true },
-    { key: "inc", label: "Incidents", first: -1 }
+    { key: "inc", label: "Incidents", first: -1, wide: true }
   ];
   var rank = new Array(N);
   var ranking = [];
@@ -323,8 +323,10 @@
   }
 
   function timeline(i, zone) {
-    var X0 = 92;
-    var W = 900;
+    // drawn at the width it is shown at, so that its text stays legible on a phone
+    var total = Math.max(300, Math.min(1000, document.getElementById("stores").clientWidth - 40));
+    var X0 = total < 600 ? 52 : 92;
+    var W = total - X0 - 28;
     var ROW = 22;
     var TOP = 20;
     var inc = INC ? slice(INC, INC.ptr, i) : { s: [], e: [] };
@@ -335,7 +337,7 @@
       if (m[k + 1] > 0 && m[k] < WEEK) { days.push(k); }
     }
     var height = TOP + days.length * ROW + 4;
-    var root = svg("svg", { "class": "timeline", viewBox: "0 0 1000 " + height, role: "img",
+    var root = svg("svg", { "class": "timeline", viewBox: "0 0 " + total + " " + height, role: "img",
       "aria-label": "week timeline in local time" });
     [0, 6, 12, 18, 24].forEach(function (h) {
       var x = X0 + W * h / 24;
@@ -352,7 +354,8 @@
           y: y + top, height: h, "class": cls }));
       };
       var date = new Date((zone.first_day + k) * 86400000);
-      root.appendChild(svg("text", { x: 0, y: y + 14, "class": "day" }, dayLabel(date)));
+      var label = total < 600 ? DAYS[date.getUTCDay()] + " " + date.getUTCDate() : dayLabel(date);
+      root.appendChild(svg("text", { x: 0, y: y + 14, "class": "day" }, label));
       segments([0], [WEEK], from, to).forEach(function (s) { rect(s[0], s[1], "window", 1, ROW - 4); });
       if (bus) {
         segments(bus.o, bus.c, from, to).forEach(function (s) { rect(s[0], s[1], "up", 3, ROW - 8); });
@@ -416,4 +419,5 @@
   buildRanking();
   refresh();
   document.body.setAttribute("data-ready", "true");
+  if (window.performance && performance.mark) { performance.mark("storemon-ready"); }
 })();
