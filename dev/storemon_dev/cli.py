@@ -1,4 +1,4 @@
-"""The ``storemon`` command: report, generate, serve, invoke."""
+"""The ``storemon`` command: report, generate, serve, invoke, token."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 EXIT_INPUT_ERROR = 2
 
@@ -105,13 +106,31 @@ def _generate(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from storemon_dev.local.server import serve
 
-    return serve(args.host, args.port, args.data)
+    return serve(args.host, args.port, args.data, auth=not args.no_auth)
 
 
 def _invoke(args: argparse.Namespace) -> int:
     from storemon_dev.local.invoke import invoke
 
     return invoke(args.function, args.event)
+
+
+def _token(args: argparse.Namespace) -> int:
+    from storemon_dev.local.userpool import token_command
+
+    return token_command(args.aws, args.user, admin=args.admin, stores=args.stores)
+
+
+def _add_token_parser(commands: Any) -> None:
+    token = commands.add_parser(
+        "token", help="create or update a user of `storemon serve`'s pool; print an access token"
+    )
+    token.add_argument("--aws", required=True, help="the AWS: endpoint printed by storemon serve")
+    token.add_argument("--user", required=True, help="user name (created if new)")
+    role = token.add_mutually_exclusive_group(required=True)
+    role.add_argument("--stores", help="comma-separated store ids the owner may see")
+    role.add_argument("--admin", action="store_true", help="an administrator (every store)")
+    token.set_defaults(handler=_token)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -142,7 +161,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=3000)
     serve.add_argument("--data", help="directory with the input files to seed (default: generated)")
+    serve.add_argument(
+        "--no-auth",
+        action="store_true",
+        help="no token checks: every request runs as an administrator (an OPEN API)",
+    )
     serve.set_defaults(handler=_serve)
+    _add_token_parser(commands)
 
     invoke = commands.add_parser("invoke", help="run one function handler on the local stack")
     invoke.add_argument("function", help="trigger, worker, get_report or a logical id")

@@ -207,3 +207,34 @@ def test_helpers():
     assert claim_text(["a", "b"]) == "[a b]"
     assert claim_text(True) == "true"
     assert claim_text(12) == "12"
+
+
+def test_the_gateway_runs_the_authorizer_before_the_function(cognito, pool, authorizer):
+    from storemon_dev.local.apigw import HttpApiGateway, HttpRequest
+    from storemon_dev.local.template import HttpRoute
+
+    invoked: list[dict] = []
+
+    def invoke(function: str, event: dict) -> dict:
+        invoked.append(event)
+        return {"statusCode": 200, "body": "{}"}
+
+    gateway = HttpApiGateway(
+        [HttpRoute("Fn", "GET", "/x")],
+        invoke,
+        account_id="123456789012",
+        api_id="local",
+        authorize=lambda request: authorizer.authorize(request.headers),
+    )
+    refused = gateway.handle(HttpRequest.from_target("GET", "/x"))
+    assert refused.status == 401 and json.loads(refused.body) == {"message": "Unauthorized"}
+    assert "no token" in (refused.header("www-authenticate") or "")
+    assert invoked == []
+
+    token = issue_token(cognito, pool, "olivia", stores=["1001"])
+    request = HttpRequest.from_target("GET", "/x", headers=[("Authorization", f"Bearer {token}")])
+    assert gateway.handle(request).status == 200
+    jwt_context = invoked[0]["requestContext"]["authorizer"]["jwt"]
+    assert jwt_context["claims"]["cognito:groups"] == "[store:1001]"
+    assert jwt_context["claims"]["client_id"] == pool.client_id
+    assert jwt_context["scopes"] == ["aws.cognito.signin.user.admin"]

@@ -73,6 +73,7 @@ class Served:
         self.api = lines["API"]
         self.aws = lines["AWS"]
         self.bucket = lines["BUCKET"]
+        self.token = lines["TOKEN"]  # an administrator's access token
         self.output = output
 
     # ---- HTTP helpers (plain stdlib, as a user's script would)
@@ -81,12 +82,14 @@ class Served:
         method: str,
         path: str,
         body: bytes | None = None,
-        headers: dict[str, str] | None = None,
+        headers: dict[str, str | None] | None = None,
     ) -> tuple[int, dict[str, str], bytes]:
         parts = urlsplit(self.api)
         conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        headers = {"Authorization": f"Bearer {self.token}", **(headers or {})}
+        headers = {k: v for k, v in headers.items() if v is not None}  # None: leave it out
         try:
-            conn.request(method, path, body=body, headers=headers or {})
+            conn.request(method, path, body=body, headers=headers)
             response = conn.getresponse()
             return (
                 response.status,
@@ -97,7 +100,11 @@ class Served:
             conn.close()
 
     def json(
-        self, method: str, path: str, payload: object = None, headers: dict[str, str] | None = None
+        self,
+        method: str,
+        path: str,
+        payload: object = None,
+        headers: dict[str, str | None] | None = None,
     ) -> tuple[int, dict]:
         body = None if payload is None else json.dumps(payload).encode()
         status, head, raw = self.request(method, path, body, headers)
@@ -179,7 +186,7 @@ def served(data_dir: Path):
         for line in proc.stdout:
             output.append(line)
             key, sep, value = line.strip().partition(": ")
-            if sep and key in ("API", "AWS", "BUCKET"):
+            if sep and key in ("API", "AWS", "BUCKET", "TOKEN"):
                 found.put((key, value))
         found.put(("EOF", ""))
 
@@ -188,7 +195,7 @@ def served(data_dir: Path):
     lines: dict[str, str] = {}
     deadline = time.monotonic() + START_TIMEOUT
     try:
-        while len(lines) < 3:
+        while len(lines) < 4:
             key, value = found.get(timeout=max(0.1, deadline - time.monotonic()))
             assert key != "EOF", "serve exited during start-up:\n" + "".join(output)
             lines[key] = value
@@ -313,3 +320,31 @@ def test_upload_through_s3_moves_latest(served: Served):
     got = rows(download(latest["report_url"]))
     assert got["1002"] == (0.0, 0.0, 0.0, 60.0, 24.0, 168.0)
     assert got["1001"] == tuple(map(float, EXPECTED["1001"]))
+
+
+def test_requests_need_an_access_token(served: Served):
+    for authorization in (None, "Bearer", "Bearer not-a-jwt", f"Bearer {served.token}x"):
+        status, head, raw = served.request(
+            "POST", "/trigger_report", headers={"Authorization": authorization}
+        )
+        assert status == 401, (authorization, raw)
+        assert json.loads(raw) == {"message": "Unauthorized"}
+        assert head["www-authenticate"].startswith('Bearer scope="" error="invalid_token"')
+    # storemon token makes an owner in the stack's pool; the authorizer lets its token through
+    env = {**os.environ, "PYTHONPATH": CHECKOUT_PATH}
+    run = subprocess.run(
+        [sys.executable, "-m", "storemon_dev.cli", "token", "--aws", served.aws]
+        + ["--user", "olivia", "--stores", "1001,1002"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    owner = run.stdout.strip()
+    assert owner.count(".") == 2 and owner != served.token
+    status, body = served.json(
+        "GET", "/no/such/route", headers={"Authorization": f"Bearer {owner}"}
+    )
+    assert status == 404, body  # past the authorizer, the $default handler answered

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
+from storemon_dev.local.authorizer import UNAUTHORIZED, AuthorizationFailed, www_authenticate
 from storemon_dev.local.template import HttpRoute
 
 STAGE = "$default"
@@ -305,6 +306,9 @@ def _header_value(value: Any) -> str:
 # ----------------------------------------------------------------------------- the gateway
 
 Invoker = Callable[[str, dict[str, Any]], Any]  # (function logical id, event) -> result
+# request -> requestContext.authorizer (None: no authorizer); raises
+# authorizer.AuthorizationFailed to refuse the request (401)
+Authorizer = Callable[[HttpRequest], dict[str, Any] | None]
 
 
 class HttpApiGateway:
@@ -319,8 +323,10 @@ class HttpApiGateway:
         account_id: str,
         api_id: str,
         on_error: Callable[[str, BaseException], None] | None = None,
+        authorize: Authorizer | None = None,
     ):
         self.router = Router(routes)
+        self.authorize = authorize
         self.invoke = invoke
         self.account_id = account_id
         self.api_id = api_id
@@ -335,6 +341,11 @@ class HttpApiGateway:
         if found is None:
             return HttpResponse.json(404, NOT_FOUND, extra)
         route, params = found
+        try:
+            authorizer = self.authorize(request) if self.authorize else None
+        except AuthorizationFailed as exc:
+            extra.append(("www-authenticate", www_authenticate(str(exc))))
+            return HttpResponse.json(401, UNAUTHORIZED, extra)
         event = build_event(
             request,
             route,
@@ -343,6 +354,8 @@ class HttpApiGateway:
             api_id=self.api_id,
             request_id=request_id,
         )
+        if authorizer is not None:
+            event["requestContext"]["authorizer"] = authorizer
         try:
             response = translate_response(self.invoke(route.function, event))
         except Exception as exc:  # function error, or an answer API Gateway rejects

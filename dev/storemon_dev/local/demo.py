@@ -3,7 +3,8 @@
 1. generates a realistic dataset (full scale by default: 14,092 stores, a week of polls);
 2. starts the local stack (``storemon serve`` in a subprocess), which uploads the dataset to
    the emulated S3 under ``input/``;
-3. triggers a report through the HTTP API (``POST /trigger_report``);
+3. triggers a report through the HTTP API (``POST /trigger_report``) with the administrator's
+   access token the stack prints (``TOKEN:``), as every request below;
 4. polls ``GET /get_report/{id}`` until the report is ``Complete``;
 5. downloads the CSV through its presigned S3 URL (plain urllib);
 6. prints where it saved it, and a summary: stores, the five stores with the most downtime
@@ -37,6 +38,9 @@ class DemoError(RuntimeError):
     pass
 
 
+STARTUP_LINES = ("API", "AWS", "BUCKET", "TOKEN")  # TOKEN: an administrator's access token
+
+
 def _say(text: str = "") -> None:
     print(text, flush=True)
 
@@ -49,9 +53,13 @@ def _size(n: int) -> str:
     return str(n)
 
 
-def _http(method: str, url: str, body: Any = None, timeout: float = 30) -> tuple[int, Any]:
+def _http(
+    method: str, url: str, body: Any = None, timeout: float = 30, token: str = ""
+) -> tuple[int, Any]:
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(url, data=data, method=method)
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
     if data is not None:
         request.add_header("Content-Type", "application/json")
     try:
@@ -67,7 +75,7 @@ def _http(method: str, url: str, body: Any = None, timeout: float = 30) -> tuple
 
 class ServeProcess:
     """``storemon serve`` in a subprocess; its output goes to a log file, the start-up lines
-    (API, AWS, BUCKET) are picked out of it."""
+    (API, AWS, BUCKET, TOKEN) are picked out of it."""
 
     def __init__(self, data_dir: Path, log_path: Path):
         import storemon
@@ -106,16 +114,16 @@ class ServeProcess:
             self._log.write(line)
             self._log.flush()
             key, sep, value = line.strip().partition(": ")
-            if sep and key in ("API", "AWS", "BUCKET") and key not in self.info:
+            if sep and key in STARTUP_LINES and key not in self.info:
                 self.info[key] = value
-                if len(self.info) == 3:
+                if len(self.info) == len(STARTUP_LINES):
                     self._ready.set()
         self._ready.set()  # the process ended
 
     def wait_ready(self, timeout: float) -> dict[str, str]:
         if not self._ready.wait(timeout):
             raise DemoError(f"the local stack did not start within {timeout:.0f} s")
-        if len(self.info) < 3:
+        if len(self.info) < len(STARTUP_LINES):
             raise DemoError(f"the local stack exited with code {self.proc.wait()} during start-up")
         return self.info
 
@@ -167,7 +175,8 @@ def run(stores: int, out_dir: Path, timeout: float) -> int:
             f"s3://{info['BUCKET']}/input/\n      API {api}   AWS {info['AWS']}"
         )
 
-        status, answer = _http("POST", f"{api}/trigger_report", {})
+        token = info["TOKEN"]
+        status, answer = _http("POST", f"{api}/trigger_report", {}, token=token)
         if status != 202 or not isinstance(answer, dict) or "report_id" not in answer:
             raise DemoError(f"POST /trigger_report answered {status}: {answer}")
         report_id = answer["report_id"]
@@ -177,7 +186,7 @@ def run(stores: int, out_dir: Path, timeout: float) -> int:
         deadline = t + timeout
         last_print = 0.0
         while True:
-            status, answer = _http("GET", f"{api}/get_report/{report_id}")
+            status, answer = _http("GET", f"{api}/get_report/{report_id}", token=token)
             state = answer.get("status") if isinstance(answer, dict) else None
             elapsed = time.monotonic() - t
             if status != 200 or state not in ("Running", "Complete"):

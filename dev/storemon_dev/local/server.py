@@ -5,8 +5,12 @@ handlers, in this process), the worker is fed from ReportQueue as Lambda's event
 would, S3 uploads under ``input/`` reach ReportQueue through the bucket's notification, and the
 emulated AWS endpoint is open for boto3 or the AWS CLI (``--endpoint-url``).
 
-At start-up it prints, one per line: ``API: http://HOST:PORT``, ``AWS: http://HOST:PORT2`` and
-``BUCKET: NAME``; Ctrl-C or SIGTERM stops it (exit 0).
+Every request passes the template's JWT authorizer first (``storemon_dev.local.auth``), as on
+AWS; ``auth=False`` (``--no-auth``) lets everything through as an administrator, and says so.
+
+At start-up it prints, one per line: ``API: http://HOST:PORT``, ``AWS: http://HOST:PORT2``,
+``BUCKET: NAME`` and ``TOKEN: <an administrator's access token>``; Ctrl-C or SIGTERM stops it
+(exit 0).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from storemon_dev.local.apigw import HttpApiGateway, HttpRequest, HttpResponse
+from storemon_dev.local.stack import LocalStack
 
 log = logging.getLogger("storemon_dev.local")
 
@@ -132,9 +137,29 @@ def _configure_logging() -> None:
         root.propagate = False
 
 
-def serve(host: str = "127.0.0.1", port: int = 3000, data_dir: str | None = None) -> int:
+OPEN_WARNING = (
+    "WARNING: --no-auth: the API is OPEN. No token is checked; every request runs as an "
+    "administrator (all stores, full reports). For tinkering on this machine only."
+)
+
+
+def _announce(stack: LocalStack, api: ApiServer) -> None:
+    """The start-up lines: API, AWS, BUCKET and TOKEN (an administrator's access token)."""
+    print(f"API: {api.url}", flush=True)
+    print(f"AWS: {stack.endpoint}", flush=True)
+    print(f"BUCKET: {stack.bucket}", flush=True)
+    if stack.auth is not None:
+        print(f"TOKEN: {stack.token()}", flush=True)
+        if not stack.auth.enforced:
+            print(OPEN_WARNING, file=sys.stderr, flush=True)
+            log.warning(OPEN_WARNING)
+
+
+def serve(
+    host: str = "127.0.0.1", port: int = 3000, data_dir: str | None = None, auth: bool = True
+) -> int:
     """Run the local stack until Ctrl-C / SIGTERM; returns the exit code."""
-    from storemon_dev.local.stack import LocalStack, StackError
+    from storemon_dev.local.stack import StackError
     from storemon_dev.local.template import TemplateError
 
     _configure_logging()
@@ -153,7 +178,7 @@ def serve(host: str = "127.0.0.1", port: int = 3000, data_dir: str | None = None
     api: ApiServer | None = None
     try:
         try:
-            stack = LocalStack(host=host)
+            stack = LocalStack(host=host, enforce_auth=auth)
             api = ApiServer(stack.gateway(), host, port)  # bind first: fail fast if taken
             stack.start(data_dir)
         except (StackError, TemplateError, OSError) as exc:
@@ -167,9 +192,7 @@ def serve(host: str = "127.0.0.1", port: int = 3000, data_dir: str | None = None
             except Exception as exc:
                 log.error("%s does not load: %s", spec.logical_id, exc)
         api.start()
-        print(f"API: {api.url}", flush=True)
-        print(f"AWS: {stack.endpoint}", flush=True)
-        print(f"BUCKET: {stack.bucket}", flush=True)
+        _announce(stack, api)
         stack.start_event_sources()  # after the three lines: handler logs go to stdout too
         log.info("routes: %s", ", ".join(r.route_key for r in stack.template.routes))
         log.info("press Ctrl-C to stop")

@@ -19,7 +19,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from storemon_dev.local.apigw import HttpApiGateway
+from storemon_dev.local.apigw import HttpApiGateway, HttpRequest
+from storemon_dev.local.auth import LocalAuth
 from storemon_dev.local.esm import SqsEventSource
 from storemon_dev.local.lambdas import GATE, LocalFunction
 from storemon_dev.local.template import FunctionSpec, Template
@@ -140,8 +141,11 @@ class LocalStack:
         names: dict[str, str] | None = None,
         parameters: dict[str, Any] | None = None,
         max_pollers: int = MAX_POLLERS,
+        enforce_auth: bool = True,
     ):
         self.template = Template.load(template_path)
+        self.enforce_auth = enforce_auth
+        self.auth: LocalAuth | None = None  # None: the template's HTTP API has no authorizer
         self.host = host
         self.region = region
         self.names = names
@@ -167,6 +171,9 @@ class LocalStack:
             self._set_env(aws_environment(endpoint, self.region))
             _forget_aws_clients()
             self.resources = self._create_resources(notifications=False)
+            self.auth = LocalAuth.create(
+                self.template, self.client("cognito-idp"), endpoint, enforce=self.enforce_auth
+            )
             self.functions = {
                 lid: self._make_function(spec) for lid, spec in self.template.functions.items()
             }
@@ -289,6 +296,18 @@ class LocalStack:
         log.info("seeded %s", ", ".join(keys))
         return keys
 
+    # ------------------------------------------------------------------ users
+    def authorize(self, request: HttpRequest) -> dict[str, Any] | None:
+        """``requestContext.authorizer`` of a request (None when the API has no authorizer);
+        AuthorizationFailed when the authorizer refuses it."""
+        return self.auth.authorize(request) if self.auth else None
+
+    def token(self, username: str = "admin", *, admin: bool = True, stores: tuple = ()) -> str:
+        """A fresh access token of a user of the stack's pool (made with that role)."""
+        if self.auth is None:
+            raise StackError("the template's HTTP API has no authorizer: no tokens to issue")
+        return self.auth.token(username, admin=admin, stores=stores)
+
     # ------------------------------------------------------------------ wiring
     def invoke(self, function: str, event: Any) -> Any:
         return self.function(function).invoke(event)
@@ -303,6 +322,7 @@ class LocalStack:
             account_id=ACCOUNT_ID,
             api_id=API_ID,
             on_error=on_error,
+            authorize=self.authorize,
         )
 
     def start_event_sources(self) -> list[SqsEventSource]:

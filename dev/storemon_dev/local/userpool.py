@@ -31,6 +31,7 @@ DEFAULT_CLIENT_NAME = "storemon-api"
 ADMIN_GROUP = "admin"
 STORE_GROUP_PREFIX = "store:"
 ADMIN_USER = "admin"
+REGION = "us-east-1"  # the local stack's region
 
 
 class UserPoolError(RuntimeError):
@@ -160,3 +161,29 @@ def issue_token(
         AuthParameters={"USERNAME": username, "PASSWORD": password},
     )
     return str(result["AuthenticationResult"]["AccessToken"])
+
+
+def token_command(endpoint: str, username: str, *, admin: bool, stores: str | None) -> int:
+    """``storemon token``: print a fresh access token of `username` in the pool of the local
+    stack at `endpoint`; 2 with the reason on stderr when that cannot be done."""
+    import sys
+
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    cognito = boto3.client(
+        "cognito-idp",
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    owned = [s.strip() for s in (stores or "").split(",") if s.strip()]
+    try:
+        pool = find_user_pool(cognito, endpoint)
+        token = issue_token(cognito, pool, username, admin=admin, stores=owned)
+    except (UserPoolError, BotoCoreError, ClientError) as exc:
+        print(f"storemon token: {exc}", file=sys.stderr)
+        return 2
+    print(token)
+    return 0
