@@ -1,4 +1,4 @@
-"""The ``storemon`` command: report, generate, serve, invoke, token."""
+"""The ``storemon`` command: report, ingest, generate, serve, invoke, token."""
 
 from __future__ import annotations
 
@@ -54,7 +54,27 @@ def load_source(location: str) -> bytes:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from storemon.engine import report_to_csv, run_report
+    if args.snapshot:
+        return _report_from_snapshot(args)
+    missing = _missing_inputs(args)
+    if missing:
+        print(f"storemon: error: {', '.join(missing)} required (or --snapshot)", file=sys.stderr)
+        return EXIT_INPUT_ERROR
+    return _report_from_csv(args)
+
+
+def _missing_inputs(args: argparse.Namespace) -> list[str]:
+    return [f"--{name}" for name in ("status", "hours", "timezones") if not getattr(args, name)]
+
+
+def _store_ids(args: argparse.Namespace) -> list[str] | None:
+    if args.stores is None:
+        return None
+    return [s.strip() for s in args.stores.split(",") if s.strip()]
+
+
+def _report_from_csv(args: argparse.Namespace) -> int:
+    from storemon.engine import run_report
     from storemon.inputs import InputError
 
     progress = Progress(sys.stderr.isatty())
@@ -63,21 +83,24 @@ def _report(args: argparse.Namespace) -> int:
         hours = load_source(args.hours)
         zones = load_source(args.timezones)
         progress("read the three files")
-        store_ids = None
-        if args.stores is not None:
-            store_ids = [s.strip() for s in args.stores.split(",") if s.strip()]
         result = run_report(
             status,
             hours,
             zones,
             as_of=args.as_of,
-            store_ids=store_ids,
+            store_ids=_store_ids(args),
             names=(args.status, args.hours, args.timezones),
             progress=progress,
         )
     except InputError as exc:
         print(f"storemon: error: {exc}", file=sys.stderr)
         return EXIT_INPUT_ERROR
+    return _write_outputs(result, args, progress)
+
+
+def _write_outputs(result, args: argparse.Namespace, progress: Progress) -> int:
+    from storemon.engine import report_to_csv
+
     text = report_to_csv(result.report)
     try:
         if args.out in (None, "-"):
@@ -91,6 +114,73 @@ def _report(args: argparse.Namespace) -> int:
         print(f"storemon: error: cannot write output: {exc}", file=sys.stderr)
         return EXIT_INPUT_ERROR
     progress("wrote the report")
+    return 0
+
+
+def _load_snapshot(location: str):
+    """A snapshot from a path (memory-mapped) or an s3:// URL."""
+    from storemon import snapshot
+
+    if location.startswith("s3://"):
+        return snapshot.load(load_source(location))
+    return snapshot.load(location)
+
+
+def _report_from_snapshot(args: argparse.Namespace) -> int:
+    """The report from a snapshot; a refused snapshot falls back to the CSV files if given."""
+    from storemon import snapshot
+    from storemon.inputs import InputError
+
+    started = time.perf_counter()
+    progress = Progress(sys.stderr.isatty())
+    try:
+        snap = _load_snapshot(args.snapshot)
+        progress(f"loaded the snapshot {args.snapshot}")
+        result = snapshot.report(
+            snap, as_of=args.as_of, store_ids=_store_ids(args), started=started
+        )
+    except snapshot.SnapshotError as exc:
+        if _missing_inputs(args):
+            print(f"storemon: error: {exc}", file=sys.stderr)
+            return EXIT_INPUT_ERROR
+        print(f"storemon: snapshot refused ({exc}): reading the CSV files", file=sys.stderr)
+        return _report_from_csv(args)
+    except InputError as exc:
+        print(f"storemon: error: {exc}", file=sys.stderr)
+        return EXIT_INPUT_ERROR
+    return _write_outputs(result, args, progress)
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    """Parse and validate the three files once into a snapshot file."""
+    from storemon import snapshot
+    from storemon.inputs import InputError
+
+    started = time.perf_counter()
+    progress = Progress(sys.stderr.isatty())
+    try:
+        status = load_source(args.status)
+        hours = load_source(args.hours)
+        zones = load_source(args.timezones)
+        names = (args.status, args.hours, args.timezones)
+        data = snapshot.ingest(status, hours, zones, names=names, progress=progress)
+    except InputError as exc:
+        print(f"storemon: error: {exc}", file=sys.stderr)
+        return EXIT_INPUT_ERROR
+    out = Path(args.out)
+    try:
+        partial = out.with_name(out.name + ".partial")
+        partial.write_bytes(data)
+        partial.replace(out)
+    except OSError as exc:
+        print(f"storemon: error: cannot write the snapshot: {exc}", file=sys.stderr)
+        return EXIT_INPUT_ERROR
+    written = snapshot.load(data)
+    stores, meta = len(written.store_ids), written.meta
+    print(
+        f"snapshot: {out} ({len(data):,} bytes; {stores:,} stores, {meta['polls']:,} polls; "
+        f"{time.perf_counter() - started:.2f} s)"
+    )
     return 0
 
 
@@ -133,6 +223,17 @@ def _add_token_parser(commands: Any) -> None:
     token.set_defaults(handler=_token)
 
 
+def _add_ingest_command(commands: Any) -> None:
+    ingest = commands.add_parser(
+        "ingest", help="parse and validate the three CSV files once into a snapshot"
+    )
+    ingest.add_argument("--status", required=True, help="store_status CSV (.csv, .csv.gz, s3://)")
+    ingest.add_argument("--hours", required=True, help="menu_hours CSV (.csv, .csv.gz, s3://)")
+    ingest.add_argument("--timezones", required=True, help="timezones CSV (.csv, .csv.gz, s3://)")
+    ingest.add_argument("--out", required=True, help="snapshot file to write")
+    ingest.set_defaults(handler=_ingest)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="storemon",
@@ -141,14 +242,19 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     report = commands.add_parser("report", help="compute the uptime report from three CSV files")
-    report.add_argument("--status", required=True, help="store_status CSV (.csv, .csv.gz, s3://)")
-    report.add_argument("--hours", required=True, help="menu_hours CSV (.csv, .csv.gz, s3://)")
-    report.add_argument("--timezones", required=True, help="timezones CSV (.csv, .csv.gz, s3://)")
+    report.add_argument("--status", help="store_status CSV (.csv, .csv.gz, s3://)")
+    report.add_argument("--hours", help="menu_hours CSV (.csv, .csv.gz, s3://)")
+    report.add_argument("--timezones", help="timezones CSV (.csv, .csv.gz, s3://)")
+    report.add_argument(
+        "--snapshot", help="snapshot from `storemon ingest` (the CSVs, if given, are the fallback)"
+    )
     report.add_argument("--as-of", help="report as of this UTC instant instead of the newest poll")
     report.add_argument("--stores", help="comma-separated store ids to report on")
     report.add_argument("--out", help="report CSV path (default: standard output)")
     report.add_argument("--summary", help="write the summary JSON to this path")
     report.set_defaults(handler=_report)
+
+    _add_ingest_command(commands)
 
     generate = commands.add_parser("generate", help="write a realistic synthetic dataset")
     generate.add_argument("--out", required=True, help="directory for the three files")

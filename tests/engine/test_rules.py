@@ -8,16 +8,30 @@ from __future__ import annotations
 
 import pytest
 
-from storemon.engine import REPORT_COLUMNS, compute_report, report_to_csv
+from storemon.engine import REPORT_COLUMNS, report_to_csv
 from storemon.inputs import InputError, read_input
+
+from .paths import PATHS, compute
 
 STATUS = "store_id,status,timestamp_utc\n"
 HOURS = "store_id,day,start_time_local,end_time_local\n"
 ZONES = "store_id,timezone_str\n"
 
 
+# Every rule holds on both paths: the engine on the CSVs, and a snapshot of them.
+VIA = {"path": "csv"}
+
+
+@pytest.fixture(autouse=True, params=PATHS)
+def path(request):
+    VIA["path"] = request.param
+    yield request.param
+    VIA["path"] = "csv"
+
+
 def report(status, hours="", zones="", **options):
-    result = compute_report(
+    result = compute(
+        VIA["path"],
         read_input((STATUS + status).encode(), "status"),
         read_input((HOURS + hours).encode(), "hours"),
         read_input((ZONES + zones).encode(), "timezones"),
