@@ -23,13 +23,14 @@ File format: :mod:`storemon.snapfile` (header + checksummed sections). Arrays, b
 ``derived`` (read by every report; ``n`` stores, ranks ``0..n-1``)
     meta_json (uint8: JSON with now_us, as-of range, zone names, the files' counts),
     store_ids (<U), poll_offsets (n+1), first_poll_us, last_poll_us, first_poll_iso,
-    last_poll_iso, raw_polls (duplicates included), inside_polls, first_inside_us (int64 max
+    last_poll_iso (ASCII), raw_polls (duplicates included), inside_polls, first_inside_us (int64 max
     when none), first_active, first_inside_active, has_hours, hours_days, zone_index,
     zone_source (0 file, 1 missing, 2 invalid); interval_offsets (n+1), interval_open,
-    interval_close (ticks), interval_before (business ticks of the store before the
-    interval); change_offsets (n+1), change_tick, change_later_us (the later poll of the
-    pair), change_kind (0: between polls inside business hours, 1: between any polls,
-    before the store's first poll inside business hours).
+    interval_close (seconds after meta's calendar_base_s), interval_before (business
+    seconds of the store before the interval); change_offsets (n+1), change_tick,
+    change_later_us (the later poll of the pair), change_kind (0: between polls inside
+    business hours, 1: between any polls, before the store's first poll inside business
+    hours).
 ``inputs`` (read only for an early ``as_of`` or the engine fallback)
     poll_us, poll_active and poll_inside (bit-packed), dup_index / dup_extra (unique polls
     that had extra copies, and how many), hours_rank, hours_weekday, hours_start, hours_end.
@@ -124,6 +125,7 @@ def build(polls: Polls, hours: Hours, zones: Zones) -> bytes:
         as_of_range=as_of_range,
     )
     inside = _inside(rank, poll_us * TICKS_PER_US, calendar, has_hours, n)
+    calendar_arrays, calendar_base_s = _calendar_arrays(calendar, n)
     derived = {
         **_store_facts((rank, poll_us, active, extra), inside, n),
         "store_ids": order["store_id"],
@@ -131,13 +133,14 @@ def build(polls: Polls, hours: Hours, zones: Zones) -> bytes:
         "hours_days": _hours_days(hours_rows, n),
         "zone_index": zone_of_rank,
         "zone_source": _zone_source_codes(zone_source),
-        **_calendar_arrays(calendar, n),
+        **calendar_arrays,
         **_timeline(rank, poll_us, active, inside, n),
     }
     meta = {
         "now_us": now_us,
         "first_us": first_us,
         "as_of_range_us": list(as_of_range),
+        "calendar_base_s": calendar_base_s,
         "zone_names": list(zone_names),
         "files": {
             "store_status": polls.stats.as_dict(),
@@ -271,8 +274,8 @@ def _store_facts(unique: tuple, inside: np.ndarray, n: int) -> dict[str, np.ndar
         "poll_offsets": offsets,
         "first_poll_us": first_poll_us,
         "last_poll_us": last_poll_us,
-        "first_poll_iso": engine._iso(first_poll_us).astype(str),
-        "last_poll_iso": engine._iso(last_poll_us).astype(str),
+        "first_poll_iso": engine._iso(first_poll_us).astype(str).astype(np.bytes_),
+        "last_poll_iso": engine._iso(last_poll_us).astype(str).astype(np.bytes_),
         "raw_polls": counts + np.bincount(rank, weights=extra, minlength=n).astype(np.int64),
         "inside_polls": np.bincount(inside_rank, minlength=n),
         "first_inside_us": first_inside_us,
@@ -281,15 +284,23 @@ def _store_facts(unique: tuple, inside: np.ndarray, n: int) -> dict[str, np.ndar
     }
 
 
-def _calendar_arrays(calendar, n) -> dict[str, np.ndarray]:
+def _calendar_arrays(calendar, n) -> tuple[dict[str, np.ndarray], int]:
+    """The intervals as whole seconds after a base second (int32 when they fit), and the
+    base. Wall times and zone offsets are whole seconds, so nothing is lost."""
     rank, opens, closes = calendar
     counts = np.bincount(rank, minlength=n)
-    return {
+    open_s, close_s = opens // TICKS_PER_SECOND, closes // TICKS_PER_SECOND
+    base_s = int(open_s.min()) if len(open_s) else 0
+    before_s = engine._exclusive_group_cumsum(close_s - open_s, rank)
+    top = max(int(close_s.max()) - base_s, int(before_s.max())) if len(open_s) else 0
+    dtype = np.int32 if top < 2**31 else np.int64
+    arrays = {
         "interval_offsets": np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
-        "interval_open": opens,
-        "interval_close": closes,
-        "interval_before": engine._exclusive_group_cumsum(closes - opens, rank),
+        "interval_open": (open_s - base_s).astype(dtype),
+        "interval_close": (close_s - base_s).astype(dtype),
+        "interval_before": before_s.astype(dtype),
     }
+    return arrays, base_s
 
 
 def _changes(rank, tick, active):
@@ -493,8 +504,15 @@ def _cut_partial(snap, facts, *, lo, hi, partial, now_us) -> None:
     facts["raw"][partial] = cut - lo + extras
     facts["inside"] = facts["inside"].copy()
     facts["inside"][partial] = inside[cut] - inside[lo]
-    facts["last_iso"] = np.asarray(facts["last_iso"], dtype=object).copy()
+    facts["last_iso"] = _text(facts["last_iso"])
     facts["last_iso"][partial] = engine._iso(np.asarray(poll_us[cut - 1]))
+
+
+def _text(values: np.ndarray) -> np.ndarray:
+    """Stored ASCII text (bytes) as an object array of str (a new array)."""
+    if values.dtype.kind == "S":
+        return values.astype(str).astype(object)
+    return np.array(values, dtype=object)
 
 
 def _first_after(values: np.ndarray, lo: np.ndarray, hi: np.ndarray, limit: int) -> np.ndarray:
@@ -518,6 +536,7 @@ class _View:
     def __init__(self, snap: Snapshot, rank: np.ndarray):
         d = snap.derived
         self.derived = d
+        self.meta = snap.meta
         self.rank = rank
         self.count = len(rank)
         every = self.count == len(snap.store_ids)  # all stores: no gathering
@@ -587,15 +606,26 @@ def _events(rank, tick, starts, now_tick, m) -> dict[str, np.ndarray]:
     }
 
 
+def _ticks(seconds: np.ndarray, base_s: int, sentinel: int) -> np.ndarray:
+    """Stored seconds as ticks, with one more entry (the sentinel) at the end."""
+    out = np.empty(len(seconds) + 1, dtype=np.int64)
+    out[:-1] = seconds
+    out[:-1] += base_s
+    out[:-1] *= TICKS_PER_SECOND
+    out[-1] = sentinel
+    return out
+
+
 def _business_at(view: _View, event_rank: np.ndarray, event_tick: np.ndarray) -> np.ndarray:
     """Each store's cumulative business time B(t) at its events (t itself when open 24/7)."""
     d = view.derived
     owner, at = view.intervals
     first_tick = int(event_tick[0]) if len(event_tick) else 0
-    rank, opens, closes = _with_sentinel(
-        owner, d["interval_open"][at], d["interval_close"][at], view.count, first_tick
-    )
-    before = np.append(d["interval_before"][at], 0)
+    base_s = int(view.meta["calendar_base_s"])
+    rank = np.append(owner, view.count)
+    opens = _ticks(d["interval_open"][at], base_s, first_tick)
+    closes = _ticks(d["interval_close"][at], base_s, first_tick)
+    before = _ticks(d["interval_before"][at], 0, 0)
     keys = GroupedKeys(view.count + 1, [opens, event_tick])
     found = np.searchsorted(keys(rank, opens), keys(event_rank, event_tick), side="right") - 1
     safe = np.maximum(found, 0)
@@ -624,7 +654,7 @@ def _integrate(events, business, status, m) -> dict[str, tuple[Any, Any]]:
 
 def _result(snap, view, facts, totals, *, now_us, as_of, store_ids, started) -> ReportResult:
     d, pick = snap.derived, view.pick
-    store_id = np.asarray(pick(snap.store_ids))
+    store_id = np.asarray(pick(snap.store_ids)).astype(object)
     uptime, downtime = {}, {}
     for name, _, unit_seconds in engine.WINDOWS:
         up, total = totals[name]
@@ -640,8 +670,8 @@ def _result(snap, view, facts, totals, *, now_us, as_of, store_ids, started) -> 
         {
             "store_id": store_id,
             "polls": np.asarray(facts["raw"], dtype=np.int64),
-            "first_poll": np.asarray(pick(d["first_poll_iso"]), dtype=object),
-            "last_poll": np.asarray(facts["last_iso"], dtype=object),
+            "first_poll": _text(pick(d["first_poll_iso"])),
+            "last_poll": _text(facts["last_iso"]),
             "timezone": zone_names[pick(d["zone_index"])],
             "timezone_source": ZONE_SOURCES[source],
             "hours_defined": np.asarray(has_hours, dtype=bool),
