@@ -654,7 +654,7 @@ def _integrate(events, business, status, m) -> dict[str, tuple[Any, Any]]:
 
 def _result(snap, view, facts, totals, *, now_us, as_of, store_ids, started) -> ReportResult:
     d, pick = snap.derived, view.pick
-    store_id = np.asarray(pick(snap.store_ids)).astype(object)
+    store_id = np.asarray(pick(snap.store_ids))  # str array, as the engine passes it
     uptime, downtime = {}, {}
     for name, _, unit_seconds in engine.WINDOWS:
         up, total = totals[name]
