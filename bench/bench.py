@@ -52,6 +52,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--regenerate", action="store_true", help="generate the data even if cached"
     )
+    parser.add_argument(
+        "--growth",
+        default="1,4,16",
+        help="store multiples for the growth table (comma-separated; empty: skip)",
+    )
     return parser.parse_args(argv)
 
 
@@ -295,6 +300,142 @@ def print_snapshot(snap: dict, in_process_report: float) -> None:
     print("  (times include loading and checking the snapshot file: sha256 of what is read)")
 
 
+# ------------------------------------------------------------------------------ growth
+GROWTH_DIR = REPO / ".bench" / "growth"
+WORKER_MEMORY_BYTES = 10 * 1024**3  # the largest Lambda worker
+
+
+def growth_dataset(factor: int, args: argparse.Namespace) -> dict[str, pathlib.Path]:
+    """``factor`` full-scale data sets of generate.py (seeds seed .. seed+factor-1: distinct
+    random store ids) concatenated: ``factor`` times the stores, the same shape of data."""
+    from storemon_dev.generate import generate_csv_bytes
+
+    directory = GROWTH_DIR / f"x{factor}"
+    parameters = {
+        "factor": factor,
+        "stores": args.stores,
+        "days": args.days,
+        "seed": args.seed,
+        "generator_sha256": generator_digest(),
+    }
+    names = {"status": "store_status.csv", "hours": "menu_hours.csv", "timezones": "timezones.csv"}
+    paths = {kind: directory / name for kind, name in names.items()}
+    stamp = directory / STAMP_NAME
+    if stamp.is_file() and json.loads(stamp.read_text()) == parameters:
+        return paths
+    directory.mkdir(parents=True, exist_ok=True)
+    stamp.unlink(missing_ok=True)
+    handles = {kind: path.open("wb") for kind, path in paths.items()}
+    try:
+        for part in range(factor):
+            files = generate_csv_bytes(stores=args.stores, days=args.days, seed=args.seed + part)
+            for kind, data in files.items():
+                handles[kind].write(data if part == 0 else data[data.index(b"\n") + 1 :])
+    finally:
+        for handle in handles.values():
+            handle.close()
+    stamp.write_text(json.dumps(parameters))
+    return paths
+
+
+def cli_command(*arguments: str) -> list[str]:
+    return [sys.executable, "-m", "storemon_dev.cli", *arguments]
+
+
+def inputs_arguments(paths: dict[str, pathlib.Path]) -> list[str]:
+    return [
+        "--status",
+        str(paths["status"]),
+        "--hours",
+        str(paths["hours"]),
+        "--timezones",
+        str(paths["timezones"]),
+    ]
+
+
+def measure_growth(
+    factors: list[int], args: argparse.Namespace, scratch: pathlib.Path
+) -> list[dict[str, float]]:
+    """Per factor, in fresh processes (best of ``min(repeat, 2)``): the CSV report, the
+    ingest and the report from the snapshot, each with its peak RSS; and the snapshot
+    report's own duration_seconds (reading the snapshot through the finished report)."""
+    rows = []
+    runs = max(1, min(args.repeat, 2))
+    for factor in factors:
+        print(f"measuring: growth x{factor} ...", flush=True)
+        paths = growth_dataset(factor, args)
+        snap, summary = scratch / f"x{factor}.snap", scratch / f"x{factor}.json"
+        csv_runs = [
+            run_child(
+                cli_command("report", *inputs_arguments(paths), "--out", str(scratch / "g.csv"))
+            )
+            for _ in range(runs)
+        ]
+        ingest_runs = [
+            run_child(cli_command("ingest", *inputs_arguments(paths), "--out", str(snap)))
+            for _ in range(runs)
+        ]
+        snap_command = cli_command(
+            "report", "--snapshot", str(snap), "--out", str(scratch / "s.csv")
+        )
+        snap_runs, durations = [], []
+        for _ in range(runs):
+            snap_runs.append(run_child([*snap_command, "--summary", str(summary)]))
+            durations.append(json.loads(summary.read_text())["duration_seconds"])
+        with paths["status"].open("rb") as handle:
+            polls = sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 24), b"")) - 1
+        rows.append(
+            {
+                "factor": factor,
+                "stores": factor * args.stores,
+                "polls": polls,
+                "csv_mb": paths["status"].stat().st_size / 1e6,
+                "csv_s": min(t for t, _ in csv_runs),
+                "csv_rss": max(r for _, r in csv_runs),
+                "ingest_s": min(t for t, _ in ingest_runs),
+                "ingest_rss": max(r for _, r in ingest_runs),
+                "snap_mb": snap.stat().st_size / 1e6,
+                "snap_s": min(t for t, _ in snap_runs),
+                "snap_inner_s": min(durations),
+                "snap_rss": max(r for _, r in snap_runs),
+            }
+        )
+    return rows
+
+
+def print_growth(rows: list[dict[str, float]]) -> None:
+    print()
+    print("growth (fresh processes; time s / peak RSS MB):")
+    header = (
+        f"{'x':>3} {'stores':>9} {'polls':>11} {'CSV MB':>7} | {'CSV report':>15} |"
+        f" {'ingest':>15} | {'snap MB':>7} {'snapshot report':>16} {'in-report':>9}"
+    )
+    print(header)
+    print("-" * len(header))
+    for row in rows:
+        print(
+            f"{row['factor']:>3} {row['stores']:>9,} {row['polls']:>11,} {row['csv_mb']:>7.0f} |"
+            f" {row['csv_s']:>6.2f} s {row['csv_rss'] / 1e6:>5.0f} MB |"
+            f" {row['ingest_s']:>6.2f} s {row['ingest_rss'] / 1e6:>5.0f} MB |"
+            f" {row['snap_mb']:>7.1f} {row['snap_s']:>6.2f} s {row['snap_rss'] / 1e6:>5.0f} MB"
+            f" {row['snap_inner_s']:>8.3f}s"
+        )
+    if len(rows) >= 2:
+        first, last = rows[0], rows[-1]
+        for name in ("csv", "ingest"):
+            per_poll = (last[f"{name}_rss"] - first[f"{name}_rss"]) / (
+                last["polls"] - first["polls"]
+            )
+            fixed = first[f"{name}_rss"] - per_poll * first["polls"]
+            largest = (WORKER_MEMORY_BYTES - fixed) / per_poll
+            stores = largest / (first["polls"] / first["stores"])
+            print(
+                f"  {name} peak RSS ~ {fixed / 1e6:.0f} MB + {per_poll:.0f} B/poll:"
+                f" a 10 GB worker holds ~{largest / 1e6:.0f} M polls (~{stores / 1e3:.0f} k stores,"
+                f" ~{largest * first['csv_mb'] / first['polls'] / 1e3:.1f} GB of status CSV)"
+            )
+
+
 # ------------------------------------------------------------------------------ the table
 def verdict(passed: bool) -> str:
     return "PASS" if passed else "MISS"
@@ -383,6 +524,15 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print_results(subprocess_runs, in_process_runs, report_rows, args.stores)
     print_snapshot(snap, min(in_process_runs["report"]))
+    factors = [int(f) for f in args.growth.split(",") if f.strip()]
+    if factors:
+        with tempfile.TemporaryDirectory(prefix="storemon-growth-") as scratch:
+            try:
+                rows = measure_growth(factors, args, pathlib.Path(scratch))
+            except BenchError as exc:
+                print(f"bench: error: {exc}", file=sys.stderr)
+                return 1
+        print_growth(rows)
     return 0
 
 
