@@ -61,7 +61,7 @@ from storemon.engine import (
 from storemon.inputs import FileStats, Hours, Polls, Zones
 from storemon.snapfile import SnapshotError, SnapshotFile, encode
 
-__all__ = ["SnapshotError", "Snapshot", "build", "ingest", "load", "report"]
+__all__ = ["Snapshot", "SnapshotError", "build", "ingest", "load", "parse_inputs", "report"]
 
 VERSION = 1
 AS_OF_DAYS_BACK = 35
@@ -76,15 +76,15 @@ logger = logging.getLogger(__name__)
 # ----------------------------------------------------------------------------- ingest
 
 
-def ingest(
+def parse_inputs(
     status: bytes,
     hours: bytes,
     timezones: bytes,
     *,
     names: tuple[str, str, str] | None = None,
     progress: Callable[[str], None] | None = None,
-) -> bytes:
-    """The snapshot file's bytes for the three input files' bytes (plain or gzip)."""
+) -> tuple[Polls, Hours, Zones]:
+    """The three files' bytes (plain or gzip) parsed and validated, as a report parses them."""
     from storemon import fastcsv
 
     progress = progress or (lambda phase: None)
@@ -94,8 +94,22 @@ def ingest(
     hours_table = inputs.parse_hours(inputs.read_input(hours, "hours", hours_name))
     zones_table = inputs.parse_timezones(inputs.read_input(timezones, "timezones", zones_name))
     progress("parsed the hours and zones")
-    data = build(polls, hours_table, zones_table)
-    progress(f"built the snapshot: {len(data):,} bytes")
+    return polls, hours_table, zones_table
+
+
+def ingest(
+    status: bytes,
+    hours: bytes,
+    timezones: bytes,
+    *,
+    names: tuple[str, str, str] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> bytes:
+    """The snapshot file's bytes for the three input files' bytes (plain or gzip)."""
+    parsed = parse_inputs(status, hours, timezones, names=names, progress=progress)
+    data = build(*parsed)
+    if progress:
+        progress(f"built the snapshot: {len(data):,} bytes")
     return data
 
 
