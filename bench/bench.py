@@ -53,6 +53,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--regenerate", action="store_true", help="generate the data even if cached"
     )
     parser.add_argument(
+        "--no-stack", action="store_true", help="skip the local stack's route latencies"
+    )
+    parser.add_argument(
         "--growth",
         default="1,4,16",
         help="store multiples for the growth table (comma-separated; empty: skip)",
@@ -300,6 +303,73 @@ def print_snapshot(snap: dict, in_process_report: float) -> None:
     print("  (times include loading and checking the snapshot file: sha256 of what is read)")
 
 
+# ------------------------------------------------------------------------- the local stack
+ROUTE_SAMPLES = 60
+
+
+def _wait_for_latest(api: str, token: str, timeout: float) -> None:
+    from storemon_dev.local.demo import _http
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status, answer = _http("GET", f"{api}/get_report/latest", token=token)
+        if status == 200 and isinstance(answer, dict) and answer.get("status") == "Complete":
+            return
+        if status == 200 and isinstance(answer, dict) and answer.get("status") == "Failed":
+            raise BenchError(f"the local stack's refresh failed: {answer.get('error')}")
+        time.sleep(0.5)
+    raise BenchError(f"no finished refresh on the local stack after {timeout:.0f} s")
+
+
+def _latency(api: str, token: str, path: str) -> float:
+    from storemon_dev.local.demo import _http
+
+    started = time.perf_counter()
+    status, answer = _http("GET", f"{api}{path}", token=token)
+    seconds = time.perf_counter() - started
+    if status != 200:
+        raise BenchError(f"GET {path} answered {status}: {answer}")
+    return seconds
+
+
+def measure_route(data_dir: pathlib.Path, store_ids: list[str]) -> dict[str, float]:
+    """p50 latency of GET /store_summary and GET /stores/{id}/report on the warm local
+    stack (``storemon serve`` seeded with the data set), the two alternating."""
+    from storemon_dev.local.demo import ServeProcess
+
+    with tempfile.TemporaryDirectory(prefix="storemon-serve-") as scratch:
+        server = ServeProcess(data_dir, pathlib.Path(scratch) / "serve.log")
+        try:
+            info = server.wait_ready(timeout=600)
+            api, token = info["API"], info["TOKEN"]
+            _wait_for_latest(api, token, timeout=900)
+            times: dict[str, list[float]] = {"summary": [], "route": []}
+            for number in range(ROUTE_SAMPLES + 5):
+                store_id = store_ids[number % len(store_ids)]
+                summary = _latency(api, token, f"/store_summary?store_id={store_id}")
+                route = _latency(api, token, f"/stores/{store_id}/report")
+                if number >= 5:  # the first calls warm the containers and caches
+                    times["summary"].append(summary)
+                    times["route"].append(route)
+        except BenchError:
+            print(server.tail(), file=sys.stderr)
+            raise
+        finally:
+            server.stop()
+    return {name: sorted(values)[len(values) // 2] for name, values in times.items()}
+
+
+def print_route(latency: dict[str, float]) -> None:
+    ratio = latency["route"] / latency["summary"]
+    print()
+    print(f"warm local stack, p50 of {ROUTE_SAMPLES} requests each (alternating):")
+    print(f"  GET /store_summary            {latency['summary'] * 1000:7.1f} ms")
+    print(
+        f"  GET /stores/{{id}}/report       {latency['route'] * 1000:7.1f} ms"
+        f"  = {ratio:.2f}x (<= 2x)   {verdict(ratio <= 2)}"
+    )
+
+
 # ------------------------------------------------------------------------------ growth
 GROWTH_DIR = REPO / ".bench" / "growth"
 WORKER_MEMORY_BYTES = 10 * 1024**3  # the largest Lambda worker
@@ -524,6 +594,14 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print_results(subprocess_runs, in_process_runs, report_rows, args.stores)
     print_snapshot(snap, min(in_process_runs["report"]))
+    if not args.no_stack:
+        print("measuring: the local stack ...", flush=True)
+        try:
+            ids = [line.split(",", 1)[0] for line in snap["csv"].decode().splitlines()[1:51]]
+            print_route(measure_route(DATA_DIR, ids))
+        except BenchError as exc:
+            print(f"bench: error: {exc}", file=sys.stderr)
+            return 1
     factors = [int(f) for f in args.growth.split(",") if f.strip()]
     if factors:
         with tempfile.TemporaryDirectory(prefix="storemon-growth-") as scratch:
