@@ -110,6 +110,7 @@ def _write_outputs(result, args: argparse.Namespace, progress: Progress) -> int:
             Path(args.out).write_text(text)
         if args.summary:
             Path(args.summary).write_text(json.dumps(result.summary, indent=2) + "\n")
+        _write_page(args, result)
     except OSError as exc:
         print(f"storemon: error: cannot write output: {exc}", file=sys.stderr)
         return EXIT_INPUT_ERROR
@@ -184,6 +185,15 @@ def _ingest(args: argparse.Namespace) -> int:
     return 0
 
 
+def _write_page(args: argparse.Namespace, result) -> None:
+    """``--html FILE``: the report page (one self-contained HTML file, storemon.page)."""
+    if not args.html:
+        return
+    from storemon.page import render_report_page
+
+    Path(args.html).write_text(render_report_page(result), encoding="utf-8")
+
+
 def _generate(args: argparse.Namespace) -> int:
     from storemon_dev.generate import write_dataset
 
@@ -252,6 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--stores", help="comma-separated store ids to report on")
     report.add_argument("--out", help="report CSV path (default: standard output)")
     report.add_argument("--summary", help="write the summary JSON to this path")
+    report.add_argument("--html", help="write the report page (self-contained HTML) to this path")
     report.set_defaults(handler=_report)
 
     _add_ingest_command(commands)
