@@ -39,12 +39,15 @@ def cognito(moto_endpoint: str):
     return boto3.client("cognito-idp", endpoint_url=moto_endpoint, region_name="us-east-1")
 
 
-@pytest.fixture(scope="module")
-def pool(cognito, moto_endpoint: str) -> UserPool:
-    return create_user_pool(cognito, TEMPLATE, moto_endpoint)
+@pytest.fixture
+def pool(cognito, moto_endpoint: str):
+    """The template's pool, made for the test and deleted after it (the moto server is shared)."""
+    made = create_user_pool(cognito, TEMPLATE, moto_endpoint)
+    yield made
+    cognito.delete_user_pool(UserPoolId=made.pool_id)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def authorizer(pool: UserPool) -> JwtAuthorizer:
     assert CONFIG is not None
     return JwtAuthorizer(
@@ -172,6 +175,7 @@ def test_a_token_of_another_pool_is_refused(cognito, pool, authorizer, moto_endp
     token = issue_token(cognito, other, "admin", admin=True)
     with pytest.raises(AuthorizationFailed, match="issuer"):
         authorizer.verify(token)
+    cognito.delete_user_pool(UserPoolId=pool_id)
 
 
 def test_an_id_token_is_refused_for_want_of_a_scope(cognito, pool, authorizer):
