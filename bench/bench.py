@@ -145,26 +145,38 @@ def child_environment() -> dict[str, str]:
     return env
 
 
+# Linux keeps a process's peak RSS across fork and exec: a child forked from this (large)
+# process would report at least this process's size. So a small launcher process starts each
+# command and reports the command's own wall time and peak RSS (wait4) on its stdout.
+LAUNCHER = (
+    "import os, subprocess, sys, time\n"
+    "started = time.perf_counter()\n"
+    "child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)\n"
+    "_, status, usage = os.wait4(child.pid, 0)\n"
+    "seconds = time.perf_counter() - started\n"
+    "print(os.waitstatus_to_exitcode(status), seconds, usage.ru_maxrss * 1024)\n"
+)
+
+
 def run_child(command: list[str]) -> tuple[float, int]:
-    """Run a command in a fresh child; its wall time (s) and its own peak RSS (bytes)."""
+    """Run a command in a fresh process; its wall time (s) and its own peak RSS (bytes)."""
     with tempfile.TemporaryFile() as errors:
-        started = time.perf_counter()
-        process = subprocess.Popen(
-            command, stdout=subprocess.DEVNULL, stderr=errors, env=child_environment()
+        launched = subprocess.run(
+            [sys.executable, "-c", LAUNCHER, *command],
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            env=child_environment(),
+            check=False,
         )
-        # wait4 reports this one child's resource usage (RUSAGE_CHILDREN would be the
-        # maximum over every child so far).
-        _, wait_status, usage = os.wait4(process.pid, 0)
-        seconds = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(wait_status)
-        if process.returncode != 0:
+        fields = launched.stdout.decode().split()
+        code = int(fields[0]) if len(fields) == 3 else launched.returncode or 1
+        if code != 0:
             errors.seek(0)
             message = errors.read().decode(errors="replace").strip()
             raise BenchError(
-                f"command failed with exit code {process.returncode}: {' '.join(command)}\n"
-                f"{message}"
+                f"command failed with exit code {code}: {' '.join(command)}\n{message}"
             )
-    return seconds, usage.ru_maxrss * 1024  # ru_maxrss is in KiB on Linux
+    return float(fields[1]), int(fields[2])
 
 
 def measure_subprocess(
