@@ -56,6 +56,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--no-stack", action="store_true", help="skip the local stack's route latencies"
     )
     parser.add_argument(
+        "--growth-only", action="store_true", help="only the growth table (see --growth)"
+    )
+    parser.add_argument(
         "--growth",
         default="1,4,16",
         help="store multiples for the growth table (comma-separated; empty: skip)",
@@ -582,6 +585,8 @@ def main(argv: list[str] | None = None) -> int:
         f"storemon bench: {args.stores:,} stores, {args.days} days, seed {args.seed}, "
         f"best of {args.repeat}"
     )
+    if args.growth_only:
+        return run_growth(args)
     try:
         paths = prepare_dataset(args)
         describe_dataset(paths)
@@ -614,6 +619,10 @@ def main(argv: list[str] | None = None) -> int:
         except BenchError as exc:
             print(f"bench: error: {exc}", file=sys.stderr)
             return 1
+    return run_growth(args)
+
+
+def run_growth(args: argparse.Namespace) -> int:
     factors = [int(f) for f in args.growth.split(",") if f.strip()]
     if factors:
         with tempfile.TemporaryDirectory(prefix="storemon-growth-") as scratch:
