@@ -15,7 +15,8 @@ for the dates a report covers.)
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from functools import cache, lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -24,6 +25,7 @@ import numpy as np
 DEFAULT_ZONE = "America/Chicago"
 SECONDS_PER_DAY = 86_400
 _EPOCH = datetime(1970, 1, 1)
+_EPOCH_UTC = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @lru_cache(maxsize=1)
@@ -46,25 +48,43 @@ _FIRST_DAY = (datetime(1, 1, 2) - _EPOCH).days
 _LAST_DAY = (datetime(9999, 12, 30) - _EPOCH).days
 
 
+def _seconds(offset: timedelta | None) -> int:
+    # a ZoneInfo always has an offset; None would only come from a naive datetime
+    return 0 if offset is None else int(offset.total_seconds())
+
+
 def wall_offset(zone: str, day: int, second: int) -> int:
     """UTC offset in seconds of the wall time ``day`` (days since 1970-01-01) + ``second``."""
     day = min(max(int(day), _FIRST_DAY), _LAST_DAY)
     wall = _EPOCH + timedelta(days=day, seconds=int(second))
-    offset = wall.replace(tzinfo=_zone(zone)).utcoffset()
-    return int(offset.total_seconds())
+    return _seconds(wall.replace(tzinfo=_zone(zone)).utcoffset())
 
 
-def day_profile(zone: str, day: int) -> tuple[int, int, int]:
-    """``(threshold, before, after)``: wall seconds below ``threshold`` take offset ``before``,
-    the others ``after`` (``threshold`` is 86,400 on a day without a transition)."""
-    before = wall_offset(zone, day, 0)
-    after = wall_offset(zone, day + 1, 0)
+def utc_offset(zone: str, day: int, second: int) -> int:
+    """UTC offset in seconds in ``zone`` at the UTC instant ``day`` (days since 1970-01-01)
+    + ``second``."""
+    day = min(max(int(day), _FIRST_DAY), _LAST_DAY)
+    instant = _EPOCH_UTC + timedelta(days=day, seconds=int(second))
+    return _seconds(instant.astimezone(_zone(zone)).utcoffset())
+
+
+def day_profile(
+    zone: str, day: int, offset: Callable[[str, int, int], int] = wall_offset
+) -> tuple[int, int, int]:
+    """``(threshold, before, after)``: seconds of ``day`` below ``threshold`` take offset
+    ``before``, the others ``after`` (``threshold`` is 86,400 on a day without a transition).
+
+    ``offset`` is :func:`wall_offset` (the day's seconds are local wall seconds) or
+    :func:`utc_offset` (they are UTC seconds).
+    """
+    before = offset(zone, day, 0)
+    after = offset(zone, day + 1, 0)
     if before == after:
         return SECONDS_PER_DAY, before, before
     low, high = 0, SECONDS_PER_DAY  # offset(low) == before, offset(high) != before
     while high - low > 1:
         middle = (low + high) // 2
-        if wall_offset(zone, day, middle) == before:
+        if offset(zone, day, middle) == before:
             low = middle
         else:
             high = middle
@@ -81,14 +101,37 @@ def wall_to_utc(
     """
     if len(day) == 0:
         return np.zeros(0, dtype=np.int64)
+    offset = _offsets(zone_index, day, second, zones, wall_offset)
+    return day.astype(np.int64) * SECONDS_PER_DAY + second - offset
+
+
+def utc_offsets(zone_index: np.ndarray, utc_seconds: np.ndarray, zones: list[str]) -> np.ndarray:
+    """UTC offsets in seconds (int64) of UTC instants (seconds since the epoch) in their
+    zones; ``zone_index`` indexes ``zones``. Zone work once per distinct (zone, UTC date)."""
+    if len(utc_seconds) == 0:
+        return np.zeros(0, dtype=np.int64)
+    day, second = np.divmod(np.asarray(utc_seconds, dtype=np.int64), SECONDS_PER_DAY)
+    return _offsets(zone_index, day, second, zones, utc_offset)
+
+
+def _offsets(
+    zone_index: np.ndarray,
+    day: np.ndarray,
+    second: np.ndarray,
+    zones: list[str],
+    offset: Callable[[str, int, int], int],
+) -> np.ndarray:
+    """The offset of each (zone, day, second), asking ``offset`` once per (zone, day)."""
     first_day = int(day.min())
     span = int(day.max()) - first_day + 1
     pair_key = zone_index.astype(np.int64) * span + (day - first_day)
     pairs, pair_of_row = np.unique(pair_key, return_inverse=True)
     profiles = np.array(
-        [day_profile(zones[int(key // span)], int(key % span) + first_day) for key in pairs],
+        [
+            day_profile(zones[int(key // span)], int(key % span) + first_day, offset)
+            for key in pairs
+        ],
         dtype=np.int64,
     ).reshape(-1, 3)
-    threshold, before, after = profiles[pair_of_row].T
-    offset = np.where(second < threshold, before, after)
-    return day.astype(np.int64) * SECONDS_PER_DAY + second - offset
+    threshold, before, after = profiles[pair_of_row.ravel()].T
+    return np.where(second < threshold, before, after)

@@ -1,0 +1,328 @@
+"""Each reported store's zone and business hours as merged UTC intervals (SPEC §2, §3).
+
+:func:`store_calendar` builds a :class:`StoreCalendar`: the zone of every store (defaults
+counted), and the union of its openings as UTC tick intervals, only for the (store, local
+date) pairs that can matter (the dates around the store's polls and the report period). The
+zone work is done once per distinct (zone, local date) by :mod:`storemon.tz`.
+
+The calendar then answers, for many (store, instant) pairs at once with ``searchsorted``:
+is the store open (:meth:`StoreCalendar.is_open`) and how much business time has it had
+before that instant (:meth:`StoreCalendar.business_time`, the cumulative function ``B(t)``;
+business time between two instants is a difference of two ``B`` values).
+
+Stores are identified by their *rank*: position in the report's store order (store_id as a
+string). Instants are int64 ticks (:mod:`storemon.ticks`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from storemon import tz
+from storemon.grouped import GroupedKeys, exclusive_group_cumsum, group_starts, ragged_take
+from storemon.inputs import Hours, Zones
+from storemon.ticks import TICKS_PER_SECOND, TICKS_PER_US, US_PER_DAY
+
+SECONDS_PER_DAY = 86_400
+
+
+@dataclass(frozen=True)
+class StoreCalendar:
+    """Zones and business intervals of the reported stores.
+
+    Per-store arrays have one entry per rank (``n_stores`` entries):
+
+    ``has_hours`` (bool): the store has a valid hours row (otherwise it is open 24/7);
+    ``days_with_hours`` (int64): distinct weekdays with a row; ``zone_of_rank`` (int64):
+    index into ``zone_names`` (the distinct zones in use, sorted); ``zone_source`` (object):
+    ``"file"``, ``"missing"`` or ``"invalid"``.
+
+    Interval arrays (int64), sorted by (``open_rank``, ``open_tick``): each store's merged
+    business intervals ``[open_tick, close_tick)``, disjoint and not touching, only for the
+    stores with hours. The last entry is a sentinel of rank ``n_stores`` (an empty interval)
+    so the arrays are never empty. ``business_before`` is the store's business time in its
+    earlier intervals.
+    """
+
+    n_stores: int
+    has_hours: np.ndarray
+    days_with_hours: np.ndarray
+    zone_names: list[str]
+    zone_of_rank: np.ndarray
+    zone_source: np.ndarray
+    open_rank: np.ndarray
+    open_tick: np.ndarray
+    close_tick: np.ndarray
+    business_before: np.ndarray
+
+    def locate(self, rank: np.ndarray, tick: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each (rank, tick): the index of the store's last interval opening at or before
+        ``tick`` (0 when there is none) and whether there is one (bool)."""
+        keys = GroupedKeys(self.n_stores + 1, [self.open_tick, tick])
+        open_keys = keys(self.open_rank, self.open_tick)
+        at = np.searchsorted(open_keys, keys(rank, tick), side="right") - 1
+        safe = np.maximum(at, 0)
+        return safe, (at >= 0) & (self.open_rank[safe] == rank)
+
+    def is_open(self, rank: np.ndarray, tick: np.ndarray) -> np.ndarray:
+        """Whether each store is in business hours at ``tick`` (always, for 24/7 stores)."""
+        safe, matched = self.locate(rank, tick)
+        return (matched & (tick < self.close_tick[safe])) | ~self.has_hours[rank]
+
+    def business_time(self, rank: np.ndarray, tick: np.ndarray) -> np.ndarray:
+        """``B(t)`` in ticks (int64): the store's business time before ``tick`` since an
+        origin of its own; ``B(t) = t`` for a store open 24/7. Only differences of two values
+        of one store mean something."""
+        safe, matched = self.locate(rank, tick)
+        length = self.close_tick[safe] - self.open_tick[safe]
+        within = np.clip(tick - self.open_tick[safe], 0, length)
+        business = np.where(matched, self.business_before[safe] + within, 0)
+        return np.where(self.has_hours[rank], business, tick)
+
+
+@dataclass(frozen=True)
+class _HoursRows:
+    """The hours rows of reported stores: rank, weekday (0 = Monday), start and end in
+    seconds after local midnight (end may be 86,400); int64, in file order."""
+
+    rank: np.ndarray
+    weekday: np.ndarray
+    start_s: np.ndarray
+    end_s: np.ndarray
+
+
+def store_calendar(
+    store_id: np.ndarray,
+    poll_rank: np.ndarray,
+    poll_us: np.ndarray,
+    hours: Hours,
+    zones: Zones,
+    *,
+    period_start_us: int,
+    now_us: int,
+) -> StoreCalendar:
+    """The calendar of the stores ``store_id`` (rank -> id), covering their polls
+    (``poll_rank``/``poll_us``, sorted by (rank, time)) and ``[period_start_us, now_us]``."""
+    n_stores = len(store_id)
+    store_index = pd.Index(store_id)
+    rows = _store_hours(hours, store_index)
+    has_hours = np.bincount(rows.rank, minlength=n_stores) > 0
+    distinct_days = np.unique(rows.rank * 7 + rows.weekday) // 7
+    zone_names, zone_of_rank, zone_source = _store_zones(zones, store_index, n_stores)
+    open_rank, open_tick, close_tick = _business_intervals(
+        rows,
+        has_hours=has_hours,
+        zone_of_rank=zone_of_rank,
+        zone_names=zone_names,
+        poll_rank=poll_rank,
+        poll_us=poll_us,
+        first_us=period_start_us,
+        now_us=now_us,
+    )
+    open_rank, open_tick, close_tick = _merge_intervals(open_rank, open_tick, close_tick, n_stores)
+    # a sentinel interval of a store that does not exist keeps the arrays non-empty
+    open_rank = np.append(open_rank, n_stores)
+    open_tick = np.append(open_tick, now_us * TICKS_PER_US)
+    close_tick = np.append(close_tick, now_us * TICKS_PER_US)
+    return StoreCalendar(
+        n_stores=n_stores,
+        has_hours=has_hours,
+        days_with_hours=np.bincount(distinct_days, minlength=n_stores),
+        zone_names=zone_names,
+        zone_of_rank=zone_of_rank,
+        zone_source=zone_source,
+        open_rank=open_rank,
+        open_tick=open_tick,
+        close_tick=close_tick,
+        business_before=exclusive_group_cumsum(close_tick - open_tick, open_rank),
+    )
+
+
+def _store_hours(hours: Hours, store_index: pd.Index) -> _HoursRows:
+    """The hours rows of the stores in ``store_index`` (rows of other stores dropped)."""
+    rank = store_index.get_indexer(hours.store_id)
+    in_report = rank >= 0
+    return _HoursRows(
+        rank=rank[in_report].astype(np.int64),
+        weekday=hours.weekday[in_report],
+        start_s=hours.start_s[in_report],
+        end_s=hours.end_s[in_report],
+    )
+
+
+def _store_zones(
+    zones: Zones, store_index: pd.Index, n_stores: int
+) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Each store's zone (SPEC §2: the last row wins; missing or invalid -> America/Chicago).
+
+    Parameters
+    ----------
+    zones : Zones
+        Parsed timezones file (``store_id`` unique: the last row per store already won).
+    store_index : pandas.Index
+        The reported store ids in rank order.
+    n_stores : int
+        ``len(store_index)``.
+
+    Returns
+    -------
+    zone_names : list of str
+        The distinct zone names in use, sorted.
+    zone_of_rank : int64 ndarray, one per rank
+        Index into ``zone_names``.
+    source : object ndarray, one per rank
+        ``"file"`` (valid zone row), ``"missing"`` (no row) or ``"invalid"`` (not an IANA
+        name); the last two use ``tz.DEFAULT_ZONE``.
+    """
+    zone_rank = store_index.get_indexer(zones.store_id)
+    matched = zone_rank >= 0
+    names = np.full(n_stores, tz.DEFAULT_ZONE, dtype=object)
+    source = np.full(n_stores, "missing", dtype=object)
+    given = zones.zone[matched]
+    distinct, which = np.unique(given.astype(str), return_inverse=True)
+    valid = np.array([tz.is_valid_zone(z) for z in distinct], dtype=bool)[which]
+    valid = valid.reshape(len(given))
+    names[zone_rank[matched][valid]] = given[valid]
+    source[zone_rank[matched]] = np.where(valid, "file", "invalid")
+    zone_names, zone_of_rank = np.unique(names.astype(str), return_inverse=True)
+    return list(zone_names), zone_of_rank.astype(np.int64).reshape(n_stores), source
+
+
+def _business_intervals(
+    rows: _HoursRows,
+    *,
+    has_hours: np.ndarray,
+    zone_of_rank: np.ndarray,
+    zone_names: list[str],
+    poll_rank: np.ndarray,
+    poll_us: np.ndarray,
+    first_us: int,
+    now_us: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """UTC intervals of every opening that can matter, for the stores with hours.
+
+    Parameters
+    ----------
+    rows : _HoursRows
+        The stores' hours rows (any order).
+    has_hours : bool ndarray, one per rank
+    zone_of_rank : int64 ndarray, one per rank
+        Index into ``zone_names``.
+    zone_names : list of str
+        Valid IANA zone names.
+    poll_rank, poll_us : int64 ndarray
+        The stores' polls (rank, µs since the epoch), sorted by (rank, time).
+    first_us, now_us : int
+        The report period, µs since the epoch; openings are made for every date around it.
+
+    Returns
+    -------
+    rank, open_tick, close_tick : int64 ndarray
+        One opening per (store, local date, row) with ``close_tick > open_tick`` (a span
+        that a spring-forward gap swallows is dropped), in no particular order, possibly
+        overlapping (see :func:`_merge_intervals`).
+    """
+    date_rank, date = _dates_that_matter(has_hours, poll_rank, poll_us, first_us, now_us)
+    return _openings(rows, date_rank, date, zone_of_rank, zone_names)
+
+
+def _dates_that_matter(
+    has_hours: np.ndarray, poll_rank: np.ndarray, poll_us: np.ndarray, first_us: int, now_us: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(rank, local date as days since 1970-01-01) pairs, unique, sorted, of stores with hours.
+
+    An opening that starts on local date D covers instants whose local date is D or D + 1,
+    and a local date is within a day of the UTC date, so the openings starting on UTC dates
+    d - 2 .. d + 1 cover every instant of UTC date d: those of each poll's date, and of
+    every date of the report period.
+    """
+    with_hours = has_hours[poll_rank]
+    poll_days = np.floor_divide(poll_us[with_hours], US_PER_DAY)
+    first_window_day = first_us // US_PER_DAY - 2
+    last_window_day = now_us // US_PER_DAY + 1
+    low = min(int(poll_days.min()) if len(poll_days) else first_window_day, first_window_day) - 2
+    high = max(int(poll_days.max()) if len(poll_days) else last_window_day, last_window_day) + 2
+    span = high - low + 1
+
+    pair = poll_rank[with_hours] * span + (poll_days - low)  # sorted: polls are
+    pair = pair[group_starts(pair)]  # in (store, time) order
+    pair = np.unique((pair[:, None] + np.arange(-2, 2)[None, :]).ravel())
+    stores_with_hours = np.flatnonzero(has_hours)
+    window_days = np.arange(first_window_day, last_window_day + 1) - low
+    window_pair = (stores_with_hours[:, None] * span + window_days[None, :]).ravel()
+    pair = np.union1d(pair, window_pair)
+    return pair // span, pair % span + low
+
+
+def _openings(
+    rows: _HoursRows,
+    date_rank: np.ndarray,
+    date: np.ndarray,
+    zone_of_rank: np.ndarray,
+    zone_names: list[str],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Join each (store, local date) with the store's rows for that weekday; the openings
+    as (rank, open_tick, close_tick), non-empty ones only (SPEC §3 for end <= start and
+    end of day)."""
+    row_key = rows.rank * 7 + rows.weekday
+    row_order = np.argsort(row_key, kind="stable")
+    row_key = row_key[row_order]
+    wanted = date_rank * 7 + (date + 3) % 7  # 1970-01-01 was a Thursday
+    lo = np.searchsorted(row_key, wanted, side="left")
+    hi = np.searchsorted(row_key, wanted, side="right")
+    owner, index = ragged_take(lo, hi - lo)
+    row = row_order[index]
+    rank, open_day = date_rank[owner], date[owner]
+    start, end = rows.start_s[row], rows.end_s[row]
+    close_day = open_day + (end <= start)
+    close_day = close_day + (end == SECONDS_PER_DAY)
+    close_sec = np.where(end == SECONDS_PER_DAY, 0, end)
+
+    zone = zone_of_rank[rank]
+    instants = (
+        tz.wall_to_utc(
+            np.concatenate([zone, zone]),
+            np.concatenate([open_day, close_day]),
+            np.concatenate([start, close_sec]),
+            zone_names,
+        )
+        * TICKS_PER_SECOND
+    )
+    opens, closes = instants[: len(rank)], instants[len(rank) :]
+    positive = closes > opens  # a span that a spring-forward gap swallows is empty
+    return rank[positive], opens[positive], closes[positive]
+
+
+def _merge_intervals(
+    rank: np.ndarray, opens: np.ndarray, closes: np.ndarray, n_stores: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each store's union of intervals.
+
+    Parameters
+    ----------
+    rank, opens, closes : int64 ndarray
+        Intervals ``[opens, closes)`` of stores ``rank`` (``0 .. n_stores - 1``), any order,
+        possibly overlapping or touching.
+    n_stores : int
+
+    Returns
+    -------
+    rank, opens, closes : int64 ndarray
+        The union, sorted by (rank, open): per store disjoint intervals with a gap between
+        any two (touching ones are joined).
+    """
+    if len(rank) == 0:
+        return rank, opens, closes
+    keys = GroupedKeys(n_stores, [opens, closes])
+    open_keys = keys(rank, opens)
+    order = np.argsort(open_keys, kind="stable")
+    rank, opens, closes, open_keys = rank[order], opens[order], closes[order], open_keys[order]
+    reach = np.maximum.accumulate(keys(rank, closes))  # never crosses stores: rank dominates
+    starts = np.ones(len(rank), dtype=bool)
+    starts[1:] = open_keys[1:] > reach[:-1]
+    first = np.flatnonzero(starts)
+    merged_close = np.maximum.reduceat(closes, first)
+    return rank[first], opens[first], merged_close

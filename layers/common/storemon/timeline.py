@@ -1,0 +1,240 @@
+"""The interpolated status of each store over time (SPEC §4) and each window's totals (§5).
+
+The phases, in order, each a function over flat arrays (no loop over stores or polls):
+
+1. :func:`select_polls`: polls at or before ``now`` of the requested stores, sorted once by
+   (store, time) with one integer key; polls of one store at one instant collapse to one,
+   ``inactive`` winning. Stores get their *rank* (store_id order as strings).
+2. :func:`evidence`: the polls inside business hours (all of a store's polls when none is).
+3. :func:`status_changes`: the status only changes at the midpoints between consecutive
+   evidence polls of different status; a :class:`Timeline` holds each store's status at the
+   week's start and its changes inside the week.
+4. :func:`week_events`: per store, the window starts, the changes and ``now`` in time order,
+   with the cumulative business time ``B(t)`` and the business time spent active before each.
+5. :func:`window_totals`: business time and uptime of every window, exact, in ticks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from storemon.business_hours import StoreCalendar
+from storemon.grouped import GroupedKeys, exclusive_group_cumsum, group_ends, group_starts
+from storemon.inputs import Polls
+from storemon.ticks import TICKS_PER_HOUR, TICKS_PER_US
+
+# (name, window length in hours, output unit in seconds)
+WINDOWS = (("hour", 1, 60), ("day", 24, 3600), ("week", 168, 3600))
+WEEK_HOURS = 168
+# event kinds, in their tie-breaking order at one instant
+MARK_WEEK, MARK_DAY, MARK_HOUR, MARK_NOW, CHANGE = range(5)
+
+
+@dataclass(frozen=True)
+class SelectedPolls:
+    """The polls a report uses, one per (store, instant), sorted by (rank, time).
+
+    ``store_id`` (str ndarray): rank -> id, sorted as strings, the stores with at least one
+    poll at or before ``now_us``. ``rank`` (int64), ``time_us`` (int64, µs since the epoch)
+    and ``active`` (bool) are the polls. ``rows_per_store`` (int64, one per rank): the poll
+    rows of each store before instants collapsed.
+    """
+
+    now_us: int
+    store_id: np.ndarray
+    rank: np.ndarray
+    time_us: np.ndarray
+    active: np.ndarray
+    rows_per_store: np.ndarray
+
+    @property
+    def n_stores(self) -> int:
+        return len(self.store_id)
+
+    @property
+    def now_tick(self) -> int:
+        return self.now_us * TICKS_PER_US
+
+    def window_start(self, hours_back: int) -> int:
+        """The tick ``hours_back`` hours before now."""
+        return self.now_tick - hours_back * TICKS_PER_HOUR
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """The interpolated status of every store during the week window.
+
+    ``status_at_week_start`` (bool, one per rank): the status at the window's first instant.
+    ``change_rank``/``change_tick`` (int64, sorted by (rank, tick)): the instants strictly
+    inside (week start, now) where the status flips (a store's changes alternate; the status
+    from a change on is the later poll's). ``evidence_polls``: polls used as evidence.
+    """
+
+    status_at_week_start: np.ndarray
+    change_rank: np.ndarray
+    change_tick: np.ndarray
+    evidence_polls: int
+
+
+@dataclass(frozen=True)
+class WeekEvents:
+    """Per store, in time order: the window starts, the changes of the week and now.
+
+    All arrays have one entry per event, sorted by (rank, tick, kind): ``rank`` (int64),
+    ``tick`` (int64), ``kind`` (``MARK_WEEK`` .. ``MARK_NOW`` once per store, ``CHANGE``),
+    ``business`` (``B(tick)``, int64 ticks), ``active_after`` (bool: the status from this
+    event to the store's next one) and ``uptime_before`` (int64 ticks: business time spent
+    active from the week's start to this event).
+    """
+
+    rank: np.ndarray
+    tick: np.ndarray
+    kind: np.ndarray
+    business: np.ndarray
+    active_after: np.ndarray
+    uptime_before: np.ndarray
+
+
+@dataclass(frozen=True)
+class WindowTotals:
+    """Exact business time and uptime (int64 ticks, one per rank) of each window, by name."""
+
+    business: dict[str, np.ndarray]
+    uptime: dict[str, np.ndarray]
+
+
+def select_polls(polls: Polls, now_us: int, store_ids: list[str] | None) -> SelectedPolls:
+    """Polls at or before ``now_us`` of the requested stores (all when ``store_ids`` is None;
+    requested ids are trimmed)."""
+    keep = polls.time_us <= now_us
+    if store_ids is not None:
+        keep &= requested_codes(polls.store_ids, store_ids)[polls.store]
+    codes = polls.store[keep]
+    present = np.flatnonzero(np.bincount(codes, minlength=len(polls.store_ids)))
+    ids = polls.store_ids[present]
+    by_id = np.argsort(ids.astype(str), kind="stable")
+    store_id = ids[by_id].astype(str)  # rank -> id, in string order
+    n_stores = len(store_id)
+    rank_of_code = np.full(len(polls.store_ids), -1, dtype=np.int64)
+    rank_of_code[present[by_id]] = np.arange(n_stores)
+    rank, time_us, active = _sorted_unique_polls(
+        rank_of_code[codes], polls.time_us[keep], polls.active[keep], n_stores
+    )
+    return SelectedPolls(
+        now_us=now_us,
+        store_id=store_id,
+        rank=rank,
+        time_us=time_us,
+        active=active,
+        rows_per_store=np.bincount(rank_of_code[codes], minlength=n_stores),
+    )
+
+
+def requested_codes(known_ids: np.ndarray, store_ids: list[str]) -> np.ndarray:
+    """Boolean mask over ``known_ids``: the ids asked for (trimmed)."""
+    wanted = np.zeros(len(known_ids), dtype=bool)
+    found = pd.Index(known_ids).get_indexer([str(s).strip() for s in store_ids])
+    wanted[found[found >= 0]] = True
+    return wanted
+
+
+def _sorted_unique_polls(
+    rank: np.ndarray, time_us: np.ndarray, active: np.ndarray, n_stores: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Polls sorted by (store, time); one per store and instant, ``inactive`` winning."""
+    keys = GroupedKeys(n_stores, [time_us], factor=2)
+    key = np.sort(keys(rank, time_us) + active)  # inactive (0) sorts first at an instant
+    first = np.ones(len(key), dtype=bool)
+    first[1:] = key[1:] // 2 != key[:-1] // 2
+    key = key[first]
+    position = (key % keys.span) // 2
+    time_sorted = position + keys.base if keys.dense is None else keys.dense[position]
+    return key // keys.span, time_sorted.astype(np.int64), (key % 2).astype(bool)
+
+
+def evidence(
+    selected: SelectedPolls, calendar: StoreCalendar
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The evidence polls (SPEC §4) as (rank, tick, active), sorted by (rank, tick): each
+    store's polls inside business hours, or all its polls when none is inside."""
+    rank, tick = selected.rank, selected.time_us * TICKS_PER_US
+    inside = calendar.is_open(rank, tick)
+    store_has_inside = np.bincount(rank[inside], minlength=selected.n_stores) > 0
+    used = inside | ~store_has_inside[rank]
+    return rank[used], tick[used], selected.active[used]
+
+
+def status_changes(
+    ev_rank: np.ndarray,
+    ev_tick: np.ndarray,
+    ev_active: np.ndarray,
+    *,
+    n_stores: int,
+    week_start_tick: int,
+    now_tick: int,
+) -> Timeline:
+    """The status at the week's start and its changes in the week, from the evidence polls
+    (sorted by (rank, tick), one per instant)."""
+    same_store = ev_rank[1:] == ev_rank[:-1]
+    flips = same_store & (ev_active[1:] != ev_active[:-1])
+    change_rank = ev_rank[1:][flips]
+    before, after = ev_tick[:-1][flips], ev_tick[1:][flips]
+    change_tick = before + (after - before) // 2  # exact: ticks are half-µs, polls whole µs
+    first_status = np.zeros(n_stores, dtype=bool)
+    first_of_store = group_starts(ev_rank)
+    first_status[ev_rank[first_of_store]] = ev_active[first_of_store]
+    # the status at the week's start: flipped once per change at or before it
+    changes_before = np.bincount(change_rank[change_tick <= week_start_tick], minlength=n_stores)
+    in_week = (change_tick > week_start_tick) & (change_tick < now_tick)
+    return Timeline(
+        status_at_week_start=first_status ^ (changes_before % 2 == 1),
+        change_rank=change_rank[in_week],
+        change_tick=change_tick[in_week],
+        evidence_polls=len(ev_rank),
+    )
+
+
+def week_events(selected: SelectedPolls, timeline: Timeline, calendar: StoreCalendar) -> WeekEvents:
+    """Every store's window starts, changes and now, in time order, with ``B(t)`` and the
+    business time spent active before each event (one cumulative sum for all windows)."""
+    n_stores = selected.n_stores
+    marker_ticks = [selected.window_start(hours) for _, hours, _ in WINDOWS[::-1]]
+    marker_ticks.append(selected.now_tick)  # MARK_WEEK, MARK_DAY, MARK_HOUR, MARK_NOW
+    change_tick = timeline.change_tick
+    rank = np.concatenate([np.repeat(np.arange(n_stores), 4), timeline.change_rank])
+    tick = np.concatenate([np.tile(marker_ticks, n_stores), change_tick])
+    kind = np.concatenate([np.tile(np.arange(4), n_stores), np.full(len(change_tick), CHANGE)])
+    keys = GroupedKeys(n_stores, [tick], factor=8)
+    order = np.argsort(keys(rank, tick) + kind, kind="stable")
+    rank, tick, kind = rank[order], tick[order], kind[order]
+
+    business = calendar.business_time(rank, tick)
+    segment = np.zeros(len(rank), dtype=np.int64)
+    segment[:-1] = business[1:] - business[:-1]
+    segment[group_ends(rank)] = 0
+    is_change = kind == CHANGE
+    flipped = exclusive_group_cumsum(is_change.astype(np.int64), rank) + is_change
+    active_after = timeline.status_at_week_start[rank] ^ (flipped % 2 == 1)
+    return WeekEvents(
+        rank=rank,
+        tick=tick,
+        kind=kind,
+        business=business,
+        active_after=active_after,
+        uptime_before=exclusive_group_cumsum(np.where(active_after, segment, 0), rank),
+    )
+
+
+def window_totals(events: WeekEvents) -> WindowTotals:
+    """Business time and uptime of each window (every store has exactly one event of each
+    marker kind, so the marker rows come out in rank order)."""
+    at_now = events.kind == MARK_NOW
+    business, uptime = {}, {}
+    for kind, (name, _, _) in enumerate(WINDOWS[::-1]):  # MARK_WEEK, MARK_DAY, MARK_HOUR
+        at_start = events.kind == kind
+        uptime[name] = events.uptime_before[at_now] - events.uptime_before[at_start]
+        business[name] = events.business[at_now] - events.business[at_start]
+    return WindowTotals(business=business, uptime=uptime)
