@@ -23,6 +23,7 @@ from __future__ import annotations
 import gzip
 import io
 import pathlib
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -68,6 +69,7 @@ ZONE_COUNTS = (
     ("America/Boise", 1),
     ("Pacific/Honolulu", 1),
 )
+ZONE_NAMES = np.array([name for name, _ in ZONE_COUNTS])
 # Of the stores that poll, 5.0 % have no zone row and 18.7 % no hours row (the status
 # sample); a store without a zone almost never has hours (25 of 11,116 hours stores).
 SHARE_WITHOUT_ZONE = 0.05
@@ -275,12 +277,32 @@ def generate_csv_bytes(
     end_us = _parse_end(end)
 
     store_ids = _unique_store_ids(rng, stores)
-    id_bytes = store_ids.astype("S19")
+    has_zone, zone_index, has_hours = _store_attributes(rng, stores)
+    schedule = _business_hours(rng, np.flatnonzero(has_hours))
 
+    polls = _polls(rng, stores, days, end_us)
+    inactive = polls["in_outage"]
+    store_zone = np.where(has_zone, ZONE_NAMES[zone_index], FALLBACK_ZONE)
+    inactive |= _closed_inactive(rng, schedule, polls, stores, store_zone)
+    return _files(
+        rng,
+        store_ids.astype("S19"),
+        schedule=schedule,
+        polls=polls,
+        inactive=inactive,
+        has_zone=has_zone,
+        zone_index=zone_index,
+    )
+
+
+def _store_attributes(
+    rng: np.random.Generator, stores: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per store: whether it has a zone row, its zone (index into ``ZONE_NAMES``) and
+    whether it has hours rows."""
     has_zone = rng.random(stores) >= SHARE_WITHOUT_ZONE
-    zone_names = np.array([name for name, _ in ZONE_COUNTS])
     zone_weights = np.array([count for _, count in ZONE_COUNTS], dtype=float)
-    zone_index = rng.choice(len(zone_names), size=stores, p=zone_weights / zone_weights.sum())
+    zone_index = rng.choice(len(ZONE_NAMES), size=stores, p=zone_weights / zone_weights.sum())
 
     hours_share_with_zone = (
         SHARE_WITHOUT_HOURS - SHARE_WITHOUT_ZONE * (1 - SHARE_WITH_HOURS_AMONG_ZONELESS)
@@ -288,23 +310,24 @@ def generate_csv_bytes(
     has_hours = rng.random(stores) < np.where(
         has_zone, 1 - hours_share_with_zone, SHARE_WITH_HOURS_AMONG_ZONELESS
     )
-    schedule = _business_hours(rng, np.flatnonzero(has_hours))
+    return has_zone, zone_index, has_hours
 
-    polls = _polls(rng, stores, days, end_us)
-    inactive = polls["in_outage"]
-    inactive |= _closed_inactive(
-        rng,
-        schedule,
-        polls,
-        stores,
-        np.where(has_zone, zone_names[zone_index], FALLBACK_ZONE),
-    )
 
+def _files(
+    rng: np.random.Generator,
+    id_bytes: np.ndarray,
+    *,
+    schedule: dict[str, np.ndarray],
+    polls: dict[str, np.ndarray],
+    inactive: np.ndarray,
+    has_zone: np.ndarray,
+    zone_index: np.ndarray,
+) -> dict[str, bytes]:
+    """The three CSV texts, each file's rows in a random order."""
     status_order = rng.permutation(polls["store"].size)
     hours_order = rng.permutation(schedule["store"].size)
     zone_stores = np.flatnonzero(has_zone)
     zone_stores = zone_stores[rng.permutation(zone_stores.size)]
-
     return {
         "status": _status_csv(
             id_bytes[polls["store"][status_order]],
@@ -318,7 +341,7 @@ def generate_csv_bytes(
             schedule["end"][hours_order],
         ),
         "timezones": _timezones_csv(
-            id_bytes[zone_stores], zone_names.astype("S")[zone_index[zone_stores]]
+            id_bytes[zone_stores], ZONE_NAMES.astype("S")[zone_index[zone_stores]]
         ),
     }
 
@@ -375,26 +398,67 @@ def _time_to_seconds(text: str) -> int:
 # ---------------------------------------------------------------------------------------
 # Business hours
 # ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _WeekGrid:
+    """Up to three intervals per weekday per store, (stores, 7, 3) arrays filled in place.
+
+    Slot 0 is an early-morning piece (00:00 until the previous night's closing), slot 1 the
+    main opening, slot 2 the dinner opening of a lunch/dinner store; times are seconds of day.
+    """
+
+    starts: np.ndarray
+    ends: np.ndarray
+    present: np.ndarray
+
+    @classmethod
+    def empty(cls, count: int) -> _WeekGrid:
+        return cls(
+            starts=np.zeros((count, 7, 3), dtype=np.int32),
+            ends=np.zeros((count, 7, 3), dtype=np.int32),
+            present=np.zeros((count, 7, 3), dtype=bool),
+        )
+
+
+DAY_OF_WEEK = np.arange(7)
+FRIDAY_SATURDAY = (DAY_OF_WEEK == 4) | (DAY_OF_WEEK == 5)
+SATURDAY_SUNDAY = (DAY_OF_WEEK == 5) | (DAY_OF_WEEK == 6)
+
+
 def _business_hours(rng: np.random.Generator, hours_stores: np.ndarray) -> dict[str, np.ndarray]:
     """Rows (store, day, start, end) for the given stores; times in seconds of day.
 
-    Each store gets up to three intervals per weekday in a (stores, 7, 3) grid: slot 0 is
-    an early-morning piece (00:00 until the previous night's closing), slot 1 the main
-    opening, slot 2 the dinner opening of a lunch/dinner store.
+    Each store gets a kind (its day shape) and up to three intervals per weekday in a
+    :class:`_WeekGrid`; the draws happen in a fixed order (the same seed, the same bytes).
     """
     count = hours_stores.size
-    starts = np.zeros((count, 7, 3), dtype=np.int32)
-    ends = np.zeros((count, 7, 3), dtype=np.int32)
-    present = np.zeros((count, 7, 3), dtype=bool)
+    grid = _WeekGrid.empty(count)
     kind = rng.choice(len(KIND_SHARES), size=count, p=np.array(KIND_SHARES) / sum(KIND_SHARES))
-    rows = np.arange(count)
-    day_of_week = np.arange(7)
-    friday_saturday = (day_of_week == 4) | (day_of_week == 5)
-    saturday_sunday = (day_of_week == 5) | (day_of_week == 6)
+    _single_openings(rng, grid, kind == KIND_SINGLE)
+    full = kind == KIND_FULL  # whole days: 00:00:00-23:59:00 or 00:00:00-23:59:59
+    grid.ends[full, :, 1] = _draw_seconds(rng, FULL_DAY_END, count)[full, None]
+    grid.present[full, :, 1] = True
+    _late_night_openings(rng, grid, kind == KIND_LATE)
+    _split_openings(rng, grid, kind == KIND_SPLIT)
+    _overnight_and_tiny_openings(rng, grid, kind)
 
-    # One interval a day, with the real data's weekday variations: later closing on
-    # Friday and Saturday, later opening and earlier closing on Sunday, an odd shorter
-    # weekday now and then.
+    present = grid.present & _open_days(rng, count)[:, :, None]
+    store_row, day, slot = np.nonzero(present)
+    return {
+        "store": hours_stores[store_row],
+        "schedule_row": store_row,
+        "day": day.astype(np.int32),
+        "start": grid.starts[store_row, day, slot],
+        "end": grid.ends[store_row, day, slot],
+        "hours_stores": hours_stores,
+        "kind": kind,
+    }
+
+
+def _single_openings(rng: np.random.Generator, grid: _WeekGrid, single: np.ndarray) -> None:
+    """One interval a day, with the real data's weekday variations: later closing on
+    Friday and Saturday, later opening and earlier closing on Sunday, an odd shorter
+    weekday now and then. (Drawn for every store, used for ``single`` ones.)"""
+    count = single.size
     opens = _draw_seconds(rng, SINGLE_OPEN, count)
     closes = _draw_seconds(rng, SINGLE_CLOSE, count)
     closes = np.where(closes < opens + 2 * 3600, np.minimum(opens + 8 * 3600, 86_340), closes)
@@ -403,7 +467,7 @@ def _business_hours(rng: np.random.Generator, hours_stores: np.ndarray) -> dict[
     weekend_extension = rng.choice(np.array([1800, 3600, 7200]), size=count)
     later_weekend = (rng.random(count) < 0.22) & (closes < 86_340)
     close_by_day = np.where(
-        later_weekend[:, None] & friday_saturday[None, :],
+        later_weekend[:, None] & FRIDAY_SATURDAY[None, :],
         np.minimum(close_by_day + weekend_extension[:, None], 86_340),
         close_by_day,
     )
@@ -415,73 +479,63 @@ def _business_hours(rng: np.random.Generator, hours_stores: np.ndarray) -> dict[
     close_by_day[:, 6] -= np.where(earlier_sunday_close, 3600, 0).astype(np.int32)
     short_day = rng.integers(0, 6, size=count)
     has_short_day = (rng.random(count) < 0.15) & (closes - opens > 6 * 3600)
-    close_by_day[rows, short_day] -= np.where(has_short_day, 3600, 0).astype(np.int32)
-    single = kind == KIND_SINGLE
-    starts[single, :, 1] = open_by_day[single]
-    ends[single, :, 1] = close_by_day[single]
-    present[single, :, 1] = True
+    close_by_day[np.arange(count), short_day] -= np.where(has_short_day, 3600, 0).astype(np.int32)
+    grid.starts[single, :, 1] = open_by_day[single]
+    grid.ends[single, :, 1] = close_by_day[single]
+    grid.present[single, :, 1] = True
 
-    # Whole days: 00:00:00-23:59:00 or 00:00:00-23:59:59.
-    full = kind == KIND_FULL
-    ends[full, :, 1] = _draw_seconds(rng, FULL_DAY_END, count)[full, None]
-    present[full, :, 1] = True
 
-    # Late night, written like the real file: open-23:59:59 plus 00:00-HH:MM (the tail of
-    # the previous night) on each day; some stay open longer on Friday and Saturday nights.
-    late = kind == KIND_LATE
+def _late_night_openings(rng: np.random.Generator, grid: _WeekGrid, late: np.ndarray) -> None:
+    """Late night, written like the real file: open-23:59:59 plus 00:00-HH:MM (the tail of
+    the previous night) on each day; some stay open longer on Friday and Saturday nights."""
+    count = late.size
     continuation_end = _draw_seconds(rng, LATE_CONTINUATION_END, count)
     later_weekend_night = rng.random(count) < 0.3
     continuation_by_day = np.where(
-        later_weekend_night[:, None] & saturday_sunday[None, :],
+        later_weekend_night[:, None] & SATURDAY_SUNDAY[None, :],
         np.minimum(continuation_end + 3600, 6 * 3600)[:, None],
         continuation_end[:, None],
     )
     late_open = _draw_seconds(rng, LATE_OPEN, count)
     continuation_by_day = np.minimum(continuation_by_day, (late_open - 1800)[:, None])
     evening_end = _draw_seconds(rng, LATE_EVENING_END, count)
-    ends[late, :, 0] = continuation_by_day[late]
-    present[late, :, 0] = True
-    starts[late, :, 1] = late_open[late, None]
-    ends[late, :, 1] = evening_end[late, None]
-    present[late, :, 1] = True
+    grid.ends[late, :, 0] = continuation_by_day[late]
+    grid.present[late, :, 0] = True
+    grid.starts[late, :, 1] = late_open[late, None]
+    grid.ends[late, :, 1] = evening_end[late, None]
+    grid.present[late, :, 1] = True
 
-    # Lunch and dinner; some also have the tail of the previous night (three intervals).
-    split = kind == KIND_SPLIT
+
+def _split_openings(rng: np.random.Generator, grid: _WeekGrid, split: np.ndarray) -> None:
+    """Lunch and dinner; some also have the tail of the previous night (three intervals)."""
+    count = split.size
     lunch_start, lunch_end = _draw_ranges(rng, SPLIT_LUNCH, count)
     dinner_start, dinner_end = _draw_ranges(rng, SPLIT_DINNER, count)
     dinner_start = np.maximum(dinner_start, lunch_end + 1800)
     early_end = _draw_seconds(rng, SPLIT_EARLY_END, count)
     split_early = split & (rng.random(count) < 0.15)
-    ends[split_early, :, 0] = early_end[split_early, None]
-    present[split_early, :, 0] = True
-    starts[split, :, 1] = lunch_start[split, None]
-    ends[split, :, 1] = lunch_end[split, None]
-    starts[split, :, 2] = dinner_start[split, None]
-    ends[split, :, 2] = dinner_end[split, None]
-    present[split, :, 1:] = True
+    grid.ends[split_early, :, 0] = early_end[split_early, None]
+    grid.present[split_early, :, 0] = True
+    grid.starts[split, :, 1] = lunch_start[split, None]
+    grid.ends[split, :, 1] = lunch_end[split, None]
+    grid.starts[split, :, 2] = dinner_start[split, None]
+    grid.ends[split, :, 2] = dinner_end[split, None]
+    grid.present[split, :, 1:] = True
 
-    # Overnight rows (end before start), as SPEC §3 allows.
+
+def _overnight_and_tiny_openings(
+    rng: np.random.Generator, grid: _WeekGrid, kind: np.ndarray
+) -> None:
+    """Overnight rows (end before start, as SPEC §3 allows) and placeholder stores'
+    00:00:00-00:10:00 or 00:00:00-00:29:00 rows."""
+    count = kind.size
     overnight = kind == KIND_OVERNIGHT
-    starts[overnight, :, 1] = _draw_seconds(rng, OVERNIGHT_START, count)[overnight, None]
-    ends[overnight, :, 1] = _draw_seconds(rng, OVERNIGHT_END, count)[overnight, None]
-    present[overnight, :, 1] = True
-
-    # Placeholder stores: 00:00:00-00:10:00 or 00:00:00-00:29:00 rows.
+    grid.starts[overnight, :, 1] = _draw_seconds(rng, OVERNIGHT_START, count)[overnight, None]
+    grid.ends[overnight, :, 1] = _draw_seconds(rng, OVERNIGHT_END, count)[overnight, None]
+    grid.present[overnight, :, 1] = True
     tiny = kind == KIND_TINY
-    ends[tiny, :, 1] = _draw_seconds(rng, TINY_END, count)[tiny, None]
-    present[tiny, :, 1] = True
-
-    present &= _open_days(rng, count)[:, :, None]
-    store_row, day, slot = np.nonzero(present)
-    return {
-        "store": hours_stores[store_row],
-        "schedule_row": store_row,
-        "day": day.astype(np.int32),
-        "start": starts[store_row, day, slot],
-        "end": ends[store_row, day, slot],
-        "hours_stores": hours_stores,
-        "kind": kind,
-    }
+    grid.ends[tiny, :, 1] = _draw_seconds(rng, TINY_END, count)[tiny, None]
+    grid.present[tiny, :, 1] = True
 
 
 def _open_days(rng: np.random.Generator, count: int) -> np.ndarray:
@@ -527,9 +581,26 @@ def _polls(rng: np.random.Generator, stores: int, days: int, end_us: int) -> dic
         (end_us - days * 24 * MICROS_PER_HOUR) // (24 * MICROS_PER_HOUR) * (24 * MICROS_PER_HOUR)
     )
     slot_count = -(-(end_us - start_us) // MICROS_PER_HOUR)
-    slot = np.arange(slot_count, dtype=np.int32)[None, :]
-    shape = (stores, slot_count)
+    time_us = _slot_times(rng, stores, slot_count, start_us)
+    polled = _polled_slots(rng, stores, slot_count) & (time_us <= end_us)
+    # Every store polls at least once (so the report has one row per generated store).
+    silent = np.flatnonzero(~polled.any(axis=1))
+    polled[silent, rng.integers(0, max(slot_count - 1, 1), size=silent.size)] = True
+    in_outage = _outage_slots(rng, stores, slot_count)
 
+    store, poll_slot = np.nonzero(polled)
+    time_us = time_us[store, poll_slot]
+    # The newest poll is exactly `end`, so a report's "now" is known in advance.
+    time_us[int(np.argmax(time_us))] = end_us
+    return {"store": store, "time_us": time_us, "in_outage": in_outage[store, poll_slot]}
+
+
+def _slot_times(
+    rng: np.random.Generator, stores: int, slot_count: int, start_us: int
+) -> np.ndarray:
+    """(stores, slots) poll times: the slot's hour plus a per-store offset and a jitter."""
+    shape = (stores, slot_count)
+    slot = np.arange(slot_count, dtype=np.int32)[None, :]
     offset_minutes = rng.gamma(POLL_OFFSET_GAMMA_SHAPE, POLL_OFFSET_GAMMA_SCALE_MINUTES, stores)
     delay_minutes = offset_minutes[:, None] + rng.exponential(POLL_JITTER_MEAN_MINUTES, shape)
     late_poll = rng.random(shape) < LATE_POLL_SHARE
@@ -537,8 +608,14 @@ def _polls(rng: np.random.Generator, stores: int, days: int, end_us: int) -> dic
         late_poll, rng.uniform(LATE_POLL_EARLIEST_MINUTES, 60.0, shape), delay_minutes
     )
     delay_us = np.minimum((delay_minutes * MICROS_PER_MINUTE).astype(np.int64), MICROS_PER_HOUR - 1)
-    time_us = start_us + slot.astype(np.int64) * MICROS_PER_HOUR + delay_us
+    return start_us + slot.astype(np.int64) * MICROS_PER_HOUR + delay_us
 
+
+def _polled_slots(rng: np.random.Generator, stores: int, slot_count: int) -> np.ndarray:
+    """(stores, slots) mask of the slots that have a poll: single drops, gap episodes, late
+    onboarding, early stops and a few sparse stores."""
+    shape = (stores, slot_count)
+    slot = np.arange(slot_count, dtype=np.int32)[None, :]
     polled = rng.random(shape) >= rng.beta(*DROP_BETA, size=stores)[:, None]
     gap_length = 1 + rng.exponential(GAP_LENGTH_MEAN_HOURS - 1, shape).astype(np.int32)
     gap_length = np.where(
@@ -561,13 +638,12 @@ def _polls(rng: np.random.Generator, stores: int, days: int, end_us: int) -> dic
     sparse = rng.random(stores) < SPARSE_STORE_SHARE
     sparse_polls = rng.integers(SPARSE_STORE_POLLS[0], SPARSE_STORE_POLLS[1] + 1, size=stores)
     sparse_polled = rng.random(shape) < (sparse_polls / slot_count)[:, None]
-    polled = np.where(sparse[:, None], sparse_polled, polled)
+    return np.where(sparse[:, None], sparse_polled, polled)
 
-    polled &= time_us <= end_us
-    # Every store polls at least once (so the report has one row per generated store).
-    silent = np.flatnonzero(~polled.any(axis=1))
-    polled[silent, rng.integers(0, max(slot_count - 1, 1), size=silent.size)] = True
 
+def _outage_slots(rng: np.random.Generator, stores: int, slot_count: int) -> np.ndarray:
+    """(stores, slots) mask of outage episodes (runs of inactive polls), by store profile."""
+    shape = (stores, slot_count)
     profile = rng.choice(len(OUTAGE_PROFILE_SHARES), size=stores, p=OUTAGE_PROFILE_SHARES)
     outage_rate = np.array(OUTAGE_PROFILE_EPISODES_PER_WEEK)[profile] / HOURS_PER_WEEK
     length_class = rng.choice(len(OUTAGE_LENGTH_SHARES), size=shape, p=OUTAGE_LENGTH_SHARES)
@@ -576,13 +652,7 @@ def _polls(rng: np.random.Generator, stores: int, days: int, end_us: int) -> dic
     outage_length = length_low[length_class] + (
         rng.random(shape) * (length_high - length_low + 1)[length_class]
     ).astype(np.int32)
-    in_outage = _episodes(rng, outage_rate, outage_length)
-
-    store, poll_slot = np.nonzero(polled)
-    time_us = time_us[store, poll_slot]
-    # The newest poll is exactly `end`, so a report's "now" is known in advance.
-    time_us[int(np.argmax(time_us))] = end_us
-    return {"store": store, "time_us": time_us, "in_outage": in_outage[store, poll_slot]}
+    return _episodes(rng, outage_rate, outage_length)
 
 
 def _closed_inactive(
