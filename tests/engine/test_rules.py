@@ -6,9 +6,10 @@ forward at 02:00 (to UTC-5) and on 2023-11-05 it falls back at 02:00 (to UTC-6).
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from storemon.engine import REPORT_COLUMNS, report_to_csv
+from storemon.engine import PERCENTAGE_COLUMNS, REPORT_COLUMNS, report_to_csv
 from storemon.inputs import InputError, read_input
 
 from .paths import PATHS, compute
@@ -368,3 +369,94 @@ def test_extreme_but_valid_timestamps_do_not_break_the_report():
     assert result.summary["now"] == "9999-12-31T23:59:59.999999Z"
     # the last 168 h hold 7 openings of 8 h, all after the last (inactive) poll's midpoint
     assert rows(result)["A"]["downtime_last_week"] == 56.0
+
+
+def test_summary_lists_requested_ids_without_a_poll():
+    result = report(
+        "A,active,2023-01-23 16:00:00\nB,active,2023-01-23 18:00:00\n",
+        store_ids=[" B ", "X", "X", "A", "Z "],
+        as_of="2023-01-23 17:00:00",
+    )
+    # B's only poll is after now: it is not reported, like X and Z that never poll
+    assert list(result.report["store_id"]) == ["A"]
+    assert result.summary["store_ids_not_found"] == ["B", "X", "Z"]
+    assert result.summary["warnings"] == [
+        "3 of the 4 requested store ids have no poll at or before now and are not in the report"
+    ]
+
+
+def test_summary_without_filter_or_surprise_has_empty_lists():
+    result = report("A,active,2023-01-23 16:00:00\n")
+    assert result.summary["store_ids_not_found"] == []
+    assert result.summary["warnings"] == []
+
+
+def test_as_of_after_the_newest_poll_is_a_warning():
+    result = report("A,active,2023-01-23 16:00:00\n", as_of="2023-01-24 16:00:00")
+    assert result.summary["warnings"] == [
+        "as_of 2023-01-24T16:00:00.000000Z is after the newest valid poll "
+        "(2023-01-23T16:00:00.000000Z): each store keeps the status of its last poll until then"
+    ]
+    assert rows(result)["A"] == values(60.0, 24.0, 168.0, 0.0, 0.0, 0.0)
+
+
+def test_as_of_before_the_first_poll_gives_an_empty_report_and_a_warning():
+    result = report(
+        "A,active,2023-01-23 16:00:00\n", "A,0,09:00,12:00\n", as_of="2023-01-20 00:00:00"
+    )
+    assert result.report.empty
+    assert list(result.report.columns) == REPORT_COLUMNS
+    assert result.summary["stores_reported"] == 0
+    assert result.summary["warnings"] == [
+        "as_of 2023-01-20T00:00:00.000000Z is before the first valid poll "
+        "(2023-01-23T16:00:00.000000Z): no store has a poll by then, so the report is empty"
+    ]
+
+
+def test_percentages_of_the_worked_example():
+    result = report(
+        "A,active,2023-01-23 16:00:00 UTC\nA,inactive,2023-01-23 17:30:00 UTC\n",
+        "A,0,09:00:00,12:00:00\n",
+        "A,America/Chicago\n",
+        as_of="2023-01-23 18:00:00",
+    )
+    assert list(result.percentages.columns) == PERCENTAGE_COLUMNS
+    # 0 of 60 minutes; 1.75 of 3 hours = 58.33 %, for the day and the week
+    assert result.percentages.to_dict("records") == [
+        {
+            "store_id": "A",
+            "uptime_pct_last_hour": 0.0,
+            "uptime_pct_last_day": 58.3,
+            "uptime_pct_last_week": 58.3,
+        }
+    ]
+
+
+def test_percentage_is_nan_without_business_time_and_exact_otherwise():
+    # Open Monday 09:00-12:00 only; now Tuesday 18:00 UTC: no business time in the hour or
+    # the day. The week: 16:00 active, 17:30:00.001 inactive (change at 16:45:00.0005 UTC):
+    # up 1 h 45 min 0.0005 s of 3 h = 58.33338 %, which rounds to 58.3.
+    result = report(
+        "A,active,2023-01-23 16:00:00\nA,inactive,2023-01-23 17:30:00.001\n",
+        "A,0,09:00:00,12:00:00\n",
+        "A,America/Chicago\n",
+        as_of="2023-01-24 18:00:00",
+    )
+    row = result.percentages.iloc[0]
+    assert np.isnan(row["uptime_pct_last_hour"]) and np.isnan(row["uptime_pct_last_day"])
+    assert row["uptime_pct_last_week"] == 58.3
+    assert result.percentages.dtypes.iloc[1:].tolist() == [np.float64] * 3
+
+
+def test_percentages_round_exact_durations_not_the_rounded_report():
+    # 24/7; active until the change at 11:59:42 (polls 11:59:24 active, 12:00:00 inactive),
+    # now 12:00: the hour is 59.7 minutes up = 99.5 %; the report rounds to 59.7 minutes too,
+    # but the day (23 h 59 min 42 s of 24 h = 99.979 %) rounds to 100.0 from exact durations.
+    result = report(
+        "A,active,2023-01-23 11:59:24\nA,inactive,2023-01-23 12:00:00\n",
+        as_of="2023-01-23 12:00:00",
+    )
+    row = result.percentages.iloc[0]
+    assert row["uptime_pct_last_hour"] == 99.5
+    assert row["uptime_pct_last_day"] == 100.0
+    assert rows(result)["A"]["uptime_last_hour"] == 59.7

@@ -1,0 +1,59 @@
+"""Tick arithmetic, instant printing and UTC offsets, against Python's datetime/zoneinfo."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from storemon import tz
+from storemon.ticks import iso_local, iso_utc, ticks_to_us
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+ZONES = ["America/Chicago", "Asia/Beirut", "Australia/Lord_Howe", "Asia/Kolkata", "UTC"]
+
+
+def test_half_microseconds_round_half_to_even():
+    ticks = np.array([0, 1, 2, 3, 4, 5, 7, -1, -3])
+    assert list(ticks_to_us(ticks)) == [0, 0, 1, 2, 2, 2, 4, 0, -2]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(-(2**50), 2**50))  # halves of these are exact floats
+def test_rounding_is_timedeltas(ticks):
+    expected = timedelta(microseconds=ticks / 2) // timedelta(microseconds=1)
+    assert int(ticks_to_us(np.array([ticks]))[0]) == expected
+
+
+def test_utc_and_local_text():
+    # 2023-03-12 07:59:59.5 UTC is 01:59:59.5 CST; 08:00 UTC is 03:00 CDT
+    micros = np.array([1_678_607_999_500_000, 1_678_608_000_000_000])
+    assert list(iso_utc(micros)) == ["2023-03-12T07:59:59.500000Z", "2023-03-12T08:00:00.000000Z"]
+    assert list(iso_local(micros, np.array([0, 0]), ["America/Chicago"])) == [
+        "2023-03-12T01:59:59.500000-06:00",
+        "2023-03-12T03:00:00.000000-05:00",
+    ]
+    kolkata = iso_local(micros[:1], np.array([0]), ["Asia/Kolkata"])
+    assert list(kolkata) == ["2023-03-12T13:29:59.500000+05:30"]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, len(ZONES) - 1), st.integers(1_640_000_000, 1_720_000_000)),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_utc_offsets_agree_with_zoneinfo(cases):
+    zone_index = np.array([z for z, _ in cases])
+    seconds = np.array([s for _, s in cases])
+    offsets = tz.utc_offsets(zone_index, seconds, ZONES)
+    for (z, s), offset in zip(cases, offsets, strict=True):
+        moment = (EPOCH + timedelta(seconds=s)).astimezone(ZoneInfo(ZONES[z]))
+        assert offset == moment.utcoffset().total_seconds()
+        local = iso_local(np.array([s * 1_000_000]), np.array([z]), ZONES)[0]
+        assert local == moment.isoformat(timespec="microseconds")
