@@ -11,7 +11,8 @@ modules with one job each, and :func:`compute_from_parsed` runs them in order:
    and the midpoints where the interpolated status flips;
 4. window totals (:func:`storemon.timeline.window_totals`): with the window starts as extra
    events, one cumulative sum of business time spent active gives every window's uptime;
-5. the result: the report (§5), the percentages (§7), the per-store facts and the summary.
+5. the result: the report (§5), the percentages (§7), the per-store facts and the summary,
+   and on request the incidents (:mod:`storemon.incidents`, §7).
 
 Times are int64 ticks of half a microsecond (:mod:`storemon.ticks`), so midpoints are exact.
 Nothing loops over stores or polls in Python.
@@ -29,6 +30,7 @@ import pandas as pd
 from storemon import inputs, textparse
 from storemon.business_hours import StoreCalendar, store_calendar
 from storemon.grouped import group_ends, group_starts
+from storemon.incidents import find_incidents
 from storemon.inputs import Hours, InputError, Polls, Zones
 from storemon.ticks import TICKS_PER_SECOND, iso_utc
 from storemon.timeline import (
@@ -83,6 +85,8 @@ class ReportResult:
     stores: pd.DataFrame  # STORE_COLUMNS, what the data holds for each reported store
     # PERCENTAGE_COLUMNS, rows as in ``report``: float64, 1 decimal, NaN without business time
     percentages: pd.DataFrame = field(default_factory=_no_percentages)
+    # INCIDENT_COLUMNS (SPEC §7), only when asked for (``incidents=True``), else None
+    incidents: pd.DataFrame | None = None
 
 
 # --------------------------------------------------------------------------- entry points
@@ -104,6 +108,7 @@ def compute_report(
     *,
     as_of: str | None = None,
     store_ids: list[str] | None = None,
+    incidents: bool = False,
 ) -> ReportResult:
     """The report from three frames of raw strings (as :func:`inputs.read_input` gives)."""
     started = time.perf_counter()
@@ -114,6 +119,7 @@ def compute_report(
         as_of=as_of,
         store_ids=store_ids,
         started=started,
+        incidents=incidents,
     )
 
 
@@ -126,10 +132,12 @@ def run_report(
     store_ids: list[str] | None = None,
     names: tuple[str, str, str] | None = None,
     progress: Callable[[str], None] | None = None,
+    incidents: bool = False,
 ) -> ReportResult:
     """The report from the three files' bytes (plain or gzip), on the fastest path.
 
-    ``progress``, when given, is called with the name of each phase as it ends.
+    ``progress``, when given, is called with the name of each phase as it ends;
+    ``incidents=True`` also computes ``result.incidents``.
     """
     progress = progress or (lambda phase: None)
     from storemon import fastcsv
@@ -147,7 +155,13 @@ def run_report(
     zones_table = inputs.parse_timezones(inputs.read_input(timezones, "timezones", zones_name))
     progress(f"parsed {zones_name}: {zones_table.stats.rows_read:,} rows")
     result = compute_from_parsed(
-        polls, hours_table, zones_table, as_of=as_of, store_ids=store_ids, started=started
+        polls,
+        hours_table,
+        zones_table,
+        as_of=as_of,
+        store_ids=store_ids,
+        started=started,
+        incidents=incidents,
     )
     progress(f"computed the report of {len(result.report):,} stores")
     return result
@@ -164,12 +178,14 @@ def compute_from_parsed(
     as_of: str | None = None,
     store_ids: list[str] | None = None,
     started: float | None = None,
+    incidents: bool = False,
 ) -> ReportResult:
     """The report from parsed inputs: the phases of the module docstring, in order.
 
     ``now`` is ``as_of`` when given, else the newest valid poll; ``store_ids`` (trimmed)
     narrows the report without moving ``now``; ``started`` (a ``perf_counter`` value) is when
-    the caller began, for the summary's duration. Raises :class:`InputError` when the status
+    the caller began, for the summary's duration; ``incidents=True`` also locates the week's
+    incidents (SPEC §7, :mod:`storemon.incidents`). Raises :class:`InputError` when the status
     file holds no valid poll.
     """
     started = time.perf_counter() if started is None else started
@@ -194,14 +210,23 @@ def compute_from_parsed(
         week_start_tick=selected.window_start(WEEK_HOURS),
         now_tick=selected.now_tick,
     )
-    totals = window_totals(week_events(selected, status, calendar))
-    report = report_frame(selected.store_id, totals)
-    percentages = percentages_frame(selected.store_id, totals)
-    stores = store_facts(selected, calendar)
-    inputs_used = (polls, hours, zones)
-    summary = _summary(inputs_used, selected, calendar, status, as_of=as_of, store_ids=store_ids)
-    summary["duration_seconds"] = round(time.perf_counter() - started, 3)
-    return ReportResult(report=report, summary=summary, stores=stores, percentages=percentages)
+    events = week_events(selected, status, calendar)
+    totals = window_totals(events)
+    result = ReportResult(
+        report=report_frame(selected.store_id, totals),
+        summary=_summary(
+            (polls, hours, zones), selected, calendar, status, as_of=as_of, store_ids=store_ids
+        ),
+        stores=store_facts(selected, calendar),
+        percentages=percentages_frame(selected.store_id, totals),
+        incidents=(
+            find_incidents(events, selected.store_id, calendar, selected.now_tick)
+            if incidents
+            else None
+        ),
+    )
+    result.summary["duration_seconds"] = round(time.perf_counter() - started, 3)
+    return result
 
 
 def _require_a_poll(polls: Polls) -> None:
