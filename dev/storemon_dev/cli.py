@@ -7,7 +7,10 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from storemon.engine import ReportResult
 
 EXIT_INPUT_ERROR = 2
 
@@ -91,6 +94,7 @@ def _report_from_csv(args: argparse.Namespace) -> int:
             store_ids=_store_ids(args),
             names=(args.status, args.hours, args.timezones),
             progress=progress,
+            incidents=bool(args.incidents or args.html),  # the page shows them too
         )
     except InputError as exc:
         print(f"storemon: error: {exc}", file=sys.stderr)
@@ -111,6 +115,8 @@ def _write_outputs(result, args: argparse.Namespace, progress: Progress) -> int:
         if args.summary:
             Path(args.summary).write_text(json.dumps(result.summary, indent=2) + "\n")
         _write_page(args, result)
+        if args.incidents:
+            _write_incidents(result, args.incidents)
     except OSError as exc:
         print(f"storemon: error: cannot write output: {exc}", file=sys.stderr)
         return EXIT_INPUT_ERROR
@@ -194,6 +200,16 @@ def _write_page(args: argparse.Namespace, result) -> None:
     Path(args.html).write_text(render_report_page(result), encoding="utf-8")
 
 
+def _write_incidents(result: ReportResult, path: str) -> None:
+    """SPEC §7's incidents CSV (``--incidents FILE``; the report computed them)."""
+    from storemon.incidents import incidents_to_csv
+
+    if result.incidents is None:
+        print("storemon: no incidents from a snapshot report; not writing " + path, file=sys.stderr)
+        return
+    Path(path).write_text(incidents_to_csv(result.incidents))
+
+
 def _generate(args: argparse.Namespace) -> int:
     from storemon_dev.generate import write_dataset
 
@@ -263,6 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", help="report CSV path (default: standard output)")
     report.add_argument("--summary", help="write the summary JSON to this path")
     report.add_argument("--html", help="write the report page (self-contained HTML) to this path")
+    report.add_argument("--incidents", help="write the week's incidents CSV to this path")
     report.set_defaults(handler=_report)
 
     _add_ingest_command(commands)

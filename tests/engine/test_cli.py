@@ -83,6 +83,18 @@ def test_report_options_out_summary_stores_as_of(files, tmp_path, capsys):
     assert facts["stores_default_timezone"] == {"missing": 0, "invalid": 0}
 
 
+def test_incidents_file(files, tmp_path, capsys):
+    incidents = tmp_path / "incidents.csv"
+    assert run(files, "--incidents", str(incidents)) == 0
+    # A is the worked example (now is B's 18:00 UTC = 12:00 Chicago); B is never down
+    assert incidents.read_text().splitlines() == [
+        "store_id,start_utc,end_utc,start_local,end_local,business_minutes,ongoing",
+        "A,2023-01-23T16:45:00.000000Z,2023-01-23T18:00:00.000000Z,"
+        "2023-01-23T10:45:00.000000-06:00,2023-01-23T12:00:00.000000-06:00,75.00,true",
+    ]
+    assert capsys.readouterr().out.splitlines()[0] == HEADER
+
+
 def test_gzip_inputs(files, tmp_path, capsys):
     gz = tmp_path / "status.csv.gz"
     gz.write_bytes(gzip.compress(STATUS.encode()))
