@@ -84,7 +84,7 @@ class StoreCalendar:
 
 
 @dataclass(frozen=True)
-class _HoursRows:
+class HoursRows:
     """The hours rows of reported stores: rank, weekday (0 = Monday), start and end in
     seconds after local midnight (end may be 86,400); int64, in file order."""
 
@@ -111,8 +111,8 @@ def store_calendar(
     rows = _store_hours(hours, store_index)
     has_hours = np.bincount(rows.rank, minlength=n_stores) > 0
     distinct_days = np.unique(rows.rank * 7 + rows.weekday) // 7
-    zone_names, zone_of_rank, zone_source = _store_zones(zones, store_index, n_stores)
-    open_rank, open_tick, close_tick = _business_intervals(
+    zone_names, zone_of_rank, zone_source = store_zones(zones, store_index, n_stores)
+    open_rank, open_tick, close_tick = business_intervals(
         rows,
         has_hours=has_hours,
         zone_of_rank=zone_of_rank,
@@ -122,7 +122,7 @@ def store_calendar(
         first_us=period_start_us,
         now_us=now_us,
     )
-    open_rank, open_tick, close_tick = _merge_intervals(open_rank, open_tick, close_tick, n_stores)
+    open_rank, open_tick, close_tick = merge_intervals(open_rank, open_tick, close_tick, n_stores)
     # a sentinel interval of a store that does not exist keeps the arrays non-empty
     open_rank = np.append(open_rank, n_stores)
     open_tick = np.append(open_tick, now_us * TICKS_PER_US)
@@ -141,11 +141,11 @@ def store_calendar(
     )
 
 
-def _store_hours(hours: Hours, store_index: pd.Index) -> _HoursRows:
+def _store_hours(hours: Hours, store_index: pd.Index) -> HoursRows:
     """The hours rows of the stores in ``store_index`` (rows of other stores dropped)."""
     rank = store_index.get_indexer(hours.store_id)
     in_report = rank >= 0
-    return _HoursRows(
+    return HoursRows(
         rank=rank[in_report].astype(np.int64),
         weekday=hours.weekday[in_report],
         start_s=hours.start_s[in_report],
@@ -153,7 +153,7 @@ def _store_hours(hours: Hours, store_index: pd.Index) -> _HoursRows:
     )
 
 
-def _store_zones(
+def store_zones(
     zones: Zones, store_index: pd.Index, n_stores: int
 ) -> tuple[list[str], np.ndarray, np.ndarray]:
     """Each store's zone (SPEC §2: the last row wins; missing or invalid -> America/Chicago).
@@ -191,8 +191,8 @@ def _store_zones(
     return list(zone_names), zone_of_rank.astype(np.int64).reshape(n_stores), source
 
 
-def _business_intervals(
-    rows: _HoursRows,
+def business_intervals(
+    rows: HoursRows,
     *,
     has_hours: np.ndarray,
     zone_of_rank: np.ndarray,
@@ -206,7 +206,7 @@ def _business_intervals(
 
     Parameters
     ----------
-    rows : _HoursRows
+    rows : HoursRows
         The stores' hours rows (any order).
     has_hours : bool ndarray, one per rank
     zone_of_rank : int64 ndarray, one per rank
@@ -223,7 +223,7 @@ def _business_intervals(
     rank, open_tick, close_tick : int64 ndarray
         One opening per (store, local date, row) with ``close_tick > open_tick`` (a span
         that a spring-forward gap swallows is dropped), in no particular order, possibly
-        overlapping (see :func:`_merge_intervals`).
+        overlapping (see :func:`merge_intervals`).
     """
     date_rank, date = _dates_that_matter(has_hours, poll_rank, poll_us, first_us, now_us)
     return _openings(rows, date_rank, date, zone_of_rank, zone_names)
@@ -258,7 +258,7 @@ def _dates_that_matter(
 
 
 def _openings(
-    rows: _HoursRows,
+    rows: HoursRows,
     date_rank: np.ndarray,
     date: np.ndarray,
     zone_of_rank: np.ndarray,
@@ -296,7 +296,7 @@ def _openings(
     return rank[positive], opens[positive], closes[positive]
 
 
-def _merge_intervals(
+def merge_intervals(
     rank: np.ndarray, opens: np.ndarray, closes: np.ndarray, n_stores: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each store's union of intervals.

@@ -297,10 +297,11 @@ def _summary(
 ) -> dict:
     """SPEC §5's summary (JSON-able), without the duration."""
     polls, hours, zones = inputs_used
-    not_found = _ids_not_found(selected.store_id, store_ids)
+    not_found = ids_not_found(selected.store_id, store_ids)
+    newest, oldest = int(polls.time_us.max()), int(polls.time_us.min())
     source = calendar.zone_source
     return {
-        "now": _iso_one(selected.now_us),
+        "now": iso_one(selected.now_us),
         "as_of": as_of,
         "store_filter": None if store_ids is None else len(store_ids),
         "stores_reported": int(selected.n_stores),
@@ -317,11 +318,13 @@ def _summary(
         },
         "polls_used": int(len(selected.rank)),
         "evidence_polls": int(status.evidence_polls),
-        "warnings": _warnings(polls, selected.now_us, as_of, not_found, store_ids),
+        "warnings": request_warnings(
+            (newest, oldest), selected.now_us, as_of, not_found, store_ids
+        ),
     }
 
 
-def _ids_not_found(store_id: np.ndarray, store_ids: list[str] | None) -> list[str]:
+def ids_not_found(store_id: np.ndarray, store_ids: list[str] | None) -> list[str]:
     """The requested ids (trimmed, first occurrence order) without a poll at or before now."""
     if store_ids is None:
         return []
@@ -330,24 +333,27 @@ def _ids_not_found(store_id: np.ndarray, store_ids: list[str] | None) -> list[st
     return [s for s, gone in zip(requested, missing, strict=True) if gone]
 
 
-def _warnings(
-    polls: Polls,
+def request_warnings(
+    poll_range: tuple[int, int],
     now_us: int,
     as_of: str | None,
     not_found: list[str],
     store_ids: list[str] | None,
 ) -> list[str]:
-    """Sentences for a person: things about the request that make the report surprising."""
-    newest, oldest = int(polls.time_us.max()), int(polls.time_us.min())
+    """Sentences for a person: things about the request that make the report surprising.
+
+    ``poll_range`` is (newest, oldest) valid poll of the whole file, µs since the epoch.
+    """
+    newest, oldest = poll_range
     found: list[str] = []
     if as_of is not None and now_us > newest:
         found.append(
-            f"as_of {_iso_one(now_us)} is after the newest valid poll ({_iso_one(newest)}): "
+            f"as_of {iso_one(now_us)} is after the newest valid poll ({iso_one(newest)}): "
             "each store keeps the status of its last poll until then"
         )
     if now_us < oldest:
         found.append(
-            f"as_of {_iso_one(now_us)} is before the first valid poll ({_iso_one(oldest)}): "
+            f"as_of {iso_one(now_us)} is before the first valid poll ({iso_one(oldest)}): "
             "no store has a poll by then, so the report is empty"
         )
     if not_found and store_ids is not None:
@@ -359,7 +365,7 @@ def _warnings(
     return found
 
 
-def _iso_one(micros: int) -> str:
+def iso_one(micros: int) -> str:
     return str(iso_utc(np.array([micros]))[0])
 
 

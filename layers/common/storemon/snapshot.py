@@ -50,16 +50,13 @@ import numpy as np
 import pandas as pd
 
 from storemon import engine, inputs
-from storemon.engine import (
-    TICKS_PER_HOUR,
-    TICKS_PER_SECOND,
-    TICKS_PER_US,
-    US_PER_DAY,
-    GroupedKeys,
-    ReportResult,
-)
+from storemon.business_hours import HoursRows, business_intervals, merge_intervals, store_zones
+from storemon.engine import ReportResult
+from storemon.grouped import GroupedKeys, exclusive_group_cumsum, group_starts
 from storemon.inputs import FileStats, Hours, Polls, Zones
 from storemon.snapfile import SnapshotError, SnapshotFile, encode
+from storemon.ticks import TICKS_PER_HOUR, TICKS_PER_SECOND, TICKS_PER_US, US_PER_DAY, iso_utc
+from storemon.timeline import WindowTotals
 
 __all__ = ["Snapshot", "SnapshotError", "build", "ingest", "load", "parse_inputs", "report"]
 
@@ -125,7 +122,7 @@ def build(polls: Polls, hours: Hours, zones: Zones) -> bytes:
     store_index = pd.Index(order["store_id"])
     hours_rows = _hours_rows(hours, store_index)
     has_hours = np.bincount(hours_rows["hours_rank"], minlength=n) > 0
-    zone_names, zone_of_rank, zone_source = engine._store_zones(zones, store_index, n)
+    zone_names, zone_of_rank, zone_source = store_zones(zones, store_index, n)
     now_us, first_us = int(polls.time_us.max()), int(polls.time_us.min())
     as_of_range = (
         max(first_us, now_us - AS_OF_DAYS_BACK * US_PER_DAY),
@@ -205,7 +202,7 @@ def _unique_polls(
     how many extra copies each had."""
     keys = GroupedKeys(n, [time_us], factor=2)
     key = np.sort(keys(rank, time_us) + active)  # inactive (0) sorts first at an instant
-    first = engine._group_starts(key // 2)
+    first = group_starts(key // 2)
     starts = np.flatnonzero(first)
     extra = np.diff(np.append(starts, len(key))) - 1
     key = key[first]
@@ -237,21 +234,24 @@ def _calendar(
     """Merged business intervals (rank, open tick, close tick) exact around every poll and
     over the report week of any as_of in ``as_of_range``."""
     n = len(has_hours)
-    intervals = engine._business_intervals(
-        hours_rank=hours_rows["hours_rank"],
+    rows = HoursRows(
+        rank=hours_rows["hours_rank"].astype(np.int64),
         weekday=hours_rows["hours_weekday"].astype(np.int64),
         start_s=hours_rows["hours_start"].astype(np.int64),
         end_s=hours_rows["hours_end"].astype(np.int64),
+    )
+    intervals = business_intervals(
+        rows,
         has_hours=has_hours,
         zone_of_rank=zones[0],
         zone_names=zones[1],
         poll_rank=polls[0],
         poll_us=polls[1],
+        first_us=as_of_range[0] - WEEK_TICKS // TICKS_PER_US,
         now_us=as_of_range[1],
-        week_start_tick=as_of_range[0] * TICKS_PER_US - WEEK_TICKS,
     )
     rank, opens, closes = intervals
-    return engine._merge_intervals(rank, opens, closes, n)
+    return merge_intervals(rank, opens, closes, n)
 
 
 def _with_sentinel(rank, opens, closes, n, tick):
@@ -279,7 +279,7 @@ def _store_facts(unique: tuple, inside: np.ndarray, n: int) -> dict[str, np.ndar
     first_poll_us = poll_us[offsets[:-1]]
     last_poll_us = poll_us[offsets[1:] - 1]
     inside_rank = rank[inside]
-    first_inside = engine._group_starts(inside_rank)
+    first_inside = group_starts(inside_rank)
     first_inside_us = np.full(n, NEVER, dtype=np.int64)
     first_inside_us[inside_rank[first_inside]] = poll_us[inside][first_inside]
     first_inside_active = np.zeros(n, dtype=bool)
@@ -288,8 +288,8 @@ def _store_facts(unique: tuple, inside: np.ndarray, n: int) -> dict[str, np.ndar
         "poll_offsets": offsets,
         "first_poll_us": first_poll_us,
         "last_poll_us": last_poll_us,
-        "first_poll_iso": engine._iso(first_poll_us).astype(str).astype(np.bytes_),
-        "last_poll_iso": engine._iso(last_poll_us).astype(str).astype(np.bytes_),
+        "first_poll_iso": iso_utc(first_poll_us).astype(str).astype(np.bytes_),
+        "last_poll_iso": iso_utc(last_poll_us).astype(str).astype(np.bytes_),
         "raw_polls": counts + np.bincount(rank, weights=extra, minlength=n).astype(np.int64),
         "inside_polls": np.bincount(inside_rank, minlength=n),
         "first_inside_us": first_inside_us,
@@ -305,7 +305,7 @@ def _calendar_arrays(calendar, n) -> tuple[dict[str, np.ndarray], int]:
     counts = np.bincount(rank, minlength=n)
     open_s, close_s = opens // TICKS_PER_SECOND, closes // TICKS_PER_SECOND
     base_s = int(open_s.min()) if len(open_s) else 0
-    before_s = engine._exclusive_group_cumsum(close_s - open_s, rank)
+    before_s = exclusive_group_cumsum(close_s - open_s, rank)
     top = max(int(close_s.max()) - base_s, int(before_s.max())) if len(open_s) else 0
     dtype = np.int32 if top < 2**31 else np.int64
     arrays = {
@@ -331,7 +331,7 @@ def _timeline(rank, poll_us, active, inside, n) -> dict[str, np.ndarray]:
     in_rank, in_tick, in_later = _changes(rank[inside], tick[inside], active[inside])
     all_rank, all_tick, all_later = _changes(rank, tick, active)
     first_inside_tick = np.full(n, NEVER, dtype=np.int64)
-    starts = engine._group_starts(rank[inside])
+    starts = group_starts(rank[inside])
     first_inside_tick[rank[inside][starts]] = tick[inside][starts]
     early = all_later < first_inside_tick[all_rank]
     change_rank = np.concatenate([in_rank, all_rank[early]])
@@ -519,7 +519,7 @@ def _cut_partial(snap, facts, *, lo, hi, partial, now_us) -> None:
     facts["inside"] = facts["inside"].copy()
     facts["inside"][partial] = inside[cut] - inside[lo]
     facts["last_iso"] = _text(facts["last_iso"])
-    facts["last_iso"][partial] = engine._iso(np.asarray(poll_us[cut - 1]))
+    facts["last_iso"][partial] = iso_utc(np.asarray(poll_us[cut - 1]))
 
 
 def _text(values: np.ndarray) -> np.ndarray:
@@ -669,14 +669,9 @@ def _integrate(events, business, status, m) -> dict[str, tuple[Any, Any]]:
 def _result(snap, view, facts, totals, *, now_us, as_of, store_ids, started) -> ReportResult:
     d, pick = snap.derived, view.pick
     store_id = np.asarray(pick(snap.store_ids))  # str array, as the engine passes it
-    uptime, downtime = {}, {}
-    for name, _, unit_seconds in engine.WINDOWS:
-        up, total = totals[name]
-        unit = unit_seconds * TICKS_PER_SECOND
-        uptime[f"uptime_last_{name}"] = np.round(up / unit, 2)
-        downtime[f"downtime_last_{name}"] = np.round((total - up) / unit, 2)
-    report_frame = pd.DataFrame(
-        {"store_id": store_id, **uptime, **downtime}, columns=engine.REPORT_COLUMNS
+    window_totals = WindowTotals(
+        business={name: total for name, (_, total) in totals.items()},
+        uptime={name: up for name, (up, _) in totals.items()},
     )
     zone_names = np.asarray(snap.meta["zone_names"], dtype=object)
     has_hours, source = pick(d["has_hours"]), pick(d["zone_source"])
@@ -693,11 +688,14 @@ def _result(snap, view, facts, totals, *, now_us, as_of, store_ids, started) -> 
         },
         columns=engine.STORE_COLUMNS,
     )
+    not_found = engine.ids_not_found(store_id, store_ids)
+    poll_range = (snap.now_us, int(snap.meta["first_us"]))
     summary = {
-        "now": engine._iso(np.array([now_us]))[0],
+        "now": iso_utc(np.array([now_us]))[0],
         "as_of": as_of,
         "store_filter": None if store_ids is None else len(store_ids),
         "stores_reported": int(view.count),
+        "store_ids_not_found": not_found,
         "files": json.loads(json.dumps(snap.meta["files"])),
         "stores_default_24x7": int((~has_hours).sum()),
         "stores_default_timezone": {
@@ -706,6 +704,12 @@ def _result(snap, view, facts, totals, *, now_us, as_of, store_ids, started) -> 
         },
         "polls_used": int(facts["unique"].sum()),
         "evidence_polls": int(facts["evidence"].sum()),
+        "warnings": engine.request_warnings(poll_range, now_us, as_of, not_found, store_ids),
         "duration_seconds": round(time.perf_counter() - started, 3),
     }
-    return ReportResult(report=report_frame, summary=summary, stores=stores)
+    return ReportResult(
+        report=engine.report_frame(store_id, window_totals),
+        summary=summary,
+        stores=stores,
+        percentages=engine.percentages_frame(store_id, window_totals),
+    )
