@@ -72,6 +72,21 @@ def test_worked_example():
     ]
 
 
+def test_business_intervals_of_the_week_come_with_the_incidents():
+    # Open Mon 09:00-12:00 Chicago (15:00-18:00 UTC); now Mon 01-23 10:00 local: the week
+    # [01-16 16:00, 01-23 16:00) UTC clips both Monday openings. B (24/7) has no rows.
+    result = result_of(
+        "A,active,2023-01-23 15:30:00\nB,active,2023-01-23 15:30:00\n",
+        "A,0,09:00,12:00\n",
+        "A,America/Chicago\n",
+        as_of="2023-01-23 16:00:00",
+    )
+    assert result.business_intervals.values.tolist() == [
+        ["A", "2023-01-16T16:00:00.000000Z", "2023-01-16T18:00:00.000000Z"],
+        ["A", "2023-01-23T15:00:00.000000Z", "2023-01-23T16:00:00.000000Z"],
+    ]
+
+
 def test_incidents_only_when_asked():
     result = compute_report(
         read_input((STATUS + "A,inactive,2023-01-23 16:00:00\n").encode(), "status"),
@@ -79,6 +94,7 @@ def test_incidents_only_when_asked():
         read_input(ZONES.encode(), "timezones"),
     )
     assert result.incidents is None
+    assert result.business_intervals is None
 
 
 def test_an_outage_across_a_closed_night_is_one_incident():

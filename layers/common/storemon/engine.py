@@ -30,7 +30,7 @@ import pandas as pd
 from storemon import inputs, textparse
 from storemon.business_hours import StoreCalendar, store_calendar
 from storemon.grouped import group_ends, group_starts
-from storemon.incidents import find_incidents
+from storemon.incidents import find_incidents, week_business_intervals
 from storemon.inputs import Hours, InputError, Polls, Zones
 from storemon.ticks import TICKS_PER_SECOND, iso_utc
 from storemon.timeline import (
@@ -38,6 +38,7 @@ from storemon.timeline import (
     WINDOWS,
     SelectedPolls,
     Timeline,
+    WeekEvents,
     WindowTotals,
     evidence,
     select_polls,
@@ -87,6 +88,8 @@ class ReportResult:
     percentages: pd.DataFrame = field(default_factory=_no_percentages)
     # INCIDENT_COLUMNS (SPEC §7), only when asked for (``incidents=True``), else None
     incidents: pd.DataFrame | None = None
+    # with the incidents: store_id, open_utc, close_utc, the business hours in the week window
+    business_intervals: pd.DataFrame | None = None
 
 
 # --------------------------------------------------------------------------- entry points
@@ -219,14 +222,21 @@ def compute_from_parsed(
         ),
         stores=store_facts(selected, calendar),
         percentages=percentages_frame(selected.store_id, totals),
-        incidents=(
-            find_incidents(events, selected.store_id, calendar, selected.now_tick)
-            if incidents
-            else None
-        ),
     )
+    if incidents:
+        _add_incidents(result, selected, calendar, events)
     result.summary["duration_seconds"] = round(time.perf_counter() - started, 3)
     return result
+
+
+def _add_incidents(
+    result: ReportResult, selected: SelectedPolls, calendar: StoreCalendar, events: WeekEvents
+) -> None:
+    """SPEC §7's incidents, and the week's business intervals to draw them against."""
+    result.incidents = find_incidents(events, selected.store_id, calendar, selected.now_tick)
+    result.business_intervals = week_business_intervals(
+        calendar, selected.store_id, selected.window_start(WEEK_HOURS), selected.now_tick
+    )
 
 
 def _require_a_poll(polls: Polls) -> None:

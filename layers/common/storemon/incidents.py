@@ -34,6 +34,7 @@ from storemon.business_hours import StoreCalendar
 from storemon.ticks import TICKS_PER_MINUTE, iso_local, iso_utc, ticks_to_us
 from storemon.timeline import MARK_DAY, MARK_HOUR, MARK_NOW, WeekEvents
 
+BUSINESS_COLUMNS = ["store_id", "open_utc", "close_utc"]
 INCIDENT_COLUMNS = [
     "store_id",
     "start_utc",
@@ -93,6 +94,27 @@ def incidents_frame(
             "ongoing": np.asarray(end_tick == now_tick, dtype=bool),
         },
         columns=INCIDENT_COLUMNS,
+    )
+
+
+def week_business_intervals(
+    calendar: StoreCalendar, store_id: np.ndarray, week_start_tick: int, now_tick: int
+) -> pd.DataFrame:
+    """Each store's business intervals inside the week window, for drawing beside the
+    incidents: :data:`BUSINESS_COLUMNS`, ``open_utc``/``close_utc`` as
+    ``YYYY-MM-DDTHH:MM:SS.ffffffZ``, clipped to ``[week start, now)``, by store then open.
+    A store open 24/7 (``stores.hours_defined`` false) has no rows: it is open all week."""
+    real = calendar.open_rank < calendar.n_stores  # not the sentinel
+    opens = np.maximum(calendar.open_tick[real], week_start_tick)
+    closes = np.minimum(calendar.close_tick[real], now_tick)
+    inside = closes > opens
+    return pd.DataFrame(
+        {
+            "store_id": np.asarray(store_id, dtype=object)[calendar.open_rank[real][inside]],
+            "open_utc": iso_utc(ticks_to_us(opens[inside])),
+            "close_utc": iso_utc(ticks_to_us(closes[inside])),
+        },
+        columns=BUSINESS_COLUMNS,
     )
 
 
