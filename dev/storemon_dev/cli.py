@@ -144,7 +144,11 @@ def _report_from_snapshot(args: argparse.Namespace) -> int:
         snap = _load_snapshot(args.snapshot)
         progress(f"loaded the snapshot {args.snapshot}")
         result = snapshot.report(
-            snap, as_of=args.as_of, store_ids=_store_ids(args), started=started
+            snap,
+            as_of=args.as_of,
+            store_ids=_store_ids(args),
+            started=started,
+            incidents=bool(args.incidents or args.html),
         )
     except snapshot.SnapshotError as exc:
         if _missing_inputs(args):
@@ -205,7 +209,7 @@ def _write_incidents(result: ReportResult, path: str) -> None:
     from storemon.incidents import incidents_to_csv
 
     if result.incidents is None:
-        print("storemon: no incidents from a snapshot report; not writing " + path, file=sys.stderr)
+        print("storemon: the report computed no incidents; not writing " + path, file=sys.stderr)
         return
     Path(path).write_text(incidents_to_csv(result.incidents))
 

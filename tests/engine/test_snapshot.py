@@ -27,6 +27,12 @@ def assert_same(expected, got):
     assert report_to_csv(got.report) == report_to_csv(expected.report)
     pd.testing.assert_frame_equal(got.report, expected.report)
     pd.testing.assert_frame_equal(got.stores, expected.stores)
+    pd.testing.assert_frame_equal(got.percentages, expected.percentages)
+    for name in ("incidents", "business_intervals"):
+        if getattr(expected, name) is None:
+            assert getattr(got, name) is None
+        else:
+            pd.testing.assert_frame_equal(getattr(got, name), getattr(expected, name))
     want, have = dict(expected.summary), dict(got.summary)
     want.pop("duration_seconds")
     have.pop("duration_seconds")
@@ -63,7 +69,7 @@ def test_snapshot_and_csv_paths_agree(data, as_of_offset, subset, filtered):
             snapshot.inputs.parse_timezones(f["timezones"]),
         )
     )
-    options = {"as_of": as_of, "store_ids": store_ids}
+    options = {"as_of": as_of, "store_ids": store_ids, "incidents": True}
     expected = compute_report(f["status"], f["hours"], f["timezones"], **options)
     assert_same(expected, snapshot.report(snap, **options))
 
@@ -100,6 +106,8 @@ SAMPLE = _frames(
 def test_every_as_of_and_subset_of_a_sample(as_of, store_ids):
     expected = compute_report(*SAMPLE, as_of=as_of, store_ids=store_ids)
     assert_same(expected, via_snapshot(*SAMPLE, as_of=as_of, store_ids=store_ids))
+    options = {"as_of": as_of, "store_ids": store_ids, "incidents": True}
+    assert_same(compute_report(*SAMPLE, **options), via_snapshot(*SAMPLE, **options))
 
 
 def test_duplicates_are_counted_like_the_csv_path():
@@ -224,6 +232,12 @@ def test_ingest_then_report_from_the_snapshot(files, tmp_path, capsys):
     assert main([*argv, "--summary", str(summary), *as_of]) == 0
     assert (tmp_path / "snap.csv").read_text() == (tmp_path / "csv.csv").read_text()
     assert json.loads(summary.read_text())["duration_seconds"] >= 0
+    for source in (["--snapshot", str(snap)], files):
+        incidents = tmp_path / f"incidents-{len(source)}.csv"
+        assert main(["report", *source, *as_of, "--incidents", str(incidents)]) == 0
+    # the worked example's one incident (10:45-12:00 local, 75 business minutes, ongoing)
+    assert (tmp_path / "incidents-2.csv").read_text() == (tmp_path / "incidents-6.csv").read_text()
+    assert ",75.00,true" in (tmp_path / "incidents-2.csv").read_text()
 
 
 def test_a_refused_snapshot_falls_back_to_the_csvs_with_the_reason(files, tmp_path, capsys):

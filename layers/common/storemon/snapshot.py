@@ -50,13 +50,20 @@ import numpy as np
 import pandas as pd
 
 from storemon import engine, inputs
-from storemon.business_hours import HoursRows, business_intervals, merge_intervals, store_zones
+from storemon.business_hours import (
+    HoursRows,
+    StoreCalendar,
+    business_intervals,
+    merge_intervals,
+    store_zones,
+)
 from storemon.engine import ReportResult
 from storemon.grouped import GroupedKeys, exclusive_group_cumsum, group_starts
+from storemon.incidents import find_incidents, week_business_intervals
 from storemon.inputs import FileStats, Hours, Polls, Zones
 from storemon.snapfile import SnapshotError, SnapshotFile, encode
 from storemon.ticks import TICKS_PER_HOUR, TICKS_PER_SECOND, TICKS_PER_US, US_PER_DAY, iso_utc
-from storemon.timeline import WindowTotals
+from storemon.timeline import WEEK_HOURS, SelectedPolls, Timeline, WindowTotals, week_events
 
 __all__ = ["Snapshot", "SnapshotError", "build", "ingest", "load", "parse_inputs", "report"]
 
@@ -442,22 +449,94 @@ def report(
     as_of: str | None = None,
     store_ids: list[str] | None = None,
     started: float | None = None,
+    incidents: bool = False,
 ) -> ReportResult:
-    """The report from a snapshot: the same result as the CSV path for these inputs."""
+    """The report from a snapshot: the same result as the CSV path for these inputs
+    (``incidents=True``: with the week's incidents and business intervals, as the engine)."""
     started = time.perf_counter() if started is None else started
     now_us = engine.parse_instant(as_of) if as_of is not None else snap.now_us
     if not snap.covers(now_us):
         logger.info("as_of outside the snapshot's calendar: the engine runs on its inputs")
         polls, hours, zones = snap.parsed_inputs()
         return engine.compute_from_parsed(
-            polls, hours, zones, as_of=as_of, store_ids=store_ids, started=started
+            polls,
+            hours,
+            zones,
+            as_of=as_of,
+            store_ids=store_ids,
+            started=started,
+            incidents=incidents,
         )
     ranks = _selection(snap.store_ids, store_ids)
     facts = _facts_at(snap, ranks, now_us)
     view = _View(snap, facts.pop("rank"))
     totals = _window_totals(view, facts, now_us)
-    return _result(
+    result = _result(
         snap, view, facts, totals, now_us=now_us, as_of=as_of, store_ids=store_ids, started=started
+    )
+    if incidents:
+        _add_incidents(result, view, facts, now_us)
+        result.summary["duration_seconds"] = round(time.perf_counter() - started, 3)
+    return result
+
+
+def _add_incidents(result: ReportResult, view: _View, facts: dict, now_us: int) -> None:
+    """The engine's week events on the snapshot's calendar and timeline, then its incidents
+    and the week's business intervals."""
+    selected = SelectedPolls(
+        now_us=now_us,
+        store_id=np.asarray(view.pick(view.derived["store_ids"])),
+        rank=np.zeros(0, dtype=np.int64),
+        time_us=np.zeros(0, dtype=np.int64),
+        active=np.zeros(0, dtype=bool),
+        rows_per_store=np.asarray(facts["raw"], dtype=np.int64),
+    )
+    calendar = _view_calendar(view, selected.now_tick)
+    events = week_events(selected, _view_timeline(view, facts, now_us), calendar)
+    result.incidents = find_incidents(events, selected.store_id, calendar, selected.now_tick)
+    result.business_intervals = week_business_intervals(
+        calendar, selected.store_id, selected.window_start(WEEK_HOURS), selected.now_tick
+    )
+
+
+def _view_calendar(view: _View, now_tick: int) -> StoreCalendar:
+    """The selected stores' calendar, with the engine's sentinel interval at the end."""
+    d, pick = view.derived, view.pick
+    owner, at = view.intervals
+    base_s = int(view.meta["calendar_base_s"])
+    return StoreCalendar(
+        n_stores=view.count,
+        has_hours=np.asarray(pick(d["has_hours"]), dtype=bool),
+        days_with_hours=np.asarray(pick(d["hours_days"]), dtype=np.int64),
+        zone_names=list(view.meta["zone_names"]),
+        zone_of_rank=np.asarray(pick(d["zone_index"]), dtype=np.int64),
+        zone_source=ZONE_SOURCES[pick(d["zone_source"])],
+        open_rank=np.append(owner, view.count),
+        open_tick=_ticks(d["interval_open"][at], base_s, now_tick),
+        close_tick=_ticks(d["interval_close"][at], base_s, now_tick),
+        business_before=_ticks(d["interval_before"][at], 0, 0),
+    )
+
+
+def _view_timeline(view: _View, facts: dict, now_us: int) -> Timeline:
+    """The status at the week's start and the changes inside the week (see _window_totals)."""
+    d = view.derived
+    now_tick = now_us * TICKS_PER_US
+    week_start = now_tick - WEEK_TICKS
+    owner, at = view.changes
+    tick = d["change_tick"][at]
+    has_inside = facts["has_inside"]
+    use = (d["change_later_us"][at] <= now_us) & (d["change_kind"][at] == (~has_inside)[owner])
+    first_active = view.pick(d["first_active"])
+    status = np.where(has_inside, view.pick(d["first_inside_active"]), first_active)
+    before = use & (tick <= week_start)
+    status = status ^ (np.bincount(owner[before], minlength=view.count) % 2 == 1)
+    in_week = use & (tick > week_start) & (tick < now_tick)
+    return Timeline(
+        status_at_week_start=status,
+        change_rank=owner[in_week],
+        change_tick=tick[in_week],
+        evidence_polls=int(facts["evidence"].sum()),
     )
 
 
