@@ -38,6 +38,16 @@ HOSTILE_IDS = [
 ]
 
 
+WORKED_INPUTS = (
+    "A,active,2023-01-23 16:00:00 UTC\nA,inactive,2023-01-23 17:30:00 UTC\n"
+    "B,active,2023-01-20 12:00:00 UTC\n"
+    "C,active,2023-01-16 12:00:00 UTC\nC,inactive,2023-01-21 00:00:00 UTC\n"
+    "C,active,2023-01-23 00:00:00 UTC\n",
+    "A,0,09:00:00,12:00:00\n",
+    "A,America/Chicago\nC,America/New_York\n",
+)
+
+
 def engine_result(status: str, hours: str = "", zones: str = "", **options):
     return compute_report(
         read_input((STATUS + status).encode(), "status"),
@@ -63,15 +73,7 @@ def worked_example():
     """Store A is the worked example; B is up all its (24/7) week; C (24/7, New York) is down
     from Wed 18 Jan 13:00 to Sat 21 Jan 19:00 local (the midpoints of its polls), 78 h of its
     168 h week: 53.6 %."""
-    result = engine_result(
-        "A,active,2023-01-23 16:00:00 UTC\nA,inactive,2023-01-23 17:30:00 UTC\n"
-        "B,active,2023-01-20 12:00:00 UTC\n"
-        "C,active,2023-01-16 12:00:00 UTC\nC,inactive,2023-01-21 00:00:00 UTC\n"
-        "C,active,2023-01-23 00:00:00 UTC\n",
-        "A,0,09:00:00,12:00:00\n",
-        "A,America/Chicago\nC,America/New_York\n",
-        as_of="2023-01-23 18:00:00",
-    )
+    result = engine_result(*WORKED_INPUTS, as_of="2023-01-23 18:00:00")
     incidents = [
         (
             "A",

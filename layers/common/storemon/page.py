@@ -244,7 +244,9 @@ def incident_columns(
     end = _epoch_us(frame["end_utc"]) - week_start_us
     order = np.lexsort((start, rank))
     counts = np.bincount(rank, minlength=len(store_id))
-    ongoing = frame["ongoing"].astype(str).str.strip().str.lower().isin(["true", "1"])
+    ongoing = frame["ongoing"]
+    if not pd.api.types.is_bool_dtype(ongoing):  # CSV text: "true" / "false"
+        ongoing = ongoing.astype(str).str.strip().str.lower().isin(["true", "1"])
     return {
         "ptr": np.concatenate([[0], np.cumsum(counts)]).astype(int).tolist(),
         "s": np.round(start[order] / 1e6).astype(np.int64).tolist(),
@@ -293,14 +295,22 @@ def _epoch_us(values: pd.Series) -> np.ndarray:
 
 
 def _offset_minutes(local: pd.Series) -> np.ndarray:
-    """The UTC offset in minutes written at the end of ISO 8601 local times (``±HH:MM``)."""
-    text = local.astype(str).str.strip()
-    tail = text.str[-6:]
-    sign = np.where(tail.str[0] == "-", -1, 1)
-    with_offset = tail.str.match(r"^[+-]\d\d:\d\d$").to_numpy()
-    hours = pd.to_numeric(tail.str[1:3], errors="coerce").fillna(0).to_numpy()
-    minutes = pd.to_numeric(tail.str[4:6], errors="coerce").fillna(0).to_numpy()
-    return np.where(with_offset, sign * (hours * 60 + minutes), 0).astype(np.int64)
+    """The UTC offset in minutes written at the end of ISO 8601 local times (``±HH:MM``; 0
+    when a text does not end so), read from the bytes (no per-row Python)."""
+    width = 48
+    raw = np.asarray(local.astype(str).to_numpy(dtype=object).astype(f"S{width}"))
+    chars = raw.view(np.uint8).reshape(len(raw), width).astype(np.int64)
+    length = np.maximum((chars != 0).sum(axis=1), 6)
+    rows = np.arange(len(raw))
+    sign, h1, h2, colon, m1, m2 = (chars[rows, length - k] for k in range(6, 0, -1))
+    digits = np.stack([h1, h2, m1, m2]) - ord("0")
+    valid = (
+        ((sign == ord("+")) | (sign == ord("-")))
+        & (colon == ord(":"))
+        & ((digits >= 0) & (digits <= 9)).all(axis=0)
+    )
+    minutes = (digits[0] * 10 + digits[1]) * 60 + digits[2] * 10 + digits[3]
+    return np.where(valid, np.where(sign == ord("-"), -minutes, minutes), 0).astype(np.int64)
 
 
 def _iso_us(micros: int) -> str:
