@@ -20,6 +20,7 @@ test: install
 
 bench: install
 	$(BIN)/python bench/bench.py
+	$(BIN)/python bench/page_bench.py
 
 lint: install
 	$(BIN)/ruff check .
