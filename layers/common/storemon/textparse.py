@@ -41,8 +41,8 @@ def byte_matrix(values: pd.Series, width: int) -> tuple[np.ndarray, np.ndarray, 
 def _digits(matrix: np.ndarray, columns: list[int]) -> tuple[np.ndarray, np.ndarray]:
     """Decimal value of the given columns and whether all of them are digits."""
     block = matrix[:, columns].astype(np.int64) - _DIGIT0
-    ok = ((block >= 0) & (block <= 9)).all(axis=1)
-    value = np.zeros(len(matrix), dtype=np.int64)
+    ok = np.asarray(((block >= 0) & (block <= 9)).all(axis=1))
+    value: np.ndarray = np.zeros(len(matrix), dtype=np.int64)
     for column in range(block.shape[1]):
         value = value * 10 + block[:, column]
     return value, ok
@@ -228,7 +228,17 @@ _UTC_WORD = int.from_bytes(b" UTC", "little")
 
 def _parse_general(matrix: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Every accepted form (see :func:`parse_timestamps`), one column at a time."""
-    n = len(matrix)
+    seconds, valid = _date_and_time(matrix, lengths)
+    fraction_us, fraction_end, fraction_ok = _fraction(matrix, lengths)
+    offset_seconds, suffix_ok = _suffix(matrix, lengths, fraction_end)
+    valid &= fraction_ok & suffix_ok
+    micros = (seconds - offset_seconds) * US_PER_SECOND + fraction_us
+    return np.where(valid, micros, 0), valid
+
+
+def _date_and_time(matrix: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Seconds since the epoch of the ``YYYY-MM-DD[ T]HH:MM:SS`` in columns 0-18 (taken as
+    UTC), and whether those columns hold an existing date and a valid time."""
     year, ok_y = _digits(matrix, [0, 1, 2, 3])
     month, ok_mo = _digits(matrix, [5, 6])
     day, ok_d = _digits(matrix, [8, 9])
@@ -254,13 +264,18 @@ def _parse_general(matrix: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray,
         & (second <= 59)
     )
     days, exists = _date_days(year, month, day)
-    valid &= exists
+    seconds = days * SECONDS_PER_DAY + hour * 3600 + minute * 60 + second
+    return seconds, valid & exists
 
-    # Fraction: a dot at column 19 followed by 1-6 digits.
+
+def _fraction(matrix: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A dot at column 19 followed by 1-6 digits: (microseconds, the column after the
+    fraction, or 19 without a dot; whether the fraction is valid or absent)."""
+    n = len(matrix)
     fraction_digits = np.zeros(n, dtype=np.int64)
     has_dot = (lengths > 19) & (matrix[:, 19] == ord("."))
     counting = has_dot.copy()
-    fraction = np.zeros(n, dtype=np.int64)
+    fraction: np.ndarray = np.zeros(n, dtype=np.int64)
     for k in range(7):
         byte = matrix[:, 20 + k].astype(np.int64)
         is_digit = counting & (byte >= _DIGIT0) & (byte <= _DIGIT0 + 9) & (20 + k < lengths)
@@ -268,12 +283,17 @@ def _parse_general(matrix: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray,
             fraction = np.where(is_digit, fraction * 10 + (byte - _DIGIT0), fraction)
         fraction_digits += is_digit
         counting &= is_digit
-    valid &= ~has_dot | ((fraction_digits >= 1) & (fraction_digits <= 6))
+    ok = ~has_dot | ((fraction_digits >= 1) & (fraction_digits <= 6))
     scale = 10 ** (6 - np.minimum(fraction_digits, 6))
     fraction_us = np.where(has_dot, fraction * scale, 0)
+    return fraction_us, 19 + has_dot * (1 + fraction_digits), ok
 
-    # Suffix: what follows the seconds (and fraction).
-    suffix_start = 19 + has_dot * (1 + fraction_digits)
+
+def _suffix(
+    matrix: np.ndarray, lengths: np.ndarray, suffix_start: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """What follows the seconds (and fraction): nothing, ``UTC`` or ``Z`` (after at most one
+    space, any case) or a numeric offset. Returns (offset east of UTC in seconds, valid)."""
     space = _at(matrix, suffix_start) == ord(" ")
     q = suffix_start + space
     remaining = lengths - q
@@ -286,13 +306,23 @@ def _parse_general(matrix: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray,
         & (_upper(_at(matrix, q + 2)) == ord("C"))
     )
     is_z = (remaining == 1) & (first == ord("Z"))
-    sign = np.where(first == ord("-"), -1, 1)
-    is_signed = (first == ord("+")) | (first == ord("-"))
+    offset_seconds, offset_ok = _numeric_offset(matrix, q, remaining, first)
+    valid = (no_suffix & ~space) | is_utc | is_z | offset_ok
+    return offset_seconds, valid
+
+
+def _numeric_offset(
+    matrix: np.ndarray, q: np.ndarray, remaining: np.ndarray, first: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``±HH``, ``±HHMM`` or ``±HH:MM`` starting at column ``q`` (``remaining`` bytes
+    long): (signed offset in seconds, 0 where invalid; valid)."""
 
     def digit_at(pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         b = _at(matrix, pos).astype(np.int64) - _DIGIT0
         return b, (b >= 0) & (b <= 9)
 
+    sign = np.where(first == ord("-"), -1, 1)
+    is_signed = (first == ord("+")) | (first == ord("-"))
     h1, okh1 = digit_at(q + 1)
     h2, okh2 = digit_at(q + 2)
     colon = _at(matrix, q + 3) == ord(":")
@@ -313,12 +343,8 @@ def _parse_general(matrix: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray,
         & (offset_hours <= 23)
         & (offset_minutes <= 59)
     )
-    valid &= (no_suffix & ~space) | is_utc | is_z | offset_ok
-    offset_seconds = np.where(offset_ok, sign * (offset_hours * 3600 + offset_minutes * 60), 0)
-
-    seconds = days * SECONDS_PER_DAY + hour * 3600 + minute * 60 + second - offset_seconds
-    micros = seconds * US_PER_SECOND + fraction_us
-    return np.where(valid, micros, 0), valid
+    offset = np.where(offset_ok, sign * (offset_hours * 3600 + offset_minutes * 60), 0)
+    return offset, offset_ok
 
 
 _ACTIVE_WORD = np.frombuffer(b"active  ", dtype="<u8")[0]
