@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 
 from storemon import inputs, textparse
+from storemon.limits import DEFAULT as DEFAULT_LIMITS
+from storemon.limits import Limits
 
 _WHITESPACE = np.zeros(256, dtype=bool)
 _WHITESPACE[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True  # what str.strip() removes
@@ -24,25 +26,25 @@ _HEADER = ["store_id", "status", "timestamp_utc"]
 _MAX_ID_DIGITS = 19  # every such decimal fits in uint64
 
 
-def read_status(data: bytes, name: str) -> inputs.Polls:
+def read_status(data: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> inputs.Polls:
     """Valid polls of a status file's bytes (plain or gzip), with the skip counts."""
-    text = inputs.decompress(data, name)
+    text = inputs.prepare_text(data, name, limits)
     header_end = text.find(b"\n")
     header = text[: header_end if header_end >= 0 else len(text)].rstrip(b"\r")
     simple = (
         header_end >= 0
         and text.isascii()
         and b'"' not in text
-        and b"\0" not in text[:65536]
+        and b"\0" not in text
         and [h.strip().lower() for h in header.decode().split(",")] == _HEADER
     )
     if not simple:
-        return _general(text, name)
-    return _fast(text, header_end, header, name)
+        return _general(text, name, limits)
+    return _fast(text, header_end, header, name, limits)
 
 
-def _general(text: bytes, name: str) -> inputs.Polls:
-    return inputs.parse_status(inputs.read_input(text, "status", name))
+def _general(text: bytes, name: str, limits: Limits) -> inputs.Polls:
+    return inputs.parse_status(inputs.read_text(text, "status", name, limits))
 
 
 class _Fields:
@@ -62,7 +64,9 @@ class _Fields:
         self.size = len(text)
         self.bytes = np.frombuffer(text, dtype=np.uint8)
         self.last_word = self.size - 8
-        self.words = np.ndarray(shape=(self.size - 7,), dtype="<u8", buffer=text, strides=(1,))
+        self.words: np.ndarray = np.ndarray(
+            shape=(self.size - 7,), dtype="<u8", buffer=text, strides=(1,)
+        )
 
     def positions(self, char: int, start: int, end: int) -> np.ndarray:
         """Offsets of every ``char`` byte in [start, end), scanning chunk by chunk."""
@@ -144,22 +148,16 @@ class _Fields:
 BLOCK_BYTES = 1 << 23  # lines are parsed 8 MB at a time
 
 
-def _fast(text: bytes, header_end: int, header: bytes, name: str) -> inputs.Polls:
+def _fast(text: bytes, header_end: int, header: bytes, name: str, limits: Limits) -> inputs.Polls:
     """Parse the file in line-aligned blocks: every temporary has one value per line of a
     block (small, and reused from block to block); only the results are file-sized. Fresh
     memory is expensive (each new page faults), so this keeps the peak low."""
     fields = _Fields(text)
     stats = inputs.FileStats(name)
-    parts: list[_Block] = []
-    start = header_end + 1
-    while start < len(text):
-        end = len(text)
-        if start + BLOCK_BYTES < len(text):
-            newline = text.find(b"\n", start + BLOCK_BYTES)
-            end = len(text) if newline < 0 else newline + 1
-        parts.append(_read_block(fields, start, end, stats))
-        start = end
-
+    parts = [
+        _read_block(fields, start, end, stats, limits)
+        for start, end in inputs.line_blocks(text, header_end + 1, BLOCK_BYTES)
+    ]
     ids = [part.ids for part in parts]
     if all(block_ids.dtype == np.uint64 for block_ids in ids):
         codes, uniques = pd.factorize(np.concatenate(ids) if ids else np.zeros(0, np.uint64))
@@ -177,7 +175,8 @@ def _fast(text: bytes, header_end: int, header: bytes, name: str) -> inputs.Poll
     odd_lines = [text[a:b] for part in parts for a, b in part.irregular]
     if not odd_lines:
         return polls
-    return _concat(polls, _general(header + b"\n" + b"\n".join(odd_lines) + b"\n", name))
+    odd_text = header + b"\n" + b"\n".join(odd_lines) + b"\n"
+    return _concat(polls, _general(odd_text, name, limits))
 
 
 @dataclass
@@ -188,8 +187,11 @@ class _Block:
     irregular: list[tuple[int, int]]  # lines without exactly three fields, for the general path
 
 
-def _read_block(fields: _Fields, start: int, end: int, stats: inputs.FileStats) -> _Block:
-    """The lines in [start, end) (``end`` just after a newline, or the end of the file)."""
+def _lines(
+    fields: _Fields, start: int, end: int, stats: inputs.FileStats, limits: Limits
+) -> tuple[np.ndarray, np.ndarray]:
+    """(start, end) of the non-empty lines in [start, end) without their CR LF; the lines
+    over ``max_row_bytes`` are counted and left out (the general reader's first rule)."""
     newlines = fields.positions(10, start, end)
     starts = np.append(start, newlines + 1)
     ends = np.append(newlines, end)
@@ -197,7 +199,19 @@ def _read_block(fields: _Fields, start: int, end: int, stats: inputs.FileStats) 
     ends = ends - (body[np.maximum(ends - 1, 0)] == 13) * (ends > starts)  # CRLF
     nonblank = ends > starts
     starts, ends = starts[nonblank], ends[nonblank]
+    too_long = ends - starts > limits.max_row_bytes
+    if too_long.any():
+        stats.rows_read += int(too_long.sum())
+        stats.skip("row too long", int(too_long.sum()))
+        starts, ends = starts[~too_long], ends[~too_long]
+    return starts, ends
 
+
+def _read_block(
+    fields: _Fields, start: int, end: int, stats: inputs.FileStats, limits: Limits
+) -> _Block:
+    """The lines in [start, end) (``end`` just after a newline, or the end of the file)."""
+    starts, ends = _lines(fields, start, end, stats, limits)
     commas = fields.positions(44, start, end)
     first_comma = np.searchsorted(commas, starts)
     regular = np.searchsorted(commas, ends) - first_comma == 2
@@ -208,11 +222,12 @@ def _read_block(fields: _Fields, start: int, end: int, stats: inputs.FileStats) 
     id_start, id_end = fields.trim(starts, comma1)
     status_start, status_end = fields.trim(comma1 + 1, comma2)
     ts_start, ts_end = fields.trim(comma2 + 1, ends)
-
     id_length = id_end - id_start
     status_length = status_end - status_start
     ts_length = ts_end - ts_start
-    has_id = id_length > 0
+    nonblank = (id_length > 0) | (status_length > 0) | (ts_length > 0)  # not just ", ,"
+    longest = np.maximum(np.maximum(id_length, status_length), ts_length)
+
     status_word = fields.field_words(status_start, status_length, 8)[0]
     is_active, status_ok = textparse.status_codes(
         status_word.view(np.uint8).reshape(-1, 8), status_length
@@ -224,8 +239,10 @@ def _read_block(fields: _Fields, start: int, end: int, stats: inputs.FileStats) 
     )
     ts_ok &= fits
 
-    stats.rows_read += len(starts)
-    keep = stats.keep_valid(inputs.status_checks(has_id, status_ok, ts_ok))
+    stats.rows_read += int(nonblank.sum())
+    checks = inputs.status_checks(id_length > 0, status_ok, ts_ok)
+    checks.insert(0, ("field too long", longest <= limits.max_field_chars))
+    keep = stats.keep_valid([(reason, ok | ~nonblank) for reason, ok in checks]) & nonblank
     return _Block(
         ids=_block_ids(fields, id_start[keep], id_length[keep]),
         time_us=time_us[keep],

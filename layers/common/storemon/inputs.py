@@ -9,8 +9,8 @@ names the file and the problem.
 
 from __future__ import annotations
 
+import codecs
 import csv
-import gzip
 import io
 import re
 import warnings
@@ -22,6 +22,8 @@ import numpy as np
 import pandas as pd
 
 from storemon import textparse
+from storemon.limits import DEFAULT as DEFAULT_LIMITS
+from storemon.limits import Limits
 
 KIND_COLUMNS: dict[str, tuple[str, ...]] = {
     "status": ("store_id", "status", "timestamp_utc"),
@@ -78,28 +80,93 @@ class FileStats:
         }
 
 
-def decompress(data: bytes, name: str) -> bytes:
-    """The file's text bytes: gunzipped when it starts with the gzip magic, BOM removed."""
+_GZIP_CHUNK = 1 << 20  # compressed bytes fed to the inflater at a time
+_SNIFF_BYTES = 65536  # a NUL byte this early means a binary file
+
+
+def prepare_text(data: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> bytes:
+    """The checked text of one file (both readers start here): size limits, gunzip, BOM
+    removed, refused when empty, binary or not UTF-8, every line end (CR, LF or CR LF)
+    made a LF."""
+    text = decompress(data, name, limits)
+    check_text(text, name)
+    return normalise_line_ends(text)
+
+
+def decompress(data: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> bytes:
+    """The file's text bytes: gunzipped (streamed, stopping at ``max_text_bytes``) when it
+    starts with the gzip magic, BOM removed; InputError over a size limit."""
+    if len(data) > limits.max_input_bytes:
+        raise InputError(
+            name,
+            f"file is {len(data):,} bytes, over the limit of {limits.max_input_bytes:,} "
+            "(max_input_bytes)",
+        )
     if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise InputError(name, f"not a valid gzip file ({exc})") from None
+        data = _gunzip(data, name, limits.max_text_bytes)
+    elif len(data) > limits.max_text_bytes:
+        raise _too_big(name, limits.max_text_bytes)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     return data
 
 
-def check_text(data: bytes, name: str) -> None:
-    """Refuse empty and binary files, and files that are not UTF-8."""
-    if not data.strip():
-        raise InputError(name, "file is empty")
-    if b"\x00" in data[:65536]:
-        raise InputError(name, "not a CSV file (binary content)")
+def _too_big(name: str, limit: int) -> InputError:
+    return InputError(name, f"text is over the limit of {limit:,} bytes (max_text_bytes)")
+
+
+def _gunzip(data: bytes, name: str, limit: int) -> bytes:
+    """Every gzip member of ``data``, inflated chunk by chunk; never more than ``limit + 1``
+    bytes of output (a gzip bomb stops there with InputError)."""
+    out = bytearray()
+    view = memoryview(data)
     try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(name, f"not UTF-8 text (byte {exc.start})") from None
+        while True:
+            inflater = zlib.decompressobj(wbits=31)  # gzip wrapper: header, CRC and size
+            fed = 0
+            while not inflater.eof:
+                chunk = inflater.unconsumed_tail
+                if not chunk:
+                    if fed >= len(view):
+                        raise InputError(name, "not a valid gzip file (truncated)")
+                    chunk, fed = bytes(view[fed : fed + _GZIP_CHUNK]), fed + _GZIP_CHUNK
+                out += inflater.decompress(chunk, limit + 1 - len(out))
+                if len(out) > limit:
+                    raise _too_big(name, limit)
+            view = view[min(fed, len(view)) - len(inflater.unused_data) :]
+            if view[:2] != b"\x1f\x8b":  # no further member
+                break
+    except zlib.error as exc:
+        raise InputError(name, f"not a valid gzip file ({exc})") from None
+    if view.tobytes().strip(b"\0"):
+        raise InputError(name, "not a valid gzip file (data after the end)")
+    return bytes(out)
+
+
+def check_text(data: bytes, name: str) -> None:
+    """Refuse empty and binary files, and files that are not UTF-8 (no copy of the text)."""
+    if not data or data.isspace():
+        raise InputError(name, "file is empty")
+    if b"\x00" in data[:_SNIFF_BYTES]:
+        raise InputError(name, "not a CSV file (binary content)")
+    if data.isascii():
+        return
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    for offset in range(0, len(data), _GZIP_CHUNK):
+        pending = len(decoder.getstate()[0])  # bytes of a character cut by the last chunk
+        try:
+            decoder.decode(data[offset : offset + _GZIP_CHUNK], offset + _GZIP_CHUNK >= len(data))
+        except UnicodeDecodeError as exc:
+            byte = offset - pending + exc.start
+            raise InputError(name, f"not UTF-8 text (byte {byte})") from None
+
+
+def normalise_line_ends(text: bytes) -> bytes:
+    """CR LF and a lone CR (classic Mac) become LF; text without a lone CR is returned as is
+    (both readers handle CR LF themselves)."""
+    if b"\r" not in text or text.count(b"\r") == text.count(b"\r\n"):
+        return text
+    return text.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
 
 
 def canonical_columns(header: list[str], kind: str, name: str) -> dict[str, str]:
@@ -126,52 +193,196 @@ def canonical_columns(header: list[str], kind: str, name: str) -> dict[str, str]
     return mapping
 
 
-def read_input(data: bytes, kind: str, name: str | None = None) -> pd.DataFrame:
-    """Read one input file into a frame of raw strings with the canonical column names.
-
-    ``frame.attrs`` carries ``name`` and ``bad_lines``: rows with more (non-empty) fields
-    than the header, which are skipped. The file is read with one spare column beyond the
-    header, so such a row is caught wherever it stands (pandas would otherwise take an
-    over-long *first* row as a sign of an index column and shift every field).
-    """
+def read_input(
+    data: bytes, kind: str, name: str | None = None, limits: Limits = DEFAULT_LIMITS
+) -> pd.DataFrame:
+    """Read one input file (its bytes, plain or gzip) into a frame of raw strings with the
+    canonical column names (see :func:`read_text`)."""
     name = name or DEFAULT_NAMES[kind]
-    text = decompress(data, name)
-    check_text(text, name)
-    first_line = text.split(b"\n", 1)[0].decode("utf-8").rstrip("\r")
-    header = next(csv.reader([first_line]), [])
+    return read_text(prepare_text(data, name, limits), kind, name, limits)
+
+
+def read_text(text: bytes, kind: str, name: str, limits: Limits = DEFAULT_LIMITS) -> pd.DataFrame:
+    """The general reader: a frame of raw strings from :func:`prepare_text`'s output.
+
+    ``frame.attrs`` carries ``name`` and ``skipped``, the rows dropped before their values
+    were checked, by reason: lines over ``max_row_bytes``, lines with a NUL byte, rows with
+    more (non-empty) fields than the header, rows with a value over ``max_field_chars``.
+    Trailing empty fields are dropped first, so a line of only commas and spaces is blank.
+    """
+    header_end = text.find(b"\n")
+    header_end = len(text) if header_end < 0 else header_end
+    header_line = text[:header_end].rstrip(b"\r")
+    if len(header_line) > limits.max_row_bytes:
+        raise InputError(
+            name,
+            f"header line is over the limit of {limits.max_row_bytes:,} bytes (max_row_bytes)",
+        )
+    header = next(csv.reader([header_line.rstrip(_CUT_BYTES).decode("utf-8")]), [])
+    if len(header) > limits.max_columns:  # every column is held for every row
+        raise InputError(
+            name,
+            f"header has {len(header):,} columns, over the limit of {limits.max_columns} "
+            "(max_columns)",
+        )
     mapping = canonical_columns(header, kind, name)
+    body, skipped = clean_lines(text, header_end + 1, limits.max_row_bytes)
+    frame, too_many = _split_fields(body, header, mapping, name)
+    skipped["wrong number of fields"] += too_many
+    frame = frame[list(KIND_COLUMNS[kind])].fillna("").reset_index(drop=True)
+    long_field = np.zeros(len(frame), dtype=bool)
+    for column in frame.columns:
+        long_field |= _longer_than(frame[column], limits.max_field_chars)
+    skipped["field too long"] += int(long_field.sum())
+    frame = frame.loc[~long_field].reset_index(drop=True)
+    frame.attrs.update(name=name, skipped=dict(+skipped))
+    return frame
+
+
+def _longer_than(values: pd.Series, limit: int) -> np.ndarray:
+    """Which values are longer than ``limit`` characters once trimmed (few are long raw)."""
+    long = values.str.len().to_numpy(dtype=np.int64, na_value=0) > limit
+    if long.any():
+        long[long] = values[long].str.strip().str.len().to_numpy() > limit
+    return long
+
+
+def _split_fields(
+    body: bytes, header: list[str], mapping: dict[str, str], name: str
+) -> tuple[pd.DataFrame, int]:
+    """The mapped columns of the body's rows (renamed), and how many rows had more
+    non-empty fields than the header. The rows are read with one spare column beyond the
+    header, so such a row is caught wherever it stands, after a first row of exactly that
+    many (empty) fields: pandas sizes the frame by its first row, so an over-long first row
+    would otherwise be cut (or taken for an index column), and so would later ones."""
     spare = "\0spare"
+    names = [*(f"\0{i}" for i in range(len(header))), spare]
+    columns = {f"\0{header.index(column)}": target for column, target in mapping.items()}
+    if not body.strip():
+        return pd.DataFrame({target: [] for target in columns.values()}, dtype=object), 0
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             frame = pd.read_csv(
-                io.BytesIO(text),
+                _Joined(b"," * len(header) + b"\n", body),
                 header=None,
-                skiprows=1,
-                names=[*(f"\0{i}" for i in range(len(header))), spare],
+                names=names,
                 index_col=False,
                 dtype=str,
                 keep_default_na=False,
-                na_values={spare: [""]},  # an empty trailing extra field is tolerated
+                na_values={spare: [""]},  # an empty quoted extra field ("") is tolerated
                 on_bad_lines="warn",
                 encoding="utf-8",
             )
         except (pd.errors.ParserError, ValueError) as exc:
             raise InputError(name, f"not a readable CSV file ({exc})") from None
+    frame = frame.iloc[1:]
     too_long = frame[spare].notna().to_numpy()
     bad_lines = sum(len(_BAD_LINE.findall(str(w.message))) for w in caught) + int(too_long.sum())
-    columns = {f"\0{header.index(column)}": target for column, target in mapping.items()}
     frame = frame.loc[~too_long, list(columns)].rename(columns=columns)
-    frame = frame[list(KIND_COLUMNS[kind])].fillna("").reset_index(drop=True)
-    frame.attrs.update(name=name, bad_lines=bad_lines)
-    return frame
+    return frame, bad_lines
+
+
+class _Joined(io.RawIOBase):
+    """Several byte strings read as one stream (no copy of the parts)."""
+
+    def __init__(self, *parts: bytes):
+        self.parts = [memoryview(part) for part in parts]
+        self.index = self.offset = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while self.index < len(self.parts):
+            part = self.parts[self.index]
+            if self.offset < len(part):
+                count = min(len(buffer), len(part) - self.offset)
+                buffer[:count] = part[self.offset : self.offset + count]
+                self.offset += count
+                return count
+            self.index, self.offset = self.index + 1, 0
+        return 0
+
+
+# What str.strip() removes (ASCII), and the comma: the bytes cut from the end of a line.
+WHITESPACE_BYTES = b"\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f "
+_CUT_BYTES = WHITESPACE_BYTES + b","
+_CUT = np.zeros(256, dtype=bool)
+_CUT[list(_CUT_BYTES)] = True
+LINE_BLOCK_BYTES = 1 << 23  # lines are cleaned 8 MB at a time
+
+
+def clean_lines(text: bytes, start: int, max_row_bytes: int) -> tuple[bytes, Counter]:
+    """``text[start:]`` with the line rules applied, and the dropped lines by reason.
+
+    A line (ended by a LF; a CR before it is not counted) longer than ``max_row_bytes``
+    is dropped ("row too long"), then a line with a NUL byte ("NUL character"); every other
+    line loses its trailing whitespace and commas (empty trailing fields; a line of only
+    those becomes blank). The text is copied only when a line changes.
+    """
+    skipped: Counter = Counter()
+    buffer = np.frombuffer(text, dtype=np.uint8)
+    pieces, changed = [], False
+    for block_start, block_end in line_blocks(text, start, LINE_BLOCK_BYTES):
+        piece = _clean_block(buffer[block_start:block_end], max_row_bytes, skipped)
+        changed |= piece is not None
+        pieces.append(text[block_start:block_end] if piece is None else piece)
+    if not changed:
+        return (text[start:] if start else text), skipped
+    return b"".join(pieces), skipped
+
+
+def line_blocks(text: bytes, start: int, size: int) -> list[tuple[int, int]]:
+    """[start, len(text)) cut into pieces of about ``size`` bytes that end after a LF."""
+    blocks = []
+    while start < len(text):
+        end = len(text)
+        if start + size < len(text):
+            newline = text.find(b"\n", start + size)
+            end = len(text) if newline < 0 else newline + 1
+        blocks.append((start, end))
+        start = end
+    return blocks
+
+
+def _clean_block(block: np.ndarray, max_row_bytes: int, skipped: Counter) -> bytes | None:
+    """:func:`clean_lines` on a block of whole lines; None when no line changes."""
+    newlines = np.flatnonzero(block == 10)
+    starts = np.append(0, newlines + 1)
+    ends = np.append(newlines, len(block))
+    ends = ends - ((ends > starts) & (block[np.maximum(ends - 1, 0)] == 13))  # CR LF
+    too_long = ends - starts > max_row_bytes
+    has_nul = np.zeros(len(starts), dtype=bool)
+    if (block == 0).any():
+        has_nul[np.searchsorted(starts, np.flatnonzero(block == 0), side="right") - 1] = True
+        has_nul &= ~too_long
+    skipped["row too long"] += int(too_long.sum())
+    skipped["NUL character"] += int(has_nul.sum())
+    drop = too_long | has_nul
+    cut = ends.copy()
+    moving = np.flatnonzero(~drop & (cut > starts))
+    while len(moving):  # at most max_row_bytes rounds
+        moving = moving[_CUT[block[cut[moving] - 1]]]
+        cut[moving] -= 1
+        moving = moving[cut[moving] > starts[moving]]
+    trimmed = ~drop & (cut < ends)
+    if not (drop.any() or trimmed.any()):
+        return None
+    removed_from = np.concatenate([starts[drop], cut[trimmed]])
+    removed_to = np.concatenate([np.minimum(ends[drop] + 1, len(block)), ends[trimmed]])
+    delta = np.zeros(len(block) + 1, dtype=np.int8)
+    np.add.at(delta, removed_from, 1)
+    np.add.at(delta, removed_to, -1)
+    return block[np.cumsum(delta[:-1], dtype=np.int8) == 0].tobytes()
 
 
 def _stats_for(frame: pd.DataFrame, kind: str) -> FileStats:
     stats = FileStats(frame.attrs.get("name", DEFAULT_NAMES[kind]))
-    bad_lines = int(frame.attrs.get("bad_lines", 0))
-    stats.rows_read = len(frame) + bad_lines
-    stats.skip("wrong number of fields", bad_lines)
+    skipped = frame.attrs.get("skipped", {})
+    stats.rows_read = len(frame) + int(sum(skipped.values()))
+    for reason, count in skipped.items():
+        stats.skip(reason, count)
     return stats
 
 
