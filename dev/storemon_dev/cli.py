@@ -34,8 +34,9 @@ class Progress:
         self.last = now
 
 
-def load_source(location: str) -> bytes:
-    """The bytes of a local file or an ``s3://bucket/key`` object."""
+def load_source(location: str, max_bytes: int | None = None) -> bytes:
+    """The bytes of a local file or an ``s3://bucket/key`` object; a local file over
+    ``max_bytes`` fails before it is read."""
     from storemon.inputs import InputError
 
     if location.startswith("s3://"):
@@ -47,6 +48,12 @@ def load_source(location: str) -> bytes:
             raise InputError(location, f"cannot read from S3 ({exc})") from None
     path = Path(location)
     try:
+        size = path.stat().st_size
+        if max_bytes is not None and size > max_bytes and path.is_file():
+            raise InputError(
+                location,
+                f"file is {size:,} bytes, over the limit of {max_bytes:,} (max_input_bytes)",
+            )
         return path.read_bytes()
     except FileNotFoundError:
         raise InputError(location, "file not found") from None
@@ -81,10 +88,11 @@ def _report_from_csv(args: argparse.Namespace) -> int:
     from storemon.inputs import InputError
 
     progress = Progress(sys.stderr.isatty())
+    limits = _limits(args)
     try:
-        status = load_source(args.status)
-        hours = load_source(args.hours)
-        zones = load_source(args.timezones)
+        status = load_source(args.status, limits.max_input_bytes)
+        hours = load_source(args.hours, limits.max_input_bytes)
+        zones = load_source(args.timezones, limits.max_input_bytes)
         progress("read the three files")
         result = run_report(
             status,
@@ -95,6 +103,7 @@ def _report_from_csv(args: argparse.Namespace) -> int:
             names=(args.status, args.hours, args.timezones),
             progress=progress,
             incidents=bool(args.incidents or args.html),  # the page shows them too
+            limits=limits,
         )
     except InputError as exc:
         print(f"storemon: error: {exc}", file=sys.stderr)
@@ -214,6 +223,40 @@ def _write_incidents(result: ReportResult, path: str) -> None:
     Path(path).write_text(incidents_to_csv(result.incidents))
 
 
+def _add_limit_flags(report: argparse.ArgumentParser) -> None:
+    """``--max-input-bytes`` and the like, one per field of ``storemon.limits.Limits``."""
+    from dataclasses import fields
+
+    from storemon.limits import DEFAULT
+
+    group = report.add_argument_group("limits (per input file; see the README's Limits)")
+    for item in fields(DEFAULT):
+        flag = "--" + item.name.replace("_", "-")
+        default = getattr(DEFAULT, item.name)
+        group.add_argument(flag, type=_positive, metavar="N", help=f"default {default:,}")
+
+
+def _positive(text: str) -> int:
+    value = int(text) if text.strip().isdigit() else 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, not {text!r}")
+    return value
+
+
+def _limits(args: argparse.Namespace):
+    """The limits of the flags given, the defaults otherwise."""
+    from dataclasses import fields, replace
+
+    from storemon.limits import DEFAULT
+
+    given = {
+        item.name: getattr(args, item.name)
+        for item in fields(DEFAULT)
+        if getattr(args, item.name, None) is not None
+    }
+    return replace(DEFAULT, **given)
+
+
 def _generate(args: argparse.Namespace) -> int:
     from storemon_dev.generate import write_dataset
 
@@ -284,6 +327,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--summary", help="write the summary JSON to this path")
     report.add_argument("--html", help="write the report page (self-contained HTML) to this path")
     report.add_argument("--incidents", help="write the week's incidents CSV to this path")
+    _add_limit_flags(report)
     report.set_defaults(handler=_report)
 
     _add_ingest_command(commands)

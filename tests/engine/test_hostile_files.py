@@ -266,3 +266,28 @@ def test_fast_and_general_readers_agree_on_hostile_lines(lines, ending, padding,
     assert rows(fast) == rows(general)
     assert fast.stats.as_dict() == general.stats.as_dict()
     assert not np.isin(["1\x00", "\x00"], fast.store_ids).any()
+
+
+# ------------------------------------------------------------------------ the command
+def test_cli_limit_flags(tmp_path, capsys):
+    from storemon_dev.cli import main
+
+    status = tmp_path / "status.csv"
+    status.write_bytes(HEADER + b"\n1,active,2023-01-23 12:00:00\n2" + b"," * 500 + b"\n")
+    hours, zones = tmp_path / "hours.csv", tmp_path / "zones.csv"
+    hours.write_bytes(HOURS)
+    zones.write_bytes(ZONES)
+    base = ["report", "--status", str(status), "--hours", str(hours), "--timezones", str(zones)]
+    summary = tmp_path / "summary.json"
+    assert main([*base, "--max-row-bytes", "100", "--summary", str(summary)]) == 0
+    assert '"row too long": 1' in summary.read_text()
+    capsys.readouterr()
+    assert main([*base, "--max-input-bytes", "100"]) == 2
+    error = capsys.readouterr().err
+    assert error == (
+        f"storemon: error: {status}: file is 561 bytes, over the limit of 100 (max_input_bytes)\n"
+    )
+    with pytest.raises(SystemExit) as exit_info:
+        main([*base, "--max-field-chars", "0"])
+    assert exit_info.value.code == 2
+    assert "must be a positive integer, not '0'" in capsys.readouterr().err

@@ -32,6 +32,8 @@ from storemon.business_hours import StoreCalendar, store_calendar
 from storemon.grouped import group_ends, group_starts
 from storemon.incidents import find_incidents, week_business_intervals
 from storemon.inputs import Hours, InputError, Polls, Zones
+from storemon.limits import DEFAULT as DEFAULT_LIMITS
+from storemon.limits import Limits
 from storemon.ticks import TICKS_PER_SECOND, iso_utc
 from storemon.timeline import (
     WEEK_HOURS,
@@ -136,12 +138,15 @@ def run_report(
     names: tuple[str, str, str] | None = None,
     progress: Callable[[str], None] | None = None,
     incidents: bool = False,
+    limits: Limits | None = None,
 ) -> ReportResult:
     """The report from the three files' bytes (plain or gzip), on the fastest path.
 
     ``progress``, when given, is called with the name of each phase as it ends;
-    ``incidents=True`` also computes ``result.incidents``.
+    ``incidents=True`` also computes ``result.incidents``; ``limits`` bound each file
+    (default :data:`storemon.limits.DEFAULT`).
     """
+    limits = limits or DEFAULT_LIMITS
     progress = progress or (lambda phase: None)
     from storemon import fastcsv
 
@@ -151,11 +156,12 @@ def run_report(
         inputs.DEFAULT_NAMES["hours"],
         inputs.DEFAULT_NAMES["timezones"],
     )
-    polls = fastcsv.read_status(status, status_name)
+    polls = fastcsv.read_status(status, status_name, limits)
     progress(f"parsed {status_name}: {polls.stats.rows_read:,} rows")
-    hours_table = inputs.parse_hours(inputs.read_input(hours, "hours", hours_name))
+    hours_table = inputs.parse_hours(inputs.read_input(hours, "hours", hours_name, limits))
     progress(f"parsed {hours_name}: {hours_table.stats.rows_read:,} rows")
-    zones_table = inputs.parse_timezones(inputs.read_input(timezones, "timezones", zones_name))
+    zones_frame = inputs.read_input(timezones, "timezones", zones_name, limits)
+    zones_table = inputs.parse_timezones(zones_frame)
     progress(f"parsed {zones_name}: {zones_table.stats.rows_read:,} rows")
     result = compute_from_parsed(
         polls,

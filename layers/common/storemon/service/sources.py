@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from storemon import aws
+from storemon.inputs import InputError
 from storemon.service.settings import Settings
 
 KINDS = ("status", "hours", "timezones")
@@ -87,8 +88,11 @@ def marker_newest(value: str | None) -> str:
     return (value or "").split("|", 1)[0]
 
 
-def read(settings: Settings, inputs: dict[str, dict | None]) -> tuple[list[bytes], list[str]]:
-    """The recorded versions' bytes and file names, in KINDS order; MissingInput otherwise."""
+def read(
+    settings: Settings, inputs: dict[str, dict | None], max_bytes: int | None = None
+) -> tuple[list[bytes], list[str]]:
+    """The recorded versions' bytes and file names, in KINDS order; MissingInput otherwise,
+    InputError for an object over ``max_bytes`` (checked before it is read)."""
     gone = missing(inputs)
     if gone:
         where = f"s3://{settings.bucket}/{settings.input_prefix}"
@@ -100,6 +104,11 @@ def read(settings: Settings, inputs: dict[str, dict | None]) -> tuple[list[bytes
         ref = inputs[kind]
         assert ref is not None
         name = ref["key"].rsplit("/", 1)[-1]
+        size = int(ref.get("size") or 0)
+        if max_bytes is not None and size > max_bytes:
+            raise InputError(
+                name, f"file is {size:,} bytes, over the limit of {max_bytes:,} (max_input_bytes)"
+            )
         try:
             body = aws.get_object(
                 settings.bucket, ref["key"], version_id=ref.get("version_id"), etag=ref.get("etag")

@@ -138,13 +138,15 @@ def result_keys(conf: Settings, report_id: str, full: bool) -> dict[str, str | N
 def _compute(conf: Settings, record: dict) -> str:
     from storemon import engine
     from storemon.inputs import InputError
+    from storemon.limits import Limits
 
     report_id = record["report_id"]
     request = record.get("request") or {}
     started = time.perf_counter()
+    limits = Limits.from_env()  # STOREMON_MAX_*, from the template's Max* parameters
     try:
-        data, names = sources.read(conf, record.get("inputs") or {})
-    except sources.MissingInput as exc:
+        data, names = sources.read(conf, record.get("inputs") or {}, limits.max_input_bytes)
+    except (sources.MissingInput, InputError) as exc:
         raise PermanentError(str(exc)) from exc
     try:
         result = engine.run_report(
@@ -154,6 +156,7 @@ def _compute(conf: Settings, record: dict) -> str:
             as_of=request.get("as_of"),
             store_ids=request.get("store_ids"),
             names=(names[0], names[1], names[2]),
+            limits=limits,
         )
     except InputError as exc:
         raise PermanentError(str(exc)) from exc
