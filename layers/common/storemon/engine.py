@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from storemon import inputs, textparse
+from storemon import csvsafe, inputs, textparse
 from storemon.business_hours import StoreCalendar, store_calendar
 from storemon.grouped import group_ends, group_starts
 from storemon.incidents import find_incidents, week_business_intervals
@@ -386,5 +386,6 @@ def iso_one(micros: int) -> str:
 
 
 def report_to_csv(report: pd.DataFrame) -> str:
-    """The report as CSV text: SPEC §5 header, numbers as plain decimals with 2 places."""
-    return report.to_csv(index=False, float_format="%.2f", lineterminator="\n")
+    """The report as CSV text: SPEC §5 header, numbers as plain decimals with 2 places,
+    store ids that look like spreadsheet formulas neutralised (:mod:`storemon.csvsafe`)."""
+    return csvsafe.to_csv(report, float_format="%.2f")

@@ -30,6 +30,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from storemon import csvsafe
 from storemon.business_hours import StoreCalendar
 from storemon.ticks import TICKS_PER_MINUTE, iso_local, iso_utc, ticks_to_us
 from storemon.timeline import MARK_DAY, MARK_HOUR, MARK_NOW, WeekEvents
@@ -119,6 +120,7 @@ def week_business_intervals(
 
 
 def incidents_to_csv(frame: pd.DataFrame) -> str:
-    """The incidents as CSV text: SPEC §7 header, minutes with 2 decimals, true/false."""
+    """The incidents as CSV text: SPEC §7 header, minutes with 2 decimals, true/false,
+    store ids that look like spreadsheet formulas neutralised (:mod:`storemon.csvsafe`)."""
     text = frame.assign(ongoing=np.where(frame["ongoing"].astype(bool), "true", "false"))
-    return text.to_csv(index=False, float_format="%.2f", lineterminator="\n")
+    return csvsafe.to_csv(text, float_format="%.2f")
