@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install test bench lint serve demo build validate clean
+.PHONY: install test bench hostile lint serve demo build validate clean
 
 install: $(VENV)/.installed
 
@@ -21,6 +21,10 @@ test: install
 bench: install
 	$(BIN)/python bench/bench.py
 	$(BIN)/python bench/page_bench.py
+
+# storemon report on each hostile input file of issue 8: exit code, message, time, peak RSS
+hostile: install
+	$(BIN)/python bench/hostile.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -117,8 +117,9 @@ def _too_big(name: str, limit: int) -> InputError:
 
 def _gunzip(data: bytes, name: str, limit: int) -> bytes:
     """Every gzip member of ``data``, inflated chunk by chunk; never more than ``limit + 1``
-    bytes of output (a gzip bomb stops there with InputError)."""
-    out = bytearray()
+    bytes of output (a gzip bomb stops there with InputError, having held about ``limit``)."""
+    pieces: list[bytes] = []
+    size = 0
     view = memoryview(data)
     try:
         while True:
@@ -130,8 +131,9 @@ def _gunzip(data: bytes, name: str, limit: int) -> bytes:
                     if fed >= len(view):
                         raise InputError(name, "not a valid gzip file (truncated)")
                     chunk, fed = bytes(view[fed : fed + _GZIP_CHUNK]), fed + _GZIP_CHUNK
-                out += inflater.decompress(chunk, limit + 1 - len(out))
-                if len(out) > limit:
+                pieces.append(inflater.decompress(chunk, limit + 1 - size))
+                size += len(pieces[-1])
+                if size > limit:
                     raise _too_big(name, limit)
             view = view[min(fed, len(view)) - len(inflater.unused_data) :]
             if view[:2] != b"\x1f\x8b":  # no further member
@@ -140,7 +142,7 @@ def _gunzip(data: bytes, name: str, limit: int) -> bytes:
         raise InputError(name, f"not a valid gzip file ({exc})") from None
     if view.tobytes().strip(b"\0"):
         raise InputError(name, "not a valid gzip file (data after the end)")
-    return bytes(out)
+    return b"".join(pieces)
 
 
 def check_text(data: bytes, name: str) -> None:
