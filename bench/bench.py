@@ -427,6 +427,10 @@ def cli_command(*arguments: str) -> list[str]:
     return [sys.executable, "-m", "storemon_dev.cli", *arguments]
 
 
+# the growth files pass the default input limits (sized to a 2048 MB worker) on purpose
+NO_SIZE_LIMITS = ["--max-input-bytes", str(10**12), "--max-text-bytes", str(10**12)]
+
+
 def inputs_arguments(paths: dict[str, pathlib.Path]) -> list[str]:
     return [
         "--status",
@@ -435,6 +439,7 @@ def inputs_arguments(paths: dict[str, pathlib.Path]) -> list[str]:
         str(paths["hours"]),
         "--timezones",
         str(paths["timezones"]),
+        *NO_SIZE_LIMITS,
     ]
 
 

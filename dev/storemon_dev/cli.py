@@ -178,12 +178,13 @@ def _ingest(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     progress = Progress(sys.stderr.isatty())
+    limits = _limits(args)
     try:
-        status = load_source(args.status)
-        hours = load_source(args.hours)
-        zones = load_source(args.timezones)
+        status = load_source(args.status, limits.max_input_bytes)
+        hours = load_source(args.hours, limits.max_input_bytes)
+        zones = load_source(args.timezones, limits.max_input_bytes)
         names = (args.status, args.hours, args.timezones)
-        data = snapshot.ingest(status, hours, zones, names=names, progress=progress)
+        data = snapshot.ingest(status, hours, zones, names=names, progress=progress, limits=limits)
     except InputError as exc:
         print(f"storemon: error: {exc}", file=sys.stderr)
         return EXIT_INPUT_ERROR
@@ -304,6 +305,7 @@ def _add_ingest_command(commands: Any) -> None:
     ingest.add_argument("--hours", required=True, help="menu_hours CSV (.csv, .csv.gz, s3://)")
     ingest.add_argument("--timezones", required=True, help="timezones CSV (.csv, .csv.gz, s3://)")
     ingest.add_argument("--out", required=True, help="snapshot file to write")
+    _add_limit_flags(ingest)
     ingest.set_defaults(handler=_ingest)
 
 

@@ -221,7 +221,14 @@ def test_resources_are_created_from_the_template(stack):
     assert {r["ID"] for r in rules} >= {"ExpireReports", "ExpireSupersededInputs"}
     assert stack["env"]["INPUT_PREFIX"] == "input/"
     assert stack["env"]["BUCKET_NAME"] == stack["bucket"]
-    assert function_environment(stack, "WorkerFunction") == stack["env"]
+    limits = {  # the worker alone gets the input limits (template parameters' defaults)
+        "STOREMON_MAX_INPUT_BYTES": "268435456",
+        "STOREMON_MAX_TEXT_BYTES": "268435456",
+        "STOREMON_MAX_ROW_BYTES": "4096",
+        "STOREMON_MAX_FIELD_CHARS": "128",
+        "STOREMON_MAX_COLUMNS": "16",
+    }
+    assert function_environment(stack, "WorkerFunction") == {**stack["env"], **limits}
 
 
 def test_create_resources_is_idempotent_and_takes_names(aws_env):
