@@ -159,18 +159,9 @@ def _is_text(content_type: str | None) -> bool:
     return content_type is None or bool(_TEXT_TYPES.match(content_type.strip()))
 
 
-def build_event(
-    request: HttpRequest,
-    route: HttpRoute,
-    path_params: Mapping[str, str],
-    *,
-    account_id: str,
-    api_id: str,
-    request_id: str | None = None,
-    now: float | None = None,
-) -> dict[str, Any]:
-    """The payload format 2.0 event API Gateway sends to a Lambda proxy integration."""
-    now = time.time() if now is None else now
+def _headers_and_cookies(request: HttpRequest, now: float) -> tuple[dict[str, str], list[str]]:
+    """Lower-case headers (repeats joined by commas, as API Gateway does) plus the forwarding
+    and trace headers it adds; the Cookie header becomes the event's ``cookies`` list."""
     headers: dict[str, str] = {}
     cookies: list[str] = []
     for name, value in request.headers:
@@ -178,39 +169,43 @@ def build_event(
         if key == "cookie":
             cookies.extend(c.strip() for c in value.split(";") if c.strip())
             continue
-        # repeated headers are combined with commas
         headers[key] = f"{headers[key]},{value}" if key in headers else value
-    host = headers.get("host", f"127.0.0.1:{request.port}")
     headers.setdefault("x-forwarded-for", request.source_ip)
     headers.setdefault("x-forwarded-proto", "http")
     headers.setdefault("x-forwarded-port", str(request.port))
     headers.setdefault("x-amzn-trace-id", f"Root=1-{int(now):08x}-{uuid.uuid4().hex[:24]}")
+    return headers, cookies
 
+
+def _query_parameters(raw_query: str) -> dict[str, str]:
+    """``queryStringParameters``: decoded, repeated keys joined by commas."""
     query: dict[str, str] = {}
-    for key, value in parse_qsl(request.raw_query, keep_blank_values=True):
+    for key, value in parse_qsl(raw_query, keep_blank_values=True):
         query[key] = f"{query[key]},{value}" if key in query else value
+    return query
 
-    request_id = request_id or _request_id()
+
+def _request_context(
+    request: HttpRequest,
+    route: HttpRoute,
+    headers: Mapping[str, str],
+    *,
+    path: str,
+    account_id: str,
+    api_id: str,
+    request_id: str,
+    now: float,
+) -> dict[str, Any]:
+    host = headers.get("host", f"127.0.0.1:{request.port}")
     domain = host.split(":", 1)[0]
-    event: dict[str, Any] = {
-        "version": "2.0",
-        "routeKey": route.route_key,
-        "rawPath": request.raw_path,
-        "rawQueryString": request.raw_query,
-    }
-    if cookies:
-        event["cookies"] = cookies
-    event["headers"] = headers
-    if query:
-        event["queryStringParameters"] = query
-    event["requestContext"] = {
+    return {
         "accountId": account_id,
         "apiId": api_id,
         "domainName": host,
         "domainPrefix": domain.split(".", 1)[0],
         "http": {
             "method": request.method.upper(),
-            "path": request.raw_path,
+            "path": path,
             "protocol": request.protocol,
             "sourceIp": request.source_ip,
             "userAgent": headers.get("user-agent", ""),
@@ -221,21 +216,66 @@ def build_event(
         "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
         "timeEpoch": int(now * 1000),
     }
+
+
+def _body_fields(body: bytes, content_type: str | None) -> dict[str, Any]:
+    """``body`` and ``isBase64Encoded``: text types as text, anything else (or text that is
+    not UTF-8) base64-encoded; no ``body`` key when the request has none."""
+    if not body:
+        return {"isBase64Encoded": False}
+    if _is_text(content_type):
+        try:
+            return {"body": body.decode("utf-8"), "isBase64Encoded": False}
+        except UnicodeDecodeError:
+            pass
+    return {"body": base64.b64encode(body).decode(), "isBase64Encoded": True}
+
+
+def build_event(
+    request: HttpRequest,
+    route: HttpRoute,
+    path_params: Mapping[str, str],
+    *,
+    account_id: str,
+    api_id: str,
+    request_id: str | None = None,
+    now: float | None = None,
+) -> dict[str, Any]:
+    """The payload format 2.0 event API Gateway sends to a Lambda proxy integration.
+
+    HTTP APIs hand the path over percent-decoded (``rawPath`` and ``requestContext.http.path``
+    alike; ``/stores/%31/x`` arrives as ``/stores/1/x``), so handlers that route on the path
+    (Powertools' resolver does) see the same store id as in ``pathParameters``. Keys without a
+    value are left out, as API Gateway does.
+    """
+    now = time.time() if now is None else now
+    headers, cookies = _headers_and_cookies(request, now)
+    query = _query_parameters(request.raw_query)
+    path = unquote(request.raw_path)
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": route.route_key,
+        "rawPath": path,
+        "rawQueryString": request.raw_query,
+    }
+    if cookies:
+        event["cookies"] = cookies
+    event["headers"] = headers
+    if query:
+        event["queryStringParameters"] = query
+    event["requestContext"] = _request_context(
+        request,
+        route,
+        headers,
+        path=path,
+        account_id=account_id,
+        api_id=api_id,
+        request_id=request_id or _request_id(),
+        now=now,
+    )
     if path_params:
         event["pathParameters"] = dict(path_params)
-    if request.body:
-        if _is_text(headers.get("content-type")):
-            try:
-                event["body"] = request.body.decode("utf-8")
-                event["isBase64Encoded"] = False
-            except UnicodeDecodeError:
-                event["body"] = base64.b64encode(request.body).decode()
-                event["isBase64Encoded"] = True
-        else:
-            event["body"] = base64.b64encode(request.body).decode()
-            event["isBase64Encoded"] = True
-    else:
-        event["isBase64Encoded"] = False
+    event.update(_body_fields(request.body, headers.get("content-type")))
     return event
 
 
@@ -256,23 +296,28 @@ def translate_response(result: Any) -> HttpResponse:
     if not (isinstance(result, dict) and "statusCode" in result):
         body = result if isinstance(result, str) else json.dumps(result)
         return HttpResponse(200, [("content-type", "application/json")], body.encode())
+    return HttpResponse(
+        _status_code(result.get("statusCode")), _response_headers(result), _response_body(result)
+    )
 
-    status = result.get("statusCode")
+
+def _status_code(status: Any) -> int:
     if isinstance(status, bool) or not isinstance(status, int | str):
         raise InvalidResponse(f"statusCode must be an integer, got {status!r}")
     try:
-        status = int(status)
+        code = int(status)
     except ValueError:
         raise InvalidResponse(f"statusCode must be an integer, got {status!r}") from None
-    if not 100 <= status <= 599:
-        raise InvalidResponse(f"statusCode out of range: {status}")
+    if not 100 <= code <= 599:
+        raise InvalidResponse(f"statusCode out of range: {code}")
+    return code
 
-    headers: list[tuple[str, str]] = []
+
+def _response_headers(result: dict[str, Any]) -> list[tuple[str, str]]:
     raw_headers = result.get("headers") or {}
     if not isinstance(raw_headers, dict):
         raise InvalidResponse("headers must be an object")
-    for name, value in raw_headers.items():
-        headers.append((str(name), _header_value(value)))
+    headers = [(str(name), _header_value(value)) for name, value in raw_headers.items()]
     # payload 1.0's multiValueHeaders are not part of 2.0, but tolerate them as API Gateway does
     for name, values in (result.get("multiValueHeaders") or {}).items():
         headers.extend((str(name), _header_value(v)) for v in values or [])
@@ -280,21 +325,21 @@ def translate_response(result: Any) -> HttpResponse:
     if not isinstance(cookies, list):
         raise InvalidResponse("cookies must be a list")
     headers.extend(("set-cookie", str(c)) for c in cookies)
+    return headers
 
+
+def _response_body(result: dict[str, Any]) -> bytes:
     body = result.get("body")
     if body is None:
-        data = b""
-    elif isinstance(body, str):
-        if result.get("isBase64Encoded"):
-            try:
-                data = base64.b64decode(body, validate=True)
-            except ValueError as exc:
-                raise InvalidResponse(f"isBase64Encoded body is not base64: {exc}") from exc
-        else:
-            data = body.encode("utf-8")
-    else:
+        return b""
+    if not isinstance(body, str):
         raise InvalidResponse(f"body must be a string, got {type(body).__name__}")
-    return HttpResponse(status, headers, data)
+    if not result.get("isBase64Encoded"):
+        return body.encode("utf-8")
+    try:
+        return base64.b64decode(body, validate=True)
+    except ValueError as exc:
+        raise InvalidResponse(f"isBase64Encoded body is not base64: {exc}") from exc
 
 
 def _header_value(value: Any) -> str:
@@ -313,7 +358,12 @@ Authorizer = Callable[[HttpRequest], dict[str, Any] | None]
 
 class HttpApiGateway:
     """Turns HTTP requests into function invocations as an HTTP API with payload 2.0 proxy
-    integrations does. ``invoke(function, event)`` returns the function's result or raises."""
+    integrations does. ``invoke(function, event)`` returns the function's result or raises.
+
+    The pipeline of :meth:`handle`: size limit -> route -> ``authorize`` (the JWT authorizer:
+    401 before any function runs, or the claims for ``requestContext.authorizer``) -> event ->
+    function (:meth:`call`) -> response.
+    """
 
     def __init__(
         self,
@@ -356,11 +406,16 @@ class HttpApiGateway:
         )
         if authorizer is not None:
             event["requestContext"]["authorizer"] = authorizer
+        response = self.call(route, event)
+        response.headers.extend(extra)
+        return response
+
+    def call(self, route: HttpRoute, event: dict[str, Any]) -> HttpResponse:
+        """Invoke the route's function with ``event``; its answer as HTTP (500 when it raised or
+        answered something API Gateway rejects)."""
         try:
-            response = translate_response(self.invoke(route.function, event))
+            return translate_response(self.invoke(route.function, event))
         except Exception as exc:  # function error, or an answer API Gateway rejects
             if self.on_error:
                 self.on_error(route.function, exc)
-            return HttpResponse.json(500, INTERNAL_ERROR, extra)
-        response.headers.extend(extra)
-        return response
+            return HttpResponse.json(500, INTERNAL_ERROR)

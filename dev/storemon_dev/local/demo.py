@@ -46,11 +46,12 @@ def _say(text: str = "") -> None:
 
 
 def _size(n: int) -> str:
+    value = float(n)
     for unit in ("B", "kB", "MB", "GB"):
-        if n < 1000 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1000
-    return str(n)
+        if value < 1000 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    return str(value)
 
 
 def _http(
@@ -81,7 +82,7 @@ class ServeProcess:
         import storemon
         import storemon_dev
 
-        roots = [str(Path(m.__file__).resolve().parents[1]) for m in (storemon, storemon_dev)]
+        roots = [str(Path(str(m.__file__)).resolve().parents[1]) for m in (storemon, storemon_dev)]
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (*roots, env.get("PYTHONPATH")) if p)
         env["PYTHONUNBUFFERED"] = "1"
@@ -152,81 +153,98 @@ def top_downtime(csv_text: str, n: int = 5) -> tuple[int, list[dict[str, str]]]:
     return len(rows), rows[:n]
 
 
-def run(stores: int, out_dir: Path, timeout: float) -> int:
+def _generate(data_dir: Path, stores: int) -> None:
     from storemon_dev.generate import write_dataset
-
-    started = time.monotonic()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    data_dir = out_dir / "data"
-    _say("storemon demo: the whole service on this machine (moto's AWS emulation, no Docker)")
 
     t = time.monotonic()
     paths = write_dataset(data_dir, stores=stores, days=7, seed=0)
     sizes = ", ".join(f"{p.name} {_size(p.stat().st_size)}" for p in paths.values())
     _say(f"[1/5] generated {stores:,} stores x 7 days in {time.monotonic() - t:.1f} s: {sizes}")
 
+
+def _trigger(api: str, token: str) -> str:
+    status, answer = _http("POST", f"{api}/trigger_report", {}, token=token)
+    if status != 202 or not isinstance(answer, dict) or "report_id" not in answer:
+        raise DemoError(f"POST /trigger_report answered {status}: {answer}")
+    _say(f"[3/5] POST /trigger_report -> {status} report_id {answer['report_id']}")
+    return str(answer["report_id"])
+
+
+def _wait_complete(api: str, token: str, report_id: str, timeout: float) -> dict[str, Any]:
+    """Polls ``GET /get_report/{id}`` until Complete; its answer."""
     t = time.monotonic()
+    deadline = t + timeout
+    last_print = 0.0
+    while True:
+        status, answer = _http("GET", f"{api}/get_report/{report_id}", token=token)
+        state = answer.get("status") if isinstance(answer, dict) else None
+        elapsed = time.monotonic() - t
+        if status != 200 or state not in ("Running", "Complete"):
+            raise DemoError(f"GET /get_report/{report_id} answered {status}: {answer}")
+        if state == "Complete":
+            _say(f"[4/5] Complete after {elapsed:.1f} s")
+            return dict(answer)
+        if elapsed - last_print >= 2 or last_print == 0:
+            _say(f"      {state} ... {elapsed:.0f} s")
+            last_print = elapsed or 0.001
+        if time.monotonic() > deadline:
+            raise DemoError(f"the report was still {state} after {timeout:.0f} s")
+        time.sleep(0.5)
+
+
+def _download(url: str, target: Path) -> bytes:
+    t = time.monotonic()
+    with urllib.request.urlopen(url, timeout=60) as response:
+        csv_bytes = response.read()
+    target.write_bytes(csv_bytes)
+    _say(
+        f"[5/5] downloaded through the presigned URL in {time.monotonic() - t:.2f} s: "
+        f"{target} ({_size(len(csv_bytes))})"
+    )
+    return bytes(csv_bytes)
+
+
+def _print_summary(csv_bytes: bytes, summary: dict[str, Any]) -> None:
+    count, top = top_downtime(csv_bytes.decode("utf-8"))
+    _say()
+    _say(f"stores reported: {count:,}" + (f"   now: {summary['now']}" if "now" in summary else ""))
+    if "duration_seconds" in summary:
+        _say(f"engine time: {summary['duration_seconds']} s")
+    _say("five stores with the most downtime last week:")
+    _say(f"  {'store_id':<20} {'down last week (h)':>18} {'up last week (h)':>16}")
+    for row in top:
+        _say(
+            f"  {row['store_id']:<20} {float(row['downtime_last_week']):>18.2f} "
+            f"{float(row['uptime_last_week']):>16.2f}"
+        )
+
+
+def _drive(server: ServeProcess, out_dir: Path, timeout: float) -> None:
+    """Steps 2-5 against the running stack; raises DemoError (or a network error)."""
+    t = time.monotonic()
+    info = server.wait_ready(timeout=min(timeout, 300))
+    api = info["API"]
+    _say(
+        f"[2/5] local stack up in {time.monotonic() - t:.1f} s, inputs uploaded to "
+        f"s3://{info['BUCKET']}/input/\n      API {api}   AWS {info['AWS']}"
+    )
+    token = info["TOKEN"]  # an administrator's access token, for every request
+    report_id = _trigger(api, token)
+    answer = _wait_complete(api, token, report_id, timeout)
+    target = (out_dir / f"report-{report_id}.csv").resolve()
+    csv_bytes = _download(answer["report_url"], target)
+    _print_summary(csv_bytes, answer.get("summary") or {})
+
+
+def run(stores: int, out_dir: Path, timeout: float) -> int:
+    started = time.monotonic()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    data_dir = out_dir / "data"
+    _say("storemon demo: the whole service on this machine (moto's AWS emulation, no Docker)")
+    _generate(data_dir, stores)
     server = ServeProcess(data_dir, out_dir / "serve.log")
     try:
-        info = server.wait_ready(timeout=min(timeout, 300))
-        api = info["API"]
-        _say(
-            f"[2/5] local stack up in {time.monotonic() - t:.1f} s, inputs uploaded to "
-            f"s3://{info['BUCKET']}/input/\n      API {api}   AWS {info['AWS']}"
-        )
-
-        token = info["TOKEN"]
-        status, answer = _http("POST", f"{api}/trigger_report", {}, token=token)
-        if status != 202 or not isinstance(answer, dict) or "report_id" not in answer:
-            raise DemoError(f"POST /trigger_report answered {status}: {answer}")
-        report_id = answer["report_id"]
-        _say(f"[3/5] POST /trigger_report -> {status} report_id {report_id}")
-
-        t = time.monotonic()
-        deadline = t + timeout
-        last_print = 0.0
-        while True:
-            status, answer = _http("GET", f"{api}/get_report/{report_id}", token=token)
-            state = answer.get("status") if isinstance(answer, dict) else None
-            elapsed = time.monotonic() - t
-            if status != 200 or state not in ("Running", "Complete"):
-                raise DemoError(f"GET /get_report/{report_id} answered {status}: {answer}")
-            if state == "Complete":
-                _say(f"[4/5] Complete after {elapsed:.1f} s")
-                break
-            if elapsed - last_print >= 2 or last_print == 0:
-                _say(f"      {state} ... {elapsed:.0f} s")
-                last_print = elapsed or 0.001
-            if time.monotonic() > deadline:
-                raise DemoError(f"the report was still {state} after {timeout:.0f} s")
-            time.sleep(0.5)
-
-        t = time.monotonic()
-        with urllib.request.urlopen(answer["report_url"], timeout=60) as response:
-            csv_bytes = response.read()
-        target = (out_dir / f"report-{report_id}.csv").resolve()
-        target.write_bytes(csv_bytes)
-        _say(
-            f"[5/5] downloaded through the presigned URL in {time.monotonic() - t:.2f} s: "
-            f"{target} ({_size(len(csv_bytes))})"
-        )
-
-        count, top = top_downtime(csv_bytes.decode("utf-8"))
-        summary = answer.get("summary") or {}
-        _say()
-        _say(
-            f"stores reported: {count:,}"
-            + (f"   now: {summary['now']}" if "now" in summary else "")
-        )
-        if "duration_seconds" in summary:
-            _say(f"engine time: {summary['duration_seconds']} s")
-        _say("five stores with the most downtime last week:")
-        _say(f"  {'store_id':<20} {'down last week (h)':>18} {'up last week (h)':>16}")
-        for row in top:
-            _say(
-                f"  {row['store_id']:<20} {float(row['downtime_last_week']):>18.2f} "
-                f"{float(row['uptime_last_week']):>16.2f}"
-            )
+        _drive(server, out_dir, timeout)
     except (DemoError, OSError, urllib.error.URLError) as exc:
         _say(f"demo FAILED: {exc}")
         tail = server.tail()

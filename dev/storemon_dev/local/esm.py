@@ -28,12 +28,20 @@ Invoke = Callable[[dict[str, Any]], Any]  # event -> result (raises on function 
 
 @dataclass
 class BatchOutcome:
-    """What one delivery did: ids delivered, deleted, and left on the queue."""
+    """What one delivery did: ids delivered, deleted, and left on the queue; the messages as
+    received and the function's answer (None when it raised)."""
 
     delivered: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
     error: str | None = None
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    result: Any = None
+
+    @property
+    def failed(self) -> bool:
+        """Some message of the batch stays on the queue."""
+        return bool(self.kept)
 
 
 def lambda_record(message: dict[str, Any], *, queue_arn: str, region: str) -> dict[str, Any]:
@@ -149,14 +157,14 @@ class SqsEventSource:
         return messages
 
     def deliver(self, messages: list[dict[str, Any]]) -> BatchOutcome:
-        outcome = BatchOutcome(delivered=[m["MessageId"] for m in messages])
+        outcome = BatchOutcome(delivered=[m["MessageId"] for m in messages], messages=messages)
         event = {
             "Records": [
                 lambda_record(m, queue_arn=self.queue_arn, region=self.region) for m in messages
             ]
         }
         try:
-            result = self.invoke(event)
+            result = outcome.result = self.invoke(event)
         except Exception as exc:  # the function failed: the whole batch stays on the queue
             outcome.kept = list(outcome.delivered)
             outcome.error = str(exc)
@@ -165,16 +173,23 @@ class SqsEventSource:
         keep: list[str] | None = []
         if self.report_batch_item_failures:
             keep = failed_ids(result, outcome.delivered)
-            if keep is None:
-                log.warning("%s: invalid batchItemFailures %r: batch failed", self.name, result)
-                outcome.kept = list(outcome.delivered)
-                outcome.error = "invalid partial batch response"
-                return outcome
+        if keep is None:
+            log.warning("%s: invalid batchItemFailures %r: batch failed", self.name, result)
+            outcome.kept = list(outcome.delivered)
+            outcome.error = "invalid partial batch response"
+            return outcome
         kept = set(keep)
         outcome.kept = [i for i in outcome.delivered if i in kept]
-        done = [m for m in messages if m["MessageId"] not in kept]
-        for start in range(0, len(done), 10):
-            chunk = done[start : start + 10]
+        outcome.deleted = self._delete([m for m in messages if m["MessageId"] not in kept])
+        if outcome.kept:
+            log.info("%s: %d of %d messages reported failed", self.name, len(kept), len(messages))
+        return outcome
+
+    def _delete(self, messages: list[dict[str, Any]]) -> list[str]:
+        """Delete ``messages`` from the queue (10 per call); the ids deleted."""
+        deleted: list[str] = []
+        for start in range(0, len(messages), 10):
+            chunk = messages[start : start + 10]
             answer = self.sqs.delete_message_batch(
                 QueueUrl=self.queue_url,
                 Entries=[
@@ -184,10 +199,8 @@ class SqsEventSource:
             for fail in answer.get("Failed") or []:
                 log.warning("%s: could not delete a message: %s", self.name, fail)
             ok = {int(s["Id"]) for s in answer.get("Successful") or []}
-            outcome.deleted.extend(chunk[i]["MessageId"] for i in sorted(ok))
-        if outcome.kept:
-            log.info("%s: %d of %d messages reported failed", self.name, len(keep), len(messages))
-        return outcome
+            deleted.extend(chunk[i]["MessageId"] for i in sorted(ok))
+        return deleted
 
     def poll_once(self) -> BatchOutcome | None:
         messages = self.receive_batch()

@@ -133,7 +133,7 @@ class _Context:
         except KeyError:
             raise KeyError(f"cannot resolve GetAtt {name}.{attribute}") from None
 
-    def resolve(self, value: Any) -> Any:  # noqa: PLR0911 - one branch per intrinsic
+    def resolve(self, value: Any) -> Any:
         if isinstance(value, list):
             return [self.resolve(v) for v in value]
         if not isinstance(value, dict):
@@ -142,23 +142,26 @@ class _Context:
             ((key, arg),) = value.items()
             if key == "Ref":
                 return self.ref(arg)
-            if key == "Fn::GetAtt":
-                name, attribute = arg if isinstance(arg, list) else arg.split(".", 1)
-                return self.get_att(name, attribute)
-            if key == "Fn::Sub":
-                return self._sub(arg)
-            if key == "Fn::Join":
-                sep, items = arg
-                return str(sep).join(str(x) for x in self.resolve(items))
-            if key == "Fn::Select":
-                index, items = arg
-                return self.resolve(items)[int(self.resolve(index))]
-            if key == "Fn::Split":
-                sep, text = arg
-                return str(self.resolve(text)).split(sep)
             if key.startswith("Fn::"):
-                raise ValueError(f"intrinsic {key} is not supported by the local stack")
+                return self._intrinsic(key, arg)
         return {k: self.resolve(v) for k, v in value.items()}
+
+    def _intrinsic(self, key: str, arg: Any) -> Any:
+        if key == "Fn::GetAtt":
+            name, attribute = arg if isinstance(arg, list) else arg.split(".", 1)
+            return self.get_att(name, attribute)
+        if key == "Fn::Sub":
+            return self._sub(arg)
+        if key == "Fn::Join":
+            sep, items = arg
+            return str(sep).join(str(x) for x in self.resolve(items))
+        if key == "Fn::Select":
+            index, items = arg
+            return self.resolve(items)[int(self.resolve(index))]
+        if key == "Fn::Split":
+            sep, text = arg
+            return str(self.resolve(text)).split(sep)
+        raise ValueError(f"intrinsic {key} is not supported by the local stack")
 
     def _sub(self, arg: Any) -> str:
         if isinstance(arg, list):
@@ -294,6 +297,55 @@ def _lifecycle_rule(rule: dict) -> dict:
     return out
 
 
+def _encryption_rules(encryption: dict) -> list[dict[str, Any]]:
+    rules = []
+    for rule in encryption["ServerSideEncryptionConfiguration"]:
+        item: dict[str, Any] = {
+            "ApplyServerSideEncryptionByDefault": rule["ServerSideEncryptionByDefault"]
+        }
+        if "BucketKeyEnabled" in rule:
+            item["BucketKeyEnabled"] = bool(rule["BucketKeyEnabled"])
+        rules.append(item)
+    return rules
+
+
+def _configure_bucket(s3: Any, name: str, props: dict) -> None:
+    """Versioning, encryption, public access block and lifecycle, as the template says."""
+    versioning = props.get("VersioningConfiguration")
+    if versioning:
+        s3.put_bucket_versioning(
+            Bucket=name, VersioningConfiguration={"Status": versioning["Status"]}
+        )
+    encryption = props.get("BucketEncryption")
+    if encryption:
+        s3.put_bucket_encryption(
+            Bucket=name, ServerSideEncryptionConfiguration={"Rules": _encryption_rules(encryption)}
+        )
+    block = props.get("PublicAccessBlockConfiguration")
+    if block:
+        s3.put_public_access_block(
+            Bucket=name,
+            PublicAccessBlockConfiguration={k: bool(v) for k, v in block.items()},
+        )
+    lifecycle = props.get("LifecycleConfiguration")
+    if lifecycle:
+        s3.put_bucket_lifecycle_configuration(
+            Bucket=name,
+            LifecycleConfiguration={"Rules": [_lifecycle_rule(r) for r in lifecycle["Rules"]]},
+        )
+
+
+def _queue_notifications(notification: dict) -> list[dict[str, Any]]:
+    queues = []
+    for conf in notification.get("QueueConfigurations", []):
+        item: dict[str, Any] = {"QueueArn": conf["Queue"], "Events": [conf["Event"]]}
+        rules = ((conf.get("Filter") or {}).get("S3Key") or {}).get("Rules")
+        if rules:
+            item["Filter"] = {"Key": {"FilterRules": rules}}
+        queues.append(item)
+    return queues
+
+
 def _create_bucket(
     s3: Any, ctx: _Context, logical: str, props: dict, name: str, *, notifications: bool
 ) -> None:
@@ -307,48 +359,15 @@ def _create_bucket(
         s3.exceptions.BucketAlreadyOwnedByYou, s3.exceptions.BucketAlreadyExists
     ):
         s3.create_bucket(**args)
-    versioning = props.get("VersioningConfiguration")
-    if versioning:
-        s3.put_bucket_versioning(
-            Bucket=name, VersioningConfiguration={"Status": versioning["Status"]}
-        )
-    encryption = props.get("BucketEncryption")
-    if encryption:
-        rules = []
-        for rule in encryption["ServerSideEncryptionConfiguration"]:
-            item: dict[str, Any] = {
-                "ApplyServerSideEncryptionByDefault": rule["ServerSideEncryptionByDefault"]
-            }
-            if "BucketKeyEnabled" in rule:
-                item["BucketKeyEnabled"] = bool(rule["BucketKeyEnabled"])
-            rules.append(item)
-        s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={"Rules": rules})
-    block = props.get("PublicAccessBlockConfiguration")
-    if block:
-        s3.put_public_access_block(
-            Bucket=name,
-            PublicAccessBlockConfiguration={k: bool(v) for k, v in block.items()},
-        )
-    lifecycle = props.get("LifecycleConfiguration")
-    if lifecycle:
-        s3.put_bucket_lifecycle_configuration(
-            Bucket=name,
-            LifecycleConfiguration={"Rules": [_lifecycle_rule(r) for r in lifecycle["Rules"]]},
-        )
+    _configure_bucket(s3, name, props)
     ctx.refs[logical] = name
     ctx.attrs[(logical, "Arn")] = f"arn:{ctx.pseudo['AWS::Partition']}:s3:::{name}"
     ctx.attrs[(logical, "DomainName")] = f"{name}.s3.amazonaws.com"
     notification = props.get("NotificationConfiguration")
     if notifications and notification:
-        queues = []
-        for conf in notification.get("QueueConfigurations", []):
-            item = {"QueueArn": conf["Queue"], "Events": [conf["Event"]]}
-            rules = ((conf.get("Filter") or {}).get("S3Key") or {}).get("Rules")
-            if rules:
-                item["Filter"] = {"Key": {"FilterRules": rules}}
-            queues.append(item)
         s3.put_bucket_notification_configuration(
-            Bucket=name, NotificationConfiguration={"QueueConfigurations": queues}
+            Bucket=name,
+            NotificationConfiguration={"QueueConfigurations": _queue_notifications(notification)},
         )
 
 

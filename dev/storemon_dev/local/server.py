@@ -38,6 +38,7 @@ _SKIP_RESPONSE_HEADERS = {
     "server",
 }
 _MAX_CHUNK_LINE = 1024
+LISTEN_BACKLOG = 1024  # the kernel caps it at net.core.somaxconn
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -74,7 +75,7 @@ class _Handler(BaseHTTPRequestHandler):
             body=body,
             source_ip=self.client_address[0],
             protocol=self.request_version,
-            port=self.server.server_address[1],
+            port=self.server.server_port,  # type: ignore[attr-defined]
         )
         self._send(self.gateway.handle(request))
 
@@ -94,21 +95,29 @@ class _Handler(BaseHTTPRequestHandler):
         log.info("%s %s", self.address_string(), format % args)
 
 
+class _ThreadingServer(ThreadingHTTPServer):
+    """One thread per connection; a listen backlog for bursts of clients (socketserver's
+    default of 5 reset connections when 50 clients connected at once)."""
+
+    request_queue_size = LISTEN_BACKLOG
+    daemon_threads = True
+    allow_reuse_address = True
+
+
 class ApiServer:
     """The HTTP API on ``host:port`` (port 0: a free one), served from a thread."""
 
     def __init__(self, gateway: HttpApiGateway, host: str = "127.0.0.1", port: int = 3000):
         handler = type("Handler", (_Handler,), {"gateway": gateway})
-        self.httpd = ThreadingHTTPServer((host, port), handler)
-        self.httpd.daemon_threads = True
+        self.httpd = _ThreadingServer((host, port), handler)
         self._thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
-        host, port = self.httpd.server_address[:2]
+        host = str(self.httpd.server_address[0])
         if host in ("0.0.0.0", "::"):
             host = "127.0.0.1"
-        return f"http://{host}:{port}"
+        return f"http://{host}:{self.httpd.server_port}"
 
     def start(self) -> None:
         self._thread = threading.Thread(
@@ -155,6 +164,43 @@ def _announce(stack: LocalStack, api: ApiServer) -> None:
             log.warning(OPEN_WARNING)
 
 
+def _on_signals(stop: threading.Event) -> dict[int, Any]:
+    """SIGINT/SIGTERM set ``stop``; a second one quits at once. Returns the previous handlers
+    (none when not on the main thread, where signals cannot be handled)."""
+
+    def on_signal(signum: int, frame: Any) -> None:
+        if stop.is_set():  # a second Ctrl-C: do not wait for anything
+            print("storemon serve: stopped hard", file=sys.stderr, flush=True)
+            os._exit(1)
+        stop.set()
+
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    return {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+
+def _load_functions(stack: LocalStack) -> None:
+    """Cold starts now, not on the first call."""
+    for spec in stack.template.functions.values():
+        try:
+            stack.functions[spec.logical_id].load()
+        except Exception as exc:
+            log.error("%s does not load: %s", spec.logical_id, exc)
+
+
+def _run(stack: LocalStack, api: ApiServer, stop: threading.Event) -> None:
+    """Serve until ``stop`` is set: HTTP API, the start-up lines, the pollers."""
+    _load_functions(stack)
+    api.start()
+    _announce(stack, api)
+    stack.start_event_sources()  # after the start-up lines: handler logs go to stdout too
+    log.info("routes: %s", ", ".join(r.route_key for r in stack.template.routes))
+    log.info("press Ctrl-C to stop")
+    while not stop.wait(0.2):  # a timed wait: the signal handler runs between the waits
+        pass
+    log.info("stopping")
+
+
 def serve(
     host: str = "127.0.0.1", port: int = 3000, data_dir: str | None = None, auth: bool = True
 ) -> int:
@@ -164,16 +210,7 @@ def serve(
 
     _configure_logging()
     stop = threading.Event()
-
-    def on_signal(signum: int, frame: Any) -> None:
-        if stop.is_set():  # a second Ctrl-C: do not wait for anything
-            print("storemon serve: stopped hard", file=sys.stderr, flush=True)
-            os._exit(1)
-        stop.set()
-
-    previous = {}
-    if threading.current_thread() is threading.main_thread():
-        previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = _on_signals(stop)
     stack: LocalStack | None = None
     api: ApiServer | None = None
     try:
@@ -184,21 +221,8 @@ def serve(
         except (StackError, TemplateError, OSError) as exc:
             print(f"storemon serve: {exc}", file=sys.stderr, flush=True)
             return 2
-        if stop.is_set():
-            return 0
-        for spec in stack.template.functions.values():  # cold starts now, not on first call
-            try:
-                stack.functions[spec.logical_id].load()
-            except Exception as exc:
-                log.error("%s does not load: %s", spec.logical_id, exc)
-        api.start()
-        _announce(stack, api)
-        stack.start_event_sources()  # after the three lines: handler logs go to stdout too
-        log.info("routes: %s", ", ".join(r.route_key for r in stack.template.routes))
-        log.info("press Ctrl-C to stop")
-        while not stop.wait(0.5):
-            pass
-        log.info("stopping")
+        if not stop.is_set():
+            _run(stack, api, stop)
         return 0
     finally:
         if api is not None:
