@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from .conftest import CHECKOUT_PATH, ROOT
+from tests.conftest import CHECKOUT_PATH, ROOT
 
 pytestmark = pytest.mark.slow
 

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from .conftest import CHECKOUT_PATH, FAKE_AWS, ROOT
+from tests.conftest import CHECKOUT_PATH, FAKE_AWS, ROOT
 
 pytestmark = pytest.mark.slow
 

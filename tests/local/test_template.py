@@ -7,8 +7,7 @@ import textwrap
 import pytest
 
 from storemon_dev.local.template import Template, TemplateError
-
-from .conftest import ROOT
+from tests.conftest import ROOT
 
 MINI = textwrap.dedent(
     """

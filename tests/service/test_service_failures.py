@@ -10,29 +10,18 @@ import pytest
 
 from storemon import aws
 from storemon.service import records, worker
-from tests.service.helpers import (
-    HOURS_CSV,
-    EventSource,
-    LambdaContext,
-    body_record,
-    call_api,
-    engine_csv,
-    http_event,
-    put_inputs,
-    s3_text,
-)
+from tests.harness import LambdaContext, record
+from tests.service.helpers import HOURS_CSV, STATUS_CSV, TZ_CSV, engine_csv, put_inputs, s3_text
 
 
-def trigger(apps, body=None):
-    status, out, _ = call_api(apps["trigger"], http_event("POST", "/trigger_report", body=body))
+def trigger(api, body=None):
+    status, out, _ = api.post("/trigger_report", body)
     assert status == 202
     return out["report_id"]
 
 
-def report(apps, report_id):
-    status, body, _ = call_api(
-        apps["get_report"], http_event("GET", "/get_report", query={"report_id": report_id})
-    )
+def report(api, report_id):
+    status, body, _ = api.get(f"/get_report/{report_id}")
     assert status == 200
     return body
 
@@ -46,53 +35,52 @@ def reports_written(bucket):
     return sorted(o["Key"] for o in listing.get("Contents", []))
 
 
-def test_missing_input_fails_at_once(stack, apps):
+def test_missing_input_fails_at_once(stack, api, worker_queue):
     s3 = boto3.client("s3")
     s3.put_object(Bucket=stack["bucket"], Key="input/store_status.csv", Body=b"x")
-    report_id = trigger(apps)
-    outcomes = EventSource(apps["worker"], stack).drain()
-    assert len(outcomes) == 1 and not outcomes[0]["failed"]  # no retry
-    body = report(apps, report_id)
+    report_id = trigger(api)
+    outcomes = worker_queue.drain()
+    assert len(outcomes) == 1 and not outcomes[0].failed  # no retry
+    body = report(api, report_id)
     assert body["status"] == "Failed"
     assert "menu_hours.csv: missing" in body["error"] and "timezones.csv: missing" in body["error"]
     assert body["inputs"]["hours"] is None
     assert reports_written(stack["bucket"]) == []
 
 
-def test_recorded_version_deleted_fails(stack, apps):
+def test_recorded_version_deleted_fails(stack, api, worker_queue):
     put_inputs(stack["bucket"])
-    report_id = trigger(apps)
+    report_id = trigger(api)
     s3 = boto3.client("s3")
     version = s3.head_object(Bucket=stack["bucket"], Key="input/timezones.csv")["VersionId"]
     s3.delete_object(Bucket=stack["bucket"], Key="input/timezones.csv", VersionId=version)
-    EventSource(apps["worker"], stack).drain()
-    body = report(apps, report_id)
+    worker_queue.drain()
+    body = report(api, report_id)
     assert body["status"] == "Failed" and body["error"].startswith("timezones.csv:")
 
 
 @pytest.mark.parametrize(
-    ("kind", "data", "needle"),
+    "case",
     [
         ("hours", "store_id,start_time_local\n1,09:00\n", "menu_hours.csv"),
         ("status", "store_id,status,timestamp_utc\n1,active,yesterday\n", "store_status.csv"),
         ("timezones", b"\x1f\x8b\x08garbage-not-gzip", "timezones.csv"),
     ],
 )
-def test_malformed_file_fails_with_the_engine_message(stack, apps, kind, data, needle):
+def test_malformed_file_fails_with_the_engine_message(stack, api, worker_queue, case):
     from storemon import engine
     from storemon.inputs import InputError
 
+    kind, data, needle = case
     files = {"status": None, "hours": None, "timezones": None}
     files[kind] = data
     put_inputs(stack["bucket"], **{k: v for k, v in files.items() if v is not None})
-    report_id = trigger(apps)
-    outcomes = EventSource(apps["worker"], stack).drain()
-    assert len(outcomes) == 1 and not outcomes[0]["failed"]  # permanent: not retried
-    body = report(apps, report_id)
+    report_id = trigger(api)
+    outcomes = worker_queue.drain()
+    assert len(outcomes) == 1 and not outcomes[0].failed  # permanent: not retried
+    body = report(api, report_id)
     assert body["status"] == "Failed"
     # exactly what the engine says about these bytes
-    from tests.service.helpers import STATUS_CSV, TZ_CSV
-
     raw = {"status": STATUS_CSV, "hours": HOURS_CSV, "timezones": TZ_CSV}
     raw[kind] = data
     blobs = [v.encode() if isinstance(v, str) else v for v in raw.values()]
@@ -102,9 +90,9 @@ def test_malformed_file_fails_with_the_engine_message(stack, apps, kind, data, n
     assert body["error"].startswith(needle)
 
 
-def test_crash_half_way_then_retry_completes(stack, apps, monkeypatch):
+def test_crash_half_way_then_retry_completes(stack, monkeypatch, api, worker_queue):
     put_inputs(stack["bucket"])
-    report_id = trigger(apps)
+    report_id = trigger(api)
     real_put = aws.put_object
     calls = {"n": 0}
 
@@ -115,40 +103,38 @@ def test_crash_half_way_then_retry_completes(stack, apps, monkeypatch):
         return real_put(bucket, key, body, content_type)
 
     monkeypatch.setattr(aws, "put_object", flaky_put)
-    source = EventSource(apps["worker"], stack)
+    source = worker_queue
     first = source.poll_once()
-    assert first["failed"]
-    assert first["response"]["batchItemFailures"] == [
-        {"itemIdentifier": first["message"]["MessageId"]}
-    ]
-    assert report(apps, report_id)["status"] == "Running"
+    assert first.failed
+    assert first.result["batchItemFailures"] == [{"itemIdentifier": first.messages[0]["MessageId"]}]
+    assert report(api, report_id)["status"] == "Running"
     second = source.poll_once()
-    assert not second["failed"]
-    assert second["message"]["Attributes"]["ApproximateReceiveCount"] == "2"
-    body = report(apps, report_id)
+    assert not second.failed
+    assert second.messages[0]["Attributes"]["ApproximateReceiveCount"] == "2"
+    body = report(api, report_id)
     assert body["status"] == "Complete"
     assert s3_text(stack["bucket"], f"reports/{report_id}/report.csv") == engine_csv()
     assert source.poll_once() is None
 
 
-def test_duplicated_message_does_nothing(stack, apps, monkeypatch):
+def test_duplicated_message_does_nothing(stack, apps, monkeypatch, api):
     put_inputs(stack["bucket"])
-    report_id = trigger(apps)
+    report_id = trigger(api)
     job = {"report_id": report_id, "kind": "request"}
-    assert run_worker(apps, body_record(job, message_id="a")) == {"batchItemFailures": []}
+    assert run_worker(apps, record(job, message_id="a")) == {"batchItemFailures": []}
     first = records.get(stack_settings(), report_id)
     writes = []
     monkeypatch.setattr(aws, "put_object", lambda *a, **k: writes.append(a))
     assert worker.handle_message(json.dumps(job), receive_count=2) == "duplicate"
-    assert run_worker(apps, body_record(job, message_id="b")) == {"batchItemFailures": []}
+    assert run_worker(apps, record(job, message_id="b")) == {"batchItemFailures": []}
     assert writes == []
     assert records.get(stack_settings(), report_id) == first
 
 
-def test_two_deliveries_at_once_write_one_result(stack, apps, monkeypatch):
+def test_two_deliveries_at_once_write_one_result(stack, monkeypatch, api):
     """Both compute; the second to finish finds the record Complete and changes nothing."""
     put_inputs(stack["bucket"])
-    report_id = trigger(apps)
+    report_id = trigger(api)
     conf = stack_settings()
     record = records.get(conf, report_id)
     # delivery A computed and completed while delivery B was computing
@@ -165,7 +151,7 @@ def test_two_deliveries_at_once_write_one_result(stack, apps, monkeypatch):
 
 def test_message_for_unknown_report_is_dropped(stack, apps):
     job = {"report_id": records.new_report_id(), "kind": "request"}
-    assert run_worker(apps, body_record(job)) == {"batchItemFailures": []}
+    assert run_worker(apps, record(job)) == {"batchItemFailures": []}
     assert worker.handle_message(json.dumps(job)) == "unknown"
 
 
@@ -174,32 +160,32 @@ def test_message_for_unknown_report_is_dropped(stack, apps):
     ["not json", "[1, 2]", json.dumps({"report_id": "nope"}), json.dumps({"hello": 1})],
 )
 def test_unreadable_messages_are_dropped(stack, apps, body):
-    assert run_worker(apps, body_record(body)) == {"batchItemFailures": []}
+    assert run_worker(apps, record(body)) == {"batchItemFailures": []}
 
 
-def test_s3_test_event_is_ignored(stack, apps):
+def test_s3_test_event_is_ignored(stack):
     event = {"Service": "Amazon S3", "Event": "s3:TestEvent", "Bucket": stack["bucket"]}
     assert worker.handle_message(json.dumps(event)) == "ignored"
 
 
-def test_last_attempt_marks_failed_then_dead_letter_queue(stack, apps, monkeypatch):
+def test_last_attempt_marks_failed_then_dead_letter_queue(stack, monkeypatch, api, worker_queue):
     put_inputs(stack["bucket"])
-    report_id = trigger(apps)
+    report_id = trigger(api)
 
     def broken(*args, **kwargs):
         raise TimeoutError("S3 is slow today")
 
     monkeypatch.setattr(aws, "get_object", broken)
-    source = EventSource(apps["worker"], stack)
+    source = worker_queue
     for attempt in (1, 2):
         outcome = source.poll_once()
-        assert outcome["failed"]
-        assert outcome["message"]["Attributes"]["ApproximateReceiveCount"] == str(attempt)
-        assert report(apps, report_id)["status"] == "Running"
+        assert outcome.failed
+        assert outcome.messages[0]["Attributes"]["ApproximateReceiveCount"] == str(attempt)
+        assert report(api, report_id)["status"] == "Running"
     last = source.poll_once()
-    assert last["failed"]  # handed back: SQS moves it to the DLQ
-    assert last["message"]["Attributes"]["ApproximateReceiveCount"] == "3"
-    body = report(apps, report_id)
+    assert last.failed  # handed back: SQS moves it to the DLQ
+    assert last.messages[0]["Attributes"]["ApproximateReceiveCount"] == "3"
+    body = report(api, report_id)
     assert body["status"] == "Failed"
     assert body["error"] == "gave up after 3 attempts: TimeoutError: S3 is slow today"
     # a 4th receive finds nothing: moto moved the message to the dead-letter queue
@@ -208,27 +194,27 @@ def test_last_attempt_marks_failed_then_dead_letter_queue(stack, apps, monkeypat
     assert json.loads(dlq[0]["Body"])["report_id"] == report_id
 
 
-def test_transient_failure_backs_off(stack, apps, monkeypatch):
+def test_transient_failure_backs_off(stack, monkeypatch, api, worker_queue):
     put_inputs(stack["bucket"])
-    trigger(apps)
+    trigger(api)
     monkeypatch.setattr(aws, "get_object", lambda *a, **k: (_ for _ in ()).throw(OSError("x")))
     delays = []
     monkeypatch.setattr(aws, "change_visibility", lambda url, handle, s: delays.append(s))
-    source = EventSource(apps["worker"], stack)
+    source = worker_queue
     source.poll_once()
     source.poll_once()
     source.poll_once()
     assert delays == [30, 60]  # none on the last attempt: it goes to the DLQ
 
 
-def test_queueing_failure_marks_the_report_failed(stack, apps, monkeypatch):
+def test_queueing_failure_marks_the_report_failed(stack, monkeypatch, api):
     put_inputs(stack["bucket"])
 
     def no_queue(*args, **kwargs):
         raise ConnectionError("SQS unreachable")
 
     monkeypatch.setattr(aws, "send_message", no_queue)
-    status, body, _ = call_api(apps["trigger"], http_event("POST", "/trigger_report"))
+    status, body, _ = api.post("/trigger_report")
     assert status == 503 and body["error"]
     table = boto3.client("dynamodb").scan(TableName=stack["table"])["Items"]
     assert [item["status"]["S"] for item in table] == ["Failed"]

@@ -11,25 +11,13 @@ import boto3
 
 from storemon.service import records, sources, worker
 from storemon.service.settings import settings
-from tests.service.helpers import (
-    HOURS_CSV,
-    STATUS_CSV,
-    TZ_CSV,
-    EventSource,
-    call_api,
-    engine_csv,
-    http_event,
-    put_inputs,
-    s3_text,
-)
+from tests.service.helpers import HOURS_CSV, STATUS_CSV, TZ_CSV, engine_csv, put_inputs, s3_text
 
 NEWER_STATUS = STATUS_CSV + "1001,active,2023-01-23 11:45:00 UTC\n"
 
 
-def latest(apps):
-    return call_api(
-        apps["get_report"], http_event("GET", "/get_report", query={"report_id": "latest"})
-    )
+def latest(api):
+    return api.get("/get_report/latest")
 
 
 def current_versions(bucket):
@@ -40,11 +28,11 @@ def current_versions(bucket):
     }
 
 
-def test_uploading_the_three_files_refreshes_latest(live_stack, apps):
+def test_uploading_the_three_files_refreshes_latest(live_stack, api, worker_queue):
     put_inputs(live_stack["bucket"])  # three notifications (and moto's s3:TestEvent) queued
-    outcomes = EventSource(apps["worker"], live_stack).drain()
-    assert not any(o["failed"] for o in outcomes)
-    status, body, _ = latest(apps)
+    outcomes = worker_queue.drain()
+    assert not any(o.failed for o in outcomes)
+    status, body, _ = latest(api)
     assert status == 200 and body["status"] == "Complete" and body["kind"] == "refresh"
     assert {k: v["version_id"] for k, v in body["inputs"].items()} == current_versions(
         live_stack["bucket"]
@@ -60,8 +48,8 @@ def test_uploading_the_three_files_refreshes_latest(live_stack, apps):
     boto3.client("s3").put_object(
         Bucket=live_stack["bucket"], Key="input/store_status.csv", Body=NEWER_STATUS.encode()
     )
-    EventSource(apps["worker"], live_stack).drain()
-    status, newer, _ = latest(apps)
+    worker_queue.drain()
+    status, newer, _ = latest(api)
     assert newer["report_id"] != body["report_id"] and newer["status"] == "Complete"
     assert (
         newer["inputs"]["status"]["version_id"] == current_versions(live_stack["bucket"])["status"]
@@ -70,28 +58,25 @@ def test_uploading_the_three_files_refreshes_latest(live_stack, apps):
     assert csv == engine_csv(status=NEWER_STATUS)
 
     # the CSV redirect works for latest too
-    status, _, headers = call_api(
-        apps["get_report"],
-        http_event("GET", "/get_report", query={"report_id": "latest", "format": "csv"}),
-    )
+    status, _, headers = api.get("/get_report", query={"report_id": "latest", "format": "csv"})
     assert status == 303 and newer["report_id"] in headers["location"]
 
 
-def test_refresh_waits_for_all_three_inputs(live_stack, apps):
+def test_refresh_waits_for_all_three_inputs(live_stack, api, worker_queue):
     boto3.client("s3").put_object(
         Bucket=live_stack["bucket"], Key="input/store_status.csv", Body=STATUS_CSV.encode()
     )
-    outcomes = EventSource(apps["worker"], live_stack).drain()
-    assert outcomes and not any(o["failed"] for o in outcomes)
+    outcomes = worker_queue.drain()
+    assert outcomes and not any(o.failed for o in outcomes)
     assert boto3.client("dynamodb").scan(TableName=live_stack["table"])["Count"] == 0
-    assert latest(apps)[0] == 404
+    assert latest(api)[0] == 404
 
 
-def test_other_uploads_are_ignored(live_stack, apps):
+def test_other_uploads_are_ignored(live_stack, worker_queue):
     boto3.client("s3").put_object(
         Bucket=live_stack["bucket"], Key="input/notes about it.txt", Body=b"hello"
     )
-    EventSource(apps["worker"], live_stack).drain()
+    worker_queue.drain()
     assert boto3.client("dynamodb").scan(TableName=live_stack["table"])["Count"] == 0
 
 
@@ -125,7 +110,7 @@ def test_event_keys_are_url_decoded():
     ]
 
 
-def test_latest_never_moves_backwards(stack, apps):
+def test_latest_never_moves_backwards(stack, api):
     conf = settings()
     put_inputs(stack["bucket"])
     older = worker.start_refresh(conf)
@@ -139,12 +124,12 @@ def test_latest_never_moves_backwards(stack, apps):
     assert worker.process_report(conf, older) == "complete"
     assert records.get(conf, older)["status"] == "Complete"
     assert records.latest_pointer(conf)["target_id"] == newer
-    assert latest(apps)[1]["report_id"] == newer
+    assert latest(api)[1]["report_id"] == newer
     # a notification for the older set now does nothing
     assert worker.start_refresh(conf) is None
 
 
-def test_same_second_uploads_order_by_resolution_time(stack, apps):
+def test_same_second_uploads_order_by_resolution_time(stack):
     """Two input sets with the same newest LastModified: the one resolved later wins."""
     conf = settings()
     put_inputs(stack["bucket"])
@@ -158,7 +143,7 @@ def test_same_second_uploads_order_by_resolution_time(stack, apps):
     assert records.latest_pointer(conf)["target_id"] == second
 
 
-def test_gzip_inputs_and_the_newer_of_csv_and_csv_gz_wins(stack, apps):
+def test_gzip_inputs_and_the_newer_of_csv_and_csv_gz_wins(stack):
     conf = settings()
     put_inputs(stack["bucket"])
     time.sleep(1.1)
@@ -184,27 +169,22 @@ def test_gzip_inputs_and_the_newer_of_csv_and_csv_gz_wins(stack, apps):
     assert sources.resolve(conf)["status"]["key"] == "input/store_status.csv"
 
 
-def test_full_manual_report_moves_latest_and_partial_ones_do_not(stack, apps):
+def test_full_manual_report_moves_latest_and_partial_ones_do_not(stack, api, worker_queue):
     put_inputs(stack["bucket"])
-    _, partial, _ = call_api(
-        apps["trigger"], http_event("POST", "/trigger_report", body={"store_ids": ["1001"]})
-    )
-    _, as_of, _ = call_api(
-        apps["trigger"],
-        http_event("POST", "/trigger_report", body={"as_of": "2023-01-23 11:00:00"}),
-    )
-    EventSource(apps["worker"], stack).drain()
-    assert latest(apps)[0] == 404
-    _, full, _ = call_api(apps["trigger"], http_event("POST", "/trigger_report"))
-    EventSource(apps["worker"], stack).drain()
-    assert latest(apps)[1]["report_id"] == full["report_id"]
+    _, partial, _ = api.post("/trigger_report", {"store_ids": ["1001"]})
+    _, as_of, _ = api.post("/trigger_report", {"as_of": "2023-01-23 11:00:00"})
+    worker_queue.drain()
+    assert latest(api)[0] == 404
+    _, full, _ = api.post("/trigger_report")
+    worker_queue.drain()
+    assert latest(api)[1]["report_id"] == full["report_id"]
     assert partial["report_id"] != as_of["report_id"]
 
 
-def test_store_summary_answers_from_the_latest_full_report(stack, apps, monkeypatch):
+def test_store_summary_answers_from_the_latest_full_report(stack, monkeypatch, api, worker_queue):
     put_inputs(stack["bucket"], hours=HOURS_CSV, timezones=TZ_CSV)
-    _, full, _ = call_api(apps["trigger"], http_event("POST", "/trigger_report"))
-    EventSource(apps["worker"], stack).drain()
+    _, full, _ = api.post("/trigger_report")
+    worker_queue.drain()
 
     # never re-reads the inputs: make reading them impossible
     from storemon.service import reports
@@ -214,10 +194,7 @@ def test_store_summary_answers_from_the_latest_full_report(stack, apps, monkeypa
     )
 
     def summary(store_id):
-        return call_api(
-            apps["get_report"],
-            http_event("GET", "/store_summary", query={"store_id": store_id}),
-        )
+        return api.get("/store_summary", query={"store_id": store_id})
 
     status, body, _ = summary("1001")
     assert status == 200
@@ -236,16 +213,16 @@ def test_store_summary_answers_from_the_latest_full_report(stack, apps, monkeypa
     assert sorted(stores["stores"]) == ["0042", "1001", "2002"]
 
 
-def test_full_manual_report_of_the_same_inputs_makes_the_refresh_unneeded(stack, apps):
+def test_full_manual_report_of_the_same_inputs_makes_the_refresh_unneeded(stack, api, worker_queue):
     conf = settings()
     put_inputs(stack["bucket"])
-    _, full, _ = call_api(apps["trigger"], http_event("POST", "/trigger_report"))
-    EventSource(apps["worker"], stack).drain()
+    _, full, _ = api.post("/trigger_report")
+    worker_queue.drain()
     assert records.latest_pointer(conf)["target_id"] == full["report_id"]
     assert worker.start_refresh(conf) is None  # latest already covers these exact files
 
 
-def test_latest_whose_report_expired_is_404(stack, apps):
+def test_latest_whose_report_expired_is_404(stack, api):
     conf = settings()
     put_inputs(stack["bucket"])
     report_id = worker.start_refresh(conf)
@@ -253,5 +230,5 @@ def test_latest_whose_report_expired_is_404(stack, apps):
     boto3.client("dynamodb").delete_item(  # what the TTL does after RetentionDays
         TableName=stack["table"], Key={"report_id": {"S": report_id}}
     )
-    status, body, _ = latest(apps)
+    status, body, _ = latest(api)
     assert status == 404 and "expired" in body["error"]

@@ -15,7 +15,8 @@ import pytest
 
 from storemon.service import http
 from storemon_dev.local.resources import create_resources, function_environment, load_template
-from tests.service.helpers import EVENTS, REPO, TEMPLATE, LambdaContext, call_api, put_inputs
+from tests.harness import LambdaContext
+from tests.service.helpers import EVENTS, REPO, TEMPLATE, put_inputs
 
 TEMPLATE_DATA = load_template(TEMPLATE)
 RESOURCES = TEMPLATE_DATA["Resources"]
@@ -232,19 +233,16 @@ def test_resources_are_created_from_the_template(stack):
 
 
 def test_create_resources_is_idempotent_and_takes_names(aws_env):
-    from moto import mock_aws
-
-    with mock_aws():
-        names = {"DataBucket": "my-bucket", "ReportsTable": "my-table"}
-        first = create_resources(TEMPLATE, names=names, parameters={"MaxReceiveCount": 5})
-        again = create_resources(TEMPLATE, names=names, parameters={"MaxReceiveCount": 5})
-        assert first["bucket"] == again["bucket"] == "my-bucket"
-        assert first["queue_url"] == again["queue_url"]
-        assert again["env"]["MAX_RECEIVE_COUNT"] == "5"
-        attrs = boto3.client("sqs").get_queue_attributes(
-            QueueUrl=again["queue_url"], AttributeNames=["RedrivePolicy"]
-        )["Attributes"]
-        assert json.loads(attrs["RedrivePolicy"])["maxReceiveCount"] == 5
+    names = {"DataBucket": "my-bucket", "ReportsTable": "my-table"}
+    first = create_resources(TEMPLATE, names=names, parameters={"MaxReceiveCount": 5})
+    again = create_resources(TEMPLATE, names=names, parameters={"MaxReceiveCount": 5})
+    assert first["bucket"] == again["bucket"] == "my-bucket"
+    assert first["queue_url"] == again["queue_url"]
+    assert again["env"]["MAX_RECEIVE_COUNT"] == "5"
+    attrs = boto3.client("sqs").get_queue_attributes(
+        QueueUrl=again["queue_url"], AttributeNames=["RedrivePolicy"]
+    )["Attributes"]
+    assert json.loads(attrs["RedrivePolicy"])["maxReceiveCount"] == 5
 
 
 # ----------------------------------------------------------------------------- events/
@@ -275,13 +273,10 @@ def test_there_is_an_event_for_every_route():
 
 
 @pytest.mark.parametrize(("name", "status"), sorted(API_EVENTS.items()))
-def test_api_events_run_through_their_function(stack, apps, name, status):
+def test_api_events_run_through_their_function(stack, api, name, status):
     put_inputs(stack["bucket"])
     event = json.loads((EVENTS / name).read_text())
-    key = event["routeKey"]
-    route = ("ANY", "$default") if key == "$default" else tuple(key.split(" ", 1))
-    app = apps[FUNCTION_DIRS[api_routes()[route]]]
-    code, body, headers = call_api(app, event)
+    code, body, headers = api.send_event(event)
     assert code == status, body
     assert headers["content-type"] == "application/json"
 

@@ -1,0 +1,142 @@
+"""Fixtures shared by the whole suite.
+
+- ``moto_endpoint``: ONE moto server per test process (session-wide), on a free loopback port;
+- ``aws_env``: that server with its state reset, the environment pointed at it (dummy
+  credentials, no profile), storemon.aws's cached clients dropped;
+- ``stack`` / ``live_stack``: template.yaml's bucket, table and queues created in it and the
+  functions' environment set (``live_stack`` with the bucket's input/ -> ReportQueue
+  notification);
+- ``apps``: the three handler modules; ``api``: the HTTP API through the local stack's API
+  Gateway emulation; ``worker_queue``: ReportQueue -> worker through its SQS event source.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Powertools reads these when the handler modules are imported.
+os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "storemon")
+os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "storemon")
+os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+
+from tests.harness import (  # noqa: E402
+    TEMPLATE,
+    ApiClient,
+    WorkerQueue,
+    handler_invoker,
+    load_app,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+# subprocesses import this checkout's code (pytest's own path comes from pyproject's pythonpath)
+CHECKOUT_PATH = os.pathsep.join(str(ROOT / p) for p in ("layers/common", "dev"))
+
+FAKE_AWS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SECURITY_TOKEN": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+}
+OUTSIDE_AWS = ("AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE")
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    """``http://127.0.0.1:PORT`` of the moto server of this test process."""
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    saved = {k: os.environ.get(k) for k in FAKE_AWS}
+    os.environ.update(FAKE_AWS)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def reset_moto(endpoint: str) -> None:
+    """Forget every resource of the server (moto's reset API)."""
+    request = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")
+    with urllib.request.urlopen(request, timeout=30):  # noqa: S310 - the local moto server
+        pass
+
+
+@pytest.fixture
+def aws_env(moto_endpoint, monkeypatch) -> Iterator[str]:
+    """A clean emulated AWS for this test; yields its endpoint."""
+    from storemon import aws
+
+    reset_moto(moto_endpoint)
+    for name, value in FAKE_AWS.items():
+        monkeypatch.setenv(name, value)
+    for name in OUTSIDE_AWS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
+    aws.reset()
+    yield moto_endpoint
+    aws.reset()
+
+
+def _stack(monkeypatch, notifications: bool) -> dict:
+    from storemon_dev.local.resources import create_resources
+
+    res = create_resources(TEMPLATE, notifications=notifications)
+    for name, value in res["env"].items():
+        monkeypatch.setenv(name, value)
+    return res
+
+
+@pytest.fixture
+def stack(aws_env, monkeypatch) -> dict:
+    """The template's bucket, table and queues, the functions' environment set. Without the
+    bucket notification, so only the messages a test sends are on the queue."""
+    return _stack(monkeypatch, notifications=False)
+
+
+@pytest.fixture
+def live_stack(aws_env, monkeypatch) -> dict:
+    """Like `stack`, with the input/ -> ReportQueue notification of the template."""
+    return _stack(monkeypatch, notifications=True)
+
+
+@pytest.fixture(scope="session")
+def template():
+    from storemon_dev.local.template import Template
+
+    return Template.load(TEMPLATE)
+
+
+@pytest.fixture(scope="session")
+def apps():
+    return {name: load_app(name) for name in ("trigger", "worker", "get_report")}
+
+
+@pytest.fixture
+def api(template, apps) -> ApiClient:
+    """The HTTP API: ``api.get("/get_report", query={...})``, ``api.post(path, json=...)``;
+    answers unpack as ``status, body, headers``. Needs ``stack`` or ``live_stack``."""
+    return ApiClient(template, handler_invoker(template, apps))
+
+
+@pytest.fixture
+def worker_queue(template, apps, request) -> WorkerQueue:
+    """ReportQueue -> WorkerFunction of the test's ``stack`` (or ``live_stack``)."""
+    name = "live_stack" if "live_stack" in request.fixturenames else "stack"
+    res = request.getfixturevalue(name)
+    return WorkerQueue(handler_invoker(template, apps), res["queue_url"], res["queue_arn"])

@@ -1,0 +1,229 @@
+"""The functions of template.yaml driven in-process through the local stack's own emulation:
+HTTP requests through its API Gateway (``storemon_dev.local.apigw``: route selection, payload
+2.0 event, response translation), the queue through its SQS event source mapping
+(``storemon_dev.local.esm``). Used by the ``api`` and ``worker_queue`` fixtures of
+tests/conftest.py; no copy of either emulation lives in the tests.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+from urllib.parse import urlencode
+
+import boto3
+
+from storemon_dev.local.apigw import HttpApiGateway, HttpRequest, HttpResponse, RequestVerifier
+from storemon_dev.local.esm import BatchOutcome, SqsEventSource, lambda_record
+from storemon_dev.local.template import Template
+
+REPO = Path(__file__).resolve().parents[1]
+TEMPLATE = REPO / "template.yaml"
+REGION = "us-east-1"
+ACCOUNT_ID = "123456789012"
+QUEUE_ARN = f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:storemon-reports"
+
+
+class LambdaContext:
+    """What Powertools reads of the Lambda context."""
+
+    def __init__(self, name: str = "storemon-test"):
+        self.function_name = name
+        self.function_version = "$LATEST"
+        self.memory_limit_in_mb = 512
+        self.invoked_function_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}"
+        self.aws_request_id = str(uuid.uuid4())
+        self.log_group_name = f"/aws/lambda/{name}"
+        self.log_stream_name = "test"
+
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        return 300_000
+
+
+def load_app(name: str) -> ModuleType:
+    """functions/<name>/app.py as its own module (the three are all called ``app``)."""
+    module_name = f"storemon_function_{name}"
+    if module_name in sys.modules:
+        return sys.modules[module_name]
+    spec = importlib.util.spec_from_file_location(module_name, REPO / "functions" / name / "app.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+Invoker = Callable[[str, Any], Any]  # (function logical id, event) -> result
+
+
+def handler_invoker(template: Template, apps: Mapping[str, ModuleType]) -> Invoker:
+    """Invoke a function of the template by logical id: its ``app.py`` handler (from ``apps``,
+    keyed by code directory), event and result through JSON as between Lambda and a caller."""
+
+    def invoke(function: str, event: Any) -> Any:
+        spec = template.functions[function]
+        app = apps[spec.short_name]
+        result = app.lambda_handler(json.loads(json.dumps(event)), LambdaContext(spec.short_name))
+        return json.loads(json.dumps(result))
+
+    return invoke
+
+
+def record(body: str | dict, receive_count: int = 1, message_id: str = "m-1") -> dict:
+    """An SQS record of this body as Lambda's event source hands it over (without a queue)."""
+    message = {
+        "MessageId": message_id,
+        "ReceiptHandle": "",
+        "Body": json.dumps(body) if isinstance(body, dict) else body,
+        "Attributes": {"ApproximateReceiveCount": str(receive_count)},
+    }
+    return lambda_record(message, queue_arn=QUEUE_ARN, region=REGION)
+
+
+# ----------------------------------------------------------------------------- HTTP
+
+
+@dataclass
+class ApiResponse:
+    """An HTTP answer. Unpacks as ``status, json_body, headers`` (headers lower-case)."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter((self.status, self.json, self.headers))
+
+    def __getitem__(self, index: int) -> Any:
+        return (self.status, self.json, self.headers)[index]
+
+
+class ApiClient:
+    """The template's HTTP API in this process, as a client sees it over HTTP.
+
+    ``verify`` is the gateway's hook between the event and the function (an authorizer); a
+    function that raises fails the test with its own traceback (API Gateway would say 500).
+    """
+
+    def __init__(self, template: Template, invoke: Invoker, verify: RequestVerifier | None = None):
+        self.gateway = HttpApiGateway(
+            template.routes,
+            invoke,
+            account_id=ACCOUNT_ID,
+            api_id="local",
+            on_error=self._raise,
+            verify=verify,
+        )
+        self.default_headers: dict[str, str] = {}
+
+    @staticmethod
+    def _raise(function: str, exc: BaseException) -> None:
+        raise exc
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Mapping[str, str] | None = None,
+        json: Any = None,
+        body: str | bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> ApiResponse:
+        """``json`` is sent as application/json; ``body`` as is (text/plain unless ``headers``
+        say otherwise)."""
+        sent = {"host": "api.local", **self.default_headers}
+        if json is not None:
+            body = _json_dumps(json)
+            sent["content-type"] = "application/json"
+        elif body is not None:
+            sent["content-type"] = "text/plain; charset=utf-8"
+        sent.update({k.lower(): v for k, v in (headers or {}).items()})
+        target = f"{path}?{urlencode(query)}" if query else path
+        data = body.encode() if isinstance(body, str) else (body or b"")
+        request = HttpRequest.from_target(method, target, headers=list(sent.items()), body=data)
+        return _response(self.gateway.handle(request))
+
+    def get(self, path: str, **kwargs: Any) -> ApiResponse:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, json: Any = None, **kwargs: Any) -> ApiResponse:
+        return self.request("POST", path, json=json, **kwargs)
+
+    def send_event(self, event: dict[str, Any]) -> ApiResponse:
+        """A ready payload 2.0 event (events/*.json) to the function of its routeKey."""
+        [route] = [r for r in self.gateway.router.routes if r.route.route_key == event["routeKey"]]
+        return _response(self.gateway.call(route.route, event))
+
+
+def _json_dumps(value: Any) -> str:
+    return json.dumps(value)
+
+
+def _response(response: HttpResponse) -> ApiResponse:
+    headers: dict[str, str] = {}
+    for name, value in response.headers:
+        key = name.lower()
+        headers[key] = f"{headers[key]}, {value}" if key in headers else value
+    return ApiResponse(response.status, headers, response.body)
+
+
+# ----------------------------------------------------------------------------- the queue
+
+
+class WorkerQueue:
+    """ReportQueue -> WorkerFunction through the local stack's SQS event source mapping, one
+    message per poll (the template's BatchSize 1, partial batch responses). A message the
+    worker hands back is made visible again at once instead of after its back-off."""
+
+    def __init__(self, invoke: Invoker, queue_url: str, queue_arn: str):
+        self.sqs = boto3.client("sqs")
+        self.queue_url = queue_url
+        self.source = SqsEventSource(
+            self.sqs,
+            queue_url,
+            queue_arn,
+            lambda event: invoke("WorkerFunction", event),
+            region=REGION,
+            batch_size=1,
+            report_batch_item_failures=True,
+            wait_seconds=0,
+            name="worker-queue",
+        )
+        self.outcomes: list[BatchOutcome] = []
+
+    def poll_once(self) -> BatchOutcome | None:
+        outcome = self.source.poll_once()
+        if outcome is None:
+            return None
+        for message in outcome.messages:
+            if message["MessageId"] in outcome.kept:
+                self.sqs.change_message_visibility(
+                    QueueUrl=self.queue_url,
+                    ReceiptHandle=message["ReceiptHandle"],
+                    VisibilityTimeout=0,
+                )
+        self.outcomes.append(outcome)
+        return outcome
+
+    def drain(self, limit: int = 50) -> list[BatchOutcome]:
+        """Poll until the queue is empty; the deliveries made."""
+        done = []
+        for _ in range(limit):
+            outcome = self.poll_once()
+            if outcome is None:
+                return done
+            done.append(outcome)
+        raise AssertionError("the queue did not drain")
