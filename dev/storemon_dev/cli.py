@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -270,7 +271,12 @@ def _generate(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from storemon_dev.local.server import serve
 
-    return serve(args.host, args.port, args.data, auth=not args.no_auth)
+    code = serve(args.host, args.port, args.data, auth=not args.no_auth)
+    # the stack is stopped; skip the interpreter's clean-up of moto's and boto's many objects
+    # (8-15 s of garbage collection at exit), so SIGTERM/Ctrl-C end the process at once
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def _invoke(args: argparse.Namespace) -> int:

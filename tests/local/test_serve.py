@@ -155,23 +155,15 @@ def data_dir(tmp_path_factory) -> Path:
     return folder
 
 
-@pytest.fixture(scope="module")
-def served(data_dir: Path):
+def spawn_serve(data_dir: Path) -> tuple[Served, threading.Thread]:
+    """``storemon serve`` on a free port, once its three start-up lines are out."""
     port = free_port()
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (CHECKOUT_PATH, env.get("PYTHONPATH")) if p)
     env["PYTHONUNBUFFERED"] = "1"
+    command = ["storemon_dev.cli", "serve", "--port", str(port), "--data", str(data_dir)]
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "storemon_dev.cli",
-            "serve",
-            "--port",
-            str(port),
-            "--data",
-            str(data_dir),
-        ],
+        [sys.executable, "-m", *command],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -204,7 +196,13 @@ def served(data_dir: Path):
         proc.wait(10)
         raise
     assert lines["API"] == f"http://127.0.0.1:{port}"
-    server = Served(proc, lines, output)
+    return Served(proc, lines, output), thread
+
+
+@pytest.fixture(scope="module")
+def served(data_dir: Path):
+    server, thread = spawn_serve(data_dir)
+    proc, output = server.proc, server.output
     try:
         yield server
     finally:
@@ -220,6 +218,26 @@ def served(data_dir: Path):
         log = "".join(output)
         assert code == 0, log
         assert "Traceback" not in log, log
+
+
+def test_sigterm_with_nothing_in_flight_stops_at_once(data_dir: Path):
+    """It took ~10 s: pollers joined through their long poll, then the interpreter's clean-up
+    of moto's objects. Idle, it now ends in well under a second (bound loose for busy CI)."""
+    server, thread = spawn_serve(data_dir)
+    status, _ = server.json("GET", "/get_report/latest")  # a request served: warm and idle
+    assert status == 404
+    time.sleep(1.0)  # the start-up's s3:TestEvent delivered; the pollers wait on the queue
+    started = time.monotonic()
+    server.proc.send_signal(signal.SIGTERM)
+    try:
+        code = server.proc.wait(30)
+    finally:
+        if server.proc.poll() is None:
+            server.proc.kill()
+    elapsed = time.monotonic() - started
+    thread.join(10)
+    assert code == 0, "".join(server.output)
+    assert elapsed < 3.0, f"SIGTERM took {elapsed:.1f} s"
 
 
 def test_trigger_poll_download_and_compatibility_routes(served: Served, data_dir: Path):

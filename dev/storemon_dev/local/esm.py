@@ -128,6 +128,7 @@ class SqsEventSource:
         self.wait_seconds = max(0, min(20, wait_seconds))
         self.name = name
         self._stop = threading.Event()
+        self._delivering = threading.Event()
         self._thread: threading.Thread | None = None
 
     # -- one cycle
@@ -206,7 +207,13 @@ class SqsEventSource:
         messages = self.receive_batch()
         if not messages:
             return None
-        return self.deliver(messages)
+        self._delivering.set()
+        try:
+            if self._stop.is_set():  # received while stopping: they reappear, as on a shutdown
+                return None
+            return self.deliver(messages)
+        finally:
+            self._delivering.clear()
 
     # -- the poller thread
     def start(self) -> None:
@@ -228,10 +235,15 @@ class SqsEventSource:
 
     def stop(self, timeout: float = 30.0) -> bool:
         """Stop polling; waits for the batch in flight (at most ``timeout`` seconds). True when
-        the thread has ended."""
+        the thread has ended or only waits on ReceiveMessage (it ends by itself when that
+        returns, delivering nothing): stopping an idle poller does not wait for its long poll."""
         self._stop.set()
         if self._thread is None:
             return True
+        if not self._delivering.is_set():
+            self._thread.join(0.05)
+            if not self._delivering.is_set():
+                return True
         self._thread.join(timeout)
         alive = self._thread.is_alive()
         if not alive:
