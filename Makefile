@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install test bench hostile lint serve demo build validate clean
+.PHONY: install test bench hostile lint serve demo load build validate clean
 
 install: $(VENV)/.installed
 
@@ -37,6 +37,10 @@ serve: install
 
 demo: install
 	$(BIN)/python -m storemon_dev.local.demo
+
+# a bounded burst on loopback: 1,000 mixed requests from 50 clients, then it stops by itself
+load: install
+	$(BIN)/python -m storemon_dev.local.load
 
 validate: install
 	$(BIN)/sam validate --lint

@@ -1,0 +1,120 @@
+"""The local stack under concurrent clients: the HTTP server holds a burst (no connection
+resets, no 5xx, every accepted report finishes), each invocation logs with its own context,
+and percent-encoded path parameters arrive decoded."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from storemon_dev.local.load import mixed_calls, passed, run_load, wait_reports
+from storemon_dev.local.server import ApiServer
+from storemon_dev.local.stack import LocalStack
+from tests.service.helpers import HOURS_CSV, STATUS_CSV, TZ_CSV
+
+pytestmark = pytest.mark.slow
+STORES = ["1001", "0042", "2002"]
+
+
+@pytest.fixture
+def running(tmp_path: Path) -> Iterator[tuple[LocalStack, str]]:
+    """The template's stack in this process, its HTTP API on a free port, pollers running."""
+    for name, text in (
+        ("store_status.csv", STATUS_CSV),
+        ("menu_hours.csv", HOURS_CSV),
+        ("timezones.csv", TZ_CSV),
+    ):
+        (tmp_path / name).write_text(text)
+    stack = LocalStack()
+    api = ApiServer(stack.gateway(), "127.0.0.1", 0)
+    try:
+        stack.start(tmp_path)
+        for function in stack.functions.values():
+            function.load()
+        api.start()
+        stack.start_event_sources()
+        yield stack, api.url
+    finally:
+        api.stop()
+        stack.stop()
+
+
+def request(url: str, method: str = "GET", body: object = None) -> tuple[int, dict]:
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(url, data=data, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=60) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def test_a_burst_from_50_clients_is_served(running):
+    """50 clients at once were reset by a listen backlog of 5 (20 of 200 triggers)."""
+    _, api = running
+    result = run_load(api, mixed_calls(150, STORES, seed=1), clients=50)
+    ended = wait_reports(api, result.accepted, timeout=240)
+    assert not result.errors, result.errors
+    assert result.server_errors == 0, result.statuses
+    assert result.accepted and ended == {"Complete": len(result.accepted)}
+    assert passed(result, ended)
+    assert sum(result.statuses.values()) == 150
+    # every status is one the mix asks for: accepted, answered, redirected or refused
+    assert set(result.statuses) <= {200, 202, 303, 400, 404, 405}
+
+
+def test_concurrent_invocations_log_their_own_context(running):
+    """Threads shared the Powertools formatter's keys: "report requested" lines showed another
+    request's report id, and lines of one function another function's name."""
+    _, api = running
+    handler = logging.getLogger("storemon").handlers[0]
+    stream = io.StringIO()
+    previous = handler.setStream(stream)  # type: ignore[attr-defined]
+    answers: dict[str, str] = {}  # report id -> the store it was asked for
+
+    def trigger(store: str) -> None:
+        status, body = request(f"{api}/stores/{store}/trigger_report", "POST", {})
+        assert status == 202
+        answers[body["report_id"]] = store
+
+    def read() -> None:
+        assert request(f"{api}/get_report/latest")[0] in (200, 404)
+
+    stores = [f"{n:04d}" for n in range(30)]
+    threads = [threading.Thread(target=trigger, args=(s,)) for s in stores]
+    threads += [threading.Thread(target=read) for _ in range(30)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+    finally:
+        handler.setStream(previous)  # type: ignore[attr-defined]
+    lines = [json.loads(x) for x in stream.getvalue().splitlines() if x.startswith('{"level"')]
+    requested = [x for x in lines if x["message"] == "report requested"]
+    assert len(requested) == 30 and len(answers) == 30
+    for line in requested:
+        assert answers[line["report_id"]] == line["request"]["store_ids"][0], line
+        assert line["correlation_id"] == line["report_id"]
+        assert line["function_name"] == "storemon-local-TriggerFunction", line
+    others = [x for x in lines if x["function_name"] != "storemon-local-TriggerFunction"]
+    assert all("report_id" not in x for x in others), others
+
+
+def test_percent_encoded_store_ids_are_decoded(running):
+    """/stores/%31%30%30%31/trigger_report recorded the store as "%31%30%30%31"."""
+    stack, api = running
+    status, body = request(f"{api}/stores/%31%30%30%31/trigger_report", "POST", {})
+    assert status == 202
+    record = stack.client("dynamodb").get_item(
+        TableName=stack.resources["table"], Key={"report_id": {"S": body["report_id"]}}
+    )["Item"]
+    assert [v["S"] for v in record["request"]["M"]["store_ids"]["L"]] == ["1001"]
