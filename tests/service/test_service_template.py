@@ -162,38 +162,82 @@ def test_table_and_bucket_settings():
     )
 
 
+ROLES = {
+    "TriggerFunction": "TriggerRole",
+    "WorkerFunction": "WorkerRole",
+    "GetReportFunction": "GetReportRole",
+}
+LOG_GROUPS = {
+    "TriggerFunction": "TriggerLogGroup",
+    "WorkerFunction": "WorkerLogGroup",
+    "GetReportFunction": "GetReportLogGroup",
+}
+
+
 def _statements(logical: str) -> list[dict]:
-    out = []
-    for policy in RESOURCES[logical]["Properties"]["Policies"]:
-        if "Statement" in policy:
-            out.extend(policy["Statement"])
-        else:
-            ((name, args),) = policy.items()
-            out.append({"Template": name, **args})
+    """The statements of the function's own role."""
+    role = RESOURCES[ROLES[logical]]["Properties"]
+    return [s for policy in role["Policies"] for s in policy["PolicyDocument"]["Statement"]]
+
+
+def _actions(statements: list[dict]) -> set[str]:
+    out: set[str] = set()
+    for statement in statements:
+        actions = statement["Action"]
+        out.update(actions if isinstance(actions, list) else [actions])
     return out
 
 
 def test_least_privilege():
-    for logical in ("TriggerFunction", "WorkerFunction", "GetReportFunction"):
+    """Own roles instead of SAM's managed policies (whose log, X-Ray and SQS actions are on
+    "*"): every action named, every resource named but X-Ray's (no resource-level permissions)."""
+    for logical, role in ROLES.items():
+        function = RESOURCES[logical]["Properties"]
+        assert function["Role"] == {"Fn::GetAtt": [role, "Arn"]} and "Policies" not in function
+        assert function["LoggingConfig"] == {"LogGroup": {"Ref": LOG_GROUPS[logical]}}
         for statement in _statements(logical):
-            if "Template" in statement:
-                assert statement == {
-                    "Template": "SQSSendMessagePolicy",
-                    "QueueName": {"Fn::GetAtt": ["ReportQueue", "QueueName"]},
-                }
-                continue
-            actions = statement["Action"]
-            actions = actions if isinstance(actions, list) else [actions]
+            actions = _actions([statement])
             assert all("*" not in a for a in actions), (logical, actions)
-            assert statement["Resource"] != "*"
-    get_report = {
-        a
-        for s in _statements("GetReportFunction")
-        for a in (s.get("Action") or [])
-        if isinstance(s.get("Action"), list)
-    } | {s["Action"] for s in _statements("GetReportFunction") if isinstance(s["Action"], str)}
-    assert get_report == {"dynamodb:GetItem", "dynamodb:UpdateItem", "s3:GetObject"}
-    assert not any(s.get("Template") for s in _statements("GetReportFunction"))
+            if statement["Resource"] == "*":
+                assert actions == {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+        [logs] = [s for s in _statements(logical) if s["Sid"] == "OwnLogs"]
+        assert logs["Resource"] == {"Fn::GetAtt": [LOG_GROUPS[logical], "Arn"]}
+    get_report = _statements("GetReportFunction")
+    assert _actions(get_report) - {"xray:PutTraceSegments", "xray:PutTelemetryRecords"} == {
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "dynamodb:GetItem",
+        "dynamodb:UpdateItem",
+        "s3:GetObject",
+    }
+    # GetReport may mark a stale report Failed, never write the "latest" pointer item
+    [update] = [s for s in get_report if "dynamodb:UpdateItem" in _actions([s])]
+    assert update["Condition"] == {
+        "ForAllValues:StringNotEquals": {"dynamodb:LeadingKeys": ["latest"]}
+    }
+    worker = _actions(_statements("WorkerFunction"))
+    assert {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"} <= worker
+
+
+def test_api_access_logs_and_reserved_concurrency():
+    api = RESOURCES["HttpApi"]["Properties"]
+    settings = api["AccessLogSettings"]
+    assert settings["DestinationArn"] == {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]}
+    fields = json.loads(settings["Format"])
+    assert {"requestId", "ip", "routeKey", "status", "latencyMs"} <= set(fields)
+    assert RESOURCES["ApiAccessLogGroup"]["Properties"]["RetentionInDays"] == {
+        "Ref": "LogRetentionDays"
+    }
+    for logical in ("TriggerFunction", "GetReportFunction"):
+        reserved = RESOURCES[logical]["Properties"]["ReservedConcurrentExecutions"]
+        assert reserved == {
+            "Fn::If": [
+                "ReserveApiConcurrency",
+                {"Ref": "ApiReservedConcurrency"},
+                {"Ref": "AWS::NoValue"},
+            ]
+        }
+    assert TEMPLATE_DATA["Parameters"]["ApiReservedConcurrency"]["Default"] == 20
 
 
 def test_resources_are_created_from_the_template(stack):
@@ -340,3 +384,9 @@ def test_sam_transform_wires_routes_default_route_and_roles(monkeypatch):
         assert function["Runtime"] == "python3.11"
         assert function["TracingConfig"] == {"Mode": "Active"}
         assert len(function["Layers"]) == 1
+        assert function["Role"] == {"Fn::GetAtt": [ROLES[logical], "Arn"]}
+    # no role made by SAM, so none of its managed policies ("*" resources)
+    assert not any(
+        spec["Type"] == "AWS::IAM::Role" and logical not in ROLES.values()
+        for logical, spec in resources.items()
+    )
