@@ -86,7 +86,8 @@ def test_functions_layer_and_runtime():
     assert glob["Layers"] == [{"Ref": "CommonLayer"}]
     layer = RESOURCES["CommonLayer"]
     assert layer["Properties"]["ContentUri"] == "layers/common/"
-    assert layer["Metadata"]["BuildMethod"] == "python3.11"
+    assert layer["Metadata"]["BuildMethod"] == "makefile"
+    assert "build-CommonLayer:" in (REPO / "layers/common/Makefile").read_text()
     for logical, folder in (
         ("TriggerFunction", "trigger"),
         ("WorkerFunction", "worker"),
