@@ -105,8 +105,9 @@ def test_concurrent_invocations_log_their_own_context(running):
         assert answers[line["report_id"]] == line["request"]["store_ids"][0], line
         assert line["correlation_id"] == line["report_id"]
         assert line["function_name"] == "storemon-local-TriggerFunction", line
+    # lines of the other functions (reads, the worker's own refreshes) carry no trigger's id
     others = [x for x in lines if x["function_name"] != "storemon-local-TriggerFunction"]
-    assert all("report_id" not in x for x in others), others
+    assert not [x for x in others if x.get("report_id") in answers], others
 
 
 def test_percent_encoded_store_ids_are_decoded(running):
