@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 
 import boto3
 
-from storemon_dev.local.apigw import HttpApiGateway, HttpRequest, HttpResponse, RequestVerifier
+from storemon_dev.local.apigw import Authorizer, HttpApiGateway, HttpRequest, HttpResponse
 from storemon_dev.local.esm import BatchOutcome, SqsEventSource, lambda_record
 from storemon_dev.local.template import Template
 
@@ -113,18 +113,19 @@ class ApiResponse:
 class ApiClient:
     """The template's HTTP API in this process, as a client sees it over HTTP.
 
-    ``verify`` is the gateway's hook between the event and the function (an authorizer); a
-    function that raises fails the test with its own traceback (API Gateway would say 500).
+    ``authorize`` is the gateway's authorizer (None: requests reach the functions without
+    claims); a function that raises fails the test with its own traceback (API Gateway would
+    say 500). ``default_headers`` go with every request (e.g. an Authorization header).
     """
 
-    def __init__(self, template: Template, invoke: Invoker, verify: RequestVerifier | None = None):
+    def __init__(self, template: Template, invoke: Invoker, authorize: Authorizer | None = None):
         self.gateway = HttpApiGateway(
             template.routes,
             invoke,
             account_id=ACCOUNT_ID,
             api_id="local",
             on_error=self._raise,
-            verify=verify,
+            authorize=authorize,
         )
         self.default_headers: dict[str, str] = {}
 

@@ -10,7 +10,6 @@ import pytest
 from storemon_dev.local.apigw import (
     HttpApiGateway,
     HttpRequest,
-    HttpResponse,
     InvalidResponse,
     Router,
     build_event,
@@ -226,23 +225,3 @@ def test_percent_encoded_paths_reach_the_function_decoded():
     assert event["rawPath"] == "/stores/1011/trigger_report"
     assert event["requestContext"]["http"]["path"] == "/stores/1011/trigger_report"
     assert event["pathParameters"] == {"store_id": "1011"}
-
-
-def test_verify_runs_between_the_event_and_the_function():
-    seen = []
-
-    def invoke(function, event):
-        seen.append(event["requestContext"].get("authorizer"))
-        return {"statusCode": 200, "body": "ok"}
-
-    def verify(route, event):
-        if "authorization" not in event["headers"]:
-            return HttpResponse.json(401, {"message": "Unauthorized"})
-        event["requestContext"]["authorizer"] = {"jwt": {"claims": {"sub": "u1"}}}
-        return None
-
-    gateway = HttpApiGateway(ROUTES, invoke, account_id="1", api_id="a", verify=verify)
-    refused = gateway.handle(HttpRequest("GET", "/get_report"))
-    assert refused.status == 401 and refused.header("apigw-requestid") and seen == []
-    allowed = gateway.handle(HttpRequest("GET", "/get_report", headers=[("Authorization", "x")]))
-    assert allowed.status == 200 and seen == [{"jwt": {"claims": {"sub": "u1"}}}]

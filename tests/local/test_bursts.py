@@ -25,8 +25,9 @@ STORES = ["1001", "0042", "2002"]
 
 
 @pytest.fixture
-def running(tmp_path: Path) -> Iterator[tuple[LocalStack, str]]:
-    """The template's stack in this process, its HTTP API on a free port, pollers running."""
+def running(tmp_path: Path) -> Iterator[tuple[LocalStack, str, str]]:
+    """The template's stack in this process, its HTTP API on a free port, pollers running;
+    with an administrator's access token."""
     for name, text in (
         ("store_status.csv", STATUS_CSV),
         ("menu_hours.csv", HOURS_CSV),
@@ -41,15 +42,16 @@ def running(tmp_path: Path) -> Iterator[tuple[LocalStack, str]]:
             function.load()
         api.start()
         stack.start_event_sources()
-        yield stack, api.url
+        yield stack, api.url, stack.token()
     finally:
         api.stop()
         stack.stop()
 
 
-def request(url: str, method: str = "GET", body: object = None) -> tuple[int, dict]:
+def request(url: str, token: str, method: str = "GET", body: object = None) -> tuple[int, dict]:
     data = None if body is None else json.dumps(body).encode()
     req = urllib.request.Request(url, data=data, method=method)
+    req.add_header("Authorization", f"Bearer {token}")
     try:
         with urllib.request.urlopen(req, timeout=60) as response:
             return response.status, json.loads(response.read())
@@ -59,9 +61,9 @@ def request(url: str, method: str = "GET", body: object = None) -> tuple[int, di
 
 def test_a_burst_from_50_clients_is_served(running):
     """50 clients at once were reset by a listen backlog of 5 (20 of 200 triggers)."""
-    _, api = running
-    result = run_load(api, mixed_calls(150, STORES, seed=1), clients=50)
-    ended = wait_reports(api, result.accepted, timeout=240)
+    _, api, token = running
+    result = run_load(api, mixed_calls(150, STORES, seed=1), clients=50, token=token)
+    ended = wait_reports(api, result.accepted, timeout=240, token=token)
     assert not result.errors, result.errors
     assert result.server_errors == 0, result.statuses
     assert result.accepted and ended == {"Complete": len(result.accepted)}
@@ -74,19 +76,19 @@ def test_a_burst_from_50_clients_is_served(running):
 def test_concurrent_invocations_log_their_own_context(running):
     """Threads shared the Powertools formatter's keys: "report requested" lines showed another
     request's report id, and lines of one function another function's name."""
-    _, api = running
+    _, api, token = running
     handler = logging.getLogger("storemon").handlers[0]
     stream = io.StringIO()
     previous = handler.setStream(stream)  # type: ignore[attr-defined]
     answers: dict[str, str] = {}  # report id -> the store it was asked for
 
     def trigger(store: str) -> None:
-        status, body = request(f"{api}/stores/{store}/trigger_report", "POST", {})
+        status, body = request(f"{api}/stores/{store}/trigger_report", token, "POST", {})
         assert status == 202
         answers[body["report_id"]] = store
 
     def read() -> None:
-        assert request(f"{api}/get_report/latest")[0] in (200, 404)
+        assert request(f"{api}/get_report/latest", token)[0] in (200, 404)
 
     stores = [f"{n:04d}" for n in range(30)]
     threads = [threading.Thread(target=trigger, args=(s,)) for s in stores]
@@ -112,8 +114,8 @@ def test_concurrent_invocations_log_their_own_context(running):
 
 def test_percent_encoded_store_ids_are_decoded(running):
     """/stores/%31%30%30%31/trigger_report recorded the store as "%31%30%30%31"."""
-    stack, api = running
-    status, body = request(f"{api}/stores/%31%30%30%31/trigger_report", "POST", {})
+    stack, api, token = running
+    status, body = request(f"{api}/stores/%31%30%30%31/trigger_report", token, "POST", {})
     assert status == 202
     record = stack.client("dynamodb").get_item(
         TableName=stack.resources["table"], Key={"report_id": {"S": body["report_id"]}}

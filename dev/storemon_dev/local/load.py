@@ -98,8 +98,9 @@ def mixed_calls(count: int, store_ids: Sequence[str], seed: int = 0) -> list[Cal
 class _Burst:
     """The shared state of the client threads."""
 
-    def __init__(self, api: str, calls: list[Call], timeout: float):
+    def __init__(self, api: str, calls: list[Call], timeout: float, token: str):
         parts = urlsplit(api)
+        self.token = token
         self.host = parts.hostname or "127.0.0.1"
         self.port = parts.port or 80
         self.calls = calls
@@ -120,7 +121,7 @@ class _Burst:
             return call
 
     def send(self, call: Call) -> None:
-        headers = {"Connection": "close"}
+        headers = {"Connection": "close", **_authorization(self.token)}
         if call.body is not None:
             headers["Content-Type"] = "application/json"
         started = time.monotonic()
@@ -147,11 +148,16 @@ class _Burst:
             self.send(call)
 
 
+def _authorization(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"} if token else {}
+
+
 def run_load(
-    api: str, calls: list[Call], clients: int = CLIENTS, timeout: float = 60
+    api: str, calls: list[Call], clients: int = CLIENTS, timeout: float = 60, token: str = ""
 ) -> LoadResult:
-    """Send ``calls`` to ``api`` from ``clients`` threads, each request on its own connection."""
-    burst = _Burst(api, calls, timeout)
+    """Send ``calls`` to ``api`` from ``clients`` threads, each request on its own connection
+    (with ``token`` as a bearer token when given)."""
+    burst = _Burst(api, calls, timeout, token)
     threads = [
         threading.Thread(target=burst.client, name=f"load-client-{i}", daemon=True)
         for i in range(clients)
@@ -165,7 +171,7 @@ def run_load(
     return burst.result
 
 
-def wait_reports(api: str, report_ids: list[str], timeout: float) -> Counter[str]:
+def wait_reports(api: str, report_ids: list[str], timeout: float, token: str = "") -> Counter[str]:
     """Poll each report until it is no longer Running (or ``timeout`` passes): counts of
     Complete / Failed / Running (unfinished) / other answers."""
     parts = urlsplit(api)
@@ -175,7 +181,7 @@ def wait_reports(api: str, report_ids: list[str], timeout: float) -> Counter[str
         while True:
             conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=30)
             try:
-                conn.request("GET", f"/get_report/{report_id}")
+                conn.request("GET", f"/get_report/{report_id}", headers=_authorization(token))
                 response = conn.getresponse()
                 body = json.loads(response.read() or b"{}")
             finally:
@@ -222,12 +228,12 @@ def store_ids(status_csv: Path, limit: int = 500) -> list[str]:
     return list(seen)
 
 
-def _burst_and_wait(api: str, ids: list[str], args: argparse.Namespace) -> int:
+def _burst_and_wait(api: str, token: str, ids: list[str], args: argparse.Namespace) -> int:
     calls = mixed_calls(args.requests, ids, seed=args.seed)
     print(f"load: {args.requests} requests from {args.clients} clients against {api}", flush=True)
-    result = run_load(api, calls, clients=args.clients)
+    result = run_load(api, calls, clients=args.clients, token=token)
     started = time.monotonic()
-    ended = wait_reports(api, result.accepted, timeout=args.timeout)
+    ended = wait_reports(api, result.accepted, timeout=args.timeout, token=token)
     for line in describe(result, ended, time.monotonic() - started):
         print("  " + line, flush=True)
     ok = passed(result, ended)
@@ -245,8 +251,8 @@ def _with_local_stack(args: argparse.Namespace) -> int:
         ids = store_ids(Path(paths["status"]))
         server = ServeProcess(data_dir, Path(folder) / "serve.log")
         try:
-            api = server.wait_ready(timeout=300)["API"]
-            code = _burst_and_wait(api, ids, args)
+            info = server.wait_ready(timeout=300)
+            code = _burst_and_wait(info["API"], info.get("TOKEN", ""), ids, args)
         except DemoError as exc:
             print(f"load FAILED: {exc}\n{server.tail()}", flush=True)
             code = 1
@@ -271,12 +277,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=600, help="seconds for the reports")
     parser.add_argument("--api", help="an already running stack's API URL (loopback)")
     parser.add_argument("--store-ids", help="with --api: comma-separated store ids to use")
+    parser.add_argument("--token", default="", help="with --api: the access token to send")
     args = parser.parse_args(argv)
     if args.api:
         host = urlsplit(args.api).hostname
         if host not in ("127.0.0.1", "localhost", "::1"):
             parser.error("--api must be a loopback URL: the load test never leaves this machine")
-        return _burst_and_wait(args.api, (args.store_ids or "1").split(","), args)
+        return _burst_and_wait(args.api, args.token, (args.store_ids or "1").split(","), args)
     return _with_local_stack(args)
 
 
