@@ -1,25 +1,27 @@
 """worker: SQS -> report jobs and S3 input-upload notifications, with partial batch responses."""
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from functools import partial
+
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
     EventType,
     process_partial_response,
 )
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from storemon.observability import logger, metrics, tracer
 from storemon.service import worker
+from storemon.service.settings import Settings
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 @tracer.capture_method
-def record_handler(record: SQSRecord) -> str:
+def record_handler(record: SQSRecord, settings: Settings) -> str:
     return worker.handle_message(
+        settings,
         record.body,
         receive_count=int(record.attributes.approximate_receive_count or 1),
         receipt_handle=record.receipt_handle,
@@ -30,7 +32,8 @@ def record_handler(record: SQSRecord) -> str:
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
+def lambda_handler(event: dict, context: LambdaContext) -> PartialItemFailureResponse:
+    handler = partial(record_handler, settings=Settings.from_env())
     return process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
+        event=event, record_handler=handler, processor=processor, context=context
     )

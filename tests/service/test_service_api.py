@@ -8,7 +8,7 @@ import boto3
 import pytest
 
 from storemon.service import records
-from storemon.service.settings import settings
+from storemon.service.settings import Settings
 from storemon.service.trigger import normalize_timestamp
 from tests.service.helpers import put_inputs
 
@@ -137,7 +137,7 @@ def test_unknown_routes_and_methods_get_json_errors(stack, api, method, path, st
 def test_failed_report_csv_request_is_409(stack, api):
     status, out, _ = api.post("/trigger_report")
     report_id = out["report_id"]
-    records.fail(settings(), report_id, "store_status.csv: missing")
+    records.fail(Settings.from_env(), report_id, "store_status.csv: missing")
     status, body, _ = api.get("/get_report", query={"report_id": report_id, "format": "csv"})
     assert status == 409 and body["status"] == "Failed" and body["error"]
     status, body, _ = api.get("/get_report", query={"report_id": report_id})
@@ -156,7 +156,7 @@ def test_stale_running_report_becomes_failed(stack, api):
     status, body, _ = api.get("/get_report", query={"report_id": report_id})
     assert (status, body["status"]) == (200, "Failed")
     assert "timed out" in body["error"]
-    assert records.get(settings(), report_id)["status"] == "Failed"
+    assert records.get(Settings.from_env(), report_id)["status"] == "Failed"
 
 
 def test_unexpected_error_is_json_500(stack, api, monkeypatch):

@@ -9,7 +9,8 @@ import boto3
 import pytest
 
 from storemon import aws
-from storemon.service import records, worker
+from storemon.service import compute, records, worker
+from storemon.service.settings import Settings
 from tests.harness import LambdaContext, record
 from tests.service.helpers import HOURS_CSV, STATUS_CSV, TZ_CSV, engine_csv, put_inputs, s3_text
 
@@ -122,37 +123,39 @@ def test_duplicated_message_does_nothing(stack, apps, monkeypatch, api):
     report_id = trigger(api)
     job = {"report_id": report_id, "kind": "request"}
     assert run_worker(apps, record(job, message_id="a")) == {"batchItemFailures": []}
-    first = records.get(stack_settings(), report_id)
+    first = records.get(Settings.from_env(), report_id)
     writes = []
     monkeypatch.setattr(aws, "put_object", lambda *a, **k: writes.append(a))
-    assert worker.handle_message(json.dumps(job), receive_count=2) == "duplicate"
+    assert (
+        worker.handle_message(Settings.from_env(), json.dumps(job), receive_count=2) == "duplicate"
+    )
     assert run_worker(apps, record(job, message_id="b")) == {"batchItemFailures": []}
     assert writes == []
-    assert records.get(stack_settings(), report_id) == first
+    assert records.get(Settings.from_env(), report_id) == first
 
 
 def test_two_deliveries_at_once_write_one_result(stack, monkeypatch, api):
     """Both compute; the second to finish finds the record Complete and changes nothing."""
     put_inputs(stack["bucket"])
     report_id = trigger(api)
-    conf = stack_settings()
-    record = records.get(conf, report_id)
+    settings = Settings.from_env()
+    record = records.get(settings, report_id)
     # delivery A computed and completed while delivery B was computing
-    assert worker._compute(conf, record) == "complete"
-    completed = records.get(conf, report_id)
+    assert compute.compute(settings, record) == "complete"
+    completed = records.get(settings, report_id)
     csv = s3_text(stack["bucket"], f"reports/{report_id}/report.csv")
     # delivery B finishes with the record it read before A completed
-    assert worker._compute(conf, record) == "duplicate"
-    assert records.get(conf, report_id) == completed
+    assert compute.compute(settings, record) == "duplicate"
+    assert records.get(settings, report_id) == completed
     assert s3_text(stack["bucket"], f"reports/{report_id}/report.csv") == csv
-    assert not records.complete(conf, report_id, {"rows": 0})
-    assert not records.fail(conf, report_id, "late")
+    assert not records.complete(settings, report_id, {"rows": 0})
+    assert not records.fail(settings, report_id, "late")
 
 
 def test_message_for_unknown_report_is_dropped(stack, apps):
     job = {"report_id": records.new_report_id(), "kind": "request"}
     assert run_worker(apps, record(job)) == {"batchItemFailures": []}
-    assert worker.handle_message(json.dumps(job)) == "unknown"
+    assert worker.handle_message(Settings.from_env(), json.dumps(job)) == "unknown"
 
 
 @pytest.mark.parametrize(
@@ -165,7 +168,7 @@ def test_unreadable_messages_are_dropped(stack, apps, body):
 
 def test_s3_test_event_is_ignored(stack):
     event = {"Service": "Amazon S3", "Event": "s3:TestEvent", "Bucket": stack["bucket"]}
-    assert worker.handle_message(json.dumps(event)) == "ignored"
+    assert worker.handle_message(Settings.from_env(), json.dumps(event)) == "ignored"
 
 
 def test_last_attempt_marks_failed_then_dead_letter_queue(stack, monkeypatch, api, worker_queue):
@@ -218,9 +221,3 @@ def test_queueing_failure_marks_the_report_failed(stack, monkeypatch, api):
     assert status == 503 and body["error"]
     table = boto3.client("dynamodb").scan(TableName=stack["table"])["Items"]
     assert [item["status"]["S"] for item in table] == ["Failed"]
-
-
-def stack_settings():
-    from storemon.service.settings import settings
-
-    return settings()

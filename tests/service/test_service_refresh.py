@@ -9,8 +9,8 @@ import time
 
 import boto3
 
-from storemon.service import records, sources, worker
-from storemon.service.settings import settings
+from storemon.service import compute, records, refresh, sources, worker
+from storemon.service.settings import Settings
 from tests.service.helpers import HOURS_CSV, STATUS_CSV, TZ_CSV, engine_csv, put_inputs, s3_text
 
 NEWER_STATUS = STATUS_CSV + "1001,active,2023-01-23 11:45:00 UTC\n"
@@ -103,7 +103,7 @@ def test_event_keys_are_url_decoded():
             }
         ]
     }
-    assert worker.input_keys(message, "input/") == [
+    assert refresh.input_keys(message, "input/") == [
         "input/store_status.csv.gz",
         "input/menu_hours.csv",
         "input/timezones.csv",
@@ -111,40 +111,40 @@ def test_event_keys_are_url_decoded():
 
 
 def test_latest_never_moves_backwards(stack, api):
-    conf = settings()
+    settings = Settings.from_env()
     put_inputs(stack["bucket"])
-    older = worker.start_refresh(conf)
+    older = refresh.start_refresh(settings)
     time.sleep(1.1)  # S3 LastModified has whole seconds
     put_inputs(stack["bucket"], status=NEWER_STATUS)
-    newer = worker.start_refresh(conf)
+    newer = refresh.start_refresh(settings)
     assert older and newer and older != newer
-    assert worker.process_report(conf, newer) == "complete"
-    assert records.latest_pointer(conf)["target_id"] == newer
+    assert compute.process_report(settings, newer) == "complete"
+    assert records.latest_pointer(settings)["target_id"] == newer
     # the older refresh finishes late: it completes, latest stays on the newer inputs
-    assert worker.process_report(conf, older) == "complete"
-    assert records.get(conf, older)["status"] == "Complete"
-    assert records.latest_pointer(conf)["target_id"] == newer
+    assert worker.process_report(settings, older) == "complete"
+    assert records.get(settings, older)["status"] == "Complete"
+    assert records.latest_pointer(settings)["target_id"] == newer
     assert latest(api)[1]["report_id"] == newer
     # a notification for the older set now does nothing
-    assert worker.start_refresh(conf) is None
+    assert refresh.start_refresh(settings) is None
 
 
 def test_same_second_uploads_order_by_resolution_time(stack):
     """Two input sets with the same newest LastModified: the one resolved later wins."""
-    conf = settings()
+    settings = Settings.from_env()
     put_inputs(stack["bucket"])
-    first = worker.start_refresh(conf)
+    first = refresh.start_refresh(settings)
     boto3.client("s3").put_object(
         Bucket=stack["bucket"], Key="input/store_status.csv", Body=NEWER_STATUS.encode()
     )
-    second = worker.start_refresh(conf)
-    worker.process_report(conf, second)
-    worker.process_report(conf, first)
-    assert records.latest_pointer(conf)["target_id"] == second
+    second = refresh.start_refresh(settings)
+    compute.process_report(settings, second)
+    compute.process_report(settings, first)
+    assert records.latest_pointer(settings)["target_id"] == second
 
 
 def test_gzip_inputs_and_the_newer_of_csv_and_csv_gz_wins(stack):
-    conf = settings()
+    settings = Settings.from_env()
     put_inputs(stack["bucket"])
     time.sleep(1.1)
     s3 = boto3.client("s3")
@@ -153,20 +153,20 @@ def test_gzip_inputs_and_the_newer_of_csv_and_csv_gz_wins(stack):
         Key="input/store_status.csv.gz",
         Body=gzip.compress(NEWER_STATUS.encode()),
     )
-    chosen = sources.resolve(conf)
+    chosen = sources.resolve(settings)
     assert chosen["status"]["key"] == "input/store_status.csv.gz"
     assert chosen["hours"]["key"] == "input/menu_hours.csv"
-    report_id = worker.start_refresh(conf)
-    assert worker.process_report(conf, report_id) == "complete"
+    report_id = refresh.start_refresh(settings)
+    assert compute.process_report(settings, report_id) == "complete"
     assert s3_text(stack["bucket"], f"reports/{report_id}/report.csv") == engine_csv(
         status=NEWER_STATUS
     )
-    summary = records.get(conf, report_id)["summary"]
+    summary = records.get(settings, report_id)["summary"]
     assert json.loads(summary)["files"]["store_status"]["file"] == "store_status.csv.gz"
     # a later plain .csv wins again
     time.sleep(1.1)
     s3.put_object(Bucket=stack["bucket"], Key="input/store_status.csv", Body=STATUS_CSV.encode())
-    assert sources.resolve(conf)["status"]["key"] == "input/store_status.csv"
+    assert sources.resolve(settings)["status"]["key"] == "input/store_status.csv"
 
 
 def test_full_manual_report_moves_latest_and_partial_ones_do_not(stack, api, worker_queue):
@@ -214,19 +214,19 @@ def test_store_summary_answers_from_the_latest_full_report(stack, monkeypatch, a
 
 
 def test_full_manual_report_of_the_same_inputs_makes_the_refresh_unneeded(stack, api, worker_queue):
-    conf = settings()
+    settings = Settings.from_env()
     put_inputs(stack["bucket"])
     _, full, _ = api.post("/trigger_report")
     worker_queue.drain()
-    assert records.latest_pointer(conf)["target_id"] == full["report_id"]
-    assert worker.start_refresh(conf) is None  # latest already covers these exact files
+    assert records.latest_pointer(settings)["target_id"] == full["report_id"]
+    assert worker.start_refresh(settings) is None  # latest already covers these exact files
 
 
 def test_latest_whose_report_expired_is_404(stack, api):
-    conf = settings()
+    settings = Settings.from_env()
     put_inputs(stack["bucket"])
-    report_id = worker.start_refresh(conf)
-    worker.process_report(conf, report_id)
+    report_id = refresh.start_refresh(settings)
+    compute.process_report(settings, report_id)
     boto3.client("dynamodb").delete_item(  # what the TTL does after RetentionDays
         TableName=stack["table"], Key={"report_id": {"S": report_id}}
     )

@@ -340,9 +340,9 @@ def test_worker_events_run(stack, apps):
     job = json.loads(message["Body"])
     assert job["kind"] == "refresh"
     from storemon.service import records
-    from storemon.service.settings import settings
+    from storemon.service.settings import Settings
 
-    assert records.get(settings(), job["report_id"])["status"] == "Running"
+    assert records.get(Settings.from_env(), job["report_id"])["status"] == "Running"
 
 
 def test_sam_transform_wires_routes_default_route_and_roles(monkeypatch):

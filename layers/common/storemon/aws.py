@@ -18,6 +18,8 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlparse
 
+from storemon.errors import ObjectMissing
+
 __all__ = [
     "ObjectInfo",
     "ObjectMissing",
@@ -53,7 +55,8 @@ def _client(name: str) -> Any:
                     signature_version="s3v4" if name == "s3" else None,
                     s3={"addressing_style": "path"} if os.environ.get("AWS_ENDPOINT_URL") else None,
                 )
-                client = boto3.session.Session().client(name, config=config)
+                session: Any = boto3.session.Session()
+                client = session.client(name, config=config)
                 _clients[name] = client
     return client
 
@@ -120,10 +123,6 @@ def head_object(bucket: str, key: str) -> ObjectInfo | None:
         size=int(head["ContentLength"]),
         version_id=None if version in (None, "null") else version,
     )
-
-
-class ObjectMissing(LookupError):
-    """The object (or the recorded version of it) does not exist, or changed since recorded."""
 
 
 def get_object(

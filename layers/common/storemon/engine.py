@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from storemon import csvsafe, inputs, textparse
+from storemon import csvsafe, inputs, jsonable, timestamps
 from storemon.business_hours import StoreCalendar, store_calendar
 from storemon.grouped import group_ends, group_starts
 from storemon.incidents import find_incidents, week_business_intervals
@@ -93,17 +93,30 @@ class ReportResult:
     # with the incidents: store_id, open_utc, close_utc, the business hours in the week window
     business_intervals: pd.DataFrame | None = None
 
+    def summary_json(self) -> dict:
+        """The summary as plain JSON values (NumPy scalars, timestamps and NaN converted)."""
+        return jsonable.plain(self.summary)
+
+    def stores_document(self, report_id: str) -> dict:
+        """The per-store file of a report: ``{"report_id", "now", "stores": {store_id: {...}}}``
+        (what the service's ``store_summary`` answers from), as plain JSON values."""
+        return {
+            "report_id": report_id,
+            "now": jsonable.scalar(self.summary.get("now")),
+            "stores": jsonable.rows_by(self.stores.to_dict(orient="records"), "store_id"),
+        }
+
 
 # --------------------------------------------------------------------------- entry points
 
 
 def parse_instant(text: str, what: str = "as_of") -> int:
-    """An accepted timestamp string as µs since the epoch; InputError when it is not one."""
-    matrix, lengths, fits = textparse.byte_matrix(pd.Series([str(text)]), textparse.TIMESTAMP_WIDTH)
-    micros, valid = textparse.parse_timestamps(matrix, lengths)
-    if not (fits[0] and valid[0]):
-        raise InputError(what, f"not a valid timestamp: {text!r}")
-    return int(micros[0])
+    """An accepted timestamp string (:mod:`storemon.timestamps`) as µs since the epoch;
+    InputError when it is not one."""
+    try:
+        return timestamps.parse_micros(str(text))
+    except ValueError:
+        raise InputError(what, f"not a valid timestamp: {text!r}") from None
 
 
 def compute_report(

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from storemon import textparse
+from storemon.errors import InputError  # storemon.inputs.InputError stays importable
 from storemon.limits import DEFAULT as DEFAULT_LIMITS
 from storemon.limits import Limits
 
@@ -39,15 +40,6 @@ DEFAULT_NAMES = {
 COLUMN_ALIASES = {"day": "dayOfWeek", "day_of_week": "dayOfWeek"}
 
 _BAD_LINE = re.compile(r"Skipping line \d+")
-
-
-class InputError(Exception):
-    """An input file that cannot be used at all. ``str(error)`` is ``"<file>: <problem>"``."""
-
-    def __init__(self, file: str, message: str):
-        super().__init__(f"{file}: {message}")
-        self.file = file
-        self.message = message
 
 
 @dataclass

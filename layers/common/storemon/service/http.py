@@ -1,21 +1,28 @@
-"""HTTP plumbing of the API: JSON request bodies, JSON error bodies, Powertools responses.
+"""The HTTP edge of the API: the only place that picks status codes, headers and bodies.
 
-Every answer is JSON (errors too: ``{"error": "<message>", "status": <code>}``), except the
-303 redirect to a report's CSV.
+Service functions return plain results or raise :mod:`storemon.errors`; this module maps them:
+:class:`~storemon.errors.RequestError` subclasses to 4xx/503 (see :data:`STATUS`), a report's
+state to 200/202/303/409, an accepted trigger to 202 with ``Location``. Every answer is JSON
+(errors too: ``{"error": "<message>", "status": <code>}``), except the body of a 303 redirect
+to a report's CSV, which is the report's JSON view as well.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from storemon.service import log
+from storemon import errors
+from storemon.observability import add_count, logger
+from storemon.service import records
 
 JSON = "application/json"
+RETRY_AFTER_SECONDS = "5"
 
 # Every route of the API (template.yaml's HttpApi events), for the 404 / 405 answers.
 ROUTES: tuple[tuple[str, str], ...] = (
@@ -28,36 +35,100 @@ ROUTES: tuple[tuple[str, str], ...] = (
     ("GET", "/store_summary"),
 )
 
-
-class ApiError(Exception):
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.headers = headers or {}
-
-
-@dataclass
-class ApiResult:
-    status: int
-    body: dict | None
-    headers: dict[str, str] = field(default_factory=dict)
+# The status code of each request error (the most specific class listed wins).
+STATUS: dict[type[errors.RequestError], int] = {
+    errors.InvalidRequest: 400,
+    errors.Unauthorized: 401,
+    errors.Forbidden: 403,
+    errors.NotFound: 404,
+    errors.Conflict: 409,
+    errors.Unavailable: 503,
+}
 
 
-def json_body(raw: str | bytes | None) -> dict:
-    """The request body as a JSON object ({} when empty); 400 for anything else."""
+def status_of(exc: errors.RequestError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 400
+
+
+def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
+    add_count(f"Http{status // 100}xx")
+    return Response(
+        status_code=status,
+        content_type=JSON,
+        headers=headers or {},
+        body=json.dumps(body, default=str),
+    )
+
+
+def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    return json_response(status, {"error": message, "status": status}, headers)
+
+
+def request_error(exc: errors.RequestError) -> Response:
+    return error_response(status_of(exc), str(exc))
+
+
+def internal_error(exc: Exception) -> Response:
+    logger.exception("unhandled error")
+    return error_response(500, "internal error")
+
+
+def accepted(report_id: str) -> Response:
+    """202 for a recorded and queued report, with where to ask for it."""
+    return json_response(202, {"report_id": report_id}, {"Location": f"/get_report/{report_id}"})
+
+
+def report_answer(view: dict, want_csv: bool) -> Response:
+    """A report's state: always 200 for JSON; for a CSV request 303 to it when Complete,
+    202 (Retry-After) while Running, 409 when Failed. The body is the JSON view each time."""
+    status = view["status"]
+    if not want_csv:
+        return json_response(200, view)
+    if status == records.COMPLETE:
+        return json_response(303, view, {"Location": view["report_url"]})
+    if status == records.RUNNING:
+        return json_response(202, view, {"Retry-After": RETRY_AFTER_SECONDS})
+    return json_response(409, view)
+
+
+def body_text(raw: str | None, base64_encoded: bool) -> str:
+    """The request body as text; InvalidRequest when it is not base64 (if so flagged) or not
+    UTF-8."""
     if raw is None:
-        return {}
-    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+        return ""
+    if not base64_encoded:
+        return raw
+    try:
+        data = base64.b64decode(raw, validate=True)
+    except (binascii.Error, ValueError):
+        raise errors.InvalidRequest("request body is not valid base64") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise errors.InvalidRequest(
+            f"request body is not UTF-8 (byte {exc.start}): send a JSON object"
+        ) from None
+
+
+def json_object(text: str) -> dict:
+    """The request body as a JSON object ({} when empty); InvalidRequest for anything else."""
     if not text.strip():
         return {}
     try:
         value = json.loads(text)
     except ValueError as exc:
-        raise ApiError(400, f"request body is not valid JSON: {exc}") from None
+        raise errors.InvalidRequest(f"request body is not valid JSON: {exc}") from None
     if not isinstance(value, dict):
-        raise ApiError(400, "request body must be a JSON object")
+        raise errors.InvalidRequest("request body must be a JSON object")
     return value
+
+
+def event_json(event: Any) -> dict:
+    """The JSON object body of a Powertools HTTP event ({} when empty)."""
+    return json_object(body_text(event.body, bool(event.is_base64_encoded)))
 
 
 def header(headers: dict | None, name: str) -> str:
@@ -68,72 +139,48 @@ def header(headers: dict | None, name: str) -> str:
     return ""
 
 
-def respond(result: ApiResult) -> Response:
-    log.count(f"Http{result.status // 100}xx")
-    if result.body is None:
-        return Response(status_code=result.status, headers=result.headers, body="")
-    return Response(
-        status_code=result.status,
-        content_type=JSON,
-        headers=result.headers,
-        body=json.dumps(result.body, default=str),
-    )
-
-
-def error(exc: ApiError) -> Response:
-    return respond(ApiResult(exc.status, {"error": exc.message, "status": exc.status}, exc.headers))
-
-
-def internal_error(exc: Exception) -> Response:
-    log.logger().exception("unhandled error")
-    return respond(ApiResult(500, {"error": "internal error", "status": 500}))
-
-
-def _pattern(route: str) -> re.Pattern:
-    return re.compile("^" + re.sub(r"\{[^/]+\}", "[^/]+", route) + "/?$")
-
-
-_PATTERNS = [(method, _pattern(path)) for method, path in ROUTES]
-
-
-def not_found(method: str, path: str) -> Response:
-    """404 for an unknown path, 405 (with Allow) for a known path with another method."""
-    allowed = sorted({m for m, pattern in _PATTERNS if pattern.match(path or "/")})
-    if allowed:
-        return error(
-            ApiError(
-                405,
-                f"method {method} is not allowed on {path}; use {' or '.join(allowed)}",
-                {"Allow": ", ".join(allowed)},
-            )
-        )
-    routes = ", ".join(f"{m} {p}" for m, p in ROUTES)
-    return error(ApiError(404, f"no route {method} {path}; routes: {routes}"))
-
-
-def accepts_csv(headers: dict | None, query: dict | None, body: dict | None = None) -> bool:
+def accepts_csv(headers: dict | None, fmt: object) -> bool:
     """The client asked for the CSV itself: format=csv, or Accept naming text/csv."""
-    fmt = (query or {}).get("format") or (body or {}).get("format") or ""
     if isinstance(fmt, str) and fmt.strip().lower() == "csv":
         return True
     return "text/csv" in header(headers, "accept").lower()
 
 
-def payload(result: Any) -> Any:
-    """JSON-safe plain values (numpy scalars, timestamps) for a response body."""
-    return json.loads(json.dumps(result, default=str))
+def _pattern(route: str) -> re.Pattern:
+    return re.compile("^" + re.sub(r"\{[^/]+\}", "[^/]+", route) + "$")
+
+
+_PATTERNS = [(method, path, _pattern(path)) for method, path in ROUTES]
+
+
+def not_found(method: str, path: str) -> Response:
+    """404 for an unknown path (naming the route meant, for a trailing slash), 405 with Allow
+    for a known path and another method."""
+    path = path or "/"
+    allowed = sorted({m for m, _, pattern in _PATTERNS if pattern.match(path)})
+    if allowed:
+        message = f"method {method} is not allowed on {path}; use {' or '.join(allowed)}"
+        return error_response(405, message, {"Allow": ", ".join(allowed)})
+    stripped = path.rstrip("/")
+    if stripped != path:
+        meant = [f"{m} {p}" for m, p, pattern in _PATTERNS if pattern.match(stripped)]
+        if meant:
+            message = f"no route {method} {path}: the route is {' or '.join(meant)}"
+            return error_response(404, message + " (no trailing slash)")
+    routes = ", ".join(f"{m} {p}" for m, p in ROUTES)
+    return error_response(404, f"no route {method} {path}; routes: {routes}")
 
 
 def install_error_handlers(app: Any) -> None:
-    """JSON answers for unknown routes, API errors and anything unexpected, on a resolver."""
+    """JSON answers for unknown routes, request errors and anything unexpected, on a resolver."""
 
     @app.not_found
     def _not_found(_exc: Exception) -> Response:
         return not_found(app.current_event.http_method, app.current_event.path)
 
-    @app.exception_handler(ApiError)
-    def _api_error(exc: ApiError) -> Response:
-        return error(exc)
+    @app.exception_handler(errors.RequestError)
+    def _request_error(exc: errors.RequestError) -> Response:
+        return request_error(exc)
 
     @app.exception_handler(Exception)
     def _unexpected(exc: Exception) -> Response:

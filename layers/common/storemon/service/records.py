@@ -164,3 +164,22 @@ def is_full(record: dict) -> bool:
     are made of."""
     request = record.get("request") or {}
     return not request.get("store_ids") and not request.get("as_of")
+
+
+def summary_view(record: dict) -> dict:
+    """What a client sees of any record: id, status, kind, request, creation time, the inputs'
+    keys and versions, and the error of a Failed report."""
+    body: dict = {
+        "report_id": record["report_id"],
+        "status": record["status"],
+        "kind": record.get("kind"),
+        "request": record.get("request"),
+        "created_at": record.get("created_at"),
+        "inputs": {
+            kind: None if not ref else {"key": ref["key"], "version_id": ref.get("version_id")}
+            for kind, ref in (record.get("inputs") or {}).items()
+        },
+    }
+    if record["status"] == FAILED:
+        body["error"] = record.get("error")
+    return body

@@ -1,9 +1,27 @@
-"""The service's configuration, read from the environment the template gives every function."""
+"""The service's configuration, from the environment the template gives every function.
+
+Each handler builds :class:`Settings` with :meth:`Settings.from_env` at the start of every
+invocation (cheap; the local stack and the tests change the environment between invocations)
+and passes it to the service functions as their ``settings`` parameter. A missing or malformed
+variable fails the invocation before any work, with a :class:`~storemon.errors.ConfigurationError`
+naming the variable.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
+
+from storemon.errors import ConfigurationError
+
+REQUIRED = {"table": "TABLE_NAME", "bucket": "BUCKET_NAME", "queue_url": "QUEUE_URL"}
+NUMBERS = {
+    "url_expiry_seconds": "URL_EXPIRY_SECONDS",
+    "max_receive_count": "MAX_RECEIVE_COUNT",
+    "retention_days": "RETENTION_DAYS",
+    "stale_after_seconds": "STALE_AFTER_SECONDS",
+}
 
 
 @dataclass(frozen=True)
@@ -19,26 +37,35 @@ class Settings:
     stale_after_seconds: int = 7200
 
     @classmethod
-    def from_env(cls) -> Settings:
-        env = os.environ
-
-        def number(name: str, default: int) -> int:
-            value = env.get(name, "").strip()
-            return int(value) if value else default
-
-        return cls(
-            table=env.get("TABLE_NAME", ""),
-            bucket=env.get("BUCKET_NAME", ""),
-            queue_url=env.get("QUEUE_URL", ""),
-            input_prefix=env.get("INPUT_PREFIX", "input/"),
-            report_prefix=env.get("REPORT_PREFIX", "reports/"),
-            url_expiry_seconds=number("URL_EXPIRY_SECONDS", 3600),
-            max_receive_count=number("MAX_RECEIVE_COUNT", 3),
-            retention_days=number("RETENTION_DAYS", 30),
-            stale_after_seconds=number("STALE_AFTER_SECONDS", 7200),
-        )
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """The settings in `env` (default: ``os.environ``); ConfigurationError naming the first
+        missing or malformed variable."""
+        env = os.environ if env is None else env
+        values: dict = {field: _required(env, name) for field, name in REQUIRED.items()}
+        values["input_prefix"] = env.get("INPUT_PREFIX") or "input/"
+        values["report_prefix"] = env.get("REPORT_PREFIX") or "reports/"
+        for field, name in NUMBERS.items():
+            number = _number(env, name)
+            if number is not None:
+                values[field] = number
+        return cls(**values)
 
 
-def settings() -> Settings:
-    """The settings in force now (read on every call: cheap, and tests change the env)."""
-    return Settings.from_env()
+def _required(env: Mapping[str, str], name: str) -> str:
+    value = env.get(name, "").strip()
+    if not value:
+        raise ConfigurationError(f"the environment variable {name} is not set")
+    return value
+
+
+def _number(env: Mapping[str, str], name: str) -> int | None:
+    text = env.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a whole number, not {text!r}") from None
+    if value <= 0:
+        raise ConfigurationError(f"{name} must be positive, not {value}")
+    return value

@@ -12,16 +12,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from storemon import aws
-from storemon.inputs import InputError
+from storemon.errors import InputError, MissingInput, ObjectMissing
 from storemon.service.settings import Settings
 
 KINDS = ("status", "hours", "timezones")
 BASENAMES = {"status": "store_status", "hours": "menu_hours", "timezones": "timezones"}
 SUFFIXES = (".csv", ".csv.gz")
-
-
-class MissingInput(Exception):
-    """An input the report needs is not in S3 (never uploaded, deleted or replaced)."""
 
 
 def kind_of_key(key: str, prefix: str) -> str | None:
@@ -113,7 +109,7 @@ def read(
             body = aws.get_object(
                 settings.bucket, ref["key"], version_id=ref.get("version_id"), etag=ref.get("etag")
             )
-        except aws.ObjectMissing as exc:
+        except ObjectMissing as exc:
             raise MissingInput(f"{name}: {exc}") from exc
         data.append(body)
         names.append(name)

@@ -1,0 +1,143 @@
+"""Report jobs: read the recorded inputs, run the engine, write the files, complete the record.
+
+- an unusable input (:class:`~storemon.errors.UnusableInput`: a broken file, a missing one)
+  fails the report at once, with the engine's message: retrying cannot help;
+- anything else is transient: raised, so the worker hands the message back; on its last
+  delivery (``ApproximateReceiveCount >= MAX_RECEIVE_COUNT``) the report is marked Failed
+  before SQS moves the message to the dead-letter queue;
+- a message for an unknown report is dropped; one for a finished report does nothing
+  (redelivery, duplicate).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+from storemon import aws
+from storemon.errors import UnusableInput
+from storemon.observability import add_count, add_duration_ms, logger, set_report_id
+from storemon.service import records, sources
+from storemon.service.settings import Settings
+
+
+def process_report(
+    settings: Settings, report_id: str, receive_count: int = 1, message_id: str | None = None
+) -> str:
+    """Compute the report `report_id` if it is still Running: "complete", "failed",
+    "duplicate" or "unknown"."""
+    set_report_id(report_id)
+    record = records.get(settings, report_id)
+    if record is None:
+        logger.warning("no record for this report: message dropped")
+        add_count("MessagesDropped")
+        return "unknown"
+    if record["status"] != records.RUNNING:
+        logger.info("report already %s: nothing to do", record["status"])
+        add_count("DuplicateMessages")
+        if record["status"] == records.COMPLETE:
+            advance_latest(settings, record)  # in case the finishing delivery stopped before it
+        return "duplicate"
+    try:
+        return compute(settings, record)
+    except UnusableInput as exc:
+        return fail(settings, report_id, str(exc))
+    except Exception as exc:
+        if receive_count >= settings.max_receive_count:
+            error = f"gave up after {receive_count} attempts: {type(exc).__name__}: {exc}"
+            fail(settings, report_id, error)
+        else:
+            logger.warning("attempt %d failed, will retry", receive_count, exc_info=True)
+            add_count("ReportRetries")
+        raise
+
+
+def fail(settings: Settings, report_id: str, error: str) -> str:
+    if records.fail(settings, report_id, error):
+        logger.error("report failed", extra={"error": error})
+        add_count("ReportFailures")
+    return "failed"
+
+
+def result_keys(settings: Settings, report_id: str, full: bool) -> dict[str, str | None]:
+    """Where a report's files go: derived from its id only, so concurrent deliveries write the
+    same objects."""
+    base = f"{settings.report_prefix}{report_id}/"
+    return {
+        "report": base + "report.csv",
+        "summary": base + "summary.json",
+        "stores": base + "stores.json" if full else None,
+    }
+
+
+def compute(settings: Settings, record: dict) -> str:
+    """Run the report of a Running record and complete it: "complete" or "duplicate"."""
+    started = time.perf_counter()
+    result = run(settings, record)
+    keys = result_keys(settings, record["report_id"], records.is_full(record))
+    summary = result.summary_json()
+    write_files(settings, record["report_id"], keys, result, summary)
+    duration_ms = round((time.perf_counter() - started) * 1000, 1)
+    fields = {
+        "result": keys,
+        "rows": len(result.report),
+        "summary": json.dumps(summary),
+        "duration_ms": duration_ms,
+    }
+    if not records.complete(settings, record["report_id"], fields):
+        logger.info("another delivery finished this report first")
+        add_count("DuplicateMessages")
+        return "duplicate"
+    advance_latest(settings, {**record, "status": records.COMPLETE})
+    logger.info("report complete", extra={"rows": len(result.report), "duration_ms": duration_ms})
+    add_count("ReportsCompleted")
+    add_duration_ms("ReportDuration", duration_ms)
+    add_count("ReportStores", int(summary.get("stores_reported", len(result.report))))
+    add_count("SkippedRows", skipped_rows(summary))
+    return "complete"
+
+
+def run(settings: Settings, record: dict):
+    """The engine's result on the record's inputs (UnusableInput when they cannot work)."""
+    from storemon import engine
+    from storemon.limits import Limits
+
+    request = record.get("request") or {}
+    limits = Limits.from_env()  # STOREMON_MAX_*, from the template's Max* parameters
+    data, names = sources.read(settings, record.get("inputs") or {}, limits.max_input_bytes)
+    return engine.run_report(
+        data[0],
+        data[1],
+        data[2],
+        as_of=request.get("as_of"),
+        store_ids=request.get("store_ids"),
+        names=(names[0], names[1], names[2]),
+        limits=limits,
+    )
+
+
+def write_files(settings: Settings, report_id: str, keys: dict, result, summary: dict) -> None:
+    """The report CSV, the summary JSON and (full reports) the per-store file."""
+    from storemon import engine
+
+    bucket = settings.bucket
+    aws.put_object(bucket, keys["report"], engine.report_to_csv(result.report), "text/csv")
+    document = json.dumps({"report_id": report_id, **summary}, indent=1)
+    aws.put_object(bucket, keys["summary"], document, "application/json")
+    if keys["stores"]:
+        stores = json.dumps(result.stores_document(report_id))
+        aws.put_object(bucket, keys["stores"], stores, "application/json")
+
+
+def advance_latest(settings: Settings, record: dict) -> None:
+    """Point ``latest`` at a complete full report unless it points at newer inputs."""
+    marker = record.get("input_marker")
+    if not marker or not records.is_full(record):
+        return
+    if records.advance_latest(settings, record["report_id"], marker, record.get("inputs") or {}):
+        logger.info("latest now points at this report", extra={"input_marker": marker})
+
+
+def skipped_rows(summary: dict) -> int:
+    files = summary.get("files") or {}
+    return int(sum(int((f or {}).get("rows_skipped", 0)) for f in files.values()))
