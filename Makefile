@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 CHECKOV_VENV ?= .venv-checkov
 CHECKOV := $(CHECKOV_VENV)/bin/checkov
 
-.PHONY: install test bench hostile lint serve demo load build validate clean
+.PHONY: install test bench hostile lint serve demo load build validate clean openapi
 
 install: $(VENV)/.installed
 
@@ -51,6 +51,8 @@ demo: install
 # a bounded burst on loopback: 1,000 mixed requests from 50 clients, then it stops by itself
 load: install
 	$(BIN)/python -m storemon_dev.local.load
+openapi: install
+	$(BIN)/python -m storemon_dev.openapi > docs/openapi.json
 
 validate: install
 	$(BIN)/sam validate --lint

@@ -99,6 +99,8 @@ def _stack(monkeypatch, notifications: bool) -> dict:
     res = create_resources(TEMPLATE, notifications=notifications)
     for name, value in res["env"].items():
         monkeypatch.setenv(name, value)
+    # upload notifications refresh at once here (the quiet period has its own tests)
+    monkeypatch.setenv("REFRESH_QUIET_SECONDS", "0")
     return res
 
 

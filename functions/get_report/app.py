@@ -1,49 +1,83 @@
 """get_report: GET /get_report?report_id=, GET /get_report/{report_id}, POST /get_report,
-GET /store_summary?store_id=, and the API's $default route (JSON 404 / 405)."""
+GET /store_summary?store_id=, GET /reports?limit=, and the API's $default route (JSON 404 /
+405). Query and path parameters are validated by Powertools (and documented in the OpenAPI
+document); the answers come from :mod:`storemon.service.reports`."""
+
+from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from storemon.observability import logger, metrics, tracer
-from storemon.service import http, reports
+from storemon.service import api_models, http, reports
+from storemon.service.api_models import ReportAnswer, ReportList, StoreSummary, answers
 from storemon.service.settings import Settings
 
-app = APIGatewayHttpResolver()
+# Routes return a Response and carry no return annotation: with validation on, Powertools
+# would try to validate the annotated type as the response body.
+app = APIGatewayHttpResolver(enable_validation=True)
+
+ReportIdQuery = Annotated[str, Query(max_length=64, description="a report id (uuid4) or latest")]
+ReportIdPath = Annotated[str, Path(max_length=64, description="a report id (uuid4) or latest")]
+FormatQuery = Annotated[
+    Literal["json", "csv"] | None,
+    Query(description="csv: redirect (303) to the CSV; or send Accept: text/csv"),
+]
 
 
-def _query() -> dict:
-    return app.current_event.query_string_parameters or {}
-
-
-def _answer(report_id: object, fmt: object) -> Response:
+def _answer(report_id: str, fmt: str | None, allowed: tuple[str, ...]) -> Response:
+    event = app.current_event
+    http.check_query(event.query_string_parameters, allowed)
     view = reports.get_report(app.context["settings"], report_id)
-    return http.report_answer(view, http.accepts_csv(app.current_event.headers, fmt))
+    return http.report_answer(view, http.accepts_csv(event.headers, fmt))
 
 
-@app.get("/get_report")
+@app.get("/get_report", summary="A report's state", responses=answers(200, ReportAnswer, 400, 404))
 @tracer.capture_method
-def get_report_by_query() -> Response:
-    return _answer(_query().get("report_id"), _query().get("format"))
+def get_report_by_query(report_id: ReportIdQuery, format: FormatQuery = None):  # noqa: A002
+    return _answer(report_id, format, ("report_id", "format"))
 
 
-@app.get("/get_report/<report_id>")
+@app.get(
+    "/get_report/<report_id>",
+    summary="A report's state",
+    responses=answers(200, ReportAnswer, 400, 404),
+)
 @tracer.capture_method
-def get_report_by_path(report_id: str) -> Response:
-    return _answer(report_id, _query().get("format"))
+def get_report_by_path(report_id: ReportIdPath, format: FormatQuery = None):  # noqa: A002
+    return _answer(report_id, format, ("format",))
 
 
-@app.post("/get_report")
+@app.post("/get_report", summary="A report's state", responses=answers(200, ReportAnswer, 400, 404))
 @tracer.capture_method
-def get_report_by_body() -> Response:
-    body = http.event_json(app.current_event)
-    return _answer(body.get("report_id"), body.get("format") or _query().get("format"))
+def get_report_by_body():
+    body = api_models.parse(api_models.GetReportRequest, http.event_json(app.current_event))
+    return _answer(body.report_id, body.format, ())
 
 
-@app.get("/store_summary")
+@app.get(
+    "/store_summary",
+    summary="What the data holds for one store",
+    responses=answers(200, StoreSummary, 400, 404),
+)
 @tracer.capture_method
-def store_summary() -> Response:
-    summary = reports.store_summary(app.context["settings"], _query().get("store_id"))
-    return http.json_response(200, summary)
+def store_summary(
+    store_id: Annotated[str, Query(max_length=api_models.MAX_STORE_ID_BYTES)],
+):
+    http.check_query(app.current_event.query_string_parameters, ("store_id",))
+    return http.json_response(200, reports.store_summary(app.context["settings"], store_id))
+
+
+@app.get(
+    "/reports", summary="Recent reports, newest first", responses=answers(200, ReportList, 400)
+)
+@tracer.capture_method
+def recent_reports(
+    limit: Annotated[int, Query(ge=1, le=reports.MAX_LIMIT)] = reports.DEFAULT_LIMIT,
+):
+    http.check_query(app.current_event.query_string_parameters, ("limit",))
+    return http.json_response(200, reports.recent(app.context["settings"], limit))
 
 
 http.install_error_handlers(app)

@@ -31,6 +31,7 @@ __all__ = [
     "presign_get",
     "put_item_if_absent",
     "put_object",
+    "query_index",
     "read_s3_url",
     "reset",
     "send_message",
@@ -283,10 +284,30 @@ def update_item(
     return True
 
 
+def query_index(
+    table: str, index: str, key_name: str, key_value: str, *, limit: int, newest_first: bool = True
+) -> list[dict]:
+    """Up to `limit` items of a secondary index with `key_name` = `key_value`, in sort-key order
+    (descending when `newest_first`), as plain Python values."""
+    response = _client("dynamodb").query(
+        TableName=table,
+        IndexName=index,
+        KeyConditionExpression="#k = :v",
+        ExpressionAttributeNames={"#k": key_name},
+        ExpressionAttributeValues=_to_ddb({":v": key_value}),
+        ScanIndexForward=not newest_first,
+        Limit=int(limit),
+    )
+    return [_from_ddb(item) for item in response.get("Items", [])]
+
+
 # ----------------------------------------------------------------------------- SQS
-def send_message(queue_url: str, body: dict) -> str:
-    response = _client("sqs").send_message(QueueUrl=queue_url, MessageBody=json.dumps(body))
-    return response["MessageId"]
+def send_message(queue_url: str, body: dict, delay_seconds: int = 0) -> str:
+    """Queue `body` (JSON); with `delay_seconds` (at most 900) it becomes visible that late."""
+    args: dict[str, Any] = {"QueueUrl": queue_url, "MessageBody": json.dumps(body)}
+    if delay_seconds:
+        args["DelaySeconds"] = int(delay_seconds)
+    return _client("sqs").send_message(**args)["MessageId"]
 
 
 def change_visibility(queue_url: str, receipt_handle: str, seconds: int) -> None:

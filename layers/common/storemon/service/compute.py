@@ -6,13 +6,15 @@
   delivery (``ApproximateReceiveCount >= MAX_RECEIVE_COUNT``) the report is marked Failed
   before SQS moves the message to the dead-letter queue;
 - a message for an unknown report is dropped; one for a finished report does nothing
-  (redelivery, duplicate).
+  (redelivery, duplicate); one for a report another delivery is computing does nothing either
+  (the claim, :func:`records.claim`), so a report's files are written by one delivery only.
 """
 
 from __future__ import annotations
 
 import json
 import time
+import uuid
 
 from storemon import aws
 from storemon.errors import UnusableInput
@@ -20,12 +22,17 @@ from storemon.observability import add_count, add_duration_ms, logger, set_repor
 from storemon.service import records, sources
 from storemon.service.settings import Settings
 
+# How long one delivery keeps the right to compute a report: longer than the worker's timeout
+# (300 s), shorter than the queue's visibility timeout (1800 s).
+LEASE_SECONDS = 900
+
 
 def process_report(
     settings: Settings, report_id: str, receive_count: int = 1, message_id: str | None = None
 ) -> str:
     """Compute the report `report_id` if it is still Running: "complete", "failed",
-    "duplicate" or "unknown"."""
+    "duplicate" or "unknown". `message_id` identifies the delivery (see :func:`records.claim`):
+    of two messages for one report, only the one holding the claim computes and writes."""
     set_report_id(report_id)
     record = records.get(settings, report_id)
     if record is None:
@@ -38,25 +45,45 @@ def process_report(
         if record["status"] == records.COMPLETE:
             advance_latest(settings, record)  # in case the finishing delivery stopped before it
         return "duplicate"
+    if not records.claim(settings, report_id, message_id or str(uuid.uuid4()), LEASE_SECONDS):
+        logger.info("another delivery is computing this report: message dropped")
+        add_count("DuplicateMessages")
+        return "duplicate"
+    return _attempt(settings, record, receive_count)
+
+
+def _attempt(settings: Settings, record: dict, receive_count: int) -> str:
     try:
         return compute(settings, record)
     except UnusableInput as exc:
-        return fail(settings, report_id, str(exc))
+        return fail(settings, record, str(exc))
     except Exception as exc:
         if receive_count >= settings.max_receive_count:
             error = f"gave up after {receive_count} attempts: {type(exc).__name__}: {exc}"
-            fail(settings, report_id, error)
+            fail(settings, record, error)
         else:
             logger.warning("attempt %d failed, will retry", receive_count, exc_info=True)
             add_count("ReportRetries")
         raise
 
 
-def fail(settings: Settings, report_id: str, error: str) -> str:
-    if records.fail(settings, report_id, error):
+def fail(settings: Settings, record: dict, error: str) -> str:
+    """Running -> Failed; a full report of the current inputs is also noted on ``latest``."""
+    if records.fail(settings, record["report_id"], error):
         logger.error("report failed", extra={"error": error})
         add_count("ReportFailures")
+        if records.is_full(record):
+            _note_newer_failure(settings, {**record, "error": error})
     return "failed"
+
+
+def _note_newer_failure(settings: Settings, record: dict) -> None:
+    current_at = records.iso(records.utcnow())
+    try:
+        if sources.is_current(settings, record.get("inputs") or {}):
+            records.note_newer_failure(settings, record, current_at)
+    except Exception:  # best effort: the report itself is recorded as Failed
+        logger.warning("could not note the failure on latest", exc_info=True)
 
 
 def result_keys(settings: Settings, report_id: str, full: bool) -> dict[str, str | None]:
@@ -130,12 +157,19 @@ def write_files(settings: Settings, report_id: str, keys: dict, result, summary:
 
 
 def advance_latest(settings: Settings, record: dict) -> None:
-    """Point ``latest`` at a complete full report unless it points at newer inputs."""
-    marker = record.get("input_marker")
-    if not marker or not records.is_full(record):
+    """Point ``latest`` at a complete full report if its inputs are still the current ones
+    (a report of superseded or mixed inputs never does), unless ``latest`` names a report
+    whose inputs were seen current later. The time is taken before looking at the inputs, so
+    of two reports the one of the newer inputs always carries the later time."""
+    if not records.is_full(record):
         return
-    if records.advance_latest(settings, record["report_id"], marker, record.get("inputs") or {}):
-        logger.info("latest now points at this report", extra={"input_marker": marker})
+    current_at = records.iso(records.utcnow())
+    inputs = record.get("inputs") or {}
+    if not sources.is_current(settings, inputs):
+        logger.info("newer inputs were uploaded since this report's: latest not moved")
+        return
+    if records.advance_latest(settings, record["report_id"], current_at, inputs):
+        logger.info("latest now points at this report", extra={"current_at": current_at})
 
 
 def skipped_rows(summary: dict) -> int:

@@ -16,6 +16,7 @@ import re
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
 from storemon import errors
 from storemon.observability import add_count, logger
@@ -33,6 +34,7 @@ ROUTES: tuple[tuple[str, str], ...] = (
     ("GET", "/stores/{store_id}/trigger_report"),
     ("POST", "/stores/{store_id}/trigger_report"),
     ("GET", "/store_summary"),
+    ("GET", "/reports"),
 )
 
 # The status code of each request error (the most specific class listed wins).
@@ -171,12 +173,33 @@ def not_found(method: str, path: str) -> Response:
     return error_response(404, f"no route {method} {path}; routes: {routes}")
 
 
+def check_query(query: dict | None, allowed: tuple[str, ...]) -> None:
+    """InvalidRequest for a query parameter the route does not know (``format=xml`` is caught
+    by the route's own validation; ``?colour=red`` here)."""
+    unknown = sorted(set(query or {}) - set(allowed))
+    if unknown:
+        shown = ", ".join(name[:40] for name in unknown[:5])
+        known = ", ".join(allowed) or "none"
+        raise errors.InvalidRequest(f"unknown query parameter(s): {shown}; allowed: {known}")
+
+
+def validation_error(problems: list) -> Response:
+    """400 for what Powertools' validation of the query and path parameters refused."""
+    from storemon.service.api_models import describe
+
+    return error_response(400, describe(problems))
+
+
 def install_error_handlers(app: Any) -> None:
     """JSON answers for unknown routes, request errors and anything unexpected, on a resolver."""
 
     @app.not_found
     def _not_found(_exc: Exception) -> Response:
         return not_found(app.current_event.http_method, app.current_event.path)
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid(exc: RequestValidationError) -> Response:
+        return validation_error(list(exc.errors()))
 
     @app.exception_handler(errors.RequestError)
     def _request_error(exc: errors.RequestError) -> Response:

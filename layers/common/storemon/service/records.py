@@ -5,8 +5,15 @@ message can never move a finished report, and of two deliveries processed at onc
 completes it (both write the same files: the result keys derive from the report id).
 
 The ``latest`` pointer is an item of the same table (report_id ``latest``) naming the newest
-finished full report of the current inputs; it only moves to a report whose input-set marker is
-greater than its own (see :func:`storemon.service.sources.marker`), so it never moves backwards.
+finished full report of the current inputs. A report moves it only when its inputs are still
+the current S3 versions at the moment it finishes, and only forward: the pointer keeps the time
+at which its report's inputs were last seen current (``current_at``) and moves only to a later
+one. So a report of an older (or mixed) input set that finishes late never replaces the report
+of a newer set. It also carries ``newer_failure`` ({report_id, error, failed_at}) when a full
+report of inputs newer than its target failed, until a newer report succeeds.
+
+The ``uploads`` item (report_id ``uploads``) keeps ``last_upload_ms``, when the newest input
+upload notification was seen (epoch ms): a refresh waits for a quiet period after it.
 
 Record attributes::
 
@@ -16,7 +23,10 @@ Record attributes::
     request        {"store_ids": [...] | None, "as_of": "YYYY-MM-DD HH:MM:SS.ffffff" | None}
     inputs         {"status"|"hours"|"timezones": {key, version_id, etag, last_modified, size}
                     | None}
-    input_marker   monotonic input-set marker (None if an input was missing)
+    input_marker   newest LastModified of the three inputs, resolution time (None if one was
+                   missing)
+    listing        "report": the sparse index ``ByCreated`` (listing, created_at) lists records
+    claimed_by, claimed_until   the delivery computing it (message id) and its lease (epoch s)
     created_at, updated_at, completed_at / failed_at   ISO 8601 UTC
     deadline       epoch seconds after which a still-Running report counts as Failed (stale)
     expires_at     epoch seconds, the table's TTL attribute (retention)
@@ -38,7 +48,10 @@ from storemon.service.settings import Settings
 
 RUNNING, COMPLETE, FAILED = "Running", "Complete", "Failed"
 LATEST = "latest"
+UPLOADS = "uploads"
 KEY = "report_id"
+LISTING = "report"
+BY_CREATED = "ByCreated"
 
 _UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 
@@ -92,6 +105,7 @@ def new_record(
         "request": request,
         "inputs": inputs,
         "input_marker": marker,
+        "listing": LISTING,
         "created_at": iso(now),
         "updated_at": iso(now),
         "deadline": int((now + timedelta(seconds=settings.stale_after_seconds)).timestamp()),
@@ -139,24 +153,80 @@ def fail(settings: Settings, report_id: str, error: str, stale_before: int | Non
     )
 
 
+def claim(settings: Settings, report_id: str, token: str, lease_seconds: int) -> bool:
+    """Take the right to compute a Running report for `lease_seconds`: True for the delivery
+    `token` (an SQS message id: its redeliveries keep the right), False while another delivery
+    holds an unexpired lease, or when the report is not Running."""
+    now = int(utcnow().timestamp())
+    return aws.update_item(
+        settings.table,
+        {KEY: report_id},
+        {"claimed_by": token, "claimed_until": now + lease_seconds},
+        condition="#status = :running AND (attribute_not_exists(#claimed_by)"
+        " OR #claimed_by = :token OR #claimed_until < :now)",
+        condition_values={":running": RUNNING, ":token": token, ":now": now},
+    )
+
+
 def latest_pointer(settings: Settings) -> dict | None:
     return aws.get_item(settings.table, {KEY: LATEST})
 
 
-def advance_latest(settings: Settings, report_id: str, marker: str, inputs: dict) -> bool:
-    """Point ``latest`` at `report_id` unless it points at an equal or newer input set."""
+def advance_latest(settings: Settings, report_id: str, current_at: str, inputs: dict) -> bool:
+    """Point ``latest`` at `report_id`, whose inputs were the current ones at `current_at`,
+    unless it already points at a report whose inputs were current later."""
     return aws.update_item(
         settings.table,
         {KEY: LATEST},
         {
             "target_id": report_id,
-            "input_marker": marker,
+            "current_at": current_at,
             "input_set": refresh_report_id(inputs),
             "updated_at": iso(utcnow()),
         },
-        condition="attribute_not_exists(#input_marker) OR #input_marker < :marker",
-        condition_values={":marker": marker},
+        condition="attribute_not_exists(#current_at) OR #current_at < :current_at",
+        condition_values={":current_at": current_at},
+        remove=("newer_failure",),
     )
+
+
+def note_newer_failure(settings: Settings, record: dict, current_at: str) -> bool:
+    """Record on ``latest`` that a full report of inputs current at `current_at` failed (it
+    never becomes the target), unless the target's inputs were current later."""
+    failure = {
+        "report_id": record["report_id"],
+        "error": record.get("error") or "",
+        "failed_at": record.get("failed_at") or iso(utcnow()),
+    }
+    return aws.update_item(
+        settings.table,
+        {KEY: LATEST},
+        {"newer_failure": failure, "updated_at": iso(utcnow())},
+        condition="attribute_not_exists(#current_at) OR #current_at < :current_at",
+        condition_values={":current_at": current_at},
+    )
+
+
+def note_upload(settings: Settings, noticed_ms: int) -> None:
+    """Remember that an input upload was noticed at `noticed_ms` (kept only if the newest)."""
+    aws.update_item(
+        settings.table,
+        {KEY: UPLOADS},
+        {"last_upload_ms": noticed_ms, "updated_at": iso(utcnow())},
+        condition="attribute_not_exists(#last_upload_ms) OR #last_upload_ms < :noticed",
+        condition_values={":noticed": noticed_ms},
+    )
+
+
+def last_upload_ms(settings: Settings) -> int:
+    """When the newest input upload was noticed (epoch ms; 0 before any)."""
+    item = aws.get_item(settings.table, {KEY: UPLOADS}) or {}
+    return int(item.get("last_upload_ms") or 0)
+
+
+def recent(settings: Settings, limit: int) -> list[dict]:
+    """The `limit` newest records, newest first (the pointer items are not listed)."""
+    return aws.query_index(settings.table, BY_CREATED, "listing", LISTING, limit=limit)
 
 
 def is_full(record: dict) -> bool:

@@ -1,17 +1,31 @@
-"""Refresh reports: an upload under the input prefix starts a full report of the inputs.
+"""Refresh reports: uploads under the input prefix start a full report of the inputs.
 
-The refresh's id is a digest of its input set (:func:`records.refresh_report_id`), so the
-notifications of files uploaded together that see the same three files make one report.
+The three files of a data set are often uploaded one after another, so a refresh waits until
+uploads have stopped for ``REFRESH_QUIET_SECONDS`` (template parameter ``RefreshQuietSeconds``):
+
+1. each upload notification records when it was seen (the ``uploads`` item, epoch ms) and
+   queues a *refresh check* delayed by the quiet period;
+2. a check whose notification is no longer the newest does nothing (a later upload's check
+   follows); the newest one resolves the current version of each input *then* and records and
+   queues a refresh report of that set (:func:`start_refresh`).
+
+With a quiet period of 0 the notification starts the refresh at once. The refresh's id is a
+digest of its input set (:func:`records.refresh_report_id`), so checks that see the same three
+files make one report. Which report ``latest`` names is decided when reports finish
+(:func:`storemon.service.compute.advance_latest`).
 """
 
 from __future__ import annotations
 
+import time
 from urllib.parse import unquote_plus
 
 from storemon import aws
 from storemon.observability import add_count, logger, set_report_id
 from storemon.service import records, sources
 from storemon.service.settings import Settings
+
+CHECK = "refresh-check"
 
 
 def input_keys(message: dict, prefix: str) -> list[str]:
@@ -29,12 +43,37 @@ def input_keys(message: dict, prefix: str) -> list[str]:
 
 
 def handle_s3_notification(settings: Settings, message: dict, receive_count: int = 1) -> str:
+    """An upload: queue a refresh check after the quiet period (or refresh now, without one)."""
     keys = input_keys(message, settings.input_prefix)
     logger.append_keys(uploaded=keys)
     if not keys:
         logger.info("upload notification for no input file: ignored")
         return "ignored"
-    report_id = start_refresh(settings, receive_count)
+    if settings.refresh_quiet_seconds <= 0:
+        return _started(start_refresh(settings, receive_count))
+    noticed_ms = int(time.time() * 1000)
+    records.note_upload(settings, noticed_ms)
+    check = {"kind": CHECK, "noticed_ms": noticed_ms}
+    aws.send_message(settings.queue_url, check, delay_seconds=settings.refresh_quiet_seconds)
+    logger.info("refresh check queued", extra={"quiet_seconds": settings.refresh_quiet_seconds})
+    return "refresh-check-queued"
+
+
+def handle_check(settings: Settings, message: dict, receive_count: int = 1) -> str:
+    """The quiet period of one upload is over: refresh, unless a later upload was seen."""
+    noticed_ms = message.get("noticed_ms")
+    if not isinstance(noticed_ms, int):
+        logger.error("dropping a refresh check without noticed_ms", extra={"m": message})
+        add_count("MessagesDropped")
+        return "ignored"
+    if records.last_upload_ms(settings) > noticed_ms:
+        logger.info("a later upload restarted the quiet period: its own check refreshes")
+        add_count("RefreshesSkipped")
+        return "refresh-superseded"
+    return _started(start_refresh(settings, receive_count))
+
+
+def _started(report_id: str | None) -> str:
     return f"refresh:{report_id}" if report_id else "refresh-skipped"
 
 
@@ -48,13 +87,14 @@ def start_refresh(settings: Settings, receive_count: int = 1) -> str | None:
         logger.info("refresh waits for %s", ", ".join(missing))
         add_count("RefreshesSkipped")
         return None
-    marker = sources.marker(inputs, resolved_at)
     report_id = records.refresh_report_id(inputs)
     set_report_id(report_id)
-    if _covered(settings, report_id, marker):
+    pointer = records.latest_pointer(settings) or {}
+    if pointer.get("input_set") == report_id:
         logger.info("latest already covers these inputs: no refresh")
         add_count("RefreshesSkipped")
         return None
+    marker = sources.marker(inputs, resolved_at)
     record = records.new_record(
         settings,
         report_id,
@@ -70,20 +110,11 @@ def start_refresh(settings: Settings, receive_count: int = 1) -> str | None:
             logger.info("refresh of these inputs already %s", existing["status"])
             return None
         # Running: queue it again, in case the delivery that created it stopped before queueing
-        # (a duplicate job message is harmless).
+        # (a duplicate job message is harmless: one delivery computes it).
     _queue(settings, report_id, receive_count)
     logger.info("refresh queued", extra={"input_marker": marker})
     add_count("RefreshesStarted")
     return report_id
-
-
-def _covered(settings: Settings, report_id: str, marker: str | None) -> bool:
-    pointer = records.latest_pointer(settings)
-    if not pointer:
-        return False
-    if pointer.get("input_set") == report_id:
-        return True
-    return sources.marker_newest(pointer.get("input_marker")) > sources.marker_newest(marker)
 
 
 def _queue(settings: Settings, report_id: str, receive_count: int) -> None:

@@ -24,6 +24,8 @@ from storemon.service.settings import Settings
 
 _STORES_CACHE: OrderedDict[str, dict] = OrderedDict()
 _STORES_CACHE_SIZE = 2
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
 
 
 def report_id_from(value: object) -> str:
@@ -40,26 +42,57 @@ def report_id_from(value: object) -> str:
 
 
 def get_report(settings: Settings, report_id: object) -> dict:
-    """The JSON view of a report (``latest``: of the report the pointer names)."""
+    """The JSON view of a report. For ``latest``: of the report the pointer names, with
+    ``newer_refresh_failed`` ({report_id, error, failed_at}) when a refresh of newer inputs
+    failed since."""
     rid = report_id_from(report_id)
-    record = _latest_record(settings) if rid == records.LATEST else records.get(settings, rid)
-    if record is None:
-        raise ReportNotFound(f"unknown report_id {rid}")
+    if rid != records.LATEST:
+        record = records.get(settings, rid)
+        if record is None:
+            raise ReportNotFound(f"unknown report_id {rid}")
+        set_report_id(rid)
+        return view(settings, _expire_if_stale(settings, record))
+    pointer = records.latest_pointer(settings) or {}
+    record = _latest_record(settings, pointer)
     set_report_id(record["report_id"])
-    return view(settings, _expire_if_stale(settings, record))
+    body = view(settings, _expire_if_stale(settings, record))
+    if pointer.get("newer_failure"):
+        body["newer_refresh_failed"] = pointer["newer_failure"]
+    return body
 
 
-def _latest_record(settings: Settings) -> dict:
-    pointer = records.latest_pointer(settings)
-    if not pointer:
-        raise ReportNotFound("no finished refresh report yet: upload the inputs or trigger one")
-    record = records.get(settings, pointer["target_id"])
+def _latest_record(settings: Settings, pointer: dict) -> dict:
+    target = pointer.get("target_id")
+    if not target:
+        failure = pointer.get("newer_failure")
+        why = f"; the newest refresh failed: {failure['error']}" if failure else ""
+        raise ReportNotFound(
+            "no finished refresh report yet: upload the inputs or trigger one" + why
+        )
+    record = records.get(settings, target)
     if record is None:
         raise ReportNotFound(
-            f"the latest report ({pointer['target_id']}) has expired after "
+            f"the latest report ({target}) has expired after "
             f"{settings.retention_days} days: trigger a report or upload an input"
         )
     return record
+
+
+def recent(settings: Settings, limit: object) -> dict:
+    """``{"reports": [...]}``: the `limit` newest reports (1-100, default 20), newest first,
+    each as id, kind, status, created_at, request, inputs and (Failed) error."""
+    count = limit_from(limit)
+    return {"reports": [records.summary_view(item) for item in records.recent(settings, count)]}
+
+
+def limit_from(value: object) -> int:
+    if value is None:
+        return DEFAULT_LIMIT
+    text = str(value).strip()
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_LIMIT:
+        shown = text if len(text) <= 20 else text[:20] + "..."
+        raise InvalidRequest(f"limit must be a whole number from 1 to {MAX_LIMIT}, not {shown!r}")
+    return int(text)
 
 
 def _expire_if_stale(settings: Settings, record: dict) -> dict:
@@ -91,6 +124,7 @@ def _complete_view(settings: Settings, record: dict) -> dict:
     expires = settings.url_expiry_seconds
     now = records.utcnow()
     summary = record.get("summary")
+    summary = (json.loads(summary) if isinstance(summary, str) else summary) or {}
     return {
         "report_url": aws.presign_get(
             settings.bucket, keys["report"], expires, f"report-{record['report_id']}.csv"
@@ -100,7 +134,10 @@ def _complete_view(settings: Settings, record: dict) -> dict:
         "url_expires_at": records.iso(now + timedelta(seconds=expires)),
         "completed_at": record.get("completed_at"),
         "rows": record.get("rows"),
-        "summary": json.loads(summary) if isinstance(summary, str) else summary,
+        "summary": summary,
+        # what the engine found wrong with the request (SPEC §5 summary), said up front
+        "store_ids_not_found": summary.get("store_ids_not_found") or [],
+        "warnings": summary.get("warnings") or [],
     }
 
 
@@ -109,8 +146,8 @@ def store_summary(settings: Settings, store_id: object) -> dict:
     if not isinstance(store_id, str) or not store_id.strip():
         raise InvalidRequest("store_id is required")
     store_id = store_id.strip()
-    pointer = records.latest_pointer(settings)
-    record = records.get(settings, pointer["target_id"]) if pointer else None
+    target = (records.latest_pointer(settings) or {}).get("target_id")
+    record = records.get(settings, target) if target else None
     stores_key = ((record or {}).get("result") or {}).get("stores")
     if not stores_key:
         raise NotFound("no store summary yet: it comes with the first full report of the inputs")

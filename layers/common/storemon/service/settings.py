@@ -21,7 +21,9 @@ NUMBERS = {
     "max_receive_count": "MAX_RECEIVE_COUNT",
     "retention_days": "RETENTION_DAYS",
     "stale_after_seconds": "STALE_AFTER_SECONDS",
+    "refresh_quiet_seconds": "REFRESH_QUIET_SECONDS",
 }
+MAX_DELAY_SECONDS = 900  # SQS DelaySeconds
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ class Settings:
     max_receive_count: int = 3
     retention_days: int = 30
     stale_after_seconds: int = 7200
+    refresh_quiet_seconds: int = 0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -66,6 +69,9 @@ def _number(env: Mapping[str, str], name: str) -> int | None:
         value = int(text)
     except ValueError:
         raise ConfigurationError(f"{name} must be a whole number, not {text!r}") from None
-    if value <= 0:
-        raise ConfigurationError(f"{name} must be positive, not {value}")
+    low = 0 if name == "REFRESH_QUIET_SECONDS" else 1
+    high = MAX_DELAY_SECONDS if name == "REFRESH_QUIET_SECONDS" else None
+    if value < low or (high is not None and value > high):
+        bounds = f"from {low} to {high}" if high is not None else f"at least {low}"
+        raise ConfigurationError(f"{name} must be {bounds}, not {value}")
     return value

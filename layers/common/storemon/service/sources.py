@@ -79,9 +79,17 @@ def marker(inputs: dict[str, dict | None], resolved_at: datetime) -> str | None:
     return f"{newest}|{_iso(resolved_at)}"
 
 
-def marker_newest(value: str | None) -> str:
-    """The LastModified part of a marker ("" for None)."""
-    return (value or "").split("|", 1)[0]
+def identity(inputs: dict[str, dict | None]) -> tuple:
+    """What tells input sets apart: each input's key and version id (or ETag)."""
+    return tuple(
+        (ref["key"], ref.get("version_id") or ref.get("etag")) if ref else None
+        for ref in (inputs.get(kind) for kind in KINDS)
+    )
+
+
+def is_current(settings: Settings, inputs: dict[str, dict | None]) -> bool:
+    """Whether `inputs` are still exactly the current input objects."""
+    return not missing(inputs) and identity(resolve(settings)) == identity(inputs)
 
 
 def read(

@@ -11,15 +11,8 @@ from __future__ import annotations
 from storemon import aws, timestamps
 from storemon.errors import InvalidRequest, Unavailable
 from storemon.observability import add_count, logger, set_report_id
-from storemon.service import records, sources
+from storemon.service import api_models, records, sources
 from storemon.service.settings import Settings
-
-MAX_STORE_IDS = 1000
-# UTF-8 bytes of one store id: 1,000 of them (the request, and the summary's ids not found)
-# keep the record well inside DynamoDB's 400 KB item limit.
-MAX_STORE_ID_BYTES = 128
-FIELDS = ("store_ids", "as_of")
-TIMESTAMP_FORMS = "YYYY-MM-DD HH:MM:SS[.ffffff] [UTC] or ISO 8601"
 
 
 def normalize_timestamp(value: str) -> str:
@@ -31,72 +24,16 @@ def normalize_timestamp(value: str) -> str:
 def parse_request(body: dict, store_id: str | None = None, query: dict | None = None) -> dict:
     """{"store_ids": [...] | None, "as_of": str | None} from a request's JSON body (and, for
     the one-store routes, the path's store id and the query's as_of); InvalidRequest if bad."""
-    body = dict(body or {})
-    _check_fields(body, store_id)
-    if store_id is not None:
-        store_ids: list[str] | None = [_store_id(store_id, "store_id")]
-    else:
-        store_ids = _store_ids(body.get("store_ids"))
-    as_of = body.get("as_of")
-    if as_of is None and query:
-        as_of = query.get("as_of")
-    return {"store_ids": store_ids, "as_of": as_of_from(as_of)}
-
-
-def _check_fields(body: dict, store_id: str | None) -> None:
-    allowed = FIELDS if store_id is None else ("as_of",)
-    if store_id is not None and "store_ids" in body:
+    if store_id is None:
+        request = api_models.parse(api_models.TriggerRequest, body)
+        store_ids = list(dict.fromkeys(request.store_ids)) if request.store_ids else None
+        return {"store_ids": store_ids, "as_of": request.as_of}
+    if "store_ids" in body:
         raise InvalidRequest("store_ids is not allowed here: the path names the store")
-    unknown = sorted(set(body) - set(allowed))
-    if unknown:
-        shown = ", ".join(name[:40] for name in unknown[:5])
-        raise InvalidRequest(f"unknown field(s): {shown}; allowed: {', '.join(allowed)}")
-
-
-def as_of_from(value: object) -> str | None:
-    """The normalised as_of (None when absent); InvalidRequest when it is not a timestamp."""
-    if value is None:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidRequest("as_of must be a timestamp string, e.g. 2023-01-25 18:00:00 UTC")
-    try:
-        return normalize_timestamp(value)
-    except ValueError:
-        shown = value if len(value) <= 60 else value[:60] + "..."
-        raise InvalidRequest(
-            f"as_of is not a valid timestamp: {shown!r} (use {TIMESTAMP_FORMS})"
-        ) from None
-
-
-def _store_id(value: object, where: str) -> str:
-    """One trimmed store id; InvalidRequest when empty, not a string or too long."""
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidRequest(f"{where} must be a non-empty string")
-    store_id = value.strip()
-    try:
-        size = len(store_id.encode("utf-8"))
-    except UnicodeEncodeError:
-        raise InvalidRequest(f"{where} is not valid Unicode (a lone surrogate)") from None
-    if size > MAX_STORE_ID_BYTES:
-        raise InvalidRequest(
-            f"{where} is too long: at most {MAX_STORE_ID_BYTES} bytes (UTF-8) per store id"
-        )
-    return store_id
-
-
-def _store_ids(value: object) -> list[str] | None:
-    if value is None:
-        return None
-    if not isinstance(value, list):
-        raise InvalidRequest("store_ids must be a list of strings")
-    if not value:
-        raise InvalidRequest("store_ids must not be empty (leave it out for every store)")
-    if len(value) > MAX_STORE_IDS:
-        raise InvalidRequest(
-            f"at most {MAX_STORE_IDS} store_ids per request (leave it out for all stores)"
-        )
-    ids = (_store_id(item, f"store_ids[{i}]") for i, item in enumerate(value))
-    return list(dict.fromkeys(ids))
+    if body.get("as_of") is None and (query or {}).get("as_of") is not None:
+        body = {**body, "as_of": (query or {})["as_of"]}
+    one = api_models.parse(api_models.StoreTriggerRequest, body)
+    return {"store_ids": [api_models.store_id_from_path(store_id)], "as_of": one.as_of}
 
 
 def trigger(

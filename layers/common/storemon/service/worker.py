@@ -2,8 +2,8 @@
 
 - ``{"report_id": ..., "kind": ...}`` from the trigger (or from a refresh): compute the report
   (:mod:`storemon.service.compute`).
-- an S3 ``ObjectCreated`` notification under the input prefix: start a refresh report
-  (:mod:`storemon.service.refresh`).
+- an S3 ``ObjectCreated`` notification under the input prefix, or the refresh check it queues
+  after the quiet period: start a refresh report (:mod:`storemon.service.refresh`).
 
 Errors: an unusable input fails the report at once (in ``compute``); anything else raised here
 is transient: the message is handed back (a batch item failure) with a short back-off (30 s,
@@ -33,7 +33,7 @@ def handle_message(
 ) -> str:
     """Process one SQS message body; raise to hand the message back to the queue. Returns what
     was done (for logs and tests): "complete", "failed", "duplicate", "unknown", "ignored",
-    "refresh:<report_id>", "refresh-skipped"."""
+    "refresh:<report_id>", "refresh-skipped", "refresh-check-queued", "refresh-superseded"."""
     set_report_id(None)
     logger.append_keys(message_id=message_id, receive_count=receive_count)
     add_count("MessagesReceived")
@@ -67,6 +67,8 @@ def _dispatch(settings: Settings, message: dict, receive_count: int, message_id:
     if message.get("Event") == "s3:TestEvent":
         logger.info("S3 test event ignored")
         return "ignored"
+    if message.get("kind") == refresh.CHECK:
+        return refresh.handle_check(settings, message, receive_count)
     report_id = message.get("report_id")
     if not isinstance(report_id, str) or not records.is_report_id(report_id):
         logger.error("dropping a message without a valid report_id", extra={"m": message})

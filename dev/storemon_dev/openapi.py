@@ -1,0 +1,105 @@
+"""The API's OpenAPI document, generated from the code: the routes, parameters and answers the
+two HTTP handlers declare (Powertools' OpenAPI support), the request bodies from
+:mod:`storemon.service.api_models`.
+
+``python -m storemon_dev.openapi`` prints it; ``make openapi`` writes ``docs/openapi.json``
+(a test checks that the committed file matches the code).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+HANDLERS = ("trigger", "get_report")
+TITLE = "storemon report API"
+VERSION = "1.0.0"
+DESCRIPTION = (
+    "Store uptime reports (SPEC §6). Every answer is JSON, errors included "
+    '({"error": "...", "status": <code>}), except the 303 redirect to a report\'s CSV.'
+)
+
+
+def _handler(name: str) -> ModuleType:
+    """functions/<name>/app.py as its own module (the handlers are all called ``app``)."""
+    module_name = f"storemon_openapi_{name}"
+    if module_name in sys.modules:
+        return sys.modules[module_name]
+    spec = importlib.util.spec_from_file_location(module_name, ROOT / "functions" / name / "app.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _bodies() -> dict[tuple[str, str], Any]:
+    from storemon.service import api_models
+
+    return {
+        ("post", "/trigger_report"): api_models.TriggerRequest,
+        ("post", "/stores/{store_id}/trigger_report"): api_models.StoreTriggerRequest,
+        ("post", "/get_report"): api_models.GetReportRequest,
+    }
+
+
+def document() -> dict[str, Any]:
+    """The whole API's OpenAPI 3 document as a dict."""
+    doc: dict[str, Any] = {}
+    for name in HANDLERS:
+        app = _handler(name).app
+        part = json.loads(
+            app.get_openapi_json_schema(title=TITLE, version=VERSION, description=DESCRIPTION)
+        )
+        if not doc:
+            doc = part
+            continue
+        doc["paths"].update(part.get("paths", {}))
+        schemas = part.get("components", {}).get("schemas", {})
+        doc.setdefault("components", {}).setdefault("schemas", {}).update(schemas)
+    _add_bodies(doc)
+    _drop_422(doc)
+    doc["paths"] = dict(sorted(doc["paths"].items()))
+    return doc
+
+
+def _add_bodies(doc: dict[str, Any]) -> None:
+    schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+    for (method, path), model in _bodies().items():
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(schema.pop("$defs", {}))
+        schemas[model.__name__] = schema
+        operation = doc["paths"][path][method]
+        operation["requestBody"] = {
+            "required": False,
+            "content": {
+                "application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}
+            },
+        }
+
+
+def _drop_422(doc: dict[str, Any]) -> None:
+    """Validation errors are answered 400 here (http.validation_error), not Powertools' 422."""
+    for operations in doc["paths"].values():
+        for operation in operations.values():
+            operation.get("responses", {}).pop("422", None)
+    schemas = doc.get("components", {}).get("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
+
+
+def text() -> str:
+    return json.dumps(document(), indent=2, sort_keys=True) + "\n"
+
+
+def main() -> None:
+    sys.stdout.write(text())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,194 @@
+"""The API's request bodies as Pydantic models: they validate the JSON bodies and describe
+them in the OpenAPI document (``docs/openapi.json``, :mod:`storemon.service.openapi`).
+
+Query and path parameters are declared on the routes themselves (Powertools' data validation,
+``enable_validation=True``); bodies are parsed here rather than by Powertools so that a body
+sent without a JSON content type (``curl -d``) or not at all keeps working.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+
+from storemon import timestamps
+from storemon.errors import InvalidRequest
+
+MAX_STORE_IDS = 1000
+# UTF-8 bytes of one store id: 1,000 of them (the request, and the summary's ids not found)
+# keep the record well inside DynamoDB's 400 KB item limit.
+MAX_STORE_ID_BYTES = 128
+TIMESTAMP_FORMS = "YYYY-MM-DD HH:MM:SS[.ffffff] [UTC] or ISO 8601 (T, Z or an offset)"
+
+
+def _store_id(value: str) -> str:
+    store_id = value.strip()
+    if not store_id:
+        raise ValueError("must be a non-empty string")
+    try:
+        size = len(store_id.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise ValueError("is not valid Unicode (a lone surrogate)") from None
+    if size > MAX_STORE_ID_BYTES:
+        raise ValueError(f"is too long: at most {MAX_STORE_ID_BYTES} bytes (UTF-8) per store id")
+    return store_id
+
+
+def _timestamp(value: str) -> str:
+    try:
+        return timestamps.normalize(value)
+    except ValueError:
+        shown = value if len(value) <= 60 else value[:60] + "..."
+        raise ValueError(f"is not a valid timestamp: {shown!r} (use {TIMESTAMP_FORMS})") from None
+
+
+StoreId = Annotated[
+    str,
+    Field(min_length=1, max_length=MAX_STORE_ID_BYTES, examples=["8419537941919820732"]),
+    AfterValidator(_store_id),
+]
+Timestamp = Annotated[
+    str,
+    Field(
+        max_length=40,
+        description=f"an instant: {TIMESTAMP_FORMS}; stored normalised to UTC",
+        examples=["2023-01-25 18:13:22 UTC"],
+    ),
+    AfterValidator(_timestamp),
+]
+ReportId = Annotated[
+    str,
+    Field(
+        max_length=64,
+        description="a report id (uuid4) or 'latest'",
+        examples=["latest"],
+    ),
+]
+Format = Literal["json", "csv"]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+BodyModel = TypeVar("BodyModel", bound=_Body)
+
+
+class TriggerRequest(_Body):
+    """POST /trigger_report: a report of these stores (default: all) at this instant (default:
+    the newest poll)."""
+
+    store_ids: list[StoreId] | None = Field(
+        None, min_length=1, max_length=MAX_STORE_IDS, description="leave out for every store"
+    )
+    as_of: Timestamp | None = None
+
+
+class StoreTriggerRequest(_Body):
+    """POST /stores/{store_id}/trigger_report: the path names the store."""
+
+    as_of: Timestamp | None = None
+
+
+class GetReportRequest(_Body):
+    """POST /get_report."""
+
+    report_id: ReportId
+    format: Format | None = Field(None, description="csv: redirect (303) to the report's CSV")
+
+
+def store_id_from_path(value: str) -> str:
+    """The path's store id, checked like the body's ones; InvalidRequest otherwise."""
+    try:
+        return _store_id(value)
+    except ValueError as exc:
+        raise InvalidRequest(f"store_id {exc}") from None
+
+
+def parse(model: type[BodyModel], body: dict) -> BodyModel:
+    """`body` validated by `model`; InvalidRequest naming each wrong field otherwise."""
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        raise InvalidRequest(describe(exc.errors())) from None
+
+
+def describe(errors: list) -> str:
+    """One line per validation error: ``store_ids[1]: Input should be a valid string``."""
+    lines = []
+    for error in errors[:5]:
+        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error["loc"])
+        where = where.lstrip(".") or "body"
+        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        if error.get("type") == "extra_forbidden":
+            message = "unknown field (a typo would silently widen the report)"
+        lines.append(f"{where[:80]}: {message}")
+    more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+    return "; ".join(lines) + more
+
+
+# ----------------------------------------------------------------------------- answers
+class ErrorAnswer(BaseModel):
+    """Every error: what is wrong, and the status code again."""
+
+    error: str
+    status: int
+
+
+class Accepted(BaseModel):
+    """202: the report is recorded and queued; ask GET /get_report/{report_id}."""
+
+    report_id: str
+
+
+class ReportAnswer(BaseModel):
+    """A report's state. Complete adds report_url, summary_url, url_expires_in,
+    url_expires_at, completed_at, rows, summary, store_ids_not_found, warnings; Failed adds
+    error and failed_at; ``latest`` may add newer_refresh_failed."""
+
+    model_config = ConfigDict(extra="allow")
+
+    report_id: str
+    status: Literal["Running", "Complete", "Failed"]
+    kind: Literal["request", "refresh"] | None = None
+    request: dict | None = None
+    created_at: str | None = None
+    inputs: dict | None = None
+
+
+class ReportList(BaseModel):
+    """GET /reports: the newest reports first."""
+
+    reports: list[ReportAnswer]
+
+
+class StoreSummary(BaseModel):
+    """What the newest full report saw of one store."""
+
+    model_config = ConfigDict(extra="allow")
+
+    store_id: str
+    report_id: str | None = None
+    now: str | None = None
+
+
+def answers(ok: int, model: type[BaseModel], *errors: int) -> dict[int, Any]:
+    """The ``responses`` of a route for the OpenAPI document: `ok` with `model`, then errors."""
+    out: dict[int, Any] = {
+        ok: {"description": model.__doc__ or "", "content": {"application/json": {"model": model}}}
+    }
+    for status in errors:
+        out[status] = {
+            "description": ERROR_MEANINGS.get(status, "error"),
+            "content": {"application/json": {"model": ErrorAnswer}},
+        }
+    return out
+
+
+ERROR_MEANINGS = {
+    400: "the request is malformed (the error says what is wrong)",
+    404: "no such report / store",
+    409: "the report Failed (CSV request)",
+    503: "the report could not be queued; try again",
+}

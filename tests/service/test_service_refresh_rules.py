@@ -1,0 +1,180 @@
+"""Refresh rules of issue 8: the quiet period, latest only on current inputs, a failed newer
+refresh shown on latest, one writer per report, GET /reports."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import boto3
+
+from storemon.service import compute, records, refresh, worker
+from storemon.service.settings import Settings
+from tests.service.helpers import (
+    STATUS_CSV,
+    call_api,
+    http_event,
+    put_inputs,
+    receive,
+)
+
+
+def latest(apps):
+    return call_api(
+        apps["get_report"], http_event("GET", "/get_report", query={"report_id": "latest"})
+    )
+
+
+def upload_status(bucket: str, text: str) -> None:
+    boto3.client("s3").put_object(Bucket=bucket, Key="input/store_status.csv", Body=text.encode())
+
+
+NOTIFICATION = {
+    "Records": [
+        {
+            "eventSource": "aws:s3",
+            "eventName": "ObjectCreated:Put",
+            "s3": {"object": {"key": "input/store_status.csv"}},
+        }
+    ]
+}
+
+
+# ----------------------------------------------------------------------------- quiet period
+def test_a_refresh_waits_for_the_quiet_period_after_the_last_upload(stack, monkeypatch):
+    monkeypatch.setenv("REFRESH_QUIET_SECONDS", "2")
+    settings = Settings.from_env()
+    put_inputs(stack["bucket"])
+    first = worker.handle_message(settings, json.dumps(NOTIFICATION))
+    second = worker.handle_message(settings, json.dumps(NOTIFICATION))
+    assert first == second == "refresh-check-queued"
+    assert receive(stack["queue_url"]) == []  # the checks wait out the quiet period
+    noticed = sorted([records.last_upload_ms(settings) - 1, records.last_upload_ms(settings)])
+    early = {"kind": refresh.CHECK, "noticed_ms": noticed[0]}
+    assert worker.handle_message(settings, json.dumps(early)) == "refresh-superseded"
+    assert boto3.client("dynamodb").scan(TableName=stack["table"])["Count"] == 1  # uploads item
+    last = {"kind": refresh.CHECK, "noticed_ms": noticed[1]}
+    outcome = worker.handle_message(settings, json.dumps(last))
+    assert outcome.startswith("refresh:")
+    report_id = outcome.split(":", 1)[1]
+    assert records.get(settings, report_id)["status"] == "Running"
+
+
+# ----------------------------------------------------------------------------- latest
+def test_a_report_of_superseded_inputs_never_becomes_latest(stack, apps):
+    settings = Settings.from_env()
+    put_inputs(stack["bucket"])
+    older = refresh.start_refresh(settings)
+    upload_status(stack["bucket"], STATUS_CSV + "1001,active,2023-01-23 11:45:00 UTC\n")
+    # the older set finishes while the newer one is not even started: latest stays empty
+    assert compute.process_report(settings, older) == "complete"
+    assert records.latest_pointer(settings) is None
+    newer = refresh.start_refresh(settings)
+    assert compute.process_report(settings, newer) == "complete"
+    assert records.latest_pointer(settings)["target_id"] == newer
+
+
+def test_a_failed_newer_refresh_keeps_latest_and_says_why(stack, apps):
+    settings = Settings.from_env()
+    put_inputs(stack["bucket"])
+    good = refresh.start_refresh(settings)
+    compute.process_report(settings, good)
+    upload_status(stack["bucket"], "not,a,status\nfile,at,all\n")
+    broken = refresh.start_refresh(settings)
+    assert compute.process_report(settings, broken) == "failed"
+    status, body, _ = latest(apps)
+    assert status == 200 and body["report_id"] == good and body["status"] == "Complete"
+    failure = body["newer_refresh_failed"]
+    assert failure["report_id"] == broken and "store_status.csv" in failure["error"]
+    # a good upload afterwards moves latest and clears the note
+    upload_status(stack["bucket"], STATUS_CSV)
+    fixed = refresh.start_refresh(settings)
+    compute.process_report(settings, fixed)
+    status, body, _ = latest(apps)
+    assert body["report_id"] == fixed and "newer_refresh_failed" not in body
+
+
+# ----------------------------------------------------------------------------- duplicates
+def object_versions(bucket: str, report_id: str) -> dict[str, int]:
+    listing = boto3.client("s3").list_object_versions(Bucket=bucket, Prefix=f"reports/{report_id}/")
+    counts: dict[str, int] = {}
+    for version in listing.get("Versions", []):
+        counts[version["Key"]] = counts.get(version["Key"], 0) + 1
+    return counts
+
+
+def summary_matches_record(bucket: str, settings: Settings, report_id: str) -> bool:
+    text = (
+        boto3.client("s3")
+        .get_object(Bucket=bucket, Key=f"reports/{report_id}/summary.json")["Body"]
+        .read()
+    )
+    document = json.loads(text)
+    document.pop("report_id")
+    return document == json.loads(records.get(settings, report_id)["summary"])
+
+
+def test_a_duplicate_delivery_writes_nothing_while_another_computes(stack, apps):
+    settings = Settings.from_env()
+    put_inputs(stack["bucket"])
+    _, accepted, _ = call_api(apps["trigger"], http_event("POST", "/trigger_report"))
+    report_id = accepted["report_id"]
+    assert records.claim(settings, report_id, "message-a", compute.LEASE_SECONDS)
+    job = json.dumps({"report_id": report_id, "kind": "request"})
+    assert worker.handle_message(settings, job, message_id="message-b") == "duplicate"
+    assert object_versions(stack["bucket"], report_id) == {}
+    assert worker.handle_message(settings, job, message_id="message-a") == "complete"
+    assert set(object_versions(stack["bucket"], report_id).values()) == {1}
+    assert summary_matches_record(stack["bucket"], settings, report_id)
+
+
+def test_concurrent_duplicate_deliveries_write_each_file_once(stack, apps, monkeypatch):
+    settings = Settings.from_env()
+    put_inputs(stack["bucket"])
+    _, accepted, _ = call_api(apps["trigger"], http_event("POST", "/trigger_report"))
+    report_id = accepted["report_id"]
+    both_read = threading.Barrier(2, timeout=30)
+    real_get = records.get
+
+    def get_then_wait(settings, rid):
+        record = real_get(settings, rid)
+        both_read.wait()  # both deliveries have seen the record Running
+        return record
+
+    monkeypatch.setattr(compute.records, "get", get_then_wait)
+    job = json.dumps({"report_id": report_id, "kind": "request"})
+    outcomes: list[str] = []
+
+    def deliver(message_id: str) -> None:
+        outcomes.append(worker.handle_message(settings, job, message_id=message_id))
+
+    threads = [threading.Thread(target=deliver, args=(f"m-{i}",)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    monkeypatch.setattr(compute.records, "get", real_get)
+    assert sorted(outcomes) == ["complete", "duplicate"]
+    counts = object_versions(stack["bucket"], report_id)
+    assert counts and set(counts.values()) == {1}
+    assert summary_matches_record(stack["bucket"], settings, report_id)
+
+
+# ----------------------------------------------------------------------------- GET /reports
+def test_reports_lists_the_newest_first(stack, apps):
+    put_inputs(stack["bucket"])
+    ids = []
+    for body in ({}, {"store_ids": ["1001"]}, {"as_of": "2023-01-23 11:00:00"}):
+        _, accepted, _ = call_api(apps["trigger"], http_event("POST", "/trigger_report", body=body))
+        ids.append(accepted["report_id"])
+    records.fail(Settings.from_env(), ids[1], "store_status.csv: broken on purpose")
+    status, listing, _ = call_api(
+        apps["get_report"], http_event("GET", "/reports", query={"limit": "2"})
+    )
+    assert status == 200
+    assert [r["report_id"] for r in listing["reports"]] == [ids[2], ids[1]]
+    failed = listing["reports"][1]
+    assert failed["status"] == "Failed" and "broken on purpose" in failed["error"]
+    assert set(failed) >= {"report_id", "kind", "status", "created_at", "inputs", "error"}
+    status, everything, _ = call_api(apps["get_report"], http_event("GET", "/reports"))
+    assert [r["report_id"] for r in everything["reports"]] == ids[::-1]
