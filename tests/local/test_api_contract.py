@@ -40,7 +40,7 @@ def test_schemathesis_finds_no_server_error(tmp_path):
     from storemon_dev.local.server import ApiServer
     from storemon_dev.local.stack import LocalStack
 
-    with LocalStack(parameters={"RefreshQuietSeconds": 0}) as stack:
+    with LocalStack(parameters={"RefreshQuietSeconds": 0}, enforce_auth=False) as stack:
         stack.start(seed=True, stores=20)
         stack.start_event_sources()
         server = ApiServer(stack.gateway(), host="127.0.0.1", port=0)

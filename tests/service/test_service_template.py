@@ -71,6 +71,7 @@ def test_every_spec_route_is_wired():
         ("GET", "/stores/{store_id}/trigger_report"): "TriggerFunction",
         ("POST", "/stores/{store_id}/trigger_report"): "TriggerFunction",
         ("GET", "/store_summary"): "GetReportFunction",
+        ("GET", "/reports"): "GetReportFunction",
         ("ANY", "$default"): "GetReportFunction",
     }
     assert routes == expected
@@ -209,6 +210,7 @@ def test_least_privilege():
         "logs:PutLogEvents",
         "dynamodb:GetItem",
         "dynamodb:UpdateItem",
+        "dynamodb:Query",  # GET /reports, on the ByCreated index only
         "s3:GetObject",
     }
     # GetReport may mark a stale report Failed, never write the "latest" pointer item
@@ -375,6 +377,7 @@ def test_sam_transform_wires_routes_default_route_and_roles(monkeypatch):
         ("post", "/get_report"),
         ("get", "/get_report/{report_id}"),
         ("get", "/store_summary"),
+        ("get", "/reports"),
         ("x-amazon-apigateway-any-method", "$default"),
     }
     mapping = resources["WorkerFunctionReportQueueEvent"]["Properties"]
