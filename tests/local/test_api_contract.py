@@ -13,6 +13,8 @@ import pytest
 
 from storemon_dev import openapi
 
+from . import isolated
+
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "openapi.json"
 EXAMPLES = int(os.environ.get("STOREMON_FUZZ_EXAMPLES", "25"))
@@ -37,6 +39,9 @@ def test_the_document_covers_every_route_and_body():
 
 @pytest.mark.slow
 def test_schemathesis_finds_no_server_error(tmp_path):
+    if not isolated.inside():
+        isolated.run(f"{__file__}::test_schemathesis_finds_no_server_error")
+        return
     from storemon_dev.local.server import ApiServer
     from storemon_dev.local.stack import LocalStack
 

@@ -16,6 +16,8 @@ import pytest
 
 from storemon_dev.local.stack import LocalStack
 
+from . import isolated
+
 pytestmark = pytest.mark.slow
 
 TRIALS = int(os.environ.get("STOREMON_REFRESH_TRIALS", "4"))
@@ -76,6 +78,9 @@ def versions_of(item: dict) -> tuple[str, ...]:
 
 
 def test_file_by_file_uploads_end_on_the_newest_set_never_a_mix():
+    if not isolated.inside():
+        isolated.run(f"{__file__}::test_file_by_file_uploads_end_on_the_newest_set_never_a_mix")
+        return
     with LocalStack(parameters={"RefreshQuietSeconds": QUIET_SECONDS}) as stack:
         stack.start(seed=False)
         stack.start_event_sources()

@@ -301,6 +301,7 @@ API_EVENTS = {
     "get_report_path.json": 404,
     "get_report_post.json": 404,
     "store_summary.json": 404,
+    "list_reports.json": 200,
     "unknown_route.json": 405,
 }
 FUNCTION_DIRS = {

@@ -90,7 +90,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(response.body)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
-    do_TRACE = do_CONNECT = _handle  # API Gateway routes any method ($default), never a 501
+
+    def __getattr__(self, name: str) -> Any:
+        """Any other method (TRACE, QUERY, ...) too: API Gateway routes it to ``$default``."""
+        if name.startswith("do_"):
+            return self._handle
+        raise AttributeError(name)
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         log.info("%s %s", self.address_string(), format % args)
