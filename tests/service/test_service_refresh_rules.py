@@ -9,19 +9,16 @@ import boto3
 
 from storemon.service import compute, records, refresh, worker
 from storemon.service.settings import Settings
-from tests.service.helpers import (
-    STATUS_CSV,
-    call_api,
-    http_event,
-    put_inputs,
-    receive,
-)
+from tests.service.helpers import STATUS_CSV, put_inputs
 
 
-def latest(apps):
-    return call_api(
-        apps["get_report"], http_event("GET", "/get_report", query={"report_id": "latest"})
-    )
+def latest(api):
+    return api.get("/get_report", query={"report_id": "latest"})
+
+
+def receive(queue_url: str, limit: int = 1) -> list[dict]:
+    response = boto3.client("sqs").receive_message(QueueUrl=queue_url, MaxNumberOfMessages=limit)
+    return response.get("Messages", [])
 
 
 def upload_status(bucket: str, text: str) -> None:
@@ -60,7 +57,7 @@ def test_a_refresh_waits_for_the_quiet_period_after_the_last_upload(stack, monke
 
 
 # ----------------------------------------------------------------------------- latest
-def test_a_report_of_superseded_inputs_never_becomes_latest(stack, apps):
+def test_a_report_of_superseded_inputs_never_becomes_latest(stack, api):
     settings = Settings.from_env()
     put_inputs(stack["bucket"])
     older = refresh.start_refresh(settings)
@@ -73,7 +70,7 @@ def test_a_report_of_superseded_inputs_never_becomes_latest(stack, apps):
     assert records.latest_pointer(settings)["target_id"] == newer
 
 
-def test_a_failed_newer_refresh_keeps_latest_and_says_why(stack, apps):
+def test_a_failed_newer_refresh_keeps_latest_and_says_why(stack, api):
     settings = Settings.from_env()
     put_inputs(stack["bucket"])
     good = refresh.start_refresh(settings)
@@ -81,7 +78,7 @@ def test_a_failed_newer_refresh_keeps_latest_and_says_why(stack, apps):
     upload_status(stack["bucket"], "not,a,status\nfile,at,all\n")
     broken = refresh.start_refresh(settings)
     assert compute.process_report(settings, broken) == "failed"
-    status, body, _ = latest(apps)
+    status, body, _ = latest(api)
     assert status == 200 and body["report_id"] == good and body["status"] == "Complete"
     failure = body["newer_refresh_failed"]
     assert failure["report_id"] == broken and "store_status.csv" in failure["error"]
@@ -89,7 +86,7 @@ def test_a_failed_newer_refresh_keeps_latest_and_says_why(stack, apps):
     upload_status(stack["bucket"], STATUS_CSV)
     fixed = refresh.start_refresh(settings)
     compute.process_report(settings, fixed)
-    status, body, _ = latest(apps)
+    status, body, _ = latest(api)
     assert body["report_id"] == fixed and "newer_refresh_failed" not in body
 
 
@@ -113,10 +110,10 @@ def summary_matches_record(bucket: str, settings: Settings, report_id: str) -> b
     return document == json.loads(records.get(settings, report_id)["summary"])
 
 
-def test_a_duplicate_delivery_writes_nothing_while_another_computes(stack, apps):
+def test_a_duplicate_delivery_writes_nothing_while_another_computes(stack, api):
     settings = Settings.from_env()
     put_inputs(stack["bucket"])
-    _, accepted, _ = call_api(apps["trigger"], http_event("POST", "/trigger_report"))
+    _, accepted, _ = api.post("/trigger_report")
     report_id = accepted["report_id"]
     assert records.claim(settings, report_id, "message-a", compute.LEASE_SECONDS)
     job = json.dumps({"report_id": report_id, "kind": "request"})
@@ -128,20 +125,18 @@ def test_a_duplicate_delivery_writes_nothing_while_another_computes(stack, apps)
 
 
 # ----------------------------------------------------------------------------- GET /reports
-def test_reports_lists_the_newest_first(stack, apps):
+def test_reports_lists_the_newest_first(stack, api):
     put_inputs(stack["bucket"])
     ids = []
     for body in ({}, {"store_ids": ["1001"]}, {"as_of": "2023-01-23 11:00:00"}):
-        _, accepted, _ = call_api(apps["trigger"], http_event("POST", "/trigger_report", body=body))
+        _, accepted, _ = api.post("/trigger_report", body)
         ids.append(accepted["report_id"])
     records.fail(Settings.from_env(), ids[1], "store_status.csv: broken on purpose")
-    status, listing, _ = call_api(
-        apps["get_report"], http_event("GET", "/reports", query={"limit": "2"})
-    )
+    status, listing, _ = api.get("/reports", query={"limit": "2"})
     assert status == 200
     assert [r["report_id"] for r in listing["reports"]] == [ids[2], ids[1]]
     failed = listing["reports"][1]
     assert failed["status"] == "Failed" and "broken on purpose" in failed["error"]
     assert set(failed) >= {"report_id", "kind", "status", "created_at", "inputs", "error"}
-    status, everything, _ = call_api(apps["get_report"], http_event("GET", "/reports"))
+    status, everything, _ = api.get("/reports")
     assert [r["report_id"] for r in everything["reports"]] == ids[::-1]

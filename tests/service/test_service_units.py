@@ -258,7 +258,7 @@ def test_the_trigger_cold_start_imports_no_pandas():
     root = Path(__file__).resolve().parents[2]
     code = (
         "import sys\n"
-        "from tests.service.helpers import load_app\n"
+        "from tests.harness import load_app\n"
         "load_app('trigger')\n"
         "print(sorted({'pandas', 'numpy'} & set(sys.modules)))\n"
     )
