@@ -3,6 +3,7 @@ GET /store_summary?store_id=, GET /reports?limit=, and the API's $default route 
 405). Query and path parameters are validated by Powertools (and documented in the OpenAPI
 document); the answers come from :mod:`storemon.service.reports`."""
 
+from contextvars import ContextVar
 from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -14,6 +15,9 @@ from storemon.service import api_models, http, reports
 from storemon.service.api_models import ReportAnswer, ReportList, StoreSummary, answers
 from storemon.service.settings import Settings
 
+# This invocation's settings: a context variable, not app.context, which concurrent
+# invocations of the local stack (threads of one process) would share.
+SETTINGS: ContextVar[Settings] = ContextVar("settings")
 # Routes return a Response and carry no return annotation: with validation on, Powertools
 # would try to validate the annotated type as the response body.
 app = APIGatewayHttpResolver(enable_validation=True)
@@ -29,7 +33,7 @@ FormatQuery = Annotated[
 def _answer(report_id: str, fmt: str | None, allowed: tuple[str, ...]) -> Response:
     event = app.current_event
     http.check_query(event.query_string_parameters, allowed)
-    view = reports.get_report(app.context["settings"], report_id)
+    view = reports.get_report(SETTINGS.get(), report_id)
     return http.report_answer(view, http.accepts_csv(event.headers, fmt))
 
 
@@ -66,7 +70,7 @@ def store_summary(
     store_id: Annotated[str, Query(max_length=api_models.MAX_STORE_ID_BYTES)],
 ):
     http.check_query(app.current_event.query_string_parameters, ("store_id",))
-    return http.json_response(200, reports.store_summary(app.context["settings"], store_id))
+    return http.json_response(200, reports.store_summary(SETTINGS.get(), store_id))
 
 
 @app.get(
@@ -77,7 +81,7 @@ def recent_reports(
     limit: Annotated[int, Query(ge=1, le=reports.MAX_LIMIT)] = reports.DEFAULT_LIMIT,
 ):
     http.check_query(app.current_event.query_string_parameters, ("limit",))
-    return http.json_response(200, reports.recent(app.context["settings"], limit))
+    return http.json_response(200, reports.recent(SETTINGS.get(), limit))
 
 
 http.install_error_handlers(app)
@@ -87,5 +91,5 @@ http.install_error_handlers(app)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    app.append_context(settings=Settings.from_env())
+    SETTINGS.set(Settings.from_env())
     return app.resolve(event, context)

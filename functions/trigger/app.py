@@ -3,6 +3,7 @@
 The JSON bodies are validated by :mod:`storemon.service.api_models` (and documented from it in
 the OpenAPI document); query and path parameters by Powertools."""
 
+from contextvars import ContextVar
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
@@ -14,6 +15,9 @@ from storemon.service import api_models, http, trigger
 from storemon.service.api_models import Accepted, answers
 from storemon.service.settings import Settings
 
+# This invocation's settings: a context variable, not app.context, which concurrent
+# invocations of the local stack (threads of one process) would share.
+SETTINGS: ContextVar[Settings] = ContextVar("settings")
 # Routes return a Response and carry no return annotation: with validation on, Powertools
 # would try to validate the annotated type as the response body.
 app = APIGatewayHttpResolver(enable_validation=True)
@@ -31,7 +35,7 @@ AsOfQuery = Annotated[str | None, Query(max_length=40, description=api_models.TI
 def trigger_report():
     http.check_query(app.current_event.query_string_parameters, ())
     body = http.event_json(app.current_event)
-    return http.accepted(trigger.trigger(app.context["settings"], body))
+    return http.accepted(trigger.trigger(SETTINGS.get(), body))
 
 
 @app.route(
@@ -46,7 +50,7 @@ def trigger_store_report(store_id: StoreIdPath, as_of: AsOfQuery = None):
     http.check_query(event.query_string_parameters, ("as_of",))
     body = http.event_json(event) if event.http_method == "POST" else {}
     query = {"as_of": as_of} if as_of is not None else None
-    return http.accepted(trigger.trigger(app.context["settings"], body, store_id, query))
+    return http.accepted(trigger.trigger(SETTINGS.get(), body, store_id, query))
 
 
 http.install_error_handlers(app)
@@ -56,5 +60,5 @@ http.install_error_handlers(app)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    app.append_context(settings=Settings.from_env())
+    SETTINGS.set(Settings.from_env())
     return app.resolve(event, context)
