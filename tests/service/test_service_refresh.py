@@ -9,7 +9,7 @@ import time
 
 import boto3
 
-from storemon.service import compute, records, refresh, sources, worker
+from storemon.service import compute, records, refresh, sources
 from storemon.service.settings import Settings
 from tests.service.helpers import HOURS_CSV, STATUS_CSV, TZ_CSV, engine_csv, put_inputs, s3_text
 
@@ -121,7 +121,7 @@ def test_latest_never_moves_backwards(stack, api):
     assert compute.process_report(settings, newer) == "complete"
     assert records.latest_pointer(settings)["target_id"] == newer
     # the older refresh finishes late: it completes, latest stays on the newer inputs
-    assert worker.process_report(settings, older) == "complete"
+    assert compute.process_report(settings, older) == "complete"
     assert records.get(settings, older)["status"] == "Complete"
     assert records.latest_pointer(settings)["target_id"] == newer
     assert latest(api)[1]["report_id"] == newer
@@ -219,7 +219,7 @@ def test_full_manual_report_of_the_same_inputs_makes_the_refresh_unneeded(stack,
     _, full, _ = api.post("/trigger_report")
     worker_queue.drain()
     assert records.latest_pointer(settings)["target_id"] == full["report_id"]
-    assert worker.start_refresh(settings) is None  # latest already covers these exact files
+    assert refresh.start_refresh(settings) is None  # latest already covers these exact files
 
 
 def test_latest_whose_report_expired_is_404(stack, api):

@@ -157,6 +157,10 @@ class LocalFunction:
         self.account_id = account_id
         self.layer_dirs = list(layer_dirs or [])
         self.gate = gate
+        # One invocation at a time, as in one Lambda execution environment: the handler
+        # module's state (Powertools' resolver keeps the current route in app.context) is
+        # shared by the threads of this process.
+        self.one_at_a_time = threading.Lock()
         self.arn = f"arn:aws:lambda:{region}:{account_id}:function:{physical_name}"
         self._module: ModuleType | None = None
         self._handler: Any = None
@@ -226,7 +230,7 @@ class LocalFunction:
             raise FunctionError(self.name, "InvalidRequestContentException", str(exc)) from exc
         context = self.context()
         started = time.monotonic()
-        with self.gate.use(self.environment):
+        with self.one_at_a_time, self.gate.use(self.environment):
             try:
                 result = handler(event, context)
             except Exception as exc:
