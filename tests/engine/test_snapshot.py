@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from storemon import snapfile, snapshot
+from storemon import inputs, snapfile, snapshot
 from storemon.engine import compute_report, report_to_csv
 from storemon.inputs import InputError, read_input
 from storemon_dev.cli import main
@@ -61,12 +61,12 @@ def test_snapshot_and_csv_paths_agree(data, as_of_offset, subset, filtered):
             *(
                 parse(frame)
                 for parse, frame in zip(
-                    (snapshot.inputs.parse_status, snapshot.inputs.parse_hours),
+                    (inputs.parse_status, inputs.parse_hours),
                     (f["status"], f["hours"]),
                     strict=True,
                 )
             ),
-            snapshot.inputs.parse_timezones(f["timezones"]),
+            inputs.parse_timezones(f["timezones"]),
         )
     )
     options = {"as_of": as_of, "store_ids": store_ids, "incidents": True}
@@ -132,9 +132,9 @@ def snapshot_bytes():
             parse(frame)
             for parse, frame in zip(
                 (
-                    snapshot.inputs.parse_status,
-                    snapshot.inputs.parse_hours,
-                    snapshot.inputs.parse_timezones,
+                    inputs.parse_status,
+                    inputs.parse_hours,
+                    inputs.parse_timezones,
                 ),
                 SAMPLE,
                 strict=True,

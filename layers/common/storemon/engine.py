@@ -141,6 +141,37 @@ def compute_report(
     )
 
 
+def parse_inputs(
+    status: bytes,
+    hours: bytes,
+    timezones: bytes,
+    *,
+    names: tuple[str, str, str] | None = None,
+    progress: Callable[[str], None] | None = None,
+    limits: Limits | None = None,
+) -> tuple[Polls, Hours, Zones]:
+    """The three files' bytes (plain or gzip) parsed and validated, each bounded by ``limits``
+    (default :data:`storemon.limits.DEFAULT`): what every report (and the snapshot's ingest)
+    computes from."""
+    from storemon import fastcsv
+
+    limits = limits or DEFAULT_LIMITS
+    progress = progress or (lambda phase: None)
+    status_name, hours_name, zones_name = names or (
+        inputs.DEFAULT_NAMES["status"],
+        inputs.DEFAULT_NAMES["hours"],
+        inputs.DEFAULT_NAMES["timezones"],
+    )
+    polls = fastcsv.read_status(status, status_name, limits)
+    progress(f"parsed {status_name}: {polls.stats.rows_read:,} rows")
+    hours_table = inputs.parse_hours(inputs.read_input(hours, "hours", hours_name, limits))
+    progress(f"parsed {hours_name}: {hours_table.stats.rows_read:,} rows")
+    zones_frame = inputs.read_input(timezones, "timezones", zones_name, limits)
+    zones_table = inputs.parse_timezones(zones_frame)
+    progress(f"parsed {zones_name}: {zones_table.stats.rows_read:,} rows")
+    return polls, hours_table, zones_table
+
+
 def run_report(
     status: bytes,
     hours: bytes,
@@ -159,23 +190,11 @@ def run_report(
     ``incidents=True`` also computes ``result.incidents``; ``limits`` bound each file
     (default :data:`storemon.limits.DEFAULT`).
     """
-    limits = limits or DEFAULT_LIMITS
     progress = progress or (lambda phase: None)
-    from storemon import fastcsv
-
     started = time.perf_counter()
-    status_name, hours_name, zones_name = names or (
-        inputs.DEFAULT_NAMES["status"],
-        inputs.DEFAULT_NAMES["hours"],
-        inputs.DEFAULT_NAMES["timezones"],
+    polls, hours_table, zones_table = parse_inputs(
+        status, hours, timezones, names=names, progress=progress, limits=limits
     )
-    polls = fastcsv.read_status(status, status_name, limits)
-    progress(f"parsed {status_name}: {polls.stats.rows_read:,} rows")
-    hours_table = inputs.parse_hours(inputs.read_input(hours, "hours", hours_name, limits))
-    progress(f"parsed {hours_name}: {hours_table.stats.rows_read:,} rows")
-    zones_frame = inputs.read_input(timezones, "timezones", zones_name, limits)
-    zones_table = inputs.parse_timezones(zones_frame)
-    progress(f"parsed {zones_name}: {zones_table.stats.rows_read:,} rows")
     result = compute_from_parsed(
         polls,
         hours_table,

@@ -49,7 +49,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from storemon import engine, inputs
+from storemon import engine
 from storemon.business_hours import (
     HoursRows,
     StoreCalendar,
@@ -61,13 +61,12 @@ from storemon.engine import ReportResult
 from storemon.grouped import GroupedKeys, exclusive_group_cumsum, group_starts
 from storemon.incidents import find_incidents, week_business_intervals
 from storemon.inputs import FileStats, Hours, Polls, Zones
-from storemon.limits import DEFAULT as DEFAULT_LIMITS
 from storemon.limits import Limits
 from storemon.snapfile import SnapshotError, SnapshotFile, encode
 from storemon.ticks import TICKS_PER_HOUR, TICKS_PER_SECOND, TICKS_PER_US, US_PER_DAY, iso_utc
 from storemon.timeline import WEEK_HOURS, SelectedPolls, Timeline, WindowTotals, week_events
 
-__all__ = ["Snapshot", "SnapshotError", "build", "ingest", "load", "parse_inputs", "report"]
+__all__ = ["Snapshot", "SnapshotError", "build", "ingest", "load", "report"]
 
 VERSION = 1
 AS_OF_DAYS_BACK = 35
@@ -82,31 +81,6 @@ logger = logging.getLogger(__name__)
 # ----------------------------------------------------------------------------- ingest
 
 
-def parse_inputs(
-    status: bytes,
-    hours: bytes,
-    timezones: bytes,
-    *,
-    names: tuple[str, str, str] | None = None,
-    progress: Callable[[str], None] | None = None,
-    limits: Limits | None = None,
-) -> tuple[Polls, Hours, Zones]:
-    """The three files' bytes (plain or gzip) parsed and validated, as a report parses them,
-    each bounded by ``limits`` (default :data:`storemon.limits.DEFAULT`)."""
-    from storemon import fastcsv
-
-    progress = progress or (lambda phase: None)
-    limits = limits or DEFAULT_LIMITS
-    status_name, hours_name, zones_name = names or tuple(inputs.DEFAULT_NAMES.values())
-    polls = fastcsv.read_status(status, status_name, limits)
-    progress(f"parsed {status_name}: {polls.stats.rows_read:,} rows")
-    hours_table = inputs.parse_hours(inputs.read_input(hours, "hours", hours_name, limits))
-    zones_frame = inputs.read_input(timezones, "timezones", zones_name, limits)
-    zones_table = inputs.parse_timezones(zones_frame)
-    progress("parsed the hours and zones")
-    return polls, hours_table, zones_table
-
-
 def ingest(
     status: bytes,
     hours: bytes,
@@ -117,7 +91,9 @@ def ingest(
     limits: Limits | None = None,
 ) -> bytes:
     """The snapshot file's bytes for the three input files' bytes (plain or gzip)."""
-    parsed = parse_inputs(status, hours, timezones, names=names, progress=progress, limits=limits)
+    parsed = engine.parse_inputs(
+        status, hours, timezones, names=names, progress=progress, limits=limits
+    )
     data = build(*parsed)
     if progress:
         progress(f"built the snapshot: {len(data):,} bytes")
