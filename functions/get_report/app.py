@@ -1,7 +1,8 @@
 """get_report: GET /get_report?report_id=, GET /get_report/{report_id}, POST /get_report,
-GET /store_summary?store_id=, GET /reports?limit=, and the API's $default route (JSON 404 /
-405). Query and path parameters are validated by Powertools (and documented in the OpenAPI
-document); the answers come from :mod:`storemon.service.reports`."""
+GET /store_summary?store_id=, GET /reports?limit=, GET /stores/{store_id}/report[?as_of=], and
+the API's $default route (JSON 404 / 405). Query and path parameters are validated by Powertools
+(and documented in the OpenAPI document); the answers come from :mod:`storemon.service.reports`
+(one store's report: :mod:`storemon.service.snapshots`)."""
 
 from contextvars import ContextVar
 from typing import Annotated, Literal
@@ -11,8 +12,14 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from storemon.observability import logger, metrics, tracer
-from storemon.service import api_models, http, reports
-from storemon.service.api_models import ReportAnswer, ReportList, StoreSummary, answers
+from storemon.service import api_models, http, reports, snapshots
+from storemon.service.api_models import (
+    ReportAnswer,
+    ReportList,
+    StoreReport,
+    StoreSummary,
+    answers,
+)
 from storemon.service.settings import Settings
 
 # This invocation's settings: a context variable, not app.context, which concurrent
@@ -82,6 +89,23 @@ def recent_reports(
 ):
     http.check_query(app.current_event.query_string_parameters, ("limit",))
     return http.json_response(200, reports.recent(SETTINGS.get(), limit))
+
+
+@app.get(
+    "/stores/<store_id>/report",
+    summary="One store's report row and uptime percentages, answered at once",
+    responses=answers(200, StoreReport, 400, 404),
+)
+@tracer.capture_method
+def store_report(
+    store_id: Annotated[str, Path(max_length=api_models.MAX_STORE_ID_BYTES)],
+    as_of: Annotated[
+        str | None, Query(max_length=64, description=api_models.TIMESTAMP_FORMS)
+    ] = None,
+):
+    http.check_query(app.current_event.query_string_parameters, ("as_of",))
+    answer = snapshots.store_report(SETTINGS.get(), store_id, as_of)
+    return http.json_response(200, answer)
 
 
 http.install_error_handlers(app)

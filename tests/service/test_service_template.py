@@ -72,6 +72,7 @@ def test_every_spec_route_is_wired():
         ("POST", "/stores/{store_id}/trigger_report"): "TriggerFunction",
         ("GET", "/store_summary"): "GetReportFunction",
         ("GET", "/reports"): "GetReportFunction",
+        ("GET", "/stores/{store_id}/report"): "GetReportFunction",
         ("ANY", "$default"): "GetReportFunction",
     }
     assert routes == expected
@@ -212,7 +213,18 @@ def test_least_privilege():
         "dynamodb:UpdateItem",
         "dynamodb:Query",  # GET /reports, on the ByCreated index only
         "s3:GetObject",
+        "s3:GetObjectVersion",  # GET /stores/{id}/report without a snapshot: the input versions
     }
+    # it reads reports, snapshots and inputs, and writes none of them
+    s3_reads = {s["Resource"]["Fn::Sub"] for s in get_report if "s3:GetObject" in _actions([s])}
+    assert s3_reads == {
+        "${DataBucket.Arn}/reports/*",
+        "${DataBucket.Arn}/snapshots/*",
+        "${DataBucket.Arn}/input/*",
+    }
+    [snapshots] = [s for s in _statements("WorkerFunction") if s["Sid"] == "Snapshots"]
+    assert _actions([snapshots]) == {"s3:GetObject", "s3:PutObject"}
+    assert snapshots["Resource"] == {"Fn::Sub": "${DataBucket.Arn}/snapshots/*"}
     # GetReport may mark a stale report Failed, never write the "latest" pointer item
     [update] = [s for s in get_report if "dynamodb:UpdateItem" in _actions([s])]
     assert update["Condition"] == {
@@ -302,6 +314,7 @@ API_EVENTS = {
     "get_report_post.json": 404,
     "store_summary.json": 404,
     "list_reports.json": 200,
+    "store_report.json": 404,
     "unknown_route.json": 405,
 }
 FUNCTION_DIRS = {
@@ -379,6 +392,7 @@ def test_sam_transform_wires_routes_default_route_and_roles(monkeypatch):
         ("get", "/get_report/{report_id}"),
         ("get", "/store_summary"),
         ("get", "/reports"),
+        ("get", "/stores/{store_id}/report"),
         ("x-amazon-apigateway-any-method", "$default"),
     }
     mapping = resources["WorkerFunctionReportQueueEvent"]["Properties"]

@@ -250,7 +250,9 @@ def test_vectorised_parser_agrees_with_the_grammar(texts):
     assert _vectorised(texts) == [_scalar(text) for text in texts]
 
 
-def test_the_trigger_cold_start_imports_no_pandas():
+@pytest.mark.parametrize("function", ["trigger", "get_report"])
+def test_the_api_functions_cold_start_imports_no_pandas(function):
+    """get_report loads the engine only for GET /stores/{id}/report (service.snapshots)."""
     import subprocess
     import sys
     from pathlib import Path
@@ -259,7 +261,7 @@ def test_the_trigger_cold_start_imports_no_pandas():
     code = (
         "import sys\n"
         "from tests.harness import load_app\n"
-        "load_app('trigger')\n"
+        f"load_app({function!r})\n"
         "print(sorted({'pandas', 'numpy'} & set(sys.modules)))\n"
     )
     env = {"PYTHONPATH": f"{root}:{root / 'layers/common'}:{root / 'dev'}", "PATH": "/usr/bin"}

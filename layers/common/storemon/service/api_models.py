@@ -144,8 +144,9 @@ class Accepted(BaseModel):
 
 class ReportAnswer(BaseModel):
     """A report's state. Complete adds report_url, summary_url, url_expires_in,
-    url_expires_at, completed_at, rows, summary, store_ids_not_found, warnings; Failed adds
-    error and failed_at; ``latest`` may add newer_refresh_failed."""
+    url_expires_at, completed_at, source (snapshot or csv: what it was computed from), rows,
+    summary, store_ids_not_found, warnings; Failed adds error and failed_at; ``latest`` may add
+    newer_refresh_failed."""
 
     model_config = ConfigDict(extra="allow")
 
@@ -171,6 +172,31 @@ class StoreSummary(BaseModel):
     store_id: str
     report_id: str | None = None
     now: str | None = None
+
+
+class StoreReport(BaseModel):
+    """One store's report row (SPEC §5) and uptime percentages (§7, null without business
+    time) at the latest inputs' ``now`` (or ``as_of``), answered in the request from the
+    snapshot of the inputs ``latest`` was made of (``source``: snapshot, or csv when it was
+    missing or refused)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    store_id: str
+    uptime_last_hour: float
+    uptime_last_day: float
+    uptime_last_week: float
+    downtime_last_hour: float
+    downtime_last_day: float
+    downtime_last_week: float
+    uptime_pct_last_hour: float | None = None
+    uptime_pct_last_day: float | None = None
+    uptime_pct_last_week: float | None = None
+    now: str
+    as_of: str | None = None
+    report_id: str
+    input_set: str
+    source: Literal["snapshot", "csv"]
 
 
 def answers(ok: int, model: type[BaseModel], *errors: int) -> dict[int, Any]:

@@ -100,7 +100,7 @@ def result_keys(settings: Settings, report_id: str, full: bool) -> dict[str, str
 def compute(settings: Settings, record: dict) -> str:
     """Run the report of a Running record and complete it: "complete" or "duplicate"."""
     started = time.perf_counter()
-    result = run(settings, record)
+    result, source = run(settings, record)
     keys = result_keys(settings, record["report_id"], records.is_full(record))
     summary = result.summary_json()
     write_files(settings, record["report_id"], keys, result, summary)
@@ -110,13 +110,17 @@ def compute(settings: Settings, record: dict) -> str:
         "rows": len(result.report),
         "summary": json.dumps(summary),
         "duration_ms": duration_ms,
+        "source": source,
     }
     if not records.complete(settings, record["report_id"], fields):
         logger.info("another delivery finished this report first")
         add_count("DuplicateMessages")
         return "duplicate"
     advance_latest(settings, {**record, "status": records.COMPLETE})
-    logger.info("report complete", extra={"rows": len(result.report), "duration_ms": duration_ms})
+    logger.info(
+        "report complete",
+        extra={"rows": len(result.report), "duration_ms": duration_ms, "source": source},
+    )
     add_count("ReportsCompleted")
     add_duration_ms("ReportDuration", duration_ms)
     add_count("ReportStores", int(summary.get("stores_reported", len(result.report))))
@@ -125,22 +129,12 @@ def compute(settings: Settings, record: dict) -> str:
 
 
 def run(settings: Settings, record: dict):
-    """The engine's result on the record's inputs (UnusableInput when they cannot work)."""
-    from storemon import engine
-    from storemon.limits import Limits
+    """The report on the record's inputs and where it came from (``snapshot`` / ``csv``):
+    from their snapshot when there is a usable one, else from the CSV files (UnusableInput
+    when they cannot work). See :mod:`storemon.service.snapshots`."""
+    from storemon.service import snapshots
 
-    request = record.get("request") or {}
-    limits = Limits.from_env()  # STOREMON_MAX_*, from the template's Max* parameters
-    data, names = sources.read(settings, record.get("inputs") or {}, limits.max_input_bytes)
-    return engine.run_report(
-        data[0],
-        data[1],
-        data[2],
-        as_of=request.get("as_of"),
-        store_ids=request.get("store_ids"),
-        names=(names[0], names[1], names[2]),
-        limits=limits,
-    )
+    return snapshots.run(settings, record)
 
 
 def write_files(settings: Settings, report_id: str, keys: dict, result, summary: dict) -> None:

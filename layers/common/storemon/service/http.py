@@ -35,6 +35,7 @@ ROUTES: tuple[tuple[str, str], ...] = (
     ("POST", "/stores/{store_id}/trigger_report"),
     ("GET", "/store_summary"),
     ("GET", "/reports"),
+    ("GET", "/stores/{store_id}/report"),
 )
 
 # The status code of each request error (the most specific class listed wins).

@@ -133,6 +133,8 @@ def _complete_view(settings: Settings, record: dict) -> dict:
         "url_expires_in": expires,
         "url_expires_at": records.iso(now + timedelta(seconds=expires)),
         "completed_at": record.get("completed_at"),
+        # what the report was computed from: "snapshot" or "csv" (the inputs' CSV files)
+        "source": record.get("source"),
         "rows": record.get("rows"),
         "summary": summary,
         # what the engine found wrong with the request (SPEC §5 summary), said up front
