@@ -4,13 +4,20 @@ SPEC §3: a wall time in a spring-forward gap takes the offset from before the g
 ambiguous wall time in a fall-back night takes its first (daylight) occurrence. That is
 ``datetime(..., tzinfo=ZoneInfo(zone)).utcoffset()`` with the default ``fold=0``.
 
-The zone work is done once per distinct (zone, local date), never per row: for each such pair
-we ask zoneinfo for the offset at the day's first wall second and at the next day's first wall
-second. When they are equal the whole day has one offset. When they differ (a transition
-day), a bisection over the day's wall seconds, still asking zoneinfo, finds the first wall
-second that takes the new offset. Every wall time of that day then maps with one comparison.
-(This assumes at most one transition per local day, true of every zone in the tz database
-for the dates a report covers.)
+The zone work is done once per zone, never per row or per date: :func:`offset_table` reads
+the zone's transitions over the years the data spans (the tz database's list, then its
+POSIX rule for the years after the list, as ``zoneinfo`` does) into two sorted arrays, one
+in UTC and one in wall time (a transition's wall threshold under ``fold=0`` is its UTC
+instant plus the larger of the offsets before and after it: a gap takes the offset from
+before it, a fold its first occurrence). Every instant then maps with one vectorised
+``searchsorted``, so the cost follows the number of zones and years, not of (zone, date)
+pairs: 1 M polls spread over two centuries cost what 1 M polls of one week cost.
+
+The transitions come from ``zoneinfo``'s own reference implementation
+(``zoneinfo._zoneinfo``, the pure-Python twin of the C module, which reads the same files):
+the tests check every zone against ``ZoneInfo`` itself, instant by instant, around every
+transition. :func:`wall_offset`, :func:`utc_offset` and :func:`day_profile` ask ``ZoneInfo``
+directly, one value at a time: the reference the tables are tested against.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import cache, lru_cache
 from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import _zoneinfo as _reference  # the pure-Python twin of the C module
 
 import numpy as np
 
@@ -101,37 +109,129 @@ def wall_to_utc(
     """
     if len(day) == 0:
         return np.zeros(0, dtype=np.int64)
-    offset = _offsets(zone_index, day, second, zones, wall_offset)
-    return day.astype(np.int64) * SECONDS_PER_DAY + second - offset
+    day = np.asarray(day, dtype=np.int64)
+    offset = _lookup(zone_index, _clamped(day, second), zones, wall=True)
+    return day * SECONDS_PER_DAY + second - offset
 
 
 def utc_offsets(zone_index: np.ndarray, utc_seconds: np.ndarray, zones: list[str]) -> np.ndarray:
     """UTC offsets in seconds (int64) of UTC instants (seconds since the epoch) in their
-    zones; ``zone_index`` indexes ``zones``. Zone work once per distinct (zone, UTC date)."""
+    zones; ``zone_index`` indexes ``zones``. Zone work once per zone (:func:`offset_table`)."""
     if len(utc_seconds) == 0:
         return np.zeros(0, dtype=np.int64)
     day, second = np.divmod(np.asarray(utc_seconds, dtype=np.int64), SECONDS_PER_DAY)
-    return _offsets(zone_index, day, second, zones, utc_offset)
+    return _lookup(zone_index, _clamped(day, second), zones, wall=False)
 
 
-def _offsets(
-    zone_index: np.ndarray,
-    day: np.ndarray,
-    second: np.ndarray,
-    zones: list[str],
-    offset: Callable[[str, int, int], int],
-) -> np.ndarray:
-    """The offset of each (zone, day, second), asking ``offset`` once per (zone, day)."""
-    first_day = int(day.min())
-    span = int(day.max()) - first_day + 1
-    pair_key = zone_index.astype(np.int64) * span + (day - first_day)
-    pairs, pair_of_row = np.unique(pair_key, return_inverse=True)
-    profiles = np.array(
-        [
-            day_profile(zones[int(key // span)], int(key % span) + first_day, offset)
-            for key in pairs
-        ],
-        dtype=np.int64,
-    ).reshape(-1, 3)
-    threshold, before, after = profiles[pair_of_row.ravel()].T
-    return np.where(second < threshold, before, after)
+def _clamped(day: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Seconds since the epoch with the day held inside ``datetime``'s range (as
+    :func:`wall_offset` and :func:`utc_offset` do)."""
+    return np.clip(day, _FIRST_DAY, _LAST_DAY) * SECONDS_PER_DAY + second
+
+
+# Keys of the joined tables: zone * _KEY_SPAN + (seconds - _KEY_BASE); every clamped second
+# lies strictly inside (_KEY_BASE, _KEY_BASE + _KEY_SPAN).
+_KEY_BASE = (_FIRST_DAY - 2) * SECONDS_PER_DAY
+_KEY_SPAN = (_LAST_DAY - _FIRST_DAY + 5) * SECONDS_PER_DAY
+_SECONDS_PER_YEAR = 31_556_952  # mean Gregorian year
+
+
+def _year(seconds: int) -> int:
+    return 1970 + seconds // _SECONDS_PER_YEAR
+
+
+def _lookup(zone_index: np.ndarray, seconds: np.ndarray, zones: list[str], *, wall: bool):
+    """The offset in effect at each second (UTC seconds, or wall seconds read with
+    ``fold=0`` when ``wall``) in its zone: one ``searchsorted`` over every zone's table."""
+    zone_index = np.asarray(zone_index, dtype=np.int64)
+    years = (_year(int(seconds.min())) - 1, _year(int(seconds.max())) + 1)
+    used = np.unique(zone_index)
+    keys, offsets = [], []
+    for zone in used:  # once per zone
+        table = offset_table(zones[int(zone)], *years)
+        at = table.wall if wall else table.utc
+        keys.append(int(zone) * _KEY_SPAN + np.clip(at - _KEY_BASE, 0, _KEY_SPAN - 1))
+        offsets.append(table.offset)
+    joined = np.concatenate(keys)
+    found = np.searchsorted(joined, zone_index * _KEY_SPAN + (seconds - _KEY_BASE), side="right")
+    return np.concatenate(offsets)[found - 1]
+
+
+class OffsetTable:
+    """A zone's offsets over some years: ``offset[0]`` before ``utc[1]``, ``offset[i]``
+    from transition ``i`` on (``utc[0]``/``wall[0]`` are the table's start, far in the past).
+    ``utc``: transition instants, UTC seconds; ``wall``: the wall second from which a wall
+    time read with ``fold=0`` takes the new offset (sorted, like ``utc``). int64 arrays."""
+
+    def __init__(self, utc: list[int], wall: list[int], offset: list[int]):
+        self.utc = np.array(utc, dtype=np.int64)
+        self.wall = np.maximum.accumulate(np.array(wall, dtype=np.int64))
+        self.offset = np.array(offset, dtype=np.int64)
+
+
+@lru_cache(maxsize=4096)
+def offset_table(zone: str, first_year: int, last_year: int) -> OffsetTable:
+    """The offsets of ``zone`` exactly as ``zoneinfo`` gives them, for every instant of the
+    years ``first_year`` .. ``last_year`` (and earlier ones: the file's own list is whole).
+
+    The zone file's transitions as ``zoneinfo`` holds them, then the transitions of its POSIX
+    rule (the file's footer, which ``zoneinfo`` uses after the list) for the years up to
+    ``last_year`` + 1.
+    """
+    info = _reference_zone(zone)
+    rule = info._tz_after
+    utc = [int(t) for t in info._trans_utc]
+    wall = [int(t) for t in info._trans_local[0]]
+    after = [_seconds(t.utcoff) for t in info._ttinfos]
+    if utc:
+        before = _seconds(info._tti_before.utcoff)
+    elif isinstance(rule, _reference._TZStr):
+        before = None  # the rule's own state before its first transition (below)
+    else:
+        before = _seconds(rule.utcoff)
+    if isinstance(rule, _reference._TZStr):
+        since = max(first_year, _year(utc[-1]) if utc else first_year) - 1
+        instant, old, new = _rule_transitions(rule, since, max(last_year, since) + 1)
+        later = instant > utc[-1] if utc else np.ones(len(instant), dtype=bool)
+        # (the file's list holds the changes of its last year up to its last one)
+        if before is None:
+            before = int(old[0])
+        utc.extend(instant[later].tolist())
+        wall.extend((instant + np.maximum(old, new))[later].tolist())
+        after.extend(new[later].tolist())
+    origin = _KEY_BASE - SECONDS_PER_DAY
+    return OffsetTable([origin, *utc], [origin, *wall], [before or 0, *after])
+
+
+_CYCLE_YEARS = 400  # the Gregorian calendar repeats every 400 years,
+_CYCLE_SECONDS = 146_097 * SECONDS_PER_DAY  # and so does every POSIX rule
+
+
+def _rule_transitions(
+    rule, first_year: int, last_year: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(UTC instant, offset before, offset after) of a POSIX TZ rule's changes in the years
+    ``first_year`` .. ``last_year`` (within 1 .. 9999), sorted by instant.
+
+    ``rule.transitions(year)`` gives the wall second (since the epoch) of the start of
+    daylight time in standard time, and of its end in daylight time (POSIX). At most one
+    400-year cycle is computed; later cycles are the same instants shifted."""
+    std, dst = _seconds(rule.std.utcoff), _seconds(rule.dst.utcoff)
+    first_year, last_year = max(first_year, 1), min(last_year, 9999)
+    years = range(first_year, min(last_year, first_year + _CYCLE_YEARS - 1) + 1)
+    found = []
+    for year in years:
+        start, end = rule.transitions(year)
+        found.append((start - std, std, dst))
+        found.append((end - dst, dst, std))
+    cycle = np.array(found, dtype=np.int64).reshape(-1, 3)
+    cycles = -(-(last_year - first_year + 1) // _CYCLE_YEARS)
+    table = np.tile(cycle, (cycles, 1))
+    table[:, 0] += np.repeat(np.arange(cycles) * _CYCLE_SECONDS, len(cycle))
+    table = table[np.argsort(table[:, 0], kind="stable")]
+    return table[:, 0], table[:, 1], table[:, 2]
+
+
+@cache
+def _reference_zone(name: str):
+    return _reference.ZoneInfo.no_cache(name)
