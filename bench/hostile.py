@@ -93,8 +93,14 @@ def time_span_file(path: pathlib.Path, polls: int, zones: int) -> tuple[pathlib.
     return path, b"store_id,timezone_str\n" + zone_rows.encode()
 
 
+def every_store_hours(stores: int) -> bytes:
+    """Monday to Saturday 09:00-17:00 for stores 0 .. stores - 1."""
+    rows = "".join(f"{s},{w},09:00,17:00\n" for s in range(stores) for w in range(6))
+    return HOURS.split(b"\n")[0] + b"\n" + rows.encode()
+
+
 def cases(scale: float) -> dict:
-    """name -> function(directory) returning (status path, zones bytes or None)."""
+    """name -> function(directory) returning (status path, zones bytes or None[, hours])."""
     rows = normal_rows(4000)
     return {
         "cr_only": lambda d: (
@@ -144,12 +150,19 @@ def cases(scale: float) -> dict:
         ),
         "plain_2g": lambda d: (big_plain(d / "big.csv", int(2.2e9 * scale)), None),
         "time_span": lambda d: time_span_file(d / "span.csv", int(1_000_000 * scale), 400),
+        # the same polls, every store with business hours: each poll must be classified
+        "time_span_hours": lambda d: (
+            *time_span_file(d / "span.csv", int(1_000_000 * scale), 400),
+            every_store_hours(400),
+        ),
     }
 
 
-def run_case(tree: pathlib.Path, status: pathlib.Path, zones: bytes | None, args) -> dict:
+def run_case(
+    tree: pathlib.Path, status: pathlib.Path, zones: bytes | None, args, hours_rows: bytes = HOURS
+) -> dict:
     directory = status.parent
-    hours = write(directory / "hours.csv", HOURS)
+    hours = write(directory / "hours.csv", hours_rows)
     zones_path = write(directory / "zones.csv", zones or ZONES)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(tree / "layers" / "common"), str(tree / "dev")])
@@ -215,9 +228,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.only and name not in args.only:
             continue
         with tempfile.TemporaryDirectory(prefix="storemon-hostile-") as scratch:
-            status, zones = make(pathlib.Path(scratch))
+            status, zones, *hours = make(pathlib.Path(scratch))
             size = status.stat().st_size
-            result = run_case(args.tree, status, zones, args)
+            result = run_case(args.tree, status, zones, args, *hours)
         print(
             f"{name:<16} {result['exit']:>4} {result['seconds']:>8.1f} "
             f"{result['rss'] / 1024:>7.0f}MB  [{size / 1e6:,.1f} MB] {result['stderr']}",

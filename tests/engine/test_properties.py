@@ -62,6 +62,27 @@ dataset = st.fixed_dictionaries(
         "as_of": st.one_of(st.none(), st.integers(-2 * 86_400, 2 * 86_400)),
     }
 )
+# Polls spread over decades (up to 60 years before the anchor): those far from the week are
+# classified one by one instead of through the week's calendar (business_hours.is_open_each).
+YEAR_US = 365 * 86_400_000_000
+far_store = store_strategy.map(lambda store: {**store, "polls": store["polls"][:6]}).flatmap(
+    lambda store: st.fixed_dictionaries(
+        {
+            "zone": st.just(store["zone"]),
+            "rows": st.just(store["rows"]),
+            "polls": st.lists(
+                st.tuples(st.booleans(), st.integers(-60 * YEAR_US, 0)), max_size=4
+            ).map(lambda far: store["polls"] + far),
+        }
+    )
+)
+far_dataset = st.fixed_dictionaries(
+    {
+        "anchor": st.sampled_from(ANCHORS),
+        "stores": st.lists(far_store, min_size=1, max_size=2),
+        "as_of": st.one_of(st.none(), st.integers(-2 * 86_400, 2 * 86_400)),
+    }
+)
 
 
 def _clock(seconds: int) -> str:
@@ -121,6 +142,18 @@ def run(polls, hours, zones, as_of, *, store_ids=None, shuffle_seed=None):
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(dataset)
 def test_engine_agrees_with_reference(data):
+    polls, hours, zones, as_of = build(data)
+    report = run(polls, hours, zones, as_of)
+    expected = reference_report(polls, hours, zones, as_of)
+    assert list(report["store_id"]) == sorted(expected)
+    for row in report.to_dict("records"):
+        for column, (ticks, unit) in expected[row["store_id"]].items():
+            assert row[column] == np.round(ticks / (unit * 2_000_000), 2), (column, row)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(far_dataset)
+def test_engine_agrees_with_reference_on_polls_decades_away(data):
     polls, hours, zones, as_of = build(data)
     report = run(polls, hours, zones, as_of)
     expected = reference_report(polls, hours, zones, as_of)

@@ -460,3 +460,38 @@ def test_percentages_round_exact_durations_not_the_rounded_report():
     assert row["uptime_pct_last_hour"] == 99.5
     assert row["uptime_pct_last_day"] == 100.0
     assert rows(result)["A"]["uptime_last_hour"] == 59.7
+
+
+def test_polls_decades_away_decide_which_polls_count():
+    # Open Monday 09:00-12:00 Chicago (15:00-18:00 UTC in January); now Monday 2023-01-23
+    # 12:00: the week holds one opening (2023-01-16's ended at the week's start), 3 h.
+    # A: its only poll inside business hours is from 1990 (Monday 09:30, inactive), so the
+    #    week's polls (all outside) are not evidence: down all week.
+    # B: inside polls in 1985 (inactive) and in the week (active); the 1970 poll is outside
+    #    and ignored; the change is at their midpoint, in 2004: up all week. Its 2090 poll is
+    #    after now.
+    # C: open Tuesday 09:00-12:00 (2023-01-17's opening is in the week, none in the day);
+    #    its 1960-01-05 poll (Tuesday 10:00, inactive) is its only one inside: down 3 h.
+    # D: as C without that poll: no poll inside, so all count; the 1960 and 2023 polls
+    #    change status in 1991: up 3 h.
+    result = report(
+        "A,inactive,1990-01-01 15:30:00\n"
+        "A,active,2023-01-22 18:00:00\nA,active,2023-01-23 18:00:00\n"
+        "B,inactive,1970-01-01 12:00:00\nB,inactive,1985-01-07 16:00:00\n"
+        "B,active,2023-01-23 16:30:00\nB,inactive,2090-01-02 16:00:00\n"
+        "C,inactive,1960-01-01 12:00:00\nC,inactive,1960-01-05 16:00:00\n"
+        "C,active,2023-01-20 12:00:00\n"
+        "D,inactive,1960-01-01 12:00:00\nD,active,2023-01-20 12:00:00\n",
+        "A,0,09:00:00,12:00:00\nB,0,09:00:00,12:00:00\n"
+        "C,1,09:00:00,12:00:00\nD,1,09:00:00,12:00:00\n",
+        "A,America/Chicago\nB,America/Chicago\nC,America/Chicago\nD,America/Chicago\n",
+        as_of="2023-01-23 18:00:00",
+    )
+    assert rows(result) == {
+        "A": values(0.0, 0.0, 0.0, 60.0, 3.0, 3.0),
+        "B": values(60.0, 3.0, 3.0, 0.0, 0.0, 0.0),
+        "C": values(0.0, 0.0, 0.0, 0.0, 0.0, 3.0),
+        "D": values(0.0, 0.0, 3.0, 0.0, 0.0, 0.0),
+    }
+    assert result.summary["polls_used"] == 3 + 3 + 3 + 2
+    assert result.summary["evidence_polls"] == 1 + 2 + 1 + 2

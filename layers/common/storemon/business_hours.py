@@ -2,8 +2,11 @@
 
 :func:`store_calendar` builds a :class:`StoreCalendar`: the zone of every store (defaults
 counted), and the union of its openings as UTC tick intervals, only for the (store, local
-date) pairs that can matter (the dates around the store's polls and the report period). The
-zone work is done once per distinct (zone, local date) by :mod:`storemon.tz`.
+date) pairs of the report period (the week window and the days around it). A poll before
+that period (polls can span centuries) is classified on its own (:meth:`StoreCalendar.is_open`:
+the store's openings of the local dates around the poll's date, as the calendar would hold
+them), so the calendar's size follows the report week, not the data's span. Zone offsets
+come from :mod:`storemon.tz`'s per-zone transition tables.
 
 The calendar then answers, for many (store, instant) pairs at once with ``searchsorted``:
 is the store open (:meth:`StoreCalendar.is_open`) and how much business time has it had
@@ -27,6 +30,9 @@ from storemon.inputs import Hours, Zones
 from storemon.ticks import TICKS_PER_SECOND, TICKS_PER_US, US_PER_DAY
 
 SECONDS_PER_DAY = 86_400
+# instants classified by is_open_each at a time: its arrays (about 4 openings per instant)
+# stay near 100 MB however many polls lie before the report period
+EACH_CHUNK = 250_000
 
 
 @dataclass(frozen=True)
@@ -45,6 +51,10 @@ class StoreCalendar:
     stores with hours. The last entry is a sentinel of rank ``n_stores`` (an empty interval)
     so the arrays are never empty. ``business_before`` is the store's business time in its
     earlier intervals.
+
+    ``rows`` (the stores' hours rows) and ``exact_from_tick``: the intervals cover every
+    instant from ``exact_from_tick`` on; :meth:`is_open` classifies earlier instants from
+    ``rows`` (None: the intervals cover every instant asked about).
     """
 
     n_stores: int
@@ -57,6 +67,8 @@ class StoreCalendar:
     open_tick: np.ndarray
     close_tick: np.ndarray
     business_before: np.ndarray
+    rows: HoursRows | None = None
+    exact_from_tick: int | None = None
 
     def locate(self, rank: np.ndarray, tick: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For each (rank, tick): the index of the store's last interval opening at or before
@@ -69,6 +81,21 @@ class StoreCalendar:
 
     def is_open(self, rank: np.ndarray, tick: np.ndarray) -> np.ndarray:
         """Whether each store is in business hours at ``tick`` (always, for 24/7 stores)."""
+        if self.rows is None or self.exact_from_tick is None:
+            return self._is_open_listed(rank, tick)
+        early = tick < self.exact_from_tick
+        if not early.any():
+            return self._is_open_listed(rank, tick)
+        inside = np.empty(len(rank), dtype=bool)
+        inside[~early] = self._is_open_listed(rank[~early], tick[~early])
+        early_at = np.flatnonzero(early)
+        zones = (self.zone_of_rank, self.zone_names)
+        for chunk in range(0, len(early_at), EACH_CHUNK):  # bounded memory, see is_open_each
+            at = early_at[chunk : chunk + EACH_CHUNK]
+            inside[at] = is_open_each(self.rows, self.has_hours, zones, rank[at], tick[at])
+        return inside
+
+    def _is_open_listed(self, rank: np.ndarray, tick: np.ndarray) -> np.ndarray:
         safe, matched = self.locate(rank, tick)
         return (matched & (tick < self.close_tick[safe])) | ~self.has_hours[rank]
 
@@ -96,16 +123,15 @@ class HoursRows:
 
 def store_calendar(
     store_id: np.ndarray,
-    poll_rank: np.ndarray,
-    poll_us: np.ndarray,
     hours: Hours,
     zones: Zones,
     *,
     period_start_us: int,
     now_us: int,
 ) -> StoreCalendar:
-    """The calendar of the stores ``store_id`` (rank -> id), covering their polls
-    (``poll_rank``/``poll_us``, sorted by (rank, time)) and ``[period_start_us, now_us]``."""
+    """The calendar of the stores ``store_id`` (rank -> id): intervals covering every instant
+    of the UTC dates of ``[period_start_us, now_us]``; earlier instants are classified from
+    the hours rows (:meth:`StoreCalendar.is_open`)."""
     n_stores = len(store_id)
     store_index = pd.Index(store_id)
     rows = _store_hours(hours, store_index)
@@ -117,8 +143,8 @@ def store_calendar(
         has_hours=has_hours,
         zone_of_rank=zone_of_rank,
         zone_names=zone_names,
-        poll_rank=poll_rank,
-        poll_us=poll_us,
+        poll_rank=np.zeros(0, dtype=np.int64),
+        poll_us=np.zeros(0, dtype=np.int64),
         first_us=period_start_us,
         now_us=now_us,
     )
@@ -138,7 +164,44 @@ def store_calendar(
         open_tick=open_tick,
         close_tick=close_tick,
         business_before=exclusive_group_cumsum(close_tick - open_tick, open_rank),
+        rows=rows,
+        # the openings of dates d - 2 .. d + 1 cover UTC date d (see _dates_that_matter)
+        exact_from_tick=(period_start_us // US_PER_DAY) * US_PER_DAY * TICKS_PER_US,
     )
+
+
+def is_open_each(
+    rows: HoursRows,
+    has_hours: np.ndarray,
+    zones: tuple[np.ndarray, list[str]],
+    rank: np.ndarray,
+    tick: np.ndarray,
+) -> np.ndarray:
+    """Whether each store ``rank`` is in business hours at ``tick``, without a calendar:
+    per distinct (store, UTC date ``d``) of the instants, the store's openings that start
+    on the local dates ``d - 2 .. d + 1`` (those cover date ``d``, see
+    :func:`_dates_that_matter`); each instant is checked against its pair's openings.
+    Vectorised; time and memory follow the number of instants and of such pairs."""
+    inside = ~has_hours[rank]
+    asked = np.flatnonzero(has_hours[rank])
+    if not len(asked):
+        return inside
+    at = tick[asked]
+    day = np.floor_divide(at, US_PER_DAY * TICKS_PER_US)
+    first_day = int(day.min())
+    span = int(day.max()) - first_day + 1
+    pairs, pair_of = np.unique(rank[asked] * span + (day - first_day), return_inverse=True)
+    pair_of = pair_of.reshape(len(asked))
+    candidate = np.repeat(np.arange(len(pairs)), 4)
+    date = ((pairs % span + first_day)[:, None] + np.arange(-2, 2)[None, :]).ravel()
+    owner, _, opens, closes = _openings_of_pairs(rows, pairs[candidate] // span, date, *zones)
+    owner = candidate[owner]  # openings are in pair order (see _openings_of_pairs)
+    counts = np.bincount(owner, minlength=len(pairs))
+    first = np.cumsum(counts) - counts
+    poll, opening = ragged_take(first[pair_of], counts[pair_of])
+    hit = (opens[opening] <= at[poll]) & (at[poll] < closes[opening])
+    inside[asked[poll[hit]]] = True
+    return inside
 
 
 def _store_hours(hours: Hours, store_index: pd.Index) -> HoursRows:
@@ -226,7 +289,8 @@ def business_intervals(
         overlapping (see :func:`merge_intervals`).
     """
     date_rank, date = _dates_that_matter(has_hours, poll_rank, poll_us, first_us, now_us)
-    return _openings(rows, date_rank, date, zone_of_rank, zone_names)
+    _, rank, opens, closes = _openings_of_pairs(rows, date_rank, date, zone_of_rank, zone_names)
+    return rank, opens, closes
 
 
 def _dates_that_matter(
@@ -257,16 +321,16 @@ def _dates_that_matter(
     return pair // span, pair % span + low
 
 
-def _openings(
+def _openings_of_pairs(
     rows: HoursRows,
     date_rank: np.ndarray,
     date: np.ndarray,
     zone_of_rank: np.ndarray,
     zone_names: list[str],
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Join each (store, local date) with the store's rows for that weekday; the openings
-    as (rank, open_tick, close_tick), non-empty ones only (SPEC §3 for end <= start and
-    end of day)."""
+    as (pair, rank, open_tick, close_tick), ``pair`` indexing the (store, date) pairs,
+    non-empty ones only (SPEC §3 for end <= start and end of day)."""
     row_key = rows.rank * 7 + rows.weekday
     row_order = np.argsort(row_key, kind="stable")
     row_key = row_key[row_order]
@@ -293,7 +357,7 @@ def _openings(
     )
     opens, closes = instants[: len(rank)], instants[len(rank) :]
     positive = closes > opens  # a span that a spring-forward gap swallows is empty
-    return rank[positive], opens[positive], closes[positive]
+    return owner[positive], rank[positive], opens[positive], closes[positive]
 
 
 def merge_intervals(

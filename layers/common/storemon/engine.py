@@ -235,8 +235,6 @@ def compute_from_parsed(
     selected = select_polls(polls, now_us, store_ids)
     calendar = store_calendar(
         selected.store_id,
-        selected.rank,
-        selected.time_us,
         hours,
         zones,
         period_start_us=now_us - WEEK_HOURS * US_PER_HOUR,

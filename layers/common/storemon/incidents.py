@@ -10,7 +10,7 @@ Computed from the week's events (:class:`storemon.timeline.WeekEvents`), which a
 per store and in time order, the week's start, every status change and ``now``, each with the
 cumulative business time ``B(t)`` and the status after it: an incident is an event after
 which the status is inactive, up to the store's next change (or ``now``). No loop over
-stores or incidents; the zone work for local times is done once per distinct (zone, date).
+stores or incidents; the zone work for local times is done once per zone (:mod:`storemon.tz`).
 
 The frame has exactly :data:`INCIDENT_COLUMNS`:
 

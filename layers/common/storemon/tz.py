@@ -26,7 +26,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import cache, lru_cache
 from zoneinfo import ZoneInfo, available_timezones
-from zoneinfo import _zoneinfo as _reference  # the pure-Python twin of the C module
+from zoneinfo import _zoneinfo as _reference  # type: ignore[attr-defined]  # pure-Python twin
 
 import numpy as np
 
@@ -163,10 +163,10 @@ class OffsetTable:
     ``utc``: transition instants, UTC seconds; ``wall``: the wall second from which a wall
     time read with ``fold=0`` takes the new offset (sorted, like ``utc``). int64 arrays."""
 
-    def __init__(self, utc: list[int], wall: list[int], offset: list[int]):
-        self.utc = np.array(utc, dtype=np.int64)
-        self.wall = np.maximum.accumulate(np.array(wall, dtype=np.int64))
-        self.offset = np.array(offset, dtype=np.int64)
+    def __init__(self, utc: np.ndarray, wall: np.ndarray, offset: np.ndarray):
+        self.utc = utc.astype(np.int64)
+        self.wall = np.maximum.accumulate(wall.astype(np.int64))
+        self.offset = offset.astype(np.int64)
 
 
 @lru_cache(maxsize=4096)
@@ -178,29 +178,44 @@ def offset_table(zone: str, first_year: int, last_year: int) -> OffsetTable:
     rule (the file's footer, which ``zoneinfo`` uses after the list) for the years up to
     ``last_year`` + 1.
     """
-    info = _reference_zone(zone)
-    rule = info._tz_after
-    utc = [int(t) for t in info._trans_utc]
-    wall = [int(t) for t in info._trans_local[0]]
-    after = [_seconds(t.utcoff) for t in info._ttinfos]
-    if utc:
-        before = _seconds(info._tti_before.utcoff)
-    elif isinstance(rule, _reference._TZStr):
-        before = None  # the rule's own state before its first transition (below)
-    else:
-        before = _seconds(rule.utcoff)
+    listed_utc, listed_wall, listed_after, before, rule = _listed(zone)
+    utc, wall, after = [listed_utc], [listed_wall], [listed_after]
     if isinstance(rule, _reference._TZStr):
-        since = max(first_year, _year(utc[-1]) if utc else first_year) - 1
+        last = int(listed_utc[-1]) if len(listed_utc) else None
+        since = (first_year if last is None else max(first_year, _year(last))) - 1
         instant, old, new = _rule_transitions(rule, since, max(last_year, since) + 1)
-        later = instant > utc[-1] if utc else np.ones(len(instant), dtype=bool)
+        later = instant > last if last is not None else np.ones(len(instant), dtype=bool)
         # (the file's list holds the changes of its last year up to its last one)
         if before is None:
-            before = int(old[0])
-        utc.extend(instant[later].tolist())
-        wall.extend((instant + np.maximum(old, new))[later].tolist())
-        after.extend(new[later].tolist())
-    origin = _KEY_BASE - SECONDS_PER_DAY
-    return OffsetTable([origin, *utc], [origin, *wall], [before or 0, *after])
+            before = int(old[0]) if len(old) else _seconds(rule.std.utcoff)
+        utc.append(instant[later])
+        wall.append((instant + np.maximum(old, new))[later])
+        after.append(new[later])
+    origin = np.array([_KEY_BASE - SECONDS_PER_DAY], dtype=np.int64)
+    return OffsetTable(
+        np.concatenate([origin, *utc]),
+        np.concatenate([origin, *wall]),
+        np.concatenate([[before or 0], *after]),
+    )
+
+
+@cache
+def _listed(zone: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, int | None, object]:
+    """The zone file's transitions as ``zoneinfo`` holds them: UTC instants, ``fold=0``
+    wall thresholds, offsets after, the offset before the first (None when the file lists
+    none and a rule governs every date), and the rule (or fixed offset) after the list."""
+    info = _reference_zone(zone)
+    rule = info._tz_after
+    utc = np.array(info._trans_utc, dtype=np.int64)
+    wall = np.array(info._trans_local[0], dtype=np.int64)
+    after = np.array([_seconds(t.utcoff) for t in info._ttinfos], dtype=np.int64)
+    if len(utc):
+        before: int | None = _seconds(info._tti_before.utcoff)
+    elif isinstance(rule, _reference._TZStr):
+        before = None
+    else:
+        before = _seconds(rule.utcoff)
+    return utc, wall, after, before, rule
 
 
 _CYCLE_YEARS = 400  # the Gregorian calendar repeats every 400 years,
