@@ -7,7 +7,8 @@
   functions' environment set (``live_stack`` with the bucket's input/ -> ReportQueue
   notification);
 - ``apps``: the three handler modules; ``api``: the HTTP API through the local stack's API
-  Gateway emulation; ``worker_queue``: ReportQueue -> worker through its SQS event source.
+  Gateway emulation and JWT authorizer, called with an administrator's token;
+  ``worker_queue``: ReportQueue -> worker through its SQS event source.
 """
 
 from __future__ import annotations
@@ -130,10 +131,22 @@ def apps():
 
 
 @pytest.fixture
-def api(template, apps) -> ApiClient:
+def api(template, apps, aws_env) -> ApiClient:
     """The HTTP API: ``api.get("/get_report", query={...})``, ``api.post(path, json=...)``;
-    answers unpack as ``status, body, headers``. Needs ``stack`` or ``live_stack``."""
-    return ApiClient(template, handler_invoker(template, apps))
+    answers unpack as ``status, body, headers``. Needs ``stack`` or ``live_stack``.
+
+    Authorization is on, as on AWS: the template's user pool is made on moto, its JWT
+    authorizer checks every request, and the client sends an administrator's access token
+    (user ``admin``). ``api.as_user("olivia", stores=("1001",))`` is the same API called by a
+    store owner, ``api.with_token(None)`` without a token."""
+    import boto3
+
+    from storemon_dev.local.auth import LocalAuth
+
+    auth = LocalAuth.create(template, boto3.client("cognito-idp"), aws_env)
+    assert auth is not None, "template.yaml's HTTP API has no authorizer"
+    client = ApiClient(template, handler_invoker(template, apps), auth)
+    return client.with_token(client.token("admin", admin=True))
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ tests/conftest.py; no copy of either emulation lives in the tests.
 
 from __future__ import annotations
 
+import copy
 import importlib.util
 import json
 import sys
@@ -20,7 +21,8 @@ from urllib.parse import urlencode
 
 import boto3
 
-from storemon_dev.local.apigw import Authorizer, HttpApiGateway, HttpRequest, HttpResponse
+from storemon_dev.local.apigw import HttpApiGateway, HttpRequest, HttpResponse
+from storemon_dev.local.auth import LocalAuth
 from storemon_dev.local.esm import BatchOutcome, SqsEventSource, lambda_record
 from storemon_dev.local.template import Template
 
@@ -88,6 +90,36 @@ def record(body: str | dict, receive_count: int = 1, message_id: str = "m-1") ->
     return lambda_record(message, queue_arn=QUEUE_ARN, region=REGION)
 
 
+# ----------------------------------------------------------------------------- tokens
+
+
+def moto_signing_key() -> Any:
+    """The private key moto signs every user pool's tokens with (a genuine issuer key): for
+    tests that need a validly signed token with claims of their choosing."""
+    import gzip
+    from importlib import resources
+
+    import jwt
+
+    path = resources.files("moto.cognitoidp") / "resources" / "jwks-private.json.gz"
+    return jwt.PyJWK(json.loads(gzip.decompress(path.read_bytes()))).key
+
+
+def resign(claims: Mapping[str, Any], key: Any = None) -> str:
+    """A token of these claims signed RS256 with `key` (default: moto's, the issuer's own)."""
+    import jwt
+
+    signer = moto_signing_key() if key is None else key
+    return jwt.encode(dict(claims), signer, algorithm="RS256", headers={"kid": "dummy"})
+
+
+def unverified(token: str) -> dict[str, Any]:
+    """A token's claims, unchecked."""
+    import jwt
+
+    return dict(jwt.decode(token, options={"verify_signature": False}))
+
+
 # ----------------------------------------------------------------------------- HTTP
 
 
@@ -113,21 +145,46 @@ class ApiResponse:
 class ApiClient:
     """The template's HTTP API in this process, as a client sees it over HTTP.
 
-    ``authorize`` is the gateway's authorizer (None: requests reach the functions without
-    claims); a function that raises fails the test with its own traceback (API Gateway would
-    say 500). ``default_headers`` go with every request (e.g. an Authorization header).
+    ``auth`` is the local stack's authorization (the template's user pool on moto and its JWT
+    authorizer in front of every route, as API Gateway runs it); None: requests reach the
+    functions without claims (and the functions refuse them: 401). A function that raises fails
+    the test with its own traceback (API Gateway would say 500). ``default_headers`` go with
+    every request (the fixture's client sends an administrator's access token).
     """
 
-    def __init__(self, template: Template, invoke: Invoker, authorize: Authorizer | None = None):
+    def __init__(self, template: Template, invoke: Invoker, auth: LocalAuth | None = None):
+        self.auth = auth
         self.gateway = HttpApiGateway(
             template.routes,
             invoke,
             account_id=ACCOUNT_ID,
             api_id="local",
             on_error=self._raise,
-            authorize=authorize,
+            authorize=auth.authorize if auth is not None else None,
         )
         self.default_headers: dict[str, str] = {}
+
+    def with_token(self, token: str | None) -> ApiClient:
+        """The same API, called with this access token (None: with no Authorization header)."""
+        other = copy.copy(self)
+        other.default_headers = {
+            k: v for k, v in self.default_headers.items() if k != "authorization"
+        }
+        if token is not None:
+            other.default_headers["authorization"] = f"Bearer {token}"
+        return other
+
+    def token(self, username: str, *, admin: bool = False, stores: tuple[str, ...] = ()) -> str:
+        """A fresh access token of `username` in the pool (created or updated with that role:
+        ``admin``, or owner of ``stores``), logged in as a user would."""
+        assert self.auth is not None, "this client has no user pool"
+        return self.auth.token(username, admin=admin, stores=stores)
+
+    def as_user(
+        self, username: str, *, admin: bool = False, stores: tuple[str, ...] = ()
+    ) -> ApiClient:
+        """The same API, called with a fresh access token of that user."""
+        return self.with_token(self.token(username, admin=admin, stores=stores))
 
     @staticmethod
     def _raise(function: str, exc: BaseException) -> None:

@@ -64,6 +64,7 @@ def document() -> dict[str, Any]:
         doc.setdefault("components", {}).setdefault("schemas", {}).update(schemas)
     _add_bodies(doc)
     _drop_422(doc)
+    _add_security(doc)
     doc["paths"] = dict(sorted(doc["paths"].items()))
     return doc
 
@@ -81,6 +82,28 @@ def _add_bodies(doc: dict[str, Any]) -> None:
                 "application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}
             },
         }
+
+
+# template.yaml's HttpApi authorizer (Auth.DefaultAuthorizer), on every route
+SECURITY_SCHEME = {
+    "type": "http",
+    "scheme": "bearer",
+    "bearerFormat": "JWT",
+    "description": (
+        "An access token of the API's issuer (the stack's Cognito user pool by default) with "
+        "the scope storemon/api or aws.cognito.signin.user.admin, checked by API Gateway's JWT "
+        'authorizer before any function runs: without a valid one, 401 {"message": '
+        '"Unauthorized"}. Roles are groups: admin, or store:<store_id> per store an owner may '
+        "see (403 otherwise)."
+    ),
+}
+
+
+def _add_security(doc: dict[str, Any]) -> None:
+    doc.setdefault("components", {}).setdefault("securitySchemes", {})["StoremonJwt"] = (
+        SECURITY_SCHEME
+    )
+    doc["security"] = [{"StoremonJwt": []}]
 
 
 def _drop_422(doc: dict[str, Any]) -> None:

@@ -12,7 +12,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from storemon.observability import logger, metrics, tracer
-from storemon.service import api_models, http, reports, snapshots
+from storemon.service import api_models, authz, http, reports, snapshots
 from storemon.service.api_models import (
     ReportAnswer,
     ReportList,
@@ -29,6 +29,12 @@ SETTINGS: ContextVar[Settings] = ContextVar("settings")
 # would try to validate the annotated type as the response body.
 app = APIGatewayHttpResolver(enable_validation=True)
 
+
+def _caller() -> authz.Principal:
+    """The caller, from the claims API Gateway's JWT authorizer verified."""
+    return authz.principal_from_event(app.current_event.raw_event)
+
+
 ReportIdQuery = Annotated[str, Query(max_length=64, description="a report id (uuid4) or latest")]
 ReportIdPath = Annotated[str, Path(max_length=64, description="a report id (uuid4) or latest")]
 FormatQuery = Annotated[
@@ -40,11 +46,13 @@ FormatQuery = Annotated[
 def _answer(report_id: str, fmt: str | None, allowed: tuple[str, ...]) -> Response:
     event = app.current_event
     http.check_query(event.query_string_parameters, allowed)
-    view = reports.get_report(SETTINGS.get(), report_id)
+    view = reports.get_report(SETTINGS.get(), report_id, _caller())
     return http.report_answer(view, http.accepts_csv(event.headers, fmt))
 
 
-@app.get("/get_report", summary="A report's state", responses=answers(200, ReportAnswer, 400, 404))
+@app.get(
+    "/get_report", summary="A report's state", responses=answers(200, ReportAnswer, 400, 403, 404)
+)
 @tracer.capture_method
 def get_report_by_query(report_id: ReportIdQuery, format: FormatQuery = None):  # noqa: A002
     return _answer(report_id, format, ("report_id", "format"))
@@ -53,14 +61,16 @@ def get_report_by_query(report_id: ReportIdQuery, format: FormatQuery = None):  
 @app.get(
     "/get_report/<report_id>",
     summary="A report's state",
-    responses=answers(200, ReportAnswer, 400, 404),
+    responses=answers(200, ReportAnswer, 400, 403, 404),
 )
 @tracer.capture_method
 def get_report_by_path(report_id: ReportIdPath, format: FormatQuery = None):  # noqa: A002
     return _answer(report_id, format, ("format",))
 
 
-@app.post("/get_report", summary="A report's state", responses=answers(200, ReportAnswer, 400, 404))
+@app.post(
+    "/get_report", summary="A report's state", responses=answers(200, ReportAnswer, 400, 403, 404)
+)
 @tracer.capture_method
 def get_report_by_body():
     body = api_models.parse(api_models.GetReportRequest, http.event_json(app.current_event))
@@ -70,31 +80,32 @@ def get_report_by_body():
 @app.get(
     "/store_summary",
     summary="What the data holds for one store",
-    responses=answers(200, StoreSummary, 400, 404),
+    responses=answers(200, StoreSummary, 400, 403, 404),
 )
 @tracer.capture_method
 def store_summary(
     store_id: Annotated[str, Query(max_length=api_models.MAX_STORE_ID_BYTES)],
 ):
     http.check_query(app.current_event.query_string_parameters, ("store_id",))
-    return http.json_response(200, reports.store_summary(SETTINGS.get(), store_id))
+    summary = reports.store_summary(SETTINGS.get(), store_id, _caller())
+    return http.json_response(200, summary)
 
 
 @app.get(
-    "/reports", summary="Recent reports, newest first", responses=answers(200, ReportList, 400)
+    "/reports", summary="Recent reports, newest first", responses=answers(200, ReportList, 400, 403)
 )
 @tracer.capture_method
 def recent_reports(
     limit: Annotated[int, Query(ge=1, le=reports.MAX_LIMIT)] = reports.DEFAULT_LIMIT,
 ):
     http.check_query(app.current_event.query_string_parameters, ("limit",))
-    return http.json_response(200, reports.recent(SETTINGS.get(), limit))
+    return http.json_response(200, reports.recent(SETTINGS.get(), limit, _caller()))
 
 
 @app.get(
     "/stores/<store_id>/report",
     summary="One store's report row and uptime percentages, answered at once",
-    responses=answers(200, StoreReport, 400, 404),
+    responses=answers(200, StoreReport, 400, 403, 404),
 )
 @tracer.capture_method
 def store_report(
@@ -104,7 +115,7 @@ def store_report(
     ] = None,
 ):
     http.check_query(app.current_event.query_string_parameters, ("as_of",))
-    answer = snapshots.store_report(SETTINGS.get(), store_id, as_of)
+    answer = snapshots.store_report(SETTINGS.get(), store_id, as_of, principal=_caller())
     return http.json_response(200, answer)
 
 

@@ -3,10 +3,8 @@ passes, what API Gateway would refuse (401), and the claims the function gets.""
 
 from __future__ import annotations
 
-import gzip
 import json
 import time
-from importlib import resources
 
 import boto3
 import jwt
@@ -29,6 +27,7 @@ from storemon_dev.local.userpool import (
     issue_token,
     role_groups,
 )
+from tests.harness import moto_signing_key, unverified
 
 TEMPLATE = load_template()
 CONFIG = AuthorizerConfig.from_api_properties(TEMPLATE["Resources"]["HttpApi"]["Properties"])
@@ -53,16 +52,6 @@ def authorizer(pool: UserPool) -> JwtAuthorizer:
     return JwtAuthorizer(
         CONFIG, issuer=pool.issuer, audiences=[pool.client_id], jwks_url=pool.jwks_url
     )
-
-
-def moto_signing_key():
-    """The private key moto signs every pool's tokens with (a genuine issuer key)."""
-    path = resources.files("moto.cognitoidp") / "resources" / "jwks-private.json.gz"
-    return jwt.PyJWK(json.loads(gzip.decompress(path.read_bytes()))).key
-
-
-def unverified(token: str) -> dict:
-    return jwt.decode(token, options={"verify_signature": False})
 
 
 def test_the_template_configures_the_scopes_and_header():

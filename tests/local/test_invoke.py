@@ -36,6 +36,8 @@ GET_LATEST = {
         "stage": "$default",
         "time": "23/Jan/2023:12:00:00 +0000",
         "timeEpoch": 1674475200000,
+        # what API Gateway's JWT authorizer passes for an administrator's access token
+        "authorizer": {"jwt": {"claims": {"sub": "s-1", "cognito:groups": "[admin]"}}},
     },
     "isBase64Encoded": False,
 }

@@ -214,6 +214,8 @@ def answers(ok: int, model: type[BaseModel], *errors: int) -> dict[int, Any]:
 
 ERROR_MEANINGS = {
     400: "the request is malformed (the error says what is wrong)",
+    403: "not for this caller: a store owner asked for another store, every store, latest, "
+    "the report list or a report someone else triggered",
     404: "no such report / store",
     409: "the report Failed (CSV request)",
     503: "the report could not be queued; try again",

@@ -19,7 +19,8 @@ from datetime import timedelta
 from storemon import aws
 from storemon.errors import InvalidRequest, NotFound, ReportNotFound
 from storemon.observability import add_count, logger, set_report_id
-from storemon.service import records
+from storemon.service import authz, records
+from storemon.service.authz import Principal
 from storemon.service.settings import Settings
 
 _STORES_CACHE: OrderedDict[str, dict] = OrderedDict()
@@ -41,17 +42,20 @@ def report_id_from(value: object) -> str:
     return report_id
 
 
-def get_report(settings: Settings, report_id: object) -> dict:
+def get_report(settings: Settings, report_id: object, principal: Principal) -> dict:
     """The JSON view of a report. For ``latest``: of the report the pointer names, with
     ``newer_refresh_failed`` ({report_id, error, failed_at}) when a refresh of newer inputs
-    failed since."""
+    failed since. Forbidden unless the caller may read it: ``latest`` is for administrators,
+    an owner reads only the reports they triggered."""
     rid = report_id_from(report_id)
     if rid != records.LATEST:
         record = records.get(settings, rid)
         if record is None:
             raise ReportNotFound(f"unknown report_id {rid}")
+        authz.require_readable(principal, record)
         set_report_id(rid)
         return view(settings, _expire_if_stale(settings, record))
+    authz.require_admin(principal, "the latest report (every store)")
     pointer = records.latest_pointer(settings) or {}
     record = _latest_record(settings, pointer)
     set_report_id(record["report_id"])
@@ -78,9 +82,11 @@ def _latest_record(settings: Settings, pointer: dict) -> dict:
     return record
 
 
-def recent(settings: Settings, limit: object) -> dict:
+def recent(settings: Settings, limit: object, principal: Principal) -> dict:
     """``{"reports": [...]}``: the `limit` newest reports (1-100, default 20), newest first,
-    each as id, kind, status, created_at, request, inputs and (Failed) error."""
+    each as id, kind, status, created_at, request, inputs and (Failed) error. Administrators
+    only (Forbidden otherwise)."""
+    authz.require_admin(principal, "the report list")
     count = limit_from(limit)
     return {"reports": [records.summary_view(item) for item in records.recent(settings, count)]}
 
@@ -143,11 +149,13 @@ def _complete_view(settings: Settings, record: dict) -> dict:
     }
 
 
-def store_summary(settings: Settings, store_id: object) -> dict:
-    """What the newest finished full report saw of one store (its per-store summary file)."""
+def store_summary(settings: Settings, store_id: object, principal: Principal) -> dict:
+    """What the newest finished full report saw of one store (its per-store summary file), if
+    the caller may see that store (Forbidden otherwise)."""
     if not isinstance(store_id, str) or not store_id.strip():
         raise InvalidRequest("store_id is required")
     store_id = store_id.strip()
+    authz.require_stores(principal, [store_id])
     target = (records.latest_pointer(settings) or {}).get("target_id")
     record = records.get(settings, target) if target else None
     stores_key = ((record or {}).get("result") or {}).get("stores")

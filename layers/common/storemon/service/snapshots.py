@@ -30,7 +30,8 @@ from typing import TYPE_CHECKING, Any
 from storemon import aws, jsonable, timestamps
 from storemon.errors import InvalidRequest, NotFound, ObjectMissing, Unavailable, UnusableInput
 from storemon.observability import add_count, logger
-from storemon.service import records, sources
+from storemon.service import authz, records, sources
+from storemon.service.authz import Principal
 from storemon.service.settings import Settings
 
 if TYPE_CHECKING:
@@ -183,12 +184,16 @@ def _rebuild(settings: Settings, input_set: str, parsed: tuple) -> None:
 # ----------------------------------------------------------------------------- one store
 
 
-def store_report(settings: Settings, store_id: object, as_of: object = None) -> dict:
+def store_report(
+    settings: Settings, store_id: object, as_of: object = None, *, principal: Principal
+) -> dict:
     """One store's report row and uptime percentages at the latest inputs' ``now`` (or
-    `as_of`), from their snapshot (the CSV files when it is missing or refused)."""
+    `as_of`), from their snapshot (the CSV files when it is missing or refused), if the caller
+    may see that store (Forbidden otherwise)."""
     from storemon.service import api_models
 
     store = api_models.store_id_from_path(store_id if isinstance(store_id, str) else "")
+    authz.require_store(principal, store)
     when = _as_of(as_of)
     pointer = records.latest_pointer(settings) or {}
     target = pointer.get("target_id")

@@ -11,7 +11,8 @@ from __future__ import annotations
 from storemon import aws, timestamps
 from storemon.errors import InvalidRequest, Unavailable
 from storemon.observability import add_count, logger, set_report_id
-from storemon.service import api_models, records, sources
+from storemon.service import api_models, authz, records, sources
+from storemon.service.authz import Principal
 from storemon.service.settings import Settings
 
 
@@ -37,20 +38,34 @@ def parse_request(body: dict, store_id: str | None = None, query: dict | None = 
 
 
 def trigger(
-    settings: Settings, body: dict, store_id: str | None = None, query: dict | None = None
+    settings: Settings,
+    body: dict,
+    store_id: str | None = None,
+    query: dict | None = None,
+    *,
+    principal: Principal,
 ) -> str:
-    """Validate, write the Running record, queue the job: the new report's id."""
+    """Validate, check the caller may see those stores (Forbidden otherwise), write the Running
+    record (naming who asked), queue the job: the new report's id."""
     request = parse_request(body, store_id, query)
+    authz.require_stores(principal, request["store_ids"])
     report_id = records.new_report_id()
     set_report_id(report_id)
-    start(settings, report_id, "request", request)
+    start(settings, report_id, "request", request, requester=authz.requester(principal))
     logger.info("report requested", extra={"request": request})
     add_count("ReportsRequested")
     return report_id
 
 
-def start(settings: Settings, report_id: str, kind: str, request: dict) -> dict:
-    """Resolve the inputs, write the Running record and queue it; the record."""
+def start(
+    settings: Settings,
+    report_id: str,
+    kind: str,
+    request: dict,
+    requester: dict[str, str] | None = None,
+) -> dict:
+    """Resolve the inputs, write the Running record (with `requester`, see
+    ``authz.requester``) and queue it; the record."""
     resolved_at = records.utcnow()
     inputs = sources.resolve(settings)
     record = records.new_record(
@@ -62,6 +77,7 @@ def start(settings: Settings, report_id: str, kind: str, request: dict) -> dict:
         marker=sources.marker(inputs, resolved_at),
         now=resolved_at,
     )
+    record.update(requester or {})
     records.create(settings, record)
     try:
         aws.send_message(settings.queue_url, {"report_id": report_id, "kind": kind})
