@@ -25,6 +25,9 @@ store_ids = st.sampled_from(
         " 8419537941919820732 ",
         "",
         "12345678901234567890",
+        "x" * 23 + "1",  # the longest id read by its bytes
+        "x" * 24 + "1",  # one byte longer: read as a string
+        "store 1",
     ]
 )
 statuses = st.sampled_from(["active", "inactive", "ACTIVE", " Inactive ", "up", "", "activ"])
@@ -116,3 +119,39 @@ def test_ids_are_exact_beyond_float_precision():
     polls = fastcsv.read_status(data, "s.csv")
     assert sorted(polls.store_ids.tolist()) == sorted(ids)
     assert np.unique(polls.store).size == 3
+
+
+def test_ids_sharing_a_key_are_told_apart(monkeypatch):
+    """Ids are factorized by a 64-bit key of their bytes; when two ids share a key (here:
+    every id of the same last 8 bytes, with the key made of those alone) every row is still
+    checked against its key's first row, and the ids are then factorized as strings."""
+    factors = (np.uint64(0), np.uint64(0))
+    monkeypatch.setattr(fastcsv, "_KEY_FACTORS", factors)
+    ids = ["a12345678", "b12345678", "12345678", "aaaaaaaaaaaaaaaaaaaaaa12345678"]
+    lines = [f"{i},active,2023-01-22 12:00:0{n}" for n, i in enumerate(ids * 2)]
+    polls = fastcsv.read_status((HEADER.decode() + "\n" + "\n".join(lines)).encode(), "s.csv")
+    assert sorted(polls.store_ids.tolist()) == sorted(ids)
+    assert _as_rows(polls) == sorted(
+        (i, 1674388800000000 + 1_000_000 * n, True) for n, i in enumerate(ids * 2)
+    )
+
+
+def test_a_block_of_lines_of_three_fields_reads_every_row_of_another_form_in_full():
+    """Rows not of the common form (spaces, case, other timestamp forms) amid common ones."""
+    data = HEADER + (
+        b"\n1,active,2023-01-22 12:00:00"
+        b"\n 2 ,ACTIVE,2023-01-22T12:00:00Z"
+        b"\n3,inactive, 2023-01-22 12:00:00+01:00 "
+        b"\n4,up,2023-01-22 12:00:00"
+        b"\n,active,2023-01-22 12:00:00"
+        b"\n5,active,2023-01-22 12:00:00.1234567\n"
+    )
+    polls = fastcsv.read_status(data, "s.csv")
+    t = 1674388800000000
+    assert _as_rows(polls) == [("1", t, True), ("2", t, True), ("3", t - 3_600_000_000, False)]
+    assert polls.stats.rows_read == 6
+    assert dict(polls.stats.skipped) == {
+        "invalid status": 1,
+        "missing store_id": 1,
+        "invalid timestamp": 1,
+    }

@@ -162,6 +162,14 @@ def test_a_field_over_the_length_limit_skips_its_row():
     assert dict(assert_same(data, limits).stats.skipped) == {"field too long": 1}
 
 
+def test_a_quoted_field_over_several_lines_is_over_the_length_limit_as_a_whole():
+    """No line is longer than 5 bytes, but the quoted id spans two lines: 6 characters."""
+    zones = b'store_id,timezone_str\n"123\n45",A\n1,A\n'
+    frame = inputs.read_input(zones, "timezones", limits=Limits(max_field_chars=5))
+    assert frame["store_id"].tolist() == ["1"]
+    assert frame.attrs["skipped"] == {"field too long": 1}
+
+
 def test_a_header_over_the_limits_fails_naming_the_file():
     with pytest.raises(InputError, match=r"^s.csv: header line is over the limit of 40 bytes"):
         fastcsv.read_status(

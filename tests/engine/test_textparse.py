@@ -96,3 +96,65 @@ def test_known_values():
         np.array(parse(["2024-02-29 00:00:00", "2023-02-29 00:00:00"]), dtype=object)
         == np.array([1709164800000000, None], dtype=object)
     )
+
+
+def parse_common(values: list[str], after: bytes) -> list[int | None]:
+    """parse_common_timestamps on the values with ``after`` (not zeros) past each value's
+    end, as the fast reader reads them from a file buffer; None where it declines."""
+    padded = [v.encode() + after for v in values]
+    width = max(len(p) for p in padded) + 32
+    buffer = np.frombuffer(b"".join(p.ljust(width, b"z") for p in padded), dtype=np.uint8)
+    rows = buffer.reshape(len(values), width)
+    words = [rows[:, 8 * k : 8 * k + 8].copy().view("<u8").ravel() for k in range(4)]
+    lengths = np.array([len(v) for v in values], dtype=np.int64)
+    tail = np.array(
+        [
+            int.from_bytes(p[max(len(v) - 4, 0) : max(len(v), 4)], "little")
+            for v, p in zip(values, padded, strict=True)
+        ],
+        dtype=np.uint32,
+    )
+    micros, ok = textparse.parse_common_timestamps(words, tail, lengths)
+    return [int(m) if good else None for m, good in zip(micros, ok, strict=True)]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(mutated(), min_size=1, max_size=40),
+    st.sampled_from([b"\n", b",x", b" UTC", b"99999999", b".123456 UTC", b"\xff" * 8]),
+)
+def test_the_common_form_parser_agrees_or_declines(values, after):
+    """Bytes past a value never change the answer; every value it accepts parses to the
+    same instant in the full grammar, and every canonical one without a suffix other than
+    " UTC" is accepted."""
+    common = parse_common(values, after)
+    for value, micros in zip(values, common, strict=True):
+        if micros is not None:
+            assert micros == reference(value)
+        elif re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{1,6})?( UTC)?", value):
+            assert reference(value) is None  # the form, but not a valid instant
+
+
+def test_the_common_form_parser_on_known_values():
+    values = [
+        "2023-01-22 12:09:39.388884 UTC",
+        "2023-01-22 12:09:39.3",
+        "2023-01-22 12:09:39",
+        "0001-01-01 00:00:00 UTC",
+        "2023-01-22T12:09:39Z",  # another form: declined, for the full parser
+        "2023-01-22 12:09:39.",
+        "2023-02-29 00:00:00",
+        "2023-01-22 23:60:00",
+        "0000-01-01 00:00:00",
+    ]
+    assert parse_common(values, b"\n") == [
+        1674389379388884,
+        1674389379300000,
+        1674389379000000,
+        -62135596800000000,
+        None,
+        None,
+        None,
+        None,
+        None,
+    ]

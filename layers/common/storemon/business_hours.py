@@ -25,7 +25,13 @@ import numpy as np
 import pandas as pd
 
 from storemon import tz
-from storemon.grouped import GroupedKeys, exclusive_group_cumsum, group_starts, ragged_take
+from storemon.grouped import (
+    GroupedKeys,
+    exclusive_group_cumsum,
+    group_starts,
+    ragged_take,
+    searchsorted_right,
+)
 from storemon.inputs import Hours, Zones
 from storemon.ticks import TICKS_PER_SECOND, TICKS_PER_US, US_PER_DAY
 
@@ -75,7 +81,7 @@ class StoreCalendar:
         ``tick`` (0 when there is none) and whether there is one (bool)."""
         keys = GroupedKeys(self.n_stores + 1, [self.open_tick, tick])
         open_keys = keys(self.open_rank, self.open_tick)
-        at = np.searchsorted(open_keys, keys(rank, tick), side="right") - 1
+        at = searchsorted_right(open_keys, keys(rank, tick)) - 1
         safe = np.maximum(at, 0)
         return safe, (at >= 0) & (self.open_rank[safe] == rank)
 

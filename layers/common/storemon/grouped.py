@@ -77,3 +77,15 @@ def ragged_take(lo: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndar
     first = np.cumsum(counts) - counts
     index = lo[owner] + np.arange(int(counts.sum())) - first[owner]
     return owner, index
+
+
+def searchsorted_right(table: np.ndarray, queries: np.ndarray) -> np.ndarray:
+    """``np.searchsorted(table, queries, side="right")`` (the number of ``table`` values at
+    or below each query) for a sorted ``table``. When the queries are sorted too and far
+    outnumber the table (polls against business intervals), each table value is placed
+    among the queries instead: one binary search per table value, not per query."""
+    if len(queries) < 4 * len(table) or not (queries[1:] >= queries[:-1]).all():
+        return np.searchsorted(table, queries, side="right")
+    # a table value b is at or below query i exactly when fewer than i + 1 queries are below b
+    placed = np.searchsorted(queries, table, side="left")
+    return np.cumsum(np.bincount(placed, minlength=len(queries) + 1)[:-1])

@@ -224,13 +224,27 @@ def read_text(text: bytes, kind: str, name: str, limits: Limits = DEFAULT_LIMITS
     frame, too_many = _split_fields(body, header, mapping, name)
     skipped["wrong number of fields"] += too_many
     frame = frame[list(KIND_COLUMNS[kind])].fillna("").reset_index(drop=True)
-    long_field = np.zeros(len(frame), dtype=bool)
-    for column in frame.columns:
-        long_field |= _longer_than(frame[column], limits.max_field_chars)
-    skipped["field too long"] += int(long_field.sum())
-    frame = frame.loc[~long_field].reset_index(drop=True)
+    if b'"' in body or _longest_line(body) > limits.max_field_chars:
+        # (without quotes every value is part of one line, so none can be longer)
+        long_field = np.zeros(len(frame), dtype=bool)
+        for column in frame.columns:
+            long_field |= _longer_than(frame[column], limits.max_field_chars)
+        skipped["field too long"] += int(long_field.sum())
+        frame = frame.loc[~long_field].reset_index(drop=True)
     frame.attrs.update(name=name, skipped=dict(+skipped))
     return frame
+
+
+def _longest_line(body: bytes) -> int:
+    """Bytes in the longest line of ``body`` (without its LF), block by block."""
+    buffer = np.frombuffer(body, dtype=np.uint8)
+    longest, previous = 0, -1
+    for start in range(0, len(buffer), LINE_BLOCK_BYTES):
+        newlines = np.flatnonzero(buffer[start : start + LINE_BLOCK_BYTES] == 10) + start
+        if len(newlines):
+            longest = max(longest, int(np.diff(newlines, prepend=previous).max()) - 1)
+            previous = int(newlines[-1])
+    return max(longest, len(buffer) - previous - 1)
 
 
 def _longer_than(values: pd.Series, limit: int) -> np.ndarray:

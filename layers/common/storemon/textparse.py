@@ -362,3 +362,126 @@ def status_codes(matrix: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, n
     is_active = (lengths == 6) & (words == _ACTIVE_WORD)
     is_inactive = (lengths == 8) & (words == _INACTIVE_WORD)
     return is_active, is_active | is_inactive
+
+
+# ----------------------------------------------------------- the common form, unmasked words
+def _strict_words(template: str) -> tuple[list[int], list[int]]:
+    """Per 8-character word of ``template``: the bytes to XOR (``'0'`` for a digit, else the
+    character) and the bytes to add before testing the high bits (``0x76`` for a digit: a
+    byte XOR ``'0'`` is a digit exactly when it is at most 9; ``0x7F`` for a character: the
+    byte must XOR to 0); bytes past the template are 0 in both."""
+    xors, adds = [], []
+    for k in range(0, 24, 8):
+        xor = add = 0
+        for i, char in enumerate(template[k : k + 8]):
+            xor |= (ord("0") if char == "d" else ord(char)) << (8 * i)
+            add |= (0x76 if char == "d" else 0x7F) << (8 * i)
+        xors.append(xor)
+        adds.append(add)
+    return xors, adds
+
+
+_STRICT_XOR, _STRICT_ADD = _strict_words("dddd-dd-dd dd:dd:dd")
+_HIGH_BITS = 0x8080808080808080
+_DIGITS_ADD = 0x7676767676767676
+# bytes 3 (hour) and 6 (minute) of the second word's digit pairs, and what takes each over 127
+# when it is out of range (hour > 23, minute > 59)
+_CLOCK_BYTES = (0xFF << 24) | (0xFF << 48)
+_CLOCK_ADD = ((128 - 24) << 24) | ((128 - 60) << 48)
+_UTC_TAIL = int.from_bytes(b" UTC", "little")
+_LAST_MONTH = 10_000 * 12 - 1
+
+
+def _fraction_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Indexed by the value's length without " UTC" minus 19 (capped at 8): whether that
+    length is one of the form's (19, or 21-26: a dot and 1-6 digits), which bytes of the
+    fraction word are digits of the value (bytes 2-7 hold fraction digits 1-6), and '0'
+    in the other bytes."""
+    ok = np.zeros(9, dtype=bool)
+    keep = np.zeros(9, dtype=np.uint64)
+    fill = np.full(9, ASCII_ZEROS, dtype=np.uint64)
+    ok[0] = True
+    for form in range(2, 8):
+        ok[form] = True
+        mask = ((1 << (8 * (form + 1))) - 1) & ~0xFFFF  # bytes 2 .. form
+        keep[form], fill[form] = mask, ASCII_ZEROS & ~mask
+    return ok, keep, fill
+
+
+_FORM_OK, _FRACTION_KEEP, _FRACTION_FILL = _fraction_tables()
+
+
+def parse_common_timestamps(
+    words: list[np.ndarray], tail: np.ndarray, lengths: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The real data's form only, ``YYYY-MM-DD HH:MM:SS[.f{1,6}][ UTC]``, from the value's
+    bytes 0-31 as four little-endian uint64 words that need not be zero past the value's
+    end, and its last four bytes as a uint32 (``tail``).
+
+    Returns ``(microseconds, ok)``. ``ok`` is True only for values of this form, and then
+    the microseconds are exactly :func:`parse_timestamp_words`'s; any other value (valid in
+    the full grammar or not) has ``ok`` False, for the caller to parse in full. No byte past
+    a value's length decides anything.
+    """
+    t0 = words[0] ^ _U64(_STRICT_XOR[0])
+    t1 = words[1] ^ _U64(_STRICT_XOR[1])
+    t2 = (words[2] & _U64(0xFFFFFF)) ^ _U64(_STRICT_XOR[2])
+    bad = (t0 + _U64(_STRICT_ADD[0])) | t0 | (t1 + _U64(_STRICT_ADD[1])) | t1
+    bad |= (t2 + _U64(_STRICT_ADD[2])) | t2
+    ok = (bad & _U64(_HIGH_BITS)) == _U64(0)
+    # digit pairs in place: byte i becomes 10 * digit_i + digit_{i+1}
+    p0 = t0 * _U64(10) + (t0 >> _U64(8))
+    p1 = t1 * _U64(10) + (t1 >> _U64(8))
+    ok &= ((p1 & _U64(_CLOCK_BYTES)) + _U64(_CLOCK_ADD)) & _U64(_HIGH_BITS) == _U64(0)
+    second = ((t2 >> _U64(8)) & _U64(0xFF)) * _U64(10) + (t2 >> _U64(16))
+    ok &= second < _U64(60)
+    days, date_ok = _common_date(p0, p1 & _U64(0xFF))
+    ok &= date_ok
+    fraction, fraction_ok = _common_fraction(words[2], words[3], tail, lengths)
+    ok &= fraction_ok
+    clock = ((p1 >> _U64(24)) & _U64(0xFF)) * _U64(3600)
+    clock += ((p1 >> _U64(48)) & _U64(0xFF)) * _U64(60) + second
+    micros = (days * _U64(SECONDS_PER_DAY) + clock) * _U64(US_PER_SECOND) + fraction
+    return np.where(ok, micros.view(np.int64), 0), ok
+
+
+def _common_date(pairs: np.ndarray, day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Days since the epoch (uint64) of year (bytes 0 and 2) and month (byte 5) of the first
+    word's digit pairs and ``day``, and whether that date exists (years 1-9999)."""
+    first, lengths = _month_tables()
+    year = (pairs & _U64(0xFF)) * _U64(100) + ((pairs >> _U64(16)) & _U64(0xFF))
+    month_index = ((pairs >> _U64(40)) & _U64(0xFF)) - _U64(1)  # wraps when the month is 0
+    ok = (month_index < _U64(12)) & (year > _U64(0))
+    index = np.minimum(year * _U64(12) + month_index, _U64(_LAST_MONTH)).view(np.int64)
+    ok &= (day - _U64(1)) < lengths[index].view(np.uint64)  # wraps when the day is 0
+    return first[index].view(np.uint64) + day - _U64(1), ok
+
+
+def _common_fraction(
+    word2: np.ndarray, word3: np.ndarray, tail: np.ndarray, lengths: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(microseconds of the fraction, uint64; whether the value's end is of the form):
+    nothing, " UTC", a dot and 1-6 digits, or both, after the seconds."""
+    has_utc = (tail == np.uint32(_UTC_TAIL)) & (lengths >= 23)
+    form = np.minimum((lengths - 19 - 4 * has_utc).view(np.uint64), _U64(8)).view(np.int64)
+    dot = ((word2 >> _U64(24)) & _U64(0xFF)) == _U64(ord("."))
+    ok = _FORM_OK[form] & (dot | (form == 0))
+    # bytes 20-25 of the value (fraction digits 1-6) moved to bytes 2-7
+    digits = ((word2 >> _U64(16)) & _U64(0xFFFFFFFFFFFF0000)) | (word3 << _U64(48))
+    digits = ((digits & _FRACTION_KEEP[form]) | _FRACTION_FILL[form]) ^ _U64(ASCII_ZEROS)
+    ok &= ((digits + _U64(_DIGITS_ADD)) | digits) & _U64(_HIGH_BITS) == _U64(0)
+    x = (digits * _U64(10) + (digits >> _U64(8))) & _U64(0x00FF00FF00FF00FF)
+    x = (x * _U64(100) + (x >> _U64(16))) & _U64(0x0000FFFF0000FFFF)
+    return (x * _U64(10_000) + (x >> _U64(32))) & _U64(0xFFFFFFFF), ok
+
+
+_ACTIVE_SIX = int.from_bytes(b"active", "little")
+
+
+def status_words(word: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`status_codes` on each value's first 8 bytes as a uint64 that need not be zero
+    past the value's end. Returns (is_active, valid)."""
+    folded = word | _LOWER
+    is_active = (lengths == 6) & ((folded & _U64((1 << 48) - 1)) == _U64(_ACTIVE_SIX))
+    is_inactive = (lengths == 8) & (folded == _INACTIVE_WORD)
+    return is_active, is_active | is_inactive

@@ -112,7 +112,10 @@ def select_polls(polls: Polls, now_us: int, store_ids: list[str] | None) -> Sele
     keep = polls.time_us <= now_us
     if store_ids is not None:
         keep &= requested_codes(polls.store_ids, store_ids)[polls.store]
-    codes = polls.store[keep]
+    every_poll = bool(keep.all())  # the usual full report: no copies
+    codes = polls.store if every_poll else polls.store[keep]
+    time_us = polls.time_us if every_poll else polls.time_us[keep]
+    active = polls.active if every_poll else polls.active[keep]
     present = np.flatnonzero(np.bincount(codes, minlength=len(polls.store_ids)))
     ids = polls.store_ids[present]
     by_id = np.argsort(ids.astype(str), kind="stable")
@@ -120,16 +123,16 @@ def select_polls(polls: Polls, now_us: int, store_ids: list[str] | None) -> Sele
     n_stores = len(store_id)
     rank_of_code = np.full(len(polls.store_ids), -1, dtype=np.int64)
     rank_of_code[present[by_id]] = np.arange(n_stores)
-    rank, time_us, active = _sorted_unique_polls(
-        rank_of_code[codes], polls.time_us[keep], polls.active[keep], n_stores
-    )
+    poll_rank = rank_of_code[codes]
+    rows_per_store = np.bincount(poll_rank, minlength=n_stores)
+    rank, time_us, active = _sorted_unique_polls(poll_rank, time_us, active, n_stores)
     return SelectedPolls(
         now_us=now_us,
         store_id=store_id,
         rank=rank,
         time_us=time_us,
         active=active,
-        rows_per_store=np.bincount(rank_of_code[codes], minlength=n_stores),
+        rows_per_store=rows_per_store,
     )
 
 
@@ -147,12 +150,14 @@ def _sorted_unique_polls(
     """Polls sorted by (store, time); one per store and instant, ``inactive`` winning."""
     keys = GroupedKeys(n_stores, [time_us], factor=2)
     key = np.sort(keys(rank, time_us) + active)  # inactive (0) sorts first at an instant
+    instant = key >> 1  # keys are never negative
     first = np.ones(len(key), dtype=bool)
-    first[1:] = key[1:] // 2 != key[:-1] // 2
+    first[1:] = instant[1:] != instant[:-1]
     key = key[first]
-    position = (key % keys.span) // 2
+    store, position = np.divmod(key, keys.span)
+    position >>= 1
     time_sorted = position + keys.base if keys.dense is None else keys.dense[position]
-    return key // keys.span, time_sorted.astype(np.int64), (key % 2).astype(bool)
+    return store, time_sorted.astype(np.int64), (key & 1).astype(bool)
 
 
 def evidence(
