@@ -6,6 +6,9 @@ import io
 
 import numpy as np
 import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from storemon import csvsafe, engine
 
@@ -56,3 +59,42 @@ def test_incidents_csv_neutralises_store_ids():
     text = incidents_to_csv(result.incidents)
     lines = text.splitlines()
     assert len(lines) == 2 and lines[1].startswith("'@x,")
+
+
+plain_texts = st.from_regex(r"[a-z0-9=+\-@ é']{1,6}", fullmatch=True)
+texts = st.one_of(
+    plain_texts,
+    plain_texts,
+    st.text(alphabet='ab1=+-@ ,"\r\n\t\x00\u2028é', max_size=6),
+    st.sampled_from(["8419537941919820732", "store 1", ""]),
+)
+floats = st.one_of(
+    st.floats(min_value=0, max_value=200),
+    st.integers(0, 100_000).map(lambda n: n / 1000),  # halves of a hundredth, and near them
+    st.integers(0, 100_000).map(lambda n: n / 100),
+    st.sampled_from([0.0, -0.0, 0.125, 0.005, 1.005, 2.675, 999.995, 1e9, 123456789.125]),
+    st.floats(allow_nan=True, allow_infinity=True),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(texts, floats, floats), min_size=1, max_size=8),
+    st.sampled_from([False] * 5 + [True]),
+)
+def test_the_array_writer_writes_what_pandas_writes(rows, with_missing):
+    """csvsafe.to_csv writes plain frames with array operations: the same text as pandas
+    writes for any frame (the other frames are left to pandas)."""
+    frame = pd.DataFrame(rows, columns=["store_id", "uptime", "downtime"])
+    if with_missing:
+        frame.loc[0, "store_id"] = None
+    expected = csvsafe.neutralise_frame(frame).to_csv(
+        index=False, lineterminator="\n", float_format="%.2f"
+    )
+    assert csvsafe.to_csv(frame, float_format="%.2f") == expected
+
+
+def test_a_plain_report_frame_takes_the_array_writer(monkeypatch):
+    frame = pd.DataFrame({"store_id": ["1", "=2"], "hours": [0.25, 167.99]})
+    monkeypatch.setattr(pd.DataFrame, "to_csv", lambda *a, **k: pytest.fail("pandas wrote it"))
+    assert csvsafe.to_csv(frame, float_format="%.2f") == "store_id,hours\n1,0.25\n'=2,167.99\n"

@@ -10,6 +10,9 @@ written as numbers. Quoting of commas, quotes and newlines is the CSV writer's j
 
 from __future__ import annotations
 
+import re
+
+import numpy as np
 import pandas as pd
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -37,4 +40,61 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
 def to_csv(frame: pd.DataFrame, **options) -> str:
     """``frame`` as CSV text (no index, LF line ends), formula-looking cells neutralised;
     ``options`` go to :meth:`pandas.DataFrame.to_csv` (e.g. ``float_format``)."""
-    return neutralise_frame(frame).to_csv(index=False, lineterminator="\n", **options)
+    safe = neutralise_frame(frame)
+    plain = _plain_csv(safe, options)
+    if plain is not None:
+        return plain
+    return safe.to_csv(index=False, lineterminator="\n", **options)
+
+
+# what makes the CSV writer quote a cell (and line breaks, whatever the writer's rules)
+_QUOTED = re.compile(r'[,"\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]')
+_WHOLE = np.array([str(n) for n in range(1000)])
+_DOT_TWO_DIGITS = np.array([f".{n:02d}" for n in range(100)])
+
+
+def _plain_csv(frame: pd.DataFrame, options: dict) -> str | None:
+    """What ``frame.to_csv(index=False, lineterminator="\\n", float_format="%.2f")`` writes,
+    made with array operations when every cell is plain: non-empty text that is never
+    quoted, or a float64 that ``%.2f`` prints as its exact hundredths (0 to 1e9, finite,
+    clearly not half a hundredth); None otherwise (pandas writes the frame)."""
+    if options != {"float_format": "%.2f"} or len(frame) == 0:
+        return None
+    names = [str(column) for column in frame.columns]
+    if any(_QUOTED.search(name) or not name for name in names):
+        return None
+    cells = np.empty((len(frame), 2 * len(names)), dtype=object)
+    cells[:, 1::2] = ","
+    cells[:, -1] = "\n"
+    for k, column in enumerate(frame.columns):
+        column_cells = _plain_cells(frame[column])
+        if column_cells is None:
+            return None
+        cells[:, 2 * k] = column_cells
+    return ",".join(names) + "\n" + "".join(cells.ravel().tolist())
+
+
+def _plain_cells(values: pd.Series) -> np.ndarray | None:
+    """The column's cells as strings when all are plain (see :func:`_plain_csv`)."""
+    if values.dtype == np.float64:
+        return _hundredths(values.to_numpy())
+    text = values.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(text, skipna=False) != "string":
+        return None
+    joined = "\0".join(text.tolist())
+    if _QUOTED.search(joined) or "\0\0" in joined or not (text[0] and text[-1]):
+        return None  # (an empty cell)
+    return text
+
+
+def _hundredths(values: np.ndarray) -> np.ndarray | None:
+    """``%.2f`` of each value, from its hundredths (None unless exact for every value)."""
+    scaled = values * 100
+    cents = np.rint(scaled)
+    exact = np.isfinite(values) & (values < 1e9) & ~np.signbit(values)
+    if not (exact.all() and (np.abs(scaled - cents) < 0.49).all()):
+        return None  # (below 1e9 the product is off by < 1e-5: the rounding is clear)
+    whole, hundredths = np.divmod(cents.astype(np.int64), 100)
+    if whole.max() < len(_WHOLE):
+        return np.strings.add(_WHOLE[whole], _DOT_TWO_DIGITS[hundredths])
+    return np.strings.add(whole.astype(str), _DOT_TWO_DIGITS[hundredths])
