@@ -1,8 +1,9 @@
 """get_report: GET /get_report?report_id=, GET /get_report/{report_id}, POST /get_report,
-GET /store_summary?store_id=, GET /reports?limit=, GET /stores/{store_id}/report[?as_of=], and
-the API's $default route (JSON 404 / 405). Query and path parameters are validated by Powertools
-(and documented in the OpenAPI document); the answers come from :mod:`storemon.service.reports`
-(one store's report: :mod:`storemon.service.snapshots`)."""
+GET /store_summary?store_id=, GET /reports?limit=, GET /stores/{store_id}/report[?as_of=],
+GET /stores/{store_id}/incidents[?report_id=], and the API's $default route (JSON 404 / 405).
+Query and path parameters are validated by Powertools (and documented in the OpenAPI
+document); the answers come from :mod:`storemon.service.reports` (one store's report:
+:mod:`storemon.service.snapshots`; its incidents: :mod:`storemon.service.owner_view`)."""
 
 from contextvars import ContextVar
 from typing import Annotated, Literal
@@ -12,10 +13,11 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from storemon.observability import logger, metrics, tracer
-from storemon.service import api_models, authz, http, reports, snapshots
+from storemon.service import api_models, authz, http, owner_view, reports, snapshots
 from storemon.service.api_models import (
     ReportAnswer,
     ReportList,
+    StoreIncidents,
     StoreReport,
     StoreSummary,
     answers,
@@ -38,8 +40,11 @@ def _caller() -> authz.Principal:
 ReportIdQuery = Annotated[str, Query(max_length=64, description="a report id (uuid4) or latest")]
 ReportIdPath = Annotated[str, Path(max_length=64, description="a report id (uuid4) or latest")]
 FormatQuery = Annotated[
-    Literal["json", "csv"] | None,
-    Query(description="csv: redirect (303) to the CSV; or send Accept: text/csv"),
+    Literal["json", "csv", "html"] | None,
+    Query(
+        description="csv / html: redirect (303) to the CSV / the report page; or send "
+        "Accept: text/csv / text/html"
+    ),
 ]
 
 
@@ -47,7 +52,7 @@ def _answer(report_id: str, fmt: str | None, allowed: tuple[str, ...]) -> Respon
     event = app.current_event
     http.check_query(event.query_string_parameters, allowed)
     view = reports.get_report(SETTINGS.get(), report_id, _caller())
-    return http.report_answer(view, http.accepts_csv(event.headers, fmt))
+    return http.report_answer(view, http.wanted_file(event.headers, fmt))
 
 
 @app.get(
@@ -116,6 +121,22 @@ def store_report(
 ):
     http.check_query(app.current_event.query_string_parameters, ("as_of",))
     answer = snapshots.store_report(SETTINGS.get(), store_id, as_of, principal=_caller())
+    return http.json_response(200, answer)
+
+
+@app.get(
+    "/stores/<store_id>/incidents",
+    summary="One store's incidents and uptime percentages in a full report",
+    responses=answers(200, StoreIncidents, 400, 403, 404, 409),
+)
+@tracer.capture_method
+def store_incidents(
+    store_id: Annotated[str, Path(max_length=api_models.MAX_STORE_ID_BYTES)],
+    report_id: ReportIdQuery = "latest",
+):
+    http.check_query(app.current_event.query_string_parameters, ("report_id",))
+    store = api_models.store_id_from_path(store_id)
+    answer = owner_view.store_incidents(SETTINGS.get(), store, report_id, principal=_caller())
     return http.json_response(200, answer)
 
 

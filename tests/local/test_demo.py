@@ -40,4 +40,7 @@ def test_demo_runs_end_to_end(tmp_path):
     assert "five stores with the most downtime last week:" in done.stdout
     (report,) = tmp_path.glob("report-*.csv")
     assert len(report.read_text().splitlines()) == 41
+    (page,) = tmp_path.glob("report-*.html")
+    assert page.stem == report.stem and page.read_text().startswith("<!DOCTYPE html>")
+    assert "report page (" in done.stdout and "its link (valid 3600 s" in done.stdout
     assert (tmp_path / "serve.log").is_file()

@@ -122,6 +122,8 @@ def test_a_second_report_on_the_same_inputs_reads_the_snapshot(
     full = finished(api, worker_queue)  # warm: the cached snapshot
     assert full["source"] == "snapshot"
     assert s3_text(bucket, f"reports/{full['report_id']}/report.csv") == engine_csv()
+    incidents = [f"reports/{r['report_id']}/incidents.csv" for r in (latest, full)]
+    assert s3_text(bucket, incidents[1]) == s3_text(bucket, incidents[0])  # snapshot = CSV path
     assert len(csv_reads) == 1  # only the refresh read the CSV files
 
 

@@ -73,6 +73,7 @@ def test_every_spec_route_is_wired():
         ("GET", "/store_summary"): "GetReportFunction",
         ("GET", "/reports"): "GetReportFunction",
         ("GET", "/stores/{store_id}/report"): "GetReportFunction",
+        ("GET", "/stores/{store_id}/incidents"): "GetReportFunction",
         ("ANY", "$default"): "GetReportFunction",
     }
     assert routes == expected
@@ -315,6 +316,7 @@ API_EVENTS = {
     "store_summary.json": 404,
     "list_reports.json": 200,
     "store_report.json": 404,
+    "store_incidents.json": 404,
     "unknown_route.json": 405,
 }
 FUNCTION_DIRS = {
@@ -393,6 +395,7 @@ def test_sam_transform_wires_routes_default_route_and_roles(monkeypatch):
         ("get", "/store_summary"),
         ("get", "/reports"),
         ("get", "/stores/{store_id}/report"),
+        ("get", "/stores/{store_id}/incidents"),
         ("x-amazon-apigateway-any-method", "$default"),
     }
     mapping = resources["WorkerFunctionReportQueueEvent"]["Properties"]

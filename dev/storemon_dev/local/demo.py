@@ -6,9 +6,9 @@
 3. triggers a report through the HTTP API (``POST /trigger_report``) with the administrator's
    access token the stack prints (``TOKEN:``), as every request below;
 4. polls ``GET /get_report/{id}`` until the report is ``Complete``;
-5. downloads the CSV through its presigned S3 URL (plain urllib);
-6. prints where it saved it, and a summary: stores, the five stores with the most downtime
-   last week; then stops the stack.
+5. downloads the CSV and the report page through their presigned S3 URLs (plain urllib);
+6. prints where it saved them, the page's link, and a summary: stores, the five stores with
+   the most downtime last week; then stops the stack.
 
 Exit code 0 on success, 1 with a message on failure or timeout. The stack's own log (handlers'
 JSON logs, requests) is written to ``<out>/serve.log``.
@@ -233,7 +233,21 @@ def _drive(server: ServeProcess, out_dir: Path, timeout: float) -> None:
     answer = _wait_complete(api, token, report_id, timeout)
     target = (out_dir / f"report-{report_id}.csv").resolve()
     csv_bytes = _download(answer["report_url"], target)
+    _save_page(answer, out_dir)
     _print_summary(csv_bytes, answer.get("summary") or {})
+
+
+def _save_page(answer: dict[str, Any], out_dir: Path) -> None:
+    """The report page (a full report has one): its link, and a copy that opens offline."""
+    url = answer.get("page_url")
+    if not url:
+        raise DemoError("the report has no page_url: full reports come with their page")
+    target = (out_dir / f"report-{answer['report_id']}.html").resolve()
+    with urllib.request.urlopen(url, timeout=60) as response:
+        page = response.read()
+    target.write_bytes(page)
+    _say(f"      report page ({_size(len(page))}), saved as {target}")
+    _say(f"      its link (valid {answer.get('url_expires_in')} s, while the stack runs): {url}")
 
 
 def run(stores: int, out_dir: Path, timeout: float) -> int:

@@ -65,7 +65,7 @@ ReportId = Annotated[
         examples=["latest"],
     ),
 ]
-Format = Literal["json", "csv"]
+Format = Literal["json", "csv", "html"]
 
 
 class _Body(BaseModel):
@@ -95,7 +95,9 @@ class GetReportRequest(_Body):
     """POST /get_report."""
 
     report_id: ReportId
-    format: Format | None = Field(None, description="csv: redirect (303) to the report's CSV")
+    format: Format | None = Field(
+        None, description="csv / html: redirect (303) to the report's CSV / page"
+    )
 
 
 def store_id_from_path(value: str) -> str:
@@ -197,6 +199,31 @@ class StoreReport(BaseModel):
     report_id: str
     input_set: str
     source: Literal["snapshot", "csv"]
+
+
+class Incident(BaseModel):
+    """One incident (SPEC §7): a maximal stretch of interpolated inactive status in the week
+    window that overlaps business hours."""
+
+    start_utc: str
+    end_utc: str
+    start_local: str
+    end_local: str
+    business_minutes: float
+    ongoing: bool
+
+
+class StoreIncidents(BaseModel):
+    """One store's incidents in a full report (oldest first) and its uptime percentages
+    (SPEC §7, null without business time)."""
+
+    store_id: str
+    uptime_pct_last_hour: float | None = None
+    uptime_pct_last_day: float | None = None
+    uptime_pct_last_week: float | None = None
+    incidents: list[Incident]
+    now: str | None = None
+    report_id: str
 
 
 def answers(ok: int, model: type[BaseModel], *errors: int) -> dict[int, Any]:

@@ -19,7 +19,7 @@ import uuid
 from storemon import aws
 from storemon.errors import UnusableInput
 from storemon.observability import add_count, add_duration_ms, logger, set_report_id
-from storemon.service import records, sources
+from storemon.service import owner_view, records, sources
 from storemon.service.settings import Settings
 
 # How long one delivery keeps the right to compute a report: longer than the worker's timeout
@@ -94,6 +94,7 @@ def result_keys(settings: Settings, report_id: str, full: bool) -> dict[str, str
         "report": base + "report.csv",
         "summary": base + "summary.json",
         "stores": base + "stores.json" if full else None,
+        **owner_view.keys(base, full),  # the page and the incidents
     }
 
 
@@ -134,11 +135,13 @@ def run(settings: Settings, record: dict):
     when they cannot work). See :mod:`storemon.service.snapshots`."""
     from storemon.service import snapshots
 
-    return snapshots.run(settings, record)
+    # full reports come with their incidents (the page and the incidents files)
+    return snapshots.run(settings, record, incidents=records.is_full(record))
 
 
 def write_files(settings: Settings, report_id: str, keys: dict, result, summary: dict) -> None:
-    """The report CSV, the summary JSON and (full reports) the per-store file."""
+    """The report CSV, the summary JSON and (full reports) the per-store file, the page and the
+    incidents."""
     from storemon import engine
 
     bucket = settings.bucket
@@ -148,6 +151,7 @@ def write_files(settings: Settings, report_id: str, keys: dict, result, summary:
     if keys["stores"]:
         stores = json.dumps(result.stores_document(report_id))
         aws.put_object(bucket, keys["stores"], stores, "application/json")
+    owner_view.write_files(settings, report_id, keys, result)
 
 
 def advance_latest(settings: Settings, record: dict) -> None:

@@ -24,6 +24,8 @@ from storemon.service import records
 
 JSON = "application/json"
 RETRY_AFTER_SECONDS = "5"
+# the files a get_report request may ask for instead of the JSON view, and their URL's field
+FILE_URLS = {"csv": "report_url", "html": "page_url"}
 
 # Every route of the API (template.yaml's HttpApi events), for the 404 / 405 answers.
 ROUTES: tuple[tuple[str, str], ...] = (
@@ -36,6 +38,7 @@ ROUTES: tuple[tuple[str, str], ...] = (
     ("GET", "/store_summary"),
     ("GET", "/reports"),
     ("GET", "/stores/{store_id}/report"),
+    ("GET", "/stores/{store_id}/incidents"),
 )
 
 # The status code of each request error (the most specific class listed wins).
@@ -84,14 +87,20 @@ def accepted(report_id: str) -> Response:
     return json_response(202, {"report_id": report_id}, {"Location": f"/get_report/{report_id}"})
 
 
-def report_answer(view: dict, want_csv: bool) -> Response:
-    """A report's state: always 200 for JSON; for a CSV request 303 to it when Complete,
-    202 (Retry-After) while Running, 409 when Failed. The body is the JSON view each time."""
+def report_answer(view: dict, want: str | None) -> Response:
+    """A report's state: always 200 for JSON; for a file (`want`: "csv" or "html", see
+    :func:`wanted_file`) 303 to it when Complete, 202 (Retry-After) while Running, 409 when
+    Failed. The body is the JSON view each time. 404 for the page of a report that has none
+    (reports of some stores or at another as_of)."""
     status = view["status"]
-    if not want_csv:
+    if not want:
         return json_response(200, view)
     if status == records.COMPLETE:
-        return json_response(303, view, {"Location": view["report_url"]})
+        url = view.get(FILE_URLS[want])
+        if not url:
+            message = "this report has no page: pages come with reports of every store"
+            return error_response(404, message + " at the data's own now (no store_ids, no as_of)")
+        return json_response(303, view, {"Location": url})
     if status == records.RUNNING:
         return json_response(202, view, {"Retry-After": RETRY_AFTER_SECONDS})
     return json_response(409, view)
@@ -142,11 +151,17 @@ def header(headers: dict | None, name: str) -> str:
     return ""
 
 
-def accepts_csv(headers: dict | None, fmt: object) -> bool:
-    """The client asked for the CSV itself: format=csv, or Accept naming text/csv."""
-    if isinstance(fmt, str) and fmt.strip().lower() == "csv":
-        return True
-    return "text/csv" in header(headers, "accept").lower()
+def wanted_file(headers: dict | None, fmt: object) -> str | None:
+    """The file the client asked for instead of the JSON view: "csv" (``format=csv`` or Accept
+    naming text/csv), "html", the report page (``format=html`` or Accept naming text/html, as
+    a browser's does), or None (``format=json`` or neither)."""
+    if isinstance(fmt, str) and fmt.strip():
+        chosen = fmt.strip().lower()
+        return chosen if chosen in FILE_URLS else None
+    accept = header(headers, "accept").lower()
+    if "text/csv" in accept:
+        return "csv"
+    return "html" if "text/html" in accept else None
 
 
 def _pattern(route: str) -> re.Pattern:

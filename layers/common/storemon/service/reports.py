@@ -48,21 +48,36 @@ def get_report(settings: Settings, report_id: object, principal: Principal) -> d
     failed since. Forbidden unless the caller may read it: ``latest`` is for administrators,
     an owner reads only the reports they triggered."""
     rid = report_id_from(report_id)
-    if rid != records.LATEST:
-        record = records.get(settings, rid)
-        if record is None:
-            raise ReportNotFound(f"unknown report_id {rid}")
-        authz.require_readable(principal, record)
-        set_report_id(rid)
-        return view(settings, _expire_if_stale(settings, record))
-    authz.require_admin(principal, "the latest report (every store)")
-    pointer = records.latest_pointer(settings) or {}
-    record = _latest_record(settings, pointer)
-    set_report_id(record["report_id"])
+    pointer: dict = {}
+    if rid == records.LATEST:
+        authz.require_admin(principal, "the latest report (every store)")
+        pointer = records.latest_pointer(settings) or {}
+    record = _record(settings, rid, pointer)
+    authz.require_readable(principal, record)
     body = view(settings, _expire_if_stale(settings, record))
     if pointer.get("newer_failure"):
         body["newer_refresh_failed"] = pointer["newer_failure"]
     return body
+
+
+def report_record(settings: Settings, report_id: object) -> dict:
+    """The record of a report id or of ``latest`` (a stale Running one recorded as Failed);
+    InvalidRequest for a malformed id, ReportNotFound for an unknown one."""
+    rid = report_id_from(report_id)
+    pointer = (records.latest_pointer(settings) or {}) if rid == records.LATEST else {}
+    return _expire_if_stale(settings, _record(settings, rid, pointer))
+
+
+def _record(settings: Settings, rid: str, pointer: dict) -> dict:
+    if rid == records.LATEST:
+        record = _latest_record(settings, pointer)
+    else:
+        found = records.get(settings, rid)
+        if found is None:
+            raise ReportNotFound(f"unknown report_id {rid}")
+        record = found
+    set_report_id(record["report_id"])
+    return record
 
 
 def _latest_record(settings: Settings, pointer: dict) -> dict:
@@ -136,6 +151,11 @@ def _complete_view(settings: Settings, record: dict) -> dict:
             settings.bucket, keys["report"], expires, f"report-{record['report_id']}.csv"
         ),
         "summary_url": aws.presign_get(settings.bucket, keys["summary"], expires),
+        # full reports: the page and the incidents (SPEC §7); None for the others
+        "page_url": _presign(settings, keys.get("page")),
+        "incidents_url": _presign(
+            settings, keys.get("incidents"), f"incidents-{record['report_id']}.csv"
+        ),
         "url_expires_in": expires,
         "url_expires_at": records.iso(now + timedelta(seconds=expires)),
         "completed_at": record.get("completed_at"),
@@ -147,6 +167,13 @@ def _complete_view(settings: Settings, record: dict) -> dict:
         "store_ids_not_found": summary.get("store_ids_not_found") or [],
         "warnings": summary.get("warnings") or [],
     }
+
+
+def _presign(settings: Settings, key: str | None, filename: str | None = None) -> str | None:
+    """A presigned GET URL of a report's optional file (None when the report has none)."""
+    if not key:
+        return None
+    return aws.presign_get(settings.bucket, key, settings.url_expiry_seconds, filename)
 
 
 def store_summary(settings: Settings, store_id: object, principal: Principal) -> dict:
