@@ -4,9 +4,13 @@ refresh shown on latest, one writer per report, GET /reports."""
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Iterator
 
 import boto3
+import pytest
 
+from storemon import aws
 from storemon.service import compute, records, refresh, worker
 from storemon.service.settings import Settings
 from tests.service.helpers import STATUS_CSV, put_inputs
@@ -121,6 +125,72 @@ def test_a_duplicate_delivery_writes_nothing_while_another_computes(stack, api):
     assert object_versions(stack["bucket"], report_id) == {}
     assert worker.handle_message(settings, job, message_id="message-a") == "complete"
     assert set(object_versions(stack["bucket"], report_id).values()) == {1}
+    assert summary_matches_record(stack["bucket"], settings, report_id)
+
+
+@pytest.fixture
+def serial_moto(stack, monkeypatch) -> Iterator[str]:
+    """A second moto server on the same (process-wide) moto state that handles one request
+    at a time, the storemon clients pointed at it.
+
+    DynamoDB applies each conditional write atomically. The session's ThreadedMotoServer
+    handles concurrent requests in parallel threads and moto's DynamoDB takes no lock, so two
+    concurrent conditional updates can both pass (8 of 30 trials of the test below: both
+    deliveries claimed the report). One request at a time restores DynamoDB's guarantee."""
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import make_server
+
+    app = DomainDispatcherApplication(create_backend_app)
+    server = make_server("127.0.0.1", 0, app, threaded=False, request_handler=MotoRequestHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    host, port = server.server_address[:2]
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://{host}:{port}")
+    aws.reset()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.shutdown()
+        thread.join(30)
+        aws.reset()
+
+
+def test_concurrent_duplicate_deliveries_write_each_file_once(stack, api, serial_moto, monkeypatch):
+    """Two deliveries of one message, in two threads, both past the "still Running" check:
+    the conditional claim lets exactly one compute; the other writes nothing."""
+    settings = Settings.from_env()
+    put_inputs(stack["bucket"])
+    _, accepted, _ = api.post("/trigger_report")
+    report_id = accepted["report_id"]
+    assert records.get(settings, report_id)["status"] == records.RUNNING  # clients made here
+    both_read = threading.Barrier(2, timeout=30)
+    real_get = records.get
+
+    def get_then_wait(settings, rid):
+        record = real_get(settings, rid)
+        both_read.wait()  # both deliveries have seen the record Running
+        return record
+
+    monkeypatch.setattr(compute.records, "get", get_then_wait)
+    job = json.dumps({"report_id": report_id, "kind": "request"})
+    outcomes: list[str] = []
+
+    def deliver(message_id: str) -> None:
+        outcomes.append(worker.handle_message(settings, job, message_id=message_id))
+
+    threads = [threading.Thread(target=deliver, args=(f"m-{i}",)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    monkeypatch.setattr(compute.records, "get", real_get)
+    assert sorted(outcomes) == ["complete", "duplicate"]
+    counts = object_versions(stack["bucket"], report_id)
+    assert counts and set(counts.values()) == {1}
     assert summary_matches_record(stack["bucket"], settings, report_id)
 
 
