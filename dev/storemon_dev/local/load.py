@@ -21,6 +21,7 @@ import csv
 import http.client
 import json
 import random
+import shutil
 import sys
 import tempfile
 import threading
@@ -260,8 +261,19 @@ def _with_local_stack(args: argparse.Namespace) -> int:
             stopped = server.stop()
         if stopped != 0:
             print(f"load FAILED: storemon serve exited with {stopped}\n{server.tail()}")
-            return 1
+            code = 1
+        if code != 0:
+            _keep_log(Path(folder) / "serve.log")
         return code
+
+
+def _keep_log(log: Path) -> None:
+    """A failed run's stack log, copied out of the temporary folder (deleted on return) so
+    the cause of a 5xx or an unfinished report can be found."""
+    kept = Path(tempfile.gettempdir()) / f"storemon-load-{int(time.time())}.log"
+    if log.is_file():
+        shutil.copyfile(log, kept)
+        print(f"load: the stack's log is kept in {kept}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
