@@ -54,3 +54,16 @@ def test_far_years_follow_the_rule_and_the_edges_of_datetime():
             d * 86_400 + s - tz.wall_offset(name, d, s) for d, s in zip(day, second, strict=True)
         ]
         assert tz.wall_to_utc(zone, day, second, names).tolist() == wall
+
+
+def test_zone_names_are_valid_exactly_when_zoneinfo_lists_them():
+    """is_valid_zone accepts a file the tz database walk lists without making that walk;
+    every other name is looked up in available_timezones()."""
+    from zoneinfo import available_timezones
+
+    listed = available_timezones()
+    odd = ["posixrules", "right/America/Chicago", "posix/America/Chicago", "America"]
+    odd += ["America/", "./UTC", "America//Chicago", "/usr/share/zoneinfo/UTC", "../UTC"]
+    odd += ["zone.tab", "tzdata.zi", "America/Nowhere", "", "a\x00b", "america/chicago"]
+    for name in sorted(listed) + odd:
+        assert tz.is_valid_zone(name) == (name in listed), name

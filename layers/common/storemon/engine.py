@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -162,12 +163,20 @@ def parse_inputs(
         inputs.DEFAULT_NAMES["hours"],
         inputs.DEFAULT_NAMES["timezones"],
     )
-    polls = fastcsv.read_status(status, status_name, limits)
-    progress(f"parsed {status_name}: {polls.stats.rows_read:,} rows")
-    hours_table = inputs.parse_hours(inputs.read_input(hours, "hours", hours_name, limits))
+
+    def hours_and_zones() -> tuple[Hours, Zones]:
+        hours_frame = inputs.read_input(hours, "hours", hours_name, limits)
+        zones_frame = inputs.read_input(timezones, "timezones", zones_name, limits)
+        return inputs.parse_hours(hours_frame), inputs.parse_timezones(zones_frame)
+
+    # the small files on a second thread while the status file is read; an error in the
+    # status file still comes first (the thread is waited for before it propagates)
+    with ThreadPoolExecutor(1) as pool:
+        others = pool.submit(hours_and_zones)
+        polls = fastcsv.read_status(status, status_name, limits)
+        progress(f"parsed {status_name}: {polls.stats.rows_read:,} rows")
+        hours_table, zones_table = others.result()
     progress(f"parsed {hours_name}: {hours_table.stats.rows_read:,} rows")
-    zones_frame = inputs.read_input(timezones, "timezones", zones_name, limits)
-    zones_table = inputs.parse_timezones(zones_frame)
     progress(f"parsed {zones_name}: {zones_table.stats.rows_read:,} rows")
     return polls, hours_table, zones_table
 

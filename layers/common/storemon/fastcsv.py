@@ -22,6 +22,8 @@ key), and only a true collision falls back to the ids as strings.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -208,6 +210,18 @@ class _Block:
     irregular: list[tuple[int, int]] = field(default_factory=list)
 
 
+THREADS = int(os.environ.get("STOREMON_THREADS", "2"))
+
+
+def _in_threads(work, count: int) -> list:
+    """``[work(0), ..., work(count - 1)]``, on two threads when there are two cores: NumPy
+    releases the GIL inside each operation, and a block's operations are large."""
+    if count < 2 or THREADS < 2 or len(os.sched_getaffinity(0)) < 2:
+        return [work(number) for number in range(count)]
+    with ThreadPoolExecutor(THREADS) as pool:
+        return list(pool.map(work, range(count)))
+
+
 def _empty_block() -> _Block:
     return _Block([np.zeros(0, np.uint64)] * _ID_WORDS, np.zeros(0, np.int64), np.zeros(0, bool))
 
@@ -217,11 +231,18 @@ def _fast(text: bytes, header_end: int, header: bytes, name: str, limits: Limits
     block (small, and reused from block to block); only the results are file-sized. Fresh
     memory is expensive (each new page faults), so this keeps the peak low."""
     fields = _Fields(text)
+    blocks = inputs.line_blocks(text, header_end + 1, BLOCK_BYTES)
+    counts = [inputs.FileStats(name) for _ in blocks]  # one per block: blocks run in threads
+
+    def read(number: int) -> _Block:
+        start, end = blocks[number]
+        return _read_block(fields, start, end, counts[number], limits)
+
+    parts = _in_threads(read, len(blocks)) or [_empty_block()]
     stats = inputs.FileStats(name)
-    parts = [
-        _read_block(fields, start, end, stats, limits)
-        for start, end in inputs.line_blocks(text, header_end + 1, BLOCK_BYTES)
-    ] or [_empty_block()]
+    for count in counts:
+        stats.rows_read += count.rows_read
+        stats.skipped.update(count.skipped)
     polls = _polls_of(parts, stats)
     odd_lines = [text[a:b] for part in parts for a, b in part.irregular]
     if not odd_lines:

@@ -22,6 +22,9 @@ directly, one value at a time: the reference the tables are tested against.
 
 from __future__ import annotations
 
+import os
+import posixpath
+import zoneinfo
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import cache, lru_cache
@@ -43,7 +46,45 @@ def valid_zone_names() -> frozenset[str]:
 
 
 def is_valid_zone(name: str) -> bool:
-    return name in valid_zone_names()
+    """Whether ``name`` is one of :func:`zoneinfo.available_timezones`' keys. That set costs a
+    walk of the whole tz database (tens of milliseconds in a fresh process), so a name whose
+    file is plainly where that walk finds it is accepted at once; any other name is looked
+    up in the set."""
+    return _walk_would_list(name) or name in valid_zone_names()
+
+
+def _walk_would_list(name: str) -> bool:
+    """True only when ``available_timezones()`` lists ``name`` for a file under a TZPATH
+    root: a normalised relative key, not ``posixrules``, not under the top-level ``right/``
+    or ``posix/`` directories, reached through real directories (the walk does not follow
+    links to directories), not a directory itself, a file starting with ``TZif``."""
+    parts = name.split("/")
+    if (
+        not name
+        or name == "posixrules"
+        or posixpath.normpath(name) != name
+        or name.startswith("/")
+        or ".." in parts
+        or (len(parts) > 1 and parts[0] in ("right", "posix"))
+    ):
+        return False
+    return any(_tzif_file(root, parts) for root in zoneinfo.TZPATH)
+
+
+def _tzif_file(root: str, parts: list[str]) -> bool:
+    directory = root
+    for part in parts[:-1]:
+        directory = os.path.join(directory, part)
+        if os.path.islink(directory) or not os.path.isdir(directory):
+            return False
+    path = os.path.join(directory, parts[-1])
+    try:
+        if os.path.isdir(path):
+            return False
+        with open(path, "rb") as handle:
+            return handle.read(4) == b"TZif"
+    except (OSError, ValueError):
+        return False
 
 
 @cache
