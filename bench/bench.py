@@ -333,8 +333,14 @@ def _wait_for_latest(api: str, token: str, timeout: float) -> None:
     from storemon_dev.local.demo import _http
 
     deadline = time.monotonic() + timeout
+    triggered = False
     while time.monotonic() < deadline:
         status, answer = _http("GET", f"{api}/get_report/latest", token=token)
+        if status == 404 and not triggered:  # no refresh yet: a full report makes latest
+            code, started = _http("POST", f"{api}/trigger_report", {}, token=token)
+            if code not in (200, 202):
+                raise BenchError(f"POST /trigger_report answered {code}: {started}")
+            triggered = True
         if status == 200 and isinstance(answer, dict) and answer.get("status") == "Complete":
             return
         if status == 200 and isinstance(answer, dict) and answer.get("status") == "Failed":
