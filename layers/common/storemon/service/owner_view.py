@@ -18,19 +18,18 @@ Reports of some stores or at another ``as_of`` have none of these files.
 from __future__ import annotations
 
 import json
-from collections import OrderedDict
 from typing import Any
 
 from storemon import aws, jsonable
 from storemon.errors import Conflict, NotFound
 from storemon.service import authz, records
 from storemon.service.authz import Principal
+from storemon.service.report_files import ReportFileCache
 from storemon.service.settings import Settings
 
 FILES = {"page": "report.html", "incidents": "incidents.csv", "incidents_json": "incidents.json"}
 HTML = "text/html; charset=utf-8"
-_CACHE: OrderedDict[str, dict] = OrderedDict()
-_CACHE_SIZE = 2
+_CACHE = ReportFileCache(size=2)
 
 
 def keys(base: str, full: bool) -> dict[str, str | None]:
@@ -97,12 +96,4 @@ def store_incidents(
 
 def _document(settings: Settings, key: str) -> dict:
     """A report's incidents file, cached per warm container (it never changes once written)."""
-    cached = _CACHE.get(key)
-    if cached is not None:
-        _CACHE.move_to_end(key)
-        return cached
-    document = json.loads(aws.get_object(settings.bucket, key))
-    _CACHE[key] = document
-    while len(_CACHE) > _CACHE_SIZE:
-        _CACHE.popitem(last=False)
-    return document
+    return _CACHE.get(settings.bucket, key)

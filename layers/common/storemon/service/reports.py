@@ -13,7 +13,6 @@ forever.
 from __future__ import annotations
 
 import json
-from collections import OrderedDict
 from datetime import timedelta
 
 from storemon import aws
@@ -21,10 +20,10 @@ from storemon.errors import InvalidRequest, NotFound, ReportNotFound
 from storemon.observability import add_count, logger, set_report_id
 from storemon.service import authz, records
 from storemon.service.authz import Principal
+from storemon.service.report_files import ReportFileCache
 from storemon.service.settings import Settings
 
-_STORES_CACHE: OrderedDict[str, dict] = OrderedDict()
-_STORES_CACHE_SIZE = 2
+_STORES_CACHE = ReportFileCache(size=2)
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 
@@ -202,12 +201,4 @@ def store_summary(settings: Settings, store_id: object, principal: Principal) ->
 
 def _stores(settings: Settings, key: str) -> dict:
     """The per-store summary file, cached per warm container (it never changes once written)."""
-    cached = _STORES_CACHE.get(key)
-    if cached is not None:
-        _STORES_CACHE.move_to_end(key)
-        return cached
-    document = json.loads(aws.get_object(settings.bucket, key))
-    _STORES_CACHE[key] = document
-    while len(_STORES_CACHE) > _STORES_CACHE_SIZE:
-        _STORES_CACHE.popitem(last=False)
-    return document
+    return _STORES_CACHE.get(settings.bucket, key)
