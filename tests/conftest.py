@@ -26,12 +26,12 @@ os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "storemon")
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "storemon")
 os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 
+from storemon_dev.handlers import load_app  # noqa: E402
 from tests.harness import (  # noqa: E402
     TEMPLATE,
     ApiClient,
     WorkerQueue,
     handler_invoker,
-    load_app,
 )
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,9 +8,7 @@ tests/conftest.py; no copy of either emulation lives in the tests.
 from __future__ import annotations
 
 import copy
-import importlib.util
 import json
-import sys
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -48,19 +46,6 @@ class LambdaContext:
     @staticmethod
     def get_remaining_time_in_millis() -> int:
         return 300_000
-
-
-def load_app(name: str) -> ModuleType:
-    """functions/<name>/app.py as its own module (the three are all called ``app``)."""
-    module_name = f"storemon_function_{name}"
-    if module_name in sys.modules:
-        return sys.modules[module_name]
-    spec = importlib.util.spec_from_file_location(module_name, REPO / "functions" / name / "app.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 Invoker = Callable[[str, Any], Any]  # (function logical id, event) -> result

@@ -8,14 +8,12 @@ two HTTP handlers declare (Powertools' OpenAPI support), the request bodies from
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
+from storemon_dev.handlers import load_app
+
 HANDLERS = ("trigger", "get_report")
 TITLE = "storemon report API"
 VERSION = "1.0.0"
@@ -23,19 +21,6 @@ DESCRIPTION = (
     "Store uptime reports (SPEC §6). Every answer is JSON, errors included "
     '({"error": "...", "status": <code>}), except the 303 redirect to a report\'s CSV.'
 )
-
-
-def _handler(name: str) -> ModuleType:
-    """functions/<name>/app.py as its own module (the handlers are all called ``app``)."""
-    module_name = f"storemon_openapi_{name}"
-    if module_name in sys.modules:
-        return sys.modules[module_name]
-    spec = importlib.util.spec_from_file_location(module_name, ROOT / "functions" / name / "app.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def _bodies() -> dict[tuple[str, str], Any]:
@@ -52,7 +37,7 @@ def document() -> dict[str, Any]:
     """The whole API's OpenAPI 3 document as a dict."""
     doc: dict[str, Any] = {}
     for name in HANDLERS:
-        app = _handler(name).app
+        app = load_app(name).app
         part = json.loads(
             app.get_openapi_json_schema(title=TITLE, version=VERSION, description=DESCRIPTION)
         )

@@ -260,7 +260,7 @@ def test_the_api_functions_cold_start_imports_no_pandas(function):
     root = Path(__file__).resolve().parents[2]
     code = (
         "import sys\n"
-        "from tests.harness import load_app\n"
+        "from storemon_dev.handlers import load_app\n"
         f"load_app({function!r})\n"
         "print(sorted({'pandas', 'numpy'} & set(sys.modules)))\n"
     )
