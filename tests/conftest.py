@@ -20,6 +20,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Timing goals live in `make bench`, never in a test: no hypothesis deadline anywhere (the first
+# example of a test can pay for imports and warm-up, which failed a property test run alone).
+settings.register_profile("storemon", deadline=None)
+settings.load_profile("storemon")
 
 # Powertools reads these when the handler modules are imported.
 os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "storemon")
