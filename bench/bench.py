@@ -4,8 +4,9 @@ the status file, the snapshot, the one-store route and the growth table.
 1. Generates the full-scale synthetic data set once into ``.bench/data/`` (plain CSV) and
    reuses it while the parameters and the generator's source are unchanged (``stamp.json``).
 2. Times ``storemon report`` against ``pandas.read_csv(store_status.csv, dtype=str)``:
-   (a) as fresh subprocesses, and (b) in this process (``storemon.engine.run_report`` on
-   the files' bytes); best of ``--repeat`` runs each, the two commands alternating.
+   (a) as fresh subprocesses, and (b) in this process
+   (``storemon.report.pipeline.report_from_csv_bytes`` on the files' bytes); best of
+   ``--repeat`` runs each, the two commands alternating.
    Targets: report / baseline <= 1.2 in both, the report subprocess's peak RSS < 1 GB.
 3. The snapshot: size, ingest time, full report (<= 1/10 of the CSV path in process and
    < 0.1 s) and one store (<= 1/100) from a fresh load of the file.
@@ -217,14 +218,14 @@ def measure_subprocess(
 def measure_in_process(paths: dict[str, pathlib.Path], repeat: int) -> dict[str, list[float]]:
     import pandas as pd
 
-    from storemon.engine import run_report
+    from storemon.report.pipeline import report_from_csv_bytes
 
     def baseline() -> None:
         pd.read_csv(paths["status"], dtype=str)
 
     def report() -> object:
         contents = [paths[kind].read_bytes() for kind in ("status", "hours", "timezones")]
-        return run_report(*contents)
+        return report_from_csv_bytes(*contents)
 
     runs: dict[str, list[float]] = {"baseline": [], "report": []}
     for _ in range(repeat):
@@ -256,20 +257,26 @@ def measure_snapshot(
     """Ingest (in process), then reports from the snapshot file: full, one store (a fresh
     load each time, and on an already loaded snapshot), an earlier as_of, and the CLI in a
     fresh process."""
-    from storemon import snapshot
+    from storemon.snapshot.answer import report_from_snapshot
+    from storemon.snapshot.build import snapshot_from_csv_bytes
+    from storemon.snapshot.reader import load_snapshot
 
     contents = [paths[kind].read_bytes() for kind in ("status", "hours", "timezones")]
     snap_path = scratch / "inputs.snap"
-    ingest_seconds, data = best(lambda: snapshot.ingest(*contents), max(1, min(repeat, 3)))
+    ingest_seconds, data = best(lambda: snapshot_from_csv_bytes(*contents), max(1, min(repeat, 3)))
     snap_path.write_bytes(data)  # type: ignore[arg-type]
     contents.clear()
-    loaded = snapshot.load(snap_path)
+    loaded = load_snapshot(snap_path)
     store_id = str(loaded.store_ids[len(loaded.store_ids) // 2])
-    full, result = best(lambda: snapshot.report(snapshot.load(snap_path)), repeat)
-    one, _ = best(lambda: snapshot.report(snapshot.load(snap_path), store_ids=[store_id]), repeat)
-    one_warm, _ = best(lambda: snapshot.report(loaded, store_ids=[store_id]), repeat)
+    full, result = best(lambda: report_from_snapshot(load_snapshot(snap_path)), repeat)
+    one, _ = best(
+        lambda: report_from_snapshot(load_snapshot(snap_path), store_ids=[store_id]), repeat
+    )
+    one_warm, _ = best(lambda: report_from_snapshot(loaded, store_ids=[store_id]), repeat)
     as_of = _iso_day_before(loaded.now_us)
-    full_as_of, _ = best(lambda: snapshot.report(snapshot.load(snap_path), as_of=as_of), repeat)
+    full_as_of, _ = best(
+        lambda: report_from_snapshot(load_snapshot(snap_path), as_of=as_of), repeat
+    )
     command = [sys.executable, "-m", "storemon_dev.cli", "report", "--snapshot", str(snap_path)]
     command += ["--out", str(scratch / "snap.csv")]
     fresh = [run_child(command) for _ in range(repeat)]
@@ -604,7 +611,8 @@ def print_results(
         print(f"  subprocess {name:<8}: {subprocess_times}")
         print(f"  in-process {name:<8}: {in_process_times}")
     print(
-        "  (in-process report = read the three files' bytes + storemon.engine.run_report; "
+        "  (in-process report = read the three files' bytes + "
+        "storemon.report.pipeline.report_from_csv_bytes; "
         "subprocess report = `python -m storemon_dev.cli report ... --out FILE`)"
     )
     print(f"report rows: {report_rows:,} (stores generated: {stores:,})")
@@ -625,9 +633,9 @@ def main(argv: list[str] | None = None) -> int:
         paths = prepare_dataset(args)
         describe_dataset(paths)
         try:
-            import storemon.engine  # noqa: F401
+            import storemon.report.pipeline  # noqa: F401
         except ImportError as exc:
-            raise BenchError(f"storemon.engine is not importable: {exc}") from None
+            raise BenchError(f"storemon.report.pipeline is not importable: {exc}") from None
         with tempfile.TemporaryDirectory(prefix="storemon-bench-") as scratch:
             out_path = pathlib.Path(scratch) / "report.csv"
             print("measuring: subprocesses ...", flush=True)

@@ -2,8 +2,8 @@
 
 1. Generates the synthetic data set (14,092 stores, a week) into a temporary directory, or uses
    ``--data DIR`` (the three files of ``storemon generate``).
-2. Computes the report with incidents (``run_report(..., incidents=True)``) and renders the page
-   (best of ``--repeat``); prints its size, plain and gzipped.
+2. Computes the report with incidents (``report_from_csv_bytes(..., incidents=True)``) and
+   renders the page (best of ``--repeat``); prints its size, plain and gzipped.
 3. Loads it in headless Chromium (Debian's package, through Playwright) as if from a presigned
    URL, and times in the page (``performance.now()``, forced layout included): the load until
    the page script is done, a search, a sort, opening a store's timeline.
@@ -79,11 +79,11 @@ def dataset(args: argparse.Namespace, scratch: pathlib.Path) -> dict[str, pathli
 
 
 def build_page(paths: dict[str, pathlib.Path], repeat: int) -> tuple[str, object]:
-    from storemon.engine import run_report
-    from storemon.page import render_report_page
+    from storemon.page.render import render_report_page
+    from storemon.report.pipeline import report_from_csv_bytes
 
     started = time.perf_counter()
-    result = run_report(
+    result = report_from_csv_bytes(
         paths["status"].read_bytes(),
         paths["hours"].read_bytes(),
         paths["timezones"].read_bytes(),

@@ -87,7 +87,7 @@ def reset_moto(endpoint: str) -> None:
 @pytest.fixture
 def aws_env(moto_endpoint, monkeypatch) -> Iterator[str]:
     """A clean emulated AWS for this test; yields its endpoint."""
-    from storemon import aws
+    from storemon.service import aws
 
     reset_moto(moto_endpoint)
     for name, value in FAKE_AWS.items():

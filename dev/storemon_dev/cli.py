@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from storemon.engine import ReportResult
+    from storemon.report.pipeline import ReportResult
 
 EXIT_INPUT_ERROR = 2
 
@@ -38,10 +38,10 @@ class Progress:
 def load_source(location: str, max_bytes: int | None = None) -> bytes:
     """The bytes of a local file or an ``s3://bucket/key`` object; a local file over
     ``max_bytes`` fails before it is read."""
-    from storemon.inputs import InputError
+    from storemon.errors import InputError
 
     if location.startswith("s3://"):
-        from storemon import aws
+        from storemon.service import aws
 
         try:
             return aws.read_s3_url(location)
@@ -85,8 +85,8 @@ def _store_ids(args: argparse.Namespace) -> list[str] | None:
 
 
 def _report_from_csv(args: argparse.Namespace) -> int:
-    from storemon.engine import run_report
-    from storemon.inputs import InputError
+    from storemon.errors import InputError
+    from storemon.report.pipeline import report_from_csv_bytes
 
     progress = Progress(sys.stderr.isatty())
     limits = _limits(args)
@@ -95,7 +95,7 @@ def _report_from_csv(args: argparse.Namespace) -> int:
         hours = load_source(args.hours, limits.max_input_bytes)
         zones = load_source(args.timezones, limits.max_input_bytes)
         progress("read the three files")
-        result = run_report(
+        result = report_from_csv_bytes(
             status,
             hours,
             zones,
@@ -113,7 +113,7 @@ def _report_from_csv(args: argparse.Namespace) -> int:
 
 
 def _write_outputs(result, args: argparse.Namespace, progress: Progress) -> int:
-    from storemon.engine import report_to_csv
+    from storemon.report.pipeline import report_to_csv
 
     text = report_to_csv(result.report)
     try:
@@ -136,31 +136,32 @@ def _write_outputs(result, args: argparse.Namespace, progress: Progress) -> int:
 
 def _load_snapshot(location: str):
     """A snapshot from a path (memory-mapped) or an s3:// URL."""
-    from storemon import snapshot
+    from storemon.snapshot.reader import load_snapshot
 
     if location.startswith("s3://"):
-        return snapshot.load(load_source(location))
-    return snapshot.load(location)
+        return load_snapshot(load_source(location))
+    return load_snapshot(location)
 
 
 def _report_from_snapshot(args: argparse.Namespace) -> int:
     """The report from a snapshot; a refused snapshot falls back to the CSV files if given."""
-    from storemon import snapshot
-    from storemon.inputs import InputError
+    from storemon.errors import InputError
+    from storemon.snapshot.answer import report_from_snapshot
+    from storemon.snapshot.file_format import SnapshotError
 
     started = time.perf_counter()
     progress = Progress(sys.stderr.isatty())
     try:
         snap = _load_snapshot(args.snapshot)
         progress(f"loaded the snapshot {args.snapshot}")
-        result = snapshot.report(
+        result = report_from_snapshot(
             snap,
             as_of=args.as_of,
             store_ids=_store_ids(args),
             started=started,
             incidents=bool(args.incidents or args.html),
         )
-    except snapshot.SnapshotError as exc:
+    except SnapshotError as exc:
         if _missing_inputs(args):
             print(f"storemon: error: {exc}", file=sys.stderr)
             return EXIT_INPUT_ERROR
@@ -174,8 +175,9 @@ def _report_from_snapshot(args: argparse.Namespace) -> int:
 
 def _ingest(args: argparse.Namespace) -> int:
     """Parse and validate the three files once into a snapshot file."""
-    from storemon import snapshot
-    from storemon.inputs import InputError
+    from storemon.errors import InputError
+    from storemon.snapshot.build import snapshot_from_csv_bytes
+    from storemon.snapshot.reader import load_snapshot
 
     started = time.perf_counter()
     progress = Progress(sys.stderr.isatty())
@@ -185,7 +187,9 @@ def _ingest(args: argparse.Namespace) -> int:
         hours = load_source(args.hours, limits.max_input_bytes)
         zones = load_source(args.timezones, limits.max_input_bytes)
         names = (args.status, args.hours, args.timezones)
-        data = snapshot.ingest(status, hours, zones, names=names, progress=progress, limits=limits)
+        data = snapshot_from_csv_bytes(
+            status, hours, zones, names=names, progress=progress, limits=limits
+        )
     except InputError as exc:
         print(f"storemon: error: {exc}", file=sys.stderr)
         return EXIT_INPUT_ERROR
@@ -197,7 +201,7 @@ def _ingest(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"storemon: error: cannot write the snapshot: {exc}", file=sys.stderr)
         return EXIT_INPUT_ERROR
-    written = snapshot.load(data)
+    written = load_snapshot(data)
     stores, meta = len(written.store_ids), written.meta
     print(
         f"snapshot: {out} ({len(data):,} bytes; {stores:,} stores, {meta['polls']:,} polls; "
@@ -210,14 +214,14 @@ def _write_page(args: argparse.Namespace, result) -> None:
     """``--html FILE``: the report page (one self-contained HTML file, storemon.page)."""
     if not args.html:
         return
-    from storemon.page import render_report_page
+    from storemon.page.render import render_report_page
 
     Path(args.html).write_text(render_report_page(result), encoding="utf-8")
 
 
 def _write_incidents(result: ReportResult, path: str) -> None:
     """SPEC §7's incidents CSV (``--incidents FILE``; the report computed them)."""
-    from storemon.incidents import incidents_to_csv
+    from storemon.report.incidents import incidents_to_csv
 
     if result.incidents is None:
         print("storemon: the report computed no incidents; not writing " + path, file=sys.stderr)
@@ -229,7 +233,7 @@ def _add_limit_flags(report: argparse.ArgumentParser) -> None:
     """``--max-input-bytes`` and the like, one per field of ``storemon.limits.Limits``."""
     from dataclasses import fields
 
-    from storemon.limits import DEFAULT
+    from storemon.inputs.limits import DEFAULT
 
     group = report.add_argument_group("limits (per input file; see the README's Limits)")
     for item in fields(DEFAULT):
@@ -249,7 +253,7 @@ def _limits(args: argparse.Namespace):
     """The limits of the flags given, the defaults otherwise."""
     from dataclasses import fields, replace
 
-    from storemon.limits import DEFAULT
+    from storemon.inputs.limits import DEFAULT
 
     given = {
         item.name: getattr(args, item.name)

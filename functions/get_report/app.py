@@ -12,7 +12,6 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from storemon.observability import logger, metrics, tracer
 from storemon.service import api_models, authz, http, owner_view, reports, snapshots
 from storemon.service.api_models import (
     ReportAnswer,
@@ -22,6 +21,7 @@ from storemon.service.api_models import (
     StoreSummary,
     answers,
 )
+from storemon.service.observability import logger, metrics, tracer
 from storemon.service.settings import Settings
 
 # This invocation's settings: a context variable, not app.context, which concurrent

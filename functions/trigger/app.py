@@ -10,9 +10,9 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from storemon.observability import logger, metrics, tracer
 from storemon.service import api_models, authz, http, trigger
 from storemon.service.api_models import Accepted, answers
+from storemon.service.observability import logger, metrics, tracer
 from storemon.service.settings import Settings
 
 # This invocation's settings: a context variable, not app.context, which concurrent

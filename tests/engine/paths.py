@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from storemon import inputs, snapshot
-from storemon.engine import ReportResult, compute_report
+from storemon.inputs import tables
+from storemon.report.pipeline import ReportResult, report_from_frames
+from storemon.snapshot.answer import report_from_snapshot
+from storemon.snapshot.build import snapshot_from_parsed
+from storemon.snapshot.reader import load_snapshot
 
 PATHS = ("csv", "snapshot")
 
@@ -14,10 +17,10 @@ PATHS = ("csv", "snapshot")
 def via_snapshot(
     status: pd.DataFrame, hours: pd.DataFrame, timezones: pd.DataFrame, **options
 ) -> ReportResult:
-    data = snapshot.build(
-        inputs.parse_status(status), inputs.parse_hours(hours), inputs.parse_timezones(timezones)
+    data = snapshot_from_parsed(
+        tables.parse_status(status), tables.parse_hours(hours), tables.parse_timezones(timezones)
     )
-    return snapshot.report(snapshot.load(data), **options)
+    return report_from_snapshot(load_snapshot(data), **options)
 
 
 def compute(
@@ -25,4 +28,4 @@ def compute(
 ) -> ReportResult:
     if path == "snapshot":
         return via_snapshot(status, hours, timezones, **options)
-    return compute_report(status, hours, timezones, **options)
+    return report_from_frames(status, hours, timezones, **options)

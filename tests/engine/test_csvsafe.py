@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from storemon import csvsafe, engine
+from storemon.report import csv_output, pipeline
 
 HOURS = b"store_id,day,start_time_local,end_time_local\n"
 ZONES = b"store_id,timezone_str\n"
@@ -18,16 +18,16 @@ ZONES = b"store_id,timezone_str\n"
 
 def test_the_owasp_starts_get_a_quote():
     for value in ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"]:
-        assert csvsafe.neutralise(value) == "'" + value
+        assert csv_output.neutralise(value) == "'" + value
     for value in ["1", "a=b", " =1", "'=1", ""]:
-        assert csvsafe.neutralise(value) == value
+        assert csv_output.neutralise(value) == value
 
 
 def test_frames_keep_numbers_and_missing_values():
     frame = pd.DataFrame(
         {"store_id": ["=cmd|' /C calc'!A0", "7", None], "minutes": [-1.5, 2.0, np.nan]}
     )
-    text = csvsafe.to_csv(frame, float_format="%.2f")
+    text = csv_output.to_csv(frame, float_format="%.2f")
     assert text == "store_id,minutes\n'=cmd|' /C calc'!A0,-1.50\n7,2.00\n,\n"
     assert frame["store_id"][0] == "=cmd|' /C calc'!A0"  # the caller's frame is unchanged
 
@@ -41,21 +41,21 @@ def test_report_csv_neutralises_store_ids():
         b"+5,active,2023-01-23 12:00:00\n"
         b"5,active,2023-01-23 12:00:00\n"
     )
-    result = engine.run_report(status, HOURS, ZONES)
-    text = engine.report_to_csv(result.report)
+    result = pipeline.report_from_csv_bytes(status, HOURS, ZONES)
+    text = pipeline.report_to_csv(result.report)
     ids = pd.read_csv(io.StringIO(text), dtype=str)["store_id"].tolist()
     assert sorted(ids) == sorted(["'+5", "'-5", "5", '\'=HYPERLINK("http://x")', "'@SUM(A1)"])
     assert not any(line[:1] in "=+-@\t\r" for line in text.splitlines())
 
 
 def test_incidents_csv_neutralises_store_ids():
-    from storemon.incidents import incidents_to_csv
+    from storemon.report.incidents import incidents_to_csv
 
     status = (
         b"store_id,status,timestamp_utc\n"
         b"@x,active,2023-01-23 10:00:00\n@x,inactive,2023-01-23 12:00:00\n"
     )
-    result = engine.run_report(status, HOURS, ZONES, incidents=True)
+    result = pipeline.report_from_csv_bytes(status, HOURS, ZONES, incidents=True)
     text = incidents_to_csv(result.incidents)
     lines = text.splitlines()
     assert len(lines) == 2 and lines[1].startswith("'@x,")
@@ -83,18 +83,18 @@ floats = st.one_of(
     st.sampled_from([False] * 5 + [True]),
 )
 def test_the_array_writer_writes_what_pandas_writes(rows, with_missing):
-    """csvsafe.to_csv writes plain frames with array operations: the same text as pandas
+    """csv_output.to_csv writes plain frames with array operations: the same text as pandas
     writes for any frame (the other frames are left to pandas)."""
     frame = pd.DataFrame(rows, columns=["store_id", "uptime", "downtime"])
     if with_missing:
         frame.loc[0, "store_id"] = None
-    expected = csvsafe.neutralise_frame(frame).to_csv(
+    expected = csv_output.neutralise_frame(frame).to_csv(
         index=False, lineterminator="\n", float_format="%.2f"
     )
-    assert csvsafe.to_csv(frame, float_format="%.2f") == expected
+    assert csv_output.to_csv(frame, float_format="%.2f") == expected
 
 
 def test_a_plain_report_frame_takes_the_array_writer(monkeypatch):
     frame = pd.DataFrame({"store_id": ["1", "=2"], "hours": [0.25, 167.99]})
     monkeypatch.setattr(pd.DataFrame, "to_csv", lambda *a, **k: pytest.fail("pandas wrote it"))
-    assert csvsafe.to_csv(frame, float_format="%.2f") == "store_id,hours\n1,0.25\n'=2,167.99\n"
+    assert csv_output.to_csv(frame, float_format="%.2f") == "store_id,hours\n1,0.25\n'=2,167.99\n"

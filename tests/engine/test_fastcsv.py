@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from storemon import fastcsv, inputs
+from storemon.inputs import status_reader, tables
 
 HEADER = b"store_id,status,timestamp_utc"
 
@@ -60,11 +60,11 @@ line = st.one_of(
 )
 
 
-def _general(data: bytes) -> inputs.Polls:
-    return inputs.parse_status(inputs.read_input(data, "status", "s.csv"))
+def _general(data: bytes) -> tables.Polls:
+    return tables.parse_status(tables.read_input(data, "status", "s.csv"))
 
 
-def _as_rows(polls: inputs.Polls):
+def _as_rows(polls: tables.Polls):
     ids = polls.store_ids[polls.store]
     return sorted(zip(ids.tolist(), polls.time_us.tolist(), polls.active.tolist(), strict=True))
 
@@ -82,20 +82,23 @@ def test_fast_reader_agrees_with_general_reader(lines, crlf, final_newline, bloc
     data += ending if final_newline else b""
     if not any(text.strip() for text in lines):  # a header-only file reads as no rows
         data = HEADER + ending
-    default, fastcsv.BLOCK_BYTES = fastcsv.BLOCK_BYTES, block_bytes  # blocks of 1+ lines
+    default, status_reader.BLOCK_BYTES = (
+        status_reader.BLOCK_BYTES,
+        block_bytes,
+    )  # blocks of 1+ lines
     try:
-        fast = fastcsv.read_status(data, "s.csv")
+        fast = status_reader.read_status(data, "s.csv")
     finally:
-        fastcsv.BLOCK_BYTES = default
+        status_reader.BLOCK_BYTES = default
     general = _general(data)
     assert _as_rows(fast) == _as_rows(general)
     assert fast.stats.as_dict() == general.stats.as_dict()
 
 
 def test_canonical_file_takes_the_fast_path(monkeypatch):
-    monkeypatch.setattr(fastcsv, "_general", lambda *a: pytest.fail("general path used"))
+    monkeypatch.setattr(status_reader, "_general", lambda *a: pytest.fail("general path used"))
     data = HEADER + b"\n8419537941919820732,active,2023-01-22 12:09:39.388884 UTC\n"
-    polls = fastcsv.read_status(gzip.compress(data), "s.csv")
+    polls = status_reader.read_status(gzip.compress(data), "s.csv")
     assert polls.store_ids[polls.store].tolist() == ["8419537941919820732"]
     assert polls.time_us.tolist() == [1674389379388884]
     assert polls.active.tolist() == [True]
@@ -107,7 +110,7 @@ def test_uuid_ids_and_irregular_lines_share_one_set_of_ids():
         b"b5d0a65d-6d54-47aa-95e9-9312f0353326,inactive,2023-01-22 13:00:00,x\n"
         b"b5d0a65d-6d54-47aa-95e9-9312f0353326,inactive\n"
     )
-    polls = fastcsv.read_status(data, "s.csv")
+    polls = status_reader.read_status(data, "s.csv")
     assert len(polls.store_ids) == 1 and len(polls.time_us) == 1
     assert polls.stats.rows_read == 3
     assert dict(polls.stats.skipped) == {"wrong number of fields": 1, "invalid timestamp": 1}
@@ -116,7 +119,7 @@ def test_uuid_ids_and_irregular_lines_share_one_set_of_ids():
 def test_ids_are_exact_beyond_float_precision():
     ids = [str(9223372036854775807 - k) for k in range(3)]
     data = HEADER + b"\n" + b"\n".join(f"{i},active,2023-01-22 12:00:00".encode() for i in ids)
-    polls = fastcsv.read_status(data, "s.csv")
+    polls = status_reader.read_status(data, "s.csv")
     assert sorted(polls.store_ids.tolist()) == sorted(ids)
     assert np.unique(polls.store).size == 3
 
@@ -126,10 +129,10 @@ def test_ids_sharing_a_key_are_told_apart(monkeypatch):
     every id of the same last 8 bytes, with the key made of those alone) every row is still
     checked against its key's first row, and the ids are then factorized as strings."""
     factors = (np.uint64(0), np.uint64(0))
-    monkeypatch.setattr(fastcsv, "_KEY_FACTORS", factors)
+    monkeypatch.setattr(status_reader, "_KEY_FACTORS", factors)
     ids = ["a12345678", "b12345678", "12345678", "aaaaaaaaaaaaaaaaaaaaaa12345678"]
     lines = [f"{i},active,2023-01-22 12:00:0{n}" for n, i in enumerate(ids * 2)]
-    polls = fastcsv.read_status((HEADER.decode() + "\n" + "\n".join(lines)).encode(), "s.csv")
+    polls = status_reader.read_status((HEADER.decode() + "\n" + "\n".join(lines)).encode(), "s.csv")
     assert sorted(polls.store_ids.tolist()) == sorted(ids)
     assert _as_rows(polls) == sorted(
         (i, 1674388800000000 + 1_000_000 * n, True) for n, i in enumerate(ids * 2)
@@ -146,7 +149,7 @@ def test_a_block_of_lines_of_three_fields_reads_every_row_of_another_form_in_ful
         b"\n,active,2023-01-22 12:00:00"
         b"\n5,active,2023-01-22 12:00:00.1234567\n"
     )
-    polls = fastcsv.read_status(data, "s.csv")
+    polls = status_reader.read_status(data, "s.csv")
     t = 1674388800000000
     assert _as_rows(polls) == [("1", t, True), ("2", t, True), ("3", t - 3_600_000_000, False)]
     assert polls.stats.rows_read == 6

@@ -209,9 +209,11 @@ def test_rejects_nonsense_sizes():
 
 
 def test_the_engine_reads_every_generated_row():
-    engine = pytest.importorskip("storemon.engine")
+    engine = pytest.importorskip("storemon.report.pipeline")
     contents = generate_csv_bytes(stores=300, seed=11)
-    result = engine.run_report(contents["status"], contents["hours"], contents["timezones"])
+    result = engine.report_from_csv_bytes(
+        contents["status"], contents["hours"], contents["timezones"]
+    )
     assert len(result.report) == 300
     assert result.summary["now"].startswith("2023-01-25T18:13:22.47922")
     file_summaries = result.summary["files"].values()

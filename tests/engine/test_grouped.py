@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from storemon.grouped import searchsorted_right
+from storemon.report.per_group import searchsorted_right
 
 sorted_ints = st.lists(st.integers(-20, 60), max_size=60).map(sorted)
 

@@ -14,28 +14,29 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from storemon import engine, fastcsv, inputs
-from storemon.inputs import InputError
-from storemon.limits import DEFAULT, Limits
+from storemon.errors import InputError
+from storemon.inputs import status_reader, tables
+from storemon.inputs.limits import DEFAULT, Limits
+from storemon.report import pipeline
 
 HEADER = b"store_id,status,timestamp_utc"
 HOURS = b"store_id,dayOfWeek,start_time_local,end_time_local\n1,0,09:00,17:00\n"
 ZONES = b"store_id,timezone_str\n1,America/Chicago\n"
 
 
-def both_readers(data: bytes, limits: Limits = DEFAULT) -> tuple[inputs.Polls, inputs.Polls]:
+def both_readers(data: bytes, limits: Limits = DEFAULT) -> tuple[tables.Polls, tables.Polls]:
     """The fast reader's and the general reader's polls of one status file."""
-    fast = fastcsv.read_status(data, "s.csv", limits)
-    general = inputs.parse_status(inputs.read_input(data, "status", "s.csv", limits))
+    fast = status_reader.read_status(data, "s.csv", limits)
+    general = tables.parse_status(tables.read_input(data, "status", "s.csv", limits))
     return fast, general
 
 
-def rows(polls: inputs.Polls) -> list[tuple[str, int, bool]]:
+def rows(polls: tables.Polls) -> list[tuple[str, int, bool]]:
     ids = polls.store_ids[polls.store]
     return sorted(zip(ids.tolist(), polls.time_us.tolist(), polls.active.tolist(), strict=True))
 
 
-def assert_same(data: bytes, limits: Limits = DEFAULT) -> inputs.Polls:
+def assert_same(data: bytes, limits: Limits = DEFAULT) -> tables.Polls:
     fast, general = both_readers(data, limits)
     assert rows(fast) == rows(general)
     assert fast.stats.as_dict() == general.stats.as_dict()
@@ -57,13 +58,15 @@ def test_classic_mac_line_ends_are_line_ends_on_both_readers():
 @pytest.mark.parametrize("kind", ["hours", "timezones"])
 def test_classic_mac_line_ends_in_hours_and_zones(kind):
     text = {"hours": HOURS, "timezones": ZONES}[kind]
-    frame = inputs.read_input(text.replace(b"\n", b"\r"), kind)
+    frame = tables.read_input(text.replace(b"\n", b"\r"), kind)
     assert len(frame) == 1 and frame["store_id"].tolist() == ["1"]
 
 
 def test_classic_mac_files_give_a_report_not_a_traceback():
     status = HEADER + b"\r1,active,2023-01-23 12:00:00\r1,inactive,2023-01-23 13:00:00\r"
-    result = engine.run_report(status, HOURS.replace(b"\n", b"\r"), ZONES.replace(b"\n", b"\r"))
+    result = pipeline.report_from_csv_bytes(
+        status, HOURS.replace(b"\n", b"\r"), ZONES.replace(b"\n", b"\r")
+    )
     assert result.report["store_id"].tolist() == ["1"]
 
 
@@ -91,7 +94,7 @@ def test_ids_differing_by_a_trailing_nul_on_the_general_path():
         + b"\n" * 70_000  # past the first 64 KiB, where a NUL means a binary file
         + b"1\x00,inactive,2023-01-23 12:30:00\n"
     )
-    result = engine.run_report(status, HOURS, ZONES)
+    result = pipeline.report_from_csv_bytes(status, HOURS, ZONES)
     assert result.report["store_id"].tolist() == ["1"]
     assert result.summary["files"]["store_status"]["skipped_reasons"] == {"NUL character": 1}
 
@@ -106,7 +109,7 @@ def test_a_nul_line_after_the_first_64_kib_is_skipped_on_both_readers():
 
 def test_a_nul_in_the_first_64_kib_still_means_a_binary_file():
     with pytest.raises(InputError, match=r"^s.csv: not a CSV file \(binary content\)"):
-        fastcsv.read_status(HEADER + b"\n1,active\x00,2023-01-23 12:00:00\n", "s.csv")
+        status_reader.read_status(HEADER + b"\n1,active\x00,2023-01-23 12:00:00\n", "s.csv")
 
 
 # -------------------------------------------------------------- trailing empty fields
@@ -165,18 +168,18 @@ def test_a_field_over_the_length_limit_skips_its_row():
 def test_a_quoted_field_over_several_lines_is_over_the_length_limit_as_a_whole():
     """No line is longer than 5 bytes, but the quoted id spans two lines: 6 characters."""
     zones = b'store_id,timezone_str\n"123\n45",A\n1,A\n'
-    frame = inputs.read_input(zones, "timezones", limits=Limits(max_field_chars=5))
+    frame = tables.read_input(zones, "timezones", limits=Limits(max_field_chars=5))
     assert frame["store_id"].tolist() == ["1"]
     assert frame.attrs["skipped"] == {"field too long": 1}
 
 
 def test_a_header_over_the_limits_fails_naming_the_file():
     with pytest.raises(InputError, match=r"^s.csv: header line is over the limit of 40 bytes"):
-        fastcsv.read_status(
+        status_reader.read_status(
             HEADER + b",x" * 10 + b"\n1,active,x\n", "s.csv", Limits(max_row_bytes=40)
         )
     with pytest.raises(InputError, match=r"^m.csv: header has 20 columns, over the limit of 16"):
-        inputs.read_input(
+        tables.read_input(
             b"store_id,dayOfWeek,start_time_local,end_time_local" + b",x" * 16, "hours", "m.csv"
         )
 
@@ -185,35 +188,35 @@ def test_a_header_over_the_limits_fails_naming_the_file():
 def test_a_file_over_the_input_size_limit_fails_naming_it():
     data = HEADER + b"\n1,active,2023-01-23 12:00:00\n"
     with pytest.raises(InputError, match=r"^s.csv: file is 59 bytes, over the limit of 50"):
-        fastcsv.read_status(data, "s.csv", Limits(max_input_bytes=50))
+        status_reader.read_status(data, "s.csv", Limits(max_input_bytes=50))
     with pytest.raises(InputError, match=r"^s.csv: text is over the limit of 50 bytes"):
-        fastcsv.read_status(data, "s.csv", Limits(max_text_bytes=50))
+        status_reader.read_status(data, "s.csv", Limits(max_text_bytes=50))
 
 
 def test_a_gzip_bomb_stops_at_the_text_limit():
     bomb = gzip.compress(HEADER + b"\n" + b"0" * 50_000_000, compresslevel=9)
     assert len(bomb) < 100_000
     with pytest.raises(InputError, match=r"^s.csv.gz: text is over the limit of 1,000,000 bytes"):
-        fastcsv.read_status(bomb, "s.csv.gz", Limits(max_text_bytes=1_000_000))
+        status_reader.read_status(bomb, "s.csv.gz", Limits(max_text_bytes=1_000_000))
 
 
 def test_gzip_members_truncation_and_garbage():
     first = HEADER + b"\n1,active,2023-01-23 12:00:00\n"
     second = b"2,active,2023-01-23 13:00:00\n"
     data = gzip.compress(first) + gzip.compress(second)
-    assert rows(fastcsv.read_status(data, "s.gz")) == [("1", T1, True), ("2", T2, True)]
-    assert rows(fastcsv.read_status(data + b"\0" * 10, "s.gz"))[1] == ("2", T2, True)
+    assert rows(status_reader.read_status(data, "s.gz")) == [("1", T1, True), ("2", T2, True)]
+    assert rows(status_reader.read_status(data + b"\0" * 10, "s.gz"))[1] == ("2", T2, True)
     with pytest.raises(InputError, match=r"^s.gz: not a valid gzip file \(truncated\)"):
-        fastcsv.read_status(data[:-5], "s.gz")
+        status_reader.read_status(data[:-5], "s.gz")
     with pytest.raises(InputError, match=r"^s.gz: not a valid gzip file \(data after the end\)"):
-        fastcsv.read_status(data + b"junk", "s.gz")
+        status_reader.read_status(data + b"junk", "s.gz")
     broken = bytearray(gzip.compress(first))
     broken[-6] ^= 0xFF  # the CRC
     with pytest.raises(InputError, match=r"^s.gz: not a valid gzip file"):
-        fastcsv.read_status(bytes(broken), "s.gz")
+        status_reader.read_status(bytes(broken), "s.gz")
     # a large single member inflates across several chunks
     big = HEADER + b"\n" + b"1,active,2023-01-23 12:00:00\n" * 200_000
-    polls = fastcsv.read_status(gzip.compress(big, compresslevel=1), "s.gz")
+    polls = status_reader.read_status(gzip.compress(big, compresslevel=1), "s.gz")
     assert polls.stats.rows_read == 200_000
     assert zlib.crc32(big) == zlib.crc32(gzip.decompress(gzip.compress(big)))
 
@@ -221,7 +224,7 @@ def test_gzip_members_truncation_and_garbage():
 def test_non_utf8_byte_is_located():
     data = HEADER + b"\n" + b"1,active,2023-01-23 12:00:00\n" * 40_000 + b"\xff\n"
     with pytest.raises(InputError, match=r"^s.csv: not UTF-8 text \(byte 1160030\)"):
-        fastcsv.read_status(data, "s.csv")
+        status_reader.read_status(data, "s.csv")
 
 
 def test_limits_from_the_environment():
@@ -261,16 +264,16 @@ def test_fast_and_general_readers_agree_on_hostile_lines(lines, ending, padding,
     data = HEADER + ending + pad + body + ending
     has_nul = b"\x00" in body
     limits = Limits(max_row_bytes=40, max_field_chars=10)
-    default, fastcsv.BLOCK_BYTES = fastcsv.BLOCK_BYTES, block
+    default, status_reader.BLOCK_BYTES = status_reader.BLOCK_BYTES, block
     try:
         if has_nul and not padding:
             with pytest.raises(InputError, match="binary content"):
-                fastcsv.read_status(data, "s.csv", limits)
+                status_reader.read_status(data, "s.csv", limits)
             return
-        fast = fastcsv.read_status(data, "s.csv", limits)
+        fast = status_reader.read_status(data, "s.csv", limits)
     finally:
-        fastcsv.BLOCK_BYTES = default
-    general = inputs.parse_status(inputs.read_input(data, "status", "s.csv", limits))
+        status_reader.BLOCK_BYTES = default
+    general = tables.parse_status(tables.read_input(data, "status", "s.csv", limits))
     assert rows(fast) == rows(general)
     assert fast.stats.as_dict() == general.stats.as_dict()
     assert not np.isin(["1\x00", "\x00"], fast.store_ids).any()

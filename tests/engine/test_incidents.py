@@ -14,9 +14,9 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from storemon.engine import compute_report
-from storemon.incidents import INCIDENT_COLUMNS, incidents_to_csv
-from storemon.inputs import read_input
+from storemon.inputs.tables import read_input
+from storemon.report.incidents import INCIDENT_COLUMNS, incidents_to_csv
+from storemon.report.pipeline import report_from_frames
 
 from .reference import reference_incidents
 from .test_properties import build, dataset, frames
@@ -28,7 +28,7 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def result_of(status, hours="", zones="", **options):
-    return compute_report(
+    return report_from_frames(
         read_input((STATUS + status).encode(), "status"),
         read_input((HOURS + hours).encode(), "hours"),
         read_input((ZONES + zones).encode(), "timezones"),
@@ -88,7 +88,7 @@ def test_business_intervals_of_the_week_come_with_the_incidents():
 
 
 def test_incidents_only_when_asked():
-    result = compute_report(
+    result = report_from_frames(
         read_input((STATUS + "A,inactive,2023-01-23 16:00:00\n").encode(), "status"),
         read_input(HOURS.encode(), "hours"),
         read_input(ZONES.encode(), "timezones"),
@@ -256,7 +256,7 @@ def engine_incidents(polls, hours, zones, as_of, shuffle_seed=None):
     from .test_properties import _stamp
 
     f = frames(polls, hours, zones, shuffle_seed)
-    return compute_report(
+    return report_from_frames(
         f["status"],
         f["hours"],
         f["timezones"],

@@ -10,8 +10,8 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from storemon.engine import REPORT_COLUMNS, compute_report
-from storemon.inputs import read_input
+from storemon.inputs.tables import read_input
+from storemon.report.pipeline import REPORT_COLUMNS, report_from_frames
 
 from .reference import reference_report, to_us
 
@@ -130,7 +130,7 @@ def frames(polls, hours, zones, shuffle_seed=None):
 
 def run(polls, hours, zones, as_of, *, store_ids=None, shuffle_seed=None):
     f = frames(polls, hours, zones, shuffle_seed)
-    return compute_report(
+    return report_from_frames(
         f["status"],
         f["hours"],
         f["timezones"],

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from storemon.engine import PERCENTAGE_COLUMNS, REPORT_COLUMNS, report_to_csv
-from storemon.inputs import InputError, read_input
+from storemon.inputs.tables import InputError, read_input
+from storemon.report.pipeline import PERCENTAGE_COLUMNS, REPORT_COLUMNS, report_to_csv
 
 from .paths import PATHS, compute
 

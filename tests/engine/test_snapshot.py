@@ -11,9 +11,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from storemon import inputs, snapfile, snapshot
-from storemon.engine import compute_report, report_to_csv
-from storemon.inputs import InputError, read_input
+from storemon.inputs import tables
+from storemon.inputs.tables import InputError, read_input
+from storemon.report.pipeline import report_from_frames, report_to_csv
+from storemon.snapshot import file_format
+from storemon.snapshot.answer import report_from_snapshot
+from storemon.snapshot.build import snapshot_from_parsed
+from storemon.snapshot.file_format import SnapshotError
+from storemon.snapshot.reader import VERSION, load_snapshot
 from storemon_dev.cli import main
 
 from .paths import via_snapshot
@@ -56,22 +61,22 @@ def test_snapshot_and_csv_paths_agree(data, as_of_offset, subset, filtered):
     if filtered:
         store_ids = [f"{9_000_000_000_000_000_000 + n}" for n in subset] + ["unknown"]
     f = frames(polls, hours, zones)
-    snap = snapshot.load(
-        snapshot.build(
+    snap = load_snapshot(
+        snapshot_from_parsed(
             *(
                 parse(frame)
                 for parse, frame in zip(
-                    (inputs.parse_status, inputs.parse_hours),
+                    (tables.parse_status, tables.parse_hours),
                     (f["status"], f["hours"]),
                     strict=True,
                 )
             ),
-            inputs.parse_timezones(f["timezones"]),
+            tables.parse_timezones(f["timezones"]),
         )
     )
     options = {"as_of": as_of, "store_ids": store_ids, "incidents": True}
-    expected = compute_report(f["status"], f["hours"], f["timezones"], **options)
-    assert_same(expected, snapshot.report(snap, **options))
+    expected = report_from_frames(f["status"], f["hours"], f["timezones"], **options)
+    assert_same(expected, report_from_snapshot(snap, **options))
 
 
 def _frames(status, hours="", zones=""):
@@ -104,10 +109,10 @@ SAMPLE = _frames(
 )
 @pytest.mark.parametrize("store_ids", [None, [], ["A"], [" C ", "B", "B", "nope"]])
 def test_every_as_of_and_subset_of_a_sample(as_of, store_ids):
-    expected = compute_report(*SAMPLE, as_of=as_of, store_ids=store_ids)
+    expected = report_from_frames(*SAMPLE, as_of=as_of, store_ids=store_ids)
     assert_same(expected, via_snapshot(*SAMPLE, as_of=as_of, store_ids=store_ids))
     options = {"as_of": as_of, "store_ids": store_ids, "incidents": True}
-    assert_same(compute_report(*SAMPLE, **options), via_snapshot(*SAMPLE, **options))
+    assert_same(report_from_frames(*SAMPLE, **options), via_snapshot(*SAMPLE, **options))
 
 
 def test_duplicates_are_counted_like_the_csv_path():
@@ -127,14 +132,14 @@ def test_a_file_without_a_valid_poll_cannot_be_ingested():
 
 @pytest.fixture
 def snapshot_bytes():
-    return snapshot.build(
+    return snapshot_from_parsed(
         *(
             parse(frame)
             for parse, frame in zip(
                 (
-                    inputs.parse_status,
-                    inputs.parse_hours,
-                    inputs.parse_timezones,
+                    tables.parse_status,
+                    tables.parse_hours,
+                    tables.parse_timezones,
                 ),
                 SAMPLE,
                 strict=True,
@@ -144,7 +149,7 @@ def snapshot_bytes():
 
 
 def _section(data: bytes, name: str) -> tuple[int, int]:
-    header = snapshot.load(data).file.header["sections"][name]
+    header = load_snapshot(data).file.header["sections"][name]
     return header["offset"], header["bytes"]
 
 
@@ -152,54 +157,54 @@ def test_a_damaged_derived_section_is_refused(snapshot_bytes):
     start, size = _section(snapshot_bytes, "derived")
     damaged = bytearray(snapshot_bytes)
     damaged[start + size // 2] ^= 0x01
-    with pytest.raises(snapshot.SnapshotError, match="damaged .*'derived'"):
-        snapshot.load(bytes(damaged))
+    with pytest.raises(SnapshotError, match="damaged .*'derived'"):
+        load_snapshot(bytes(damaged))
 
 
 def test_a_damaged_inputs_section_is_refused_when_read(snapshot_bytes):
     start, size = _section(snapshot_bytes, "inputs")
     damaged = bytearray(snapshot_bytes)
     damaged[start + size - 70] ^= 0xFF
-    snap = snapshot.load(bytes(damaged))
-    snapshot.report(snap)  # the default report never reads the per-poll section
-    with pytest.raises(snapshot.SnapshotError, match="damaged .*'inputs'"):
-        snapshot.report(snap, as_of="2023-01-23 17:00:00")
+    snap = load_snapshot(bytes(damaged))
+    report_from_snapshot(snap)  # the default report never reads the per-poll section
+    with pytest.raises(SnapshotError, match="damaged .*'inputs'"):
+        report_from_snapshot(snap, as_of="2023-01-23 17:00:00")
 
 
 @pytest.mark.parametrize("keep", [0, 10, 60, 300, -1])
 def test_a_truncated_snapshot_is_refused(snapshot_bytes, keep):
-    with pytest.raises(snapshot.SnapshotError, match="truncated|not a storemon snapshot"):
-        snap = snapshot.load(snapshot_bytes[:keep])
-        snapshot.report(snap, as_of="2023-01-23 17:00:00")
+    with pytest.raises(SnapshotError, match="truncated|not a storemon snapshot"):
+        snap = load_snapshot(snapshot_bytes[:keep])
+        report_from_snapshot(snap, as_of="2023-01-23 17:00:00")
 
 
 def test_a_damaged_header_is_refused(snapshot_bytes):
     damaged = bytearray(snapshot_bytes)
-    damaged[len(snapfile.MAGIC) + 8 + 32 + 5] ^= 0x20
-    with pytest.raises(snapshot.SnapshotError, match="damaged header"):
-        snapshot.load(bytes(damaged))
+    damaged[len(file_format.MAGIC) + 8 + 32 + 5] ^= 0x20
+    with pytest.raises(SnapshotError, match="damaged header"):
+        load_snapshot(bytes(damaged))
 
 
 def test_another_version_is_refused(snapshot_bytes):
-    old = snapfile.encode(snapshot.VERSION - 1, {"derived": {"x": np.zeros(3)}})
-    with pytest.raises(snapshot.SnapshotError, match="version 0, this storemon reads version 1"):
-        snapshot.load(old)
+    old = file_format.encode(VERSION - 1, {"derived": {"x": np.zeros(3)}})
+    with pytest.raises(SnapshotError, match="version 0, this storemon reads version 1"):
+        load_snapshot(old)
 
 
 def test_another_time_zone_database_is_refused(snapshot_bytes, monkeypatch):
-    snapfile.tz_database_version.cache_clear()
-    monkeypatch.setattr(snapfile.zoneinfo, "TZPATH", ())
+    file_format.tz_database_version.cache_clear()
+    monkeypatch.setattr(file_format.zoneinfo, "TZPATH", ())
     monkeypatch.setitem(__import__("sys").modules, "tzdata", None)
     try:
-        with pytest.raises(snapshot.SnapshotError, match="time-zone database"):
-            snapshot.load(snapshot_bytes)
+        with pytest.raises(SnapshotError, match="time-zone database"):
+            load_snapshot(snapshot_bytes)
     finally:
-        snapfile.tz_database_version.cache_clear()
+        file_format.tz_database_version.cache_clear()
 
 
 def test_a_missing_file_is_refused(tmp_path):
-    with pytest.raises(snapshot.SnapshotError, match="cannot be read"):
-        snapshot.load(tmp_path / "nothing.snap")
+    with pytest.raises(SnapshotError, match="cannot be read"):
+        load_snapshot(tmp_path / "nothing.snap")
 
 
 # ----------------------------------------------------------------------------- the CLI

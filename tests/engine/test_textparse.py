@@ -11,7 +11,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from storemon import textparse
+from storemon.inputs import field_parsers
 
 PATTERN = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?"
@@ -41,8 +41,10 @@ def reference(text: str) -> int | None:
 
 
 def parse(values: list[str]) -> list[int | None]:
-    matrix, lengths, fits = textparse.byte_matrix(pd.Series(values), textparse.TIMESTAMP_WIDTH)
-    micros, valid = textparse.parse_timestamps(matrix, lengths)
+    matrix, lengths, fits = field_parsers.byte_matrix(
+        pd.Series(values), field_parsers.TIMESTAMP_WIDTH
+    )
+    micros, valid = field_parsers.parse_timestamps(matrix, lengths)
     return [int(m) if ok and fit else None for m, ok, fit in zip(micros, valid, fits, strict=True)]
 
 
@@ -114,7 +116,7 @@ def parse_common(values: list[str], after: bytes) -> list[int | None]:
         ],
         dtype=np.uint32,
     )
-    micros, ok = textparse.parse_common_timestamps(words, tail, lengths)
+    micros, ok = field_parsers.parse_common_timestamps(words, tail, lengths)
     return [int(m) if good else None for m, good in zip(micros, ok, strict=True)]
 
 

@@ -9,8 +9,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from storemon import tz
-from storemon.ticks import iso_local, iso_utc, ticks_to_us
+from storemon.clock import tz
+from storemon.clock.ticks import iso_local, iso_utc, ticks_to_us
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ZONES = ["America/Chicago", "Asia/Beirut", "Australia/Lord_Howe", "Asia/Kolkata", "UTC"]

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 
-from storemon import tz
+from storemon.clock import tz
 
 FIRST = int(datetime(1890, 1, 1, tzinfo=UTC).timestamp())
 LAST = int(datetime(2110, 1, 1, tzinfo=UTC).timestamp())

@@ -241,7 +241,7 @@ def test_sigterm_with_nothing_in_flight_stops_at_once(data_dir: Path):
 
 
 def test_trigger_poll_download_and_compatibility_routes(served: Served, data_dir: Path):
-    from storemon.engine import report_to_csv, run_report
+    from storemon.report.pipeline import report_from_csv_bytes, report_to_csv
 
     status, body = served.json("POST", "/trigger_report")
     assert status == 202, body
@@ -252,7 +252,7 @@ def test_trigger_poll_download_and_compatibility_routes(served: Served, data_dir
 
     text = download(done["report_url"])
     assert rows(text) == {k: tuple(map(float, v)) for k, v in EXPECTED.items()}
-    engine = run_report(
+    engine = report_from_csv_bytes(
         *(
             (data_dir / name).read_bytes()
             for name in ("store_status.csv", "menu_hours.csv", "timezones.csv")

@@ -13,8 +13,8 @@ from types import SimpleNamespace
 
 import pandas as pd
 
-from storemon.engine import compute_report
-from storemon.inputs import read_input
+from storemon.inputs.tables import read_input
+from storemon.report.pipeline import report_from_frames
 
 STATUS = "store_id,status,timestamp_utc\n"
 HOURS = "store_id,day,start_time_local,end_time_local\n"
@@ -49,7 +49,7 @@ WORKED_INPUTS = (
 
 
 def engine_result(status: str, hours: str = "", zones: str = "", **options):
-    return compute_report(
+    return report_from_frames(
         read_input((STATUS + status).encode(), "status"),
         read_input((HOURS + hours).encode(), "hours"),
         read_input((ZONES + zones).encode(), "timezones"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from storemon.page import render_report_page
+from storemon.page.render import render_report_page
 from tests.page.cases import HOSTILE_IDS, engine_result, with_extras, worked_example
 
 

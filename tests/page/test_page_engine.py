@@ -3,7 +3,7 @@ agrees with the hand-made worked example of the other page tests, and its page s
 
 from __future__ import annotations
 
-from storemon.page import render_report_page
+from storemon.page.render import render_report_page
 from tests.page.cases import WORKED_INPUTS, engine_result, worked_example
 
 

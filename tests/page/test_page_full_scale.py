@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from storemon.engine import run_report
-from storemon.page import render_report_page
+from storemon.page.render import render_report_page
+from storemon.report.pipeline import report_from_csv_bytes
 
 pytestmark = pytest.mark.slow
 FULL_SCALE = 14_092
@@ -21,7 +21,7 @@ def full_scale(tmp_path_factory):
     from storemon_dev.generate import write_dataset
 
     paths = write_dataset(tmp_path_factory.mktemp("full"), stores=FULL_SCALE, days=7, seed=0)
-    result = run_report(
+    result = report_from_csv_bytes(
         *(Path(paths[kind]).read_bytes() for kind in ("status", "hours", "timezones")),
         incidents=True,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from storemon.page import histogram_svg, page_data, render_report_page, script_json
+from storemon.page.render import histogram_svg, page_data, render_report_page, script_json
 from tests.page.cases import HOSTILE_IDS, worked_example
 
 

@@ -44,10 +44,10 @@ def put_inputs(
 
 
 def engine_csv(status: str = STATUS_CSV, hours: str = HOURS_CSV, tz: str = TZ_CSV, **kw) -> str:
-    from storemon import engine
+    from storemon.report import pipeline
 
-    result = engine.run_report(status.encode(), hours.encode(), tz.encode(), **kw)
-    return engine.report_to_csv(result.report)
+    result = pipeline.report_from_csv_bytes(status.encode(), hours.encode(), tz.encode(), **kw)
+    return pipeline.report_to_csv(result.report)
 
 
 def s3_text(bucket: str, key: str) -> str:

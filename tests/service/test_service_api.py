@@ -75,10 +75,10 @@ def test_trigger_accepts_empty_and_base64_bodies(stack, api):
     ],
 )
 def test_as_of_normal_form_is_what_the_engine_reads(text, expected):
-    from storemon import engine
+    from storemon.report import pipeline
 
     assert normalize_timestamp(text) == expected
-    assert engine.parse_instant(expected) == engine.parse_instant(text)
+    assert pipeline.parse_instant(expected) == pipeline.parse_instant(text)
 
 
 @pytest.mark.parametrize("bad", ["abc", "1234", "00000000-0000-1000-8000-000000000000", "../x"])

@@ -8,8 +8,7 @@ import json
 import boto3
 import pytest
 
-from storemon import aws
-from storemon.service import compute, records, worker
+from storemon.service import aws, compute, records, worker
 from storemon.service.settings import Settings
 from tests.harness import LambdaContext, record
 from tests.service.helpers import HOURS_CSV, STATUS_CSV, TZ_CSV, engine_csv, put_inputs, s3_text
@@ -69,8 +68,8 @@ def test_recorded_version_deleted_fails(stack, api, worker_queue):
     ],
 )
 def test_malformed_file_fails_with_the_engine_message(stack, api, worker_queue, case):
-    from storemon import engine
-    from storemon.inputs import InputError
+    from storemon.errors import InputError
+    from storemon.report import pipeline
 
     kind, data, needle = case
     files = {"status": None, "hours": None, "timezones": None}
@@ -86,7 +85,7 @@ def test_malformed_file_fails_with_the_engine_message(stack, api, worker_queue, 
     raw[kind] = data
     blobs = [v.encode() if isinstance(v, str) else v for v in raw.values()]
     with pytest.raises(InputError) as exc:
-        engine.run_report(*blobs)
+        pipeline.report_from_csv_bytes(*blobs)
     assert body["error"] == str(exc.value)
     assert body["error"].startswith(needle)
 

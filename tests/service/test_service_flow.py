@@ -153,7 +153,7 @@ def test_logs_carry_the_report_id_as_correlation_id(stack, apps, api, worker_que
 
 
 def test_read_s3_url(stack):
-    from storemon import aws
+    from storemon.service import aws
 
     boto3.client("s3").put_object(Bucket=stack["bucket"], Key="input/a b.csv", Body=b"hello")
     assert aws.read_s3_url(f"s3://{stack['bucket']}/input/a b.csv") == b"hello"

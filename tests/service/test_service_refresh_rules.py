@@ -10,8 +10,7 @@ from collections.abc import Iterator
 import boto3
 import pytest
 
-from storemon import aws
-from storemon.service import compute, records, refresh, worker
+from storemon.service import aws, compute, records, refresh, worker
 from storemon.service.settings import Settings
 from tests.service.helpers import STATUS_CSV, put_inputs
 

@@ -12,9 +12,10 @@ from contextlib import contextmanager
 import boto3
 import pytest
 
-from storemon import snapshot
 from storemon.service import records, snapshots, sources
 from storemon.service.settings import Settings
+from storemon.snapshot import reader as snapshot_reader
+from storemon.snapshot.reader import load_snapshot
 from tests.service.helpers import engine_csv, put_inputs, s3_text
 
 # the worked example (tests/service/helpers.py, store 1001): open Mon 09:00-12:00 UTC; polls
@@ -135,7 +136,7 @@ def test_a_damaged_or_missing_snapshot_falls_back_with_a_logged_reason(
     refreshed(live_stack, api, worker_queue)
     (key,) = snapshot_keys(bucket)
     good = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
-    derived = snapshot.load(good).file.header["sections"]["derived"]
+    derived = load_snapshot(good).file.header["sections"]["derived"]
     damaged = bytearray(good)
     damaged[derived["offset"] + derived["bytes"] // 2] ^= 0xFF  # every report reads it
     cases = {
@@ -148,7 +149,7 @@ def test_a_damaged_or_missing_snapshot_falls_back_with_a_logged_reason(
         snapshots._CACHE.clear()
         with service_log() as lines, pytest.MonkeyPatch.context() as patch:
             if version:
-                patch.setattr(snapshot, "VERSION", version)
+                patch.setattr(snapshot_reader, "VERSION", version)
             body = finished(api, worker_queue, {"as_of": "2023-01-23 11:30:00"})
         assert body["source"] == "csv", why
         text = s3_text(bucket, f"reports/{body['report_id']}/report.csv")
@@ -157,7 +158,7 @@ def test_a_damaged_or_missing_snapshot_falls_back_with_a_logged_reason(
         assert refused["key"] == key and why.split()[-1] in refused["reason"], refused
         if version:
             s3.put_object(Bucket=bucket, Key=key, Body=good)
-        snapshot.load(s3.get_object(Bucket=bucket, Key=key)["Body"].read())  # usable again
+        load_snapshot(s3.get_object(Bucket=bucket, Key=key)["Body"].read())  # usable again
 
     s3.delete_object(Bucket=bucket, Key=key)
     snapshots._CACHE.clear()

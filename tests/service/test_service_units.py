@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from storemon import errors, timestamps
+from storemon import errors
+from storemon.clock import timestamps
 from storemon.service import http, records, refresh, reports, trigger
 from storemon.service.settings import Settings
 
@@ -25,9 +26,10 @@ def test_error_hierarchy():
         assert issubclass(cls, errors.RequestError)
     assert issubclass(errors.ReportNotFound, errors.NotFound)
     assert str(errors.InputError("menu_hours.csv", "empty")) == "menu_hours.csv: empty"
-    from storemon import aws, inputs
+    from storemon.inputs import tables
+    from storemon.service import aws
 
-    assert inputs.InputError is errors.InputError and aws.ObjectMissing is errors.ObjectMissing
+    assert tables.InputError is errors.InputError and aws.ObjectMissing is errors.ObjectMissing
 
 
 @pytest.mark.parametrize(
@@ -194,10 +196,12 @@ def test_timestamp_refusals(text):
 def _vectorised(texts: list[str]) -> list[int | None]:
     import pandas as pd
 
-    from storemon import textparse
+    from storemon.inputs import field_parsers
 
-    matrix, lengths, fits = textparse.byte_matrix(pd.Series(texts), textparse.TIMESTAMP_WIDTH)
-    micros, valid = textparse.parse_timestamps(matrix, lengths)
+    matrix, lengths, fits = field_parsers.byte_matrix(
+        pd.Series(texts), field_parsers.TIMESTAMP_WIDTH
+    )
+    micros, valid = field_parsers.parse_timestamps(matrix, lengths)
     return [int(m) if ok and fit else None for m, ok, fit in zip(micros, valid, fits, strict=True)]
 
 

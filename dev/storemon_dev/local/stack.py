@@ -92,7 +92,7 @@ def _forget_aws_clients() -> None:
     """storemon.aws keeps one boto3 client per service and process: a new emulator (another
     endpoint) needs new ones."""
     try:
-        from storemon import aws
+        from storemon.service import aws
     except ImportError:
         return
     aws.reset()

@@ -8,5 +8,6 @@
 - :mod:`~storemon.service.http`: JSON bodies, errors and responses of the HTTP API.
 - :mod:`~storemon.service.settings`: the configuration from the environment.
 
-AWS is reached only through :mod:`storemon.aws`; the computation is :mod:`storemon.engine`.
+AWS is reached only through :mod:`storemon.service.aws`; the computation is
+:mod:`storemon.report.pipeline`.
 """

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
-from storemon import timestamps
+from storemon.clock import timestamps
 from storemon.errors import InvalidRequest
 
 MAX_STORE_IDS = 1000

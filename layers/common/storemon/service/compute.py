@@ -16,10 +16,9 @@ import json
 import time
 import uuid
 
-from storemon import aws
 from storemon.errors import UnusableInput
-from storemon.observability import add_count, add_duration_ms, logger, set_report_id
-from storemon.service import owner_view, records, sources
+from storemon.service import aws, owner_view, records, sources
+from storemon.service.observability import add_count, add_duration_ms, logger, set_report_id
 from storemon.service.settings import Settings
 
 # How long one delivery keeps the right to compute a report: longer than the worker's timeout
@@ -142,10 +141,10 @@ def run(settings: Settings, record: dict):
 def write_files(settings: Settings, report_id: str, keys: dict, result, summary: dict) -> None:
     """The report CSV, the summary JSON and (full reports) the per-store file, the page and the
     incidents."""
-    from storemon import engine
+    from storemon.report import pipeline
 
     bucket = settings.bucket
-    aws.put_object(bucket, keys["report"], engine.report_to_csv(result.report), "text/csv")
+    aws.put_object(bucket, keys["report"], pipeline.report_to_csv(result.report), "text/csv")
     document = json.dumps({"report_id": report_id, **summary}, indent=1)
     aws.put_object(bucket, keys["summary"], document, "application/json")
     if keys["stores"]:

@@ -19,8 +19,8 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
 from storemon import errors
-from storemon.observability import add_count, logger
 from storemon.service import records
+from storemon.service.observability import add_count, logger
 
 JSON = "application/json"
 RETRY_AFTER_SECONDS = "5"

@@ -7,7 +7,7 @@ With every full report (all stores, the data's own ``now``) the worker computes 
   self-contained HTML file); ``get_report`` presigns it as ``page_url`` and redirects (303) to
   it for ``format=html`` or ``Accept: text/html``;
 - ``incidents.csv``: the incidents with exactly SPEC §7's header
-  (:func:`storemon.incidents.incidents_to_csv`, formula-safe cells), presigned as
+  (:func:`storemon.report.incidents.incidents_to_csv`, formula-safe cells), presigned as
   ``incidents_url``;
 - ``incidents.json``: per store, its uptime percentages and its incidents: what
   ``GET /stores/{store_id}/incidents?report_id=`` answers from (:func:`store_incidents`).
@@ -20,9 +20,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from storemon import aws, jsonable
+from storemon import json_values
 from storemon.errors import Conflict, NotFound
-from storemon.service import authz, records
+from storemon.service import authz, aws, records
 from storemon.service.authz import Principal
 from storemon.service.report_files import ReportFileCache
 from storemon.service.settings import Settings
@@ -41,8 +41,8 @@ def write_files(settings: Settings, report_id: str, keys: dict, result: Any) -> 
     """Write the page and the incidents (CSV, JSON) of a full report (nothing otherwise)."""
     if not keys.get("page"):
         return
-    from storemon.incidents import incidents_to_csv
-    from storemon.page import render_report_page
+    from storemon.page.render import render_report_page
+    from storemon.report.incidents import incidents_to_csv
 
     bucket = settings.bucket
     aws.put_object(bucket, keys["page"], render_report_page(result), HTML)
@@ -56,15 +56,15 @@ def incidents_document(report_id: str, result: Any) -> dict:
     "..._week", "incidents": [{"start_utc", "end_utc", "start_local", "end_local",
     "business_minutes", "ongoing"}, ...]}}}`` as plain JSON values (a percentage without
     business time is null)."""
-    stores = jsonable.rows_by(result.percentages.to_dict(orient="records"), "store_id")
+    stores = json_values.rows_by(result.percentages.to_dict(orient="records"), "store_id")
     for entry in stores.values():
         entry["incidents"] = []
     frame = result.incidents
     ids = frame["store_id"].astype(str).tolist()
     rows = frame.drop(columns="store_id").to_dict(orient="records")
     for store_id, row in zip(ids, rows, strict=True):
-        stores[store_id]["incidents"].append({k: jsonable.scalar(v) for k, v in row.items()})
-    now = jsonable.scalar(result.summary.get("now"))
+        stores[store_id]["incidents"].append({k: json_values.scalar(v) for k, v in row.items()})
+    now = json_values.scalar(result.summary.get("now"))
     return {"report_id": report_id, "now": now, "stores": stores}
 
 

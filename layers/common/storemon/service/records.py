@@ -43,7 +43,7 @@ import re
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from storemon import aws
+from storemon.service import aws
 from storemon.service.settings import Settings
 
 RUNNING, COMPLETE, FAILED = "Running", "Complete", "Failed"

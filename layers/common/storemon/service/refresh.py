@@ -20,9 +20,8 @@ from __future__ import annotations
 import time
 from urllib.parse import unquote_plus
 
-from storemon import aws
-from storemon.observability import add_count, logger, set_report_id
-from storemon.service import records, sources
+from storemon.service import aws, records, sources
+from storemon.service.observability import add_count, logger, set_report_id
 from storemon.service.settings import Settings
 
 CHECK = "refresh-check"

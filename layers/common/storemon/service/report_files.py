@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections import OrderedDict
 
-from storemon import aws
+from storemon.service import aws
 
 
 class ReportFileCache:

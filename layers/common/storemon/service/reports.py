@@ -15,11 +15,10 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from storemon import aws
 from storemon.errors import InvalidRequest, NotFound, ReportNotFound
-from storemon.observability import add_count, logger, set_report_id
-from storemon.service import authz, records
+from storemon.service import authz, aws, records
 from storemon.service.authz import Principal
+from storemon.service.observability import add_count, logger, set_report_id
 from storemon.service.report_files import ReportFileCache
 from storemon.service.settings import Settings
 

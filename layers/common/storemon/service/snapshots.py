@@ -27,16 +27,17 @@ import time
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
-from storemon import aws, jsonable, timestamps
+from storemon import json_values
+from storemon.clock import timestamps
 from storemon.errors import InvalidRequest, NotFound, ObjectMissing, Unavailable, UnusableInput
-from storemon.observability import add_count, logger
-from storemon.service import authz, records, sources
+from storemon.service import authz, aws, records, sources
 from storemon.service.authz import Principal
+from storemon.service.observability import add_count, logger
 from storemon.service.settings import Settings
 
 if TYPE_CHECKING:
-    from storemon.engine import ReportResult
-    from storemon.snapshot import Snapshot
+    from storemon.report.pipeline import ReportResult
+    from storemon.snapshot.reader import Snapshot
 
 SNAPSHOT_PREFIX = "snapshots/"
 SNAPSHOT_NAME = "snapshot.bin"
@@ -59,7 +60,8 @@ def snapshot_key(input_set: str) -> str:
 def cached(settings: Settings, input_set: str) -> Snapshot | None:
     """The input set's snapshot (loaded once per container), or None when there is none or
     it is refused: the reason is logged and counted, and the caller reads the CSV files."""
-    from storemon import snapshot
+    from storemon.snapshot.file_format import SnapshotError
+    from storemon.snapshot.reader import load_snapshot
 
     hit = _CACHE.get(input_set)
     if hit is not None:
@@ -73,8 +75,8 @@ def cached(settings: Settings, input_set: str) -> Snapshot | None:
         add_count("SnapshotsMissing")
         return None
     try:
-        loaded = snapshot.load(data)
-    except snapshot.SnapshotError as exc:
+        loaded = load_snapshot(data)
+    except SnapshotError as exc:
         _fallback("snapshot refused", key, "SnapshotsRefused", str(exc))
         return None
     _CACHE[input_set] = loaded
@@ -135,14 +137,15 @@ def run(
 def _from_snapshot(
     settings: Settings, input_set: str, started: float, options: dict
 ) -> ReportResult | None:
-    from storemon import snapshot
+    from storemon.snapshot.answer import report_from_snapshot
+    from storemon.snapshot.file_format import SnapshotError
 
     snap = cached(settings, input_set)
     if snap is None:
         return None
     try:
-        return snapshot.report(snap, started=started, **options)
-    except snapshot.SnapshotError as exc:  # a section damaged past the header
+        return report_from_snapshot(snap, started=started, **options)
+    except SnapshotError as exc:  # a section damaged past the header
         forget(input_set)
         _fallback("snapshot refused", snapshot_key(input_set), "SnapshotsRefused", str(exc))
         return None
@@ -151,17 +154,17 @@ def _from_snapshot(
 def _from_csv(
     settings: Settings, inputs: dict, rebuild_set: str | None, options: dict
 ) -> ReportResult:
-    from storemon import engine
-    from storemon.limits import Limits
+    from storemon.inputs.limits import Limits
+    from storemon.report import pipeline
 
     started = time.perf_counter()
     limits = Limits.from_env()  # STOREMON_MAX_*, from the template's Max* parameters
     data, names = sources.read(settings, inputs, limits.max_input_bytes)
-    parsed = engine.parse_inputs(
+    parsed = pipeline.parse_input_files(
         data[0], data[1], data[2], names=(names[0], names[1], names[2]), limits=limits
     )
     del data
-    result = engine.compute_from_parsed(*parsed, started=started, **options)
+    result = pipeline.report_from_parsed(*parsed, started=started, **options)
     if rebuild_set:
         _rebuild(settings, rebuild_set, parsed)
     return result
@@ -169,10 +172,10 @@ def _from_csv(
 
 def _rebuild(settings: Settings, input_set: str, parsed: tuple) -> None:
     """Write the snapshot of parsed inputs (best effort)."""
-    from storemon import snapshot
+    from storemon.snapshot.build import snapshot_from_parsed
 
     try:
-        data = snapshot.build(*parsed)
+        data = snapshot_from_parsed(*parsed)
     except Exception:
         logger.warning("could not build the snapshot", exc_info=True)
         add_count("SnapshotWriteFailures")
@@ -230,4 +233,4 @@ def _store_row(result: Any, **about: Any) -> dict:
     if len(result.percentages):
         row |= result.percentages.iloc[0].drop("store_id").to_dict()
     summary = result.summary_json()
-    return jsonable.plain(row) | {"now": summary["now"], "as_of": summary.get("as_of")} | about
+    return json_values.plain(row) | {"now": summary["now"], "as_of": summary.get("as_of")} | about

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from storemon import aws
 from storemon.errors import InputError, MissingInput, ObjectMissing
+from storemon.service import aws
 from storemon.service.settings import Settings
 
 KINDS = ("status", "hours", "timezones")

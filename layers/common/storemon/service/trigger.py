@@ -8,17 +8,17 @@ other broken input (one place for input errors).
 
 from __future__ import annotations
 
-from storemon import aws, timestamps
+from storemon.clock import timestamps
 from storemon.errors import InvalidRequest, Unavailable
-from storemon.observability import add_count, logger, set_report_id
-from storemon.service import api_models, authz, records, sources
+from storemon.service import api_models, authz, aws, records, sources
 from storemon.service.authz import Principal
+from storemon.service.observability import add_count, logger, set_report_id
 from storemon.service.settings import Settings
 
 
 def normalize_timestamp(value: str) -> str:
     """`value` as UTC ``YYYY-MM-DD HH:MM:SS.ffffff`` (the engine's own input form); ValueError
-    when it is not one of the accepted forms (:mod:`storemon.timestamps`)."""
+    when it is not one of the accepted forms (:mod:`storemon.clock.timestamps`)."""
     return timestamps.normalize(value)
 
 

@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import json
 
-from storemon import aws
-from storemon.observability import add_count, logger, set_report_id
-from storemon.service import compute, records, refresh
+from storemon.service import aws, compute, records, refresh
+from storemon.service.observability import add_count, logger, set_report_id
 from storemon.service.settings import Settings
 
 BACKOFF_SECONDS = 30

@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from storemon import textparse
-from storemon.errors import InputError  # storemon.inputs.InputError stays importable
-from storemon.limits import DEFAULT as DEFAULT_LIMITS
-from storemon.limits import Limits
+from storemon.errors import InputError
+from storemon.inputs import field_parsers
+from storemon.inputs.limits import DEFAULT as DEFAULT_LIMITS
+from storemon.inputs.limits import Limits
 
 KIND_COLUMNS: dict[str, tuple[str, ...]] = {
     "status": ("store_id", "status", "timestamp_utc"),
@@ -434,10 +434,12 @@ def parse_status(frame: pd.DataFrame) -> Polls:
     stats = _stats_for(frame, "status")
     store_id = _stripped(frame["store_id"])
     has_id = store_id != ""
-    status_matrix, status_len, _ = textparse.byte_matrix(frame["status"], 8)
-    is_active, status_ok = textparse.status_codes(status_matrix, status_len)
-    ts_matrix, ts_len, _ = textparse.byte_matrix(frame["timestamp_utc"], textparse.TIMESTAMP_WIDTH)
-    time_us, ts_ok = textparse.parse_timestamps(ts_matrix, ts_len)
+    status_matrix, status_len, _ = field_parsers.byte_matrix(frame["status"], 8)
+    is_active, status_ok = field_parsers.status_codes(status_matrix, status_len)
+    ts_matrix, ts_len, _ = field_parsers.byte_matrix(
+        frame["timestamp_utc"], field_parsers.TIMESTAMP_WIDTH
+    )
+    time_us, ts_ok = field_parsers.parse_timestamps(ts_matrix, ts_len)
     keep = stats.keep_valid(status_checks(has_id, status_ok, ts_ok))
     codes, uniques = pd.factorize(store_id[keep])
     return Polls(

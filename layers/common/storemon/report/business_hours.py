@@ -6,7 +6,7 @@ date) pairs of the report period (the week window and the days around it). A pol
 that period (polls can span centuries) is classified on its own (:meth:`StoreCalendar.is_open`:
 the store's openings of the local dates around the poll's date, as the calendar would hold
 them), so the calendar's size follows the report week, not the data's span. Zone offsets
-come from :mod:`storemon.tz`'s per-zone transition tables.
+come from :mod:`storemon.clock.tz`'s per-zone transition tables.
 
 The calendar then answers, for many (store, instant) pairs at once with ``searchsorted``:
 is the store open (:meth:`StoreCalendar.is_open`) and how much business time has it had
@@ -14,7 +14,7 @@ before that instant (:meth:`StoreCalendar.business_time`, the cumulative functio
 business time between two instants is a difference of two ``B`` values).
 
 Stores are identified by their *rank*: position in the report's store order (store_id as a
-string). Instants are int64 ticks (:mod:`storemon.ticks`).
+string). Instants are int64 ticks (:mod:`storemon.clock.ticks`).
 """
 
 from __future__ import annotations
@@ -24,16 +24,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from storemon import tz
-from storemon.grouped import (
+from storemon.clock import tz
+from storemon.clock.ticks import TICKS_PER_SECOND, TICKS_PER_US, US_PER_DAY
+from storemon.inputs.tables import Hours, Zones
+from storemon.report.per_group import (
     GroupedKeys,
     exclusive_group_cumsum,
     group_starts,
     ragged_take,
     searchsorted_right,
 )
-from storemon.inputs import Hours, Zones
-from storemon.ticks import TICKS_PER_SECOND, TICKS_PER_US, US_PER_DAY
 
 SECONDS_PER_DAY = 86_400
 # instants classified by is_open_each at a time: its arrays (about 4 openings per instant)

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from storemon.business_hours import StoreCalendar
-from storemon.grouped import GroupedKeys, exclusive_group_cumsum, group_ends, group_starts
-from storemon.inputs import Polls
-from storemon.ticks import TICKS_PER_HOUR, TICKS_PER_US
+from storemon.clock.ticks import TICKS_PER_HOUR, TICKS_PER_US
+from storemon.inputs.tables import Polls
+from storemon.report.business_hours import StoreCalendar
+from storemon.report.per_group import GroupedKeys, exclusive_group_cumsum, group_ends, group_starts
 
 # (name, window length in hours, output unit in seconds)
 WINDOWS = (("hour", 1, 60), ("day", 24, 3600), ("week", 168, 3600))

@@ -1,8 +1,8 @@
 """The report page: one self-contained HTML file an owner reads at a glance (issue 11).
 
-``render_report_page(result)`` turns a :class:`storemon.engine.ReportResult` into a single HTML
-document with no external reference at all (inline CSS, inline SVG, one inline script), so it
-works offline, from a file and from a presigned S3 URL:
+``render_report_page(result)`` turns a :class:`storemon.report.pipeline.ReportResult` into a
+single HTML document with no external reference at all (inline CSS, inline SVG, one inline
+script), so it works offline, from a file and from a presigned S3 URL:
 
 - a fleet summary (stores, business-hour uptime % of the day and the week, stores with any
   downtime, the data's ``now``, the data-quality counts of the summary);
@@ -29,11 +29,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from storemon import tz
+from storemon.clock import tz
 
 WEEK_SECONDS = 168 * 3600
 SECONDS_PER_DAY = 86_400
-ASSETS = Path(__file__).with_name("page_assets")
+ASSETS = Path(__file__).parent
 # store flags (bit mask) in the page data
 FLAG_DEFAULT_24X7 = 1
 FLAG_ZONE_MISSING = 2

@@ -5,7 +5,7 @@ The status file is simple (three short unquoted fields per line), so when the fi
 with no quote character and the canonical header, we find the newlines and commas with one
 vectorised scan each and read every field with unaligned 8-byte loads straight from the
 buffer. Lines that do not have exactly three fields go through the general path
-(:func:`inputs.read_input` + :func:`inputs.parse_status`), as does any file the fast path
+(:func:`tables.read_input` + :func:`tables.parse_status`), as does any file the fast path
 does not cover, so both paths apply exactly the same rules.
 
 Within a block of lines that all have exactly two commas (the usual case), each row is first
@@ -29,9 +29,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from storemon import inputs, textparse
-from storemon.limits import DEFAULT as DEFAULT_LIMITS
-from storemon.limits import Limits
+from storemon.inputs import field_parsers, tables
+from storemon.inputs.limits import DEFAULT as DEFAULT_LIMITS
+from storemon.inputs.limits import Limits
 
 _WHITESPACE = np.zeros(256, dtype=bool)
 _WHITESPACE[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True  # what str.strip() removes
@@ -48,15 +48,15 @@ def _padding_masks() -> list[np.ndarray]:
     """For each of an id's three words, indexed by the padding ``24 - length`` (0-24):
     the bytes of that word that belong to the id (the id ends with the third word)."""
     padding = np.arange(ID_BYTES + 1)
-    return [~textparse.LOW_BYTES[np.clip(padding - 8 * k, 0, 8)] for k in range(_ID_WORDS)]
+    return [~field_parsers.LOW_BYTES[np.clip(padding - 8 * k, 0, 8)] for k in range(_ID_WORDS)]
 
 
 _PADDING_MASKS = _padding_masks()
 
 
-def read_status(data: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> inputs.Polls:
+def read_status(data: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> tables.Polls:
     """Valid polls of a status file's bytes (plain or gzip), with the skip counts."""
-    text = inputs.prepare_text(data, name, limits)
+    text = tables.prepare_text(data, name, limits)
     header_end = text.find(b"\n")
     header = text[: header_end if header_end >= 0 else len(text)].rstrip(b"\r")
     simple = (
@@ -71,8 +71,8 @@ def read_status(data: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> inpu
     return _fast(text, header_end, header, name, limits)
 
 
-def _general(text: bytes, name: str, limits: Limits) -> inputs.Polls:
-    return inputs.parse_status(inputs.read_text(text, "status", name, limits))
+def _general(text: bytes, name: str, limits: Limits) -> tables.Polls:
+    return tables.parse_status(tables.read_text(text, "status", name, limits))
 
 
 class _Fields:
@@ -91,7 +91,7 @@ class _Fields:
         if len(text) < 16:
             text = text + b"\0" * 16  # tiny files: room for one whole word
         self.size = len(text)
-        self.has_cr = b"\r" in text  # only in CR LF pairs (inputs.normalise_line_ends)
+        self.has_cr = b"\r" in text  # only in CR LF pairs (tables.normalise_line_ends)
         self.bytes = np.frombuffer(text, dtype=np.uint8)
         self.last_word = self.size - 8
         self.words: np.ndarray = np.ndarray(
@@ -169,7 +169,7 @@ class _Fields:
     def field_words(self, start: np.ndarray, length: np.ndarray, width: int) -> list:
         """Each field's bytes as ``width / 8`` uint64 arrays, zero past its length."""
         return [
-            self.word_at(start + 8 * k) & textparse.LOW_BYTES[np.clip(length - 8 * k, 0, 8)]
+            self.word_at(start + 8 * k) & field_parsers.LOW_BYTES[np.clip(length - 8 * k, 0, 8)]
             for k in range(width // 8)
         ]
 
@@ -226,20 +226,20 @@ def _empty_block() -> _Block:
     return _Block([np.zeros(0, np.uint64)] * _ID_WORDS, np.zeros(0, np.int64), np.zeros(0, bool))
 
 
-def _fast(text: bytes, header_end: int, header: bytes, name: str, limits: Limits) -> inputs.Polls:
+def _fast(text: bytes, header_end: int, header: bytes, name: str, limits: Limits) -> tables.Polls:
     """Parse the file in line-aligned blocks: every temporary has one value per line of a
     block (small, and reused from block to block); only the results are file-sized. Fresh
     memory is expensive (each new page faults), so this keeps the peak low."""
     fields = _Fields(text)
-    blocks = inputs.line_blocks(text, header_end + 1, BLOCK_BYTES)
-    counts = [inputs.FileStats(name) for _ in blocks]  # one per block: blocks run in threads
+    blocks = tables.line_blocks(text, header_end + 1, BLOCK_BYTES)
+    counts = [tables.FileStats(name) for _ in blocks]  # one per block: blocks run in threads
 
     def read(number: int) -> _Block:
         start, end = blocks[number]
         return _read_block(fields, start, end, counts[number], limits)
 
     parts = _in_threads(read, len(blocks)) or [_empty_block()]
-    stats = inputs.FileStats(name)
+    stats = tables.FileStats(name)
     for count in counts:
         stats.rows_read += count.rows_read
         stats.skipped.update(count.skipped)
@@ -252,7 +252,7 @@ def _fast(text: bytes, header_end: int, header: bytes, name: str, limits: Limits
 
 
 def _read_block(
-    fields: _Fields, start: int, end: int, stats: inputs.FileStats, limits: Limits
+    fields: _Fields, start: int, end: int, stats: tables.FileStats, limits: Limits
 ) -> _Block:
     """The lines in [start, end) (``end`` just after a newline, or the end of the file)."""
     starts, ends = fields.lines(start, end)
@@ -268,7 +268,7 @@ def _read_block(
     return _read_mixed(fields, (starts, ends), commas, stats, limits)
 
 
-def _read_regular(fields: _Fields, lines: tuple, stats: inputs.FileStats, limits: Limits) -> _Block:
+def _read_regular(fields: _Fields, lines: tuple, stats: tables.FileStats, limits: Limits) -> _Block:
     """Lines of exactly three fields: (starts, ends, first commas, second commas)."""
     starts, ends, comma1, comma2 = lines
     id_length = comma1 - starts
@@ -278,8 +278,8 @@ def _read_regular(fields: _Fields, lines: tuple, stats: inputs.FileStats, limits
     # the id's 24 bytes, the comma and the status's first 8 bytes: one read of 40 bytes
     id_status = fields.words_from(comma1 - ID_BYTES, _ID_WORDS + 2)
     status_word = (id_status[3] >> np.uint64(8)) | (id_status[4] << np.uint64(56))
-    is_active, common = textparse.status_words(status_word, status_length)
-    time_us, ts_ok = textparse.parse_common_timestamps(
+    is_active, common = field_parsers.status_words(status_word, status_length)
+    time_us, ts_ok = field_parsers.parse_common_timestamps(
         fields.words_from(ts_start, 4),
         fields.quads[np.maximum(ends - 4, 0)],
         ts_length,
@@ -306,7 +306,7 @@ def _read_regular(fields: _Fields, lines: tuple, stats: inputs.FileStats, limits
 
 
 def _drop_long_lines(
-    starts: np.ndarray, ends: np.ndarray, stats: inputs.FileStats, limits: Limits
+    starts: np.ndarray, ends: np.ndarray, stats: tables.FileStats, limits: Limits
 ) -> np.ndarray:
     """Which lines are within ``max_row_bytes`` (the general reader's first rule); the
     others are counted as read and skipped."""
@@ -318,7 +318,7 @@ def _drop_long_lines(
 
 
 def _read_mixed(
-    fields: _Fields, lines: tuple, commas: np.ndarray, stats: inputs.FileStats, limits: Limits
+    fields: _Fields, lines: tuple, commas: np.ndarray, stats: tables.FileStats, limits: Limits
 ) -> _Block:
     """A block with lines (starts, ends) that do not all have exactly two commas: those
     lines are left for the general path."""
@@ -337,7 +337,7 @@ def _read_mixed(
 
 
 def _add_careful(
-    block: _Block, fields: _Fields, lines: list | tuple, stats: inputs.FileStats, limits: Limits
+    block: _Block, fields: _Fields, lines: list | tuple, stats: tables.FileStats, limits: Limits
 ) -> None:
     """The valid polls of lines of exactly three fields (starts, ends, first commas, second
     commas; none over ``max_row_bytes``) by the general reader's rules, added to ``block``."""
@@ -352,18 +352,18 @@ def _add_careful(
     longest = np.maximum(np.maximum(id_length, status_length), ts_length)
 
     status_word = fields.field_words(status_start, status_length, 8)[0]
-    is_active, status_ok = textparse.status_codes(
+    is_active, status_ok = field_parsers.status_codes(
         status_word.view(np.uint8).reshape(-1, 8), status_length
     )
-    fits = ts_length <= textparse.TIMESTAMP_WIDTH
+    fits = ts_length <= field_parsers.TIMESTAMP_WIDTH
     ts_length = np.where(fits, ts_length, 0)
-    time_us, ts_ok = textparse.parse_timestamp_words(
-        fields.field_words(ts_start, ts_length, textparse.TIMESTAMP_WIDTH), ts_length
+    time_us, ts_ok = field_parsers.parse_timestamp_words(
+        fields.field_words(ts_start, ts_length, field_parsers.TIMESTAMP_WIDTH), ts_length
     )
     ts_ok &= fits
 
     stats.rows_read += int(nonblank.sum())
-    checks = inputs.status_checks(id_length > 0, status_ok, ts_ok)
+    checks = tables.status_checks(id_length > 0, status_ok, ts_ok)
     checks.insert(0, ("field too long", longest <= limits.max_field_chars))
     keep = stats.keep_valid([(reason, ok | ~nonblank) for reason, ok in checks]) & nonblank
     id_end, id_length = id_end[keep], id_length[keep]
@@ -383,11 +383,11 @@ def _add_careful(
 
 
 # ------------------------------------------------------------------------------ the ids
-def _polls_of(parts: list[_Block], stats: inputs.FileStats) -> inputs.Polls:
+def _polls_of(parts: list[_Block], stats: tables.FileStats) -> tables.Polls:
     """The polls of every block with one set of store ids."""
     words = [np.concatenate([p.id_words[k] for p in parts]) for k in range(_ID_WORDS)]
     codes, store_ids = _factorize_id_words(words)
-    polls = inputs.Polls(
+    polls = tables.Polls(
         store_ids=store_ids,
         store=codes,
         time_us=np.concatenate([p.time_us for p in parts]),
@@ -397,12 +397,12 @@ def _polls_of(parts: list[_Block], stats: inputs.FileStats) -> inputs.Polls:
     named = [ids for p in parts for ids in p.named_ids]
     if not named:
         return polls
-    other = inputs.Polls(
+    other = tables.Polls(
         store_ids=np.zeros(0, dtype=object),
         store=np.zeros(0, dtype=np.int64),
         time_us=np.concatenate([t for p in parts for t in p.named_time_us]),
         active=np.concatenate([a for p in parts for a in p.named_active]),
-        stats=inputs.FileStats(stats.name),
+        stats=tables.FileStats(stats.name),
     )
     other.store, other.store_ids = _factorize_strings(np.concatenate(named))
     return _concat(polls, other)
@@ -447,13 +447,13 @@ def _factorize_strings(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return codes.astype(np.int64), np.asarray(uniques, dtype=object)
 
 
-def _concat(a: inputs.Polls, b: inputs.Polls) -> inputs.Polls:
+def _concat(a: tables.Polls, b: tables.Polls) -> tables.Polls:
     """Polls of two parts of one file, with one set of store ids."""
     codes, ids = pd.factorize(np.concatenate([a.store_ids, b.store_ids]))
     stats = a.stats
     stats.rows_read += b.stats.rows_read
     stats.skipped.update(b.stats.skipped)
-    return inputs.Polls(
+    return tables.Polls(
         store_ids=np.asarray(ids, dtype=object),
         store=np.concatenate([codes[a.store], codes[len(a.store_ids) + b.store]]),
         time_us=np.concatenate([a.time_us, b.time_us]),

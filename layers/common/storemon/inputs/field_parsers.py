@@ -3,8 +3,8 @@
 Every parser here works on a byte matrix: one row per value, left-aligned, zero-padded
 (``uint8[N, W]``) plus the length of each value. Building that matrix is cheap with NumPy
 (``astype("S{W}")`` for strings, or unaligned word gathers straight from a file buffer in
-:mod:`storemon.fastcsv`), and parsing it is plain integer arithmetic on columns: no Python
-loop over rows, no ``datetime`` objects.
+:mod:`storemon.inputs.status_reader`), and parsing it is plain integer arithmetic on columns:
+no Python loop over rows, no ``datetime`` objects.
 """
 
 from __future__ import annotations

@@ -6,11 +6,11 @@ over all time, not only business hours: an outage across a closed night is one i
 business time (more than zero). Its ``business_minutes`` is that business time, so per store
 the incidents add up to ``downtime_last_week × 60`` (up to rounding).
 
-Computed from the week's events (:class:`storemon.timeline.WeekEvents`), which already hold,
+Computed from the week's events (:class:`storemon.report.timeline.WeekEvents`), which already hold,
 per store and in time order, the week's start, every status change and ``now``, each with the
 cumulative business time ``B(t)`` and the status after it: an incident is an event after
 which the status is inactive, up to the store's next change (or ``now``). No loop over
-stores or incidents; the zone work for local times is done once per zone (:mod:`storemon.tz`).
+stores or incidents; the zone work for local times is done once per zone (:mod:`storemon.clock.tz`).
 
 The frame has exactly :data:`INCIDENT_COLUMNS`:
 
@@ -22,7 +22,7 @@ The frame has exactly :data:`INCIDENT_COLUMNS`:
 - ``ongoing`` (bool): the incident ends at ``now`` (written ``true``/``false`` in CSV).
 
 A start or end between two polls is their midpoint, which can fall on half a microsecond:
-it is printed rounded half to even on the microsecond (:mod:`storemon.ticks`).
+it is printed rounded half to even on the microsecond (:mod:`storemon.clock.ticks`).
 """
 
 from __future__ import annotations
@@ -30,10 +30,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from storemon import csvsafe
-from storemon.business_hours import StoreCalendar
-from storemon.ticks import TICKS_PER_MINUTE, iso_local, iso_utc, ticks_to_us
-from storemon.timeline import MARK_DAY, MARK_HOUR, MARK_NOW, WeekEvents
+from storemon.clock.ticks import TICKS_PER_MINUTE, iso_local, iso_utc, ticks_to_us
+from storemon.report import csv_output
+from storemon.report.business_hours import StoreCalendar
+from storemon.report.timeline import MARK_DAY, MARK_HOUR, MARK_NOW, WeekEvents
 
 BUSINESS_COLUMNS = ["store_id", "open_utc", "close_utc"]
 INCIDENT_COLUMNS = [
@@ -121,6 +121,7 @@ def week_business_intervals(
 
 def incidents_to_csv(frame: pd.DataFrame) -> str:
     """The incidents as CSV text: SPEC §7 header, minutes with 2 decimals, true/false,
-    store ids that look like spreadsheet formulas neutralised (:mod:`storemon.csvsafe`)."""
+    store ids that look like spreadsheet formulas neutralised
+    (:mod:`storemon.report.csv_output`)."""
     text = frame.assign(ongoing=np.where(frame["ongoing"].astype(bool), "true", "false"))
-    return csvsafe.to_csv(text, float_format="%.2f")
+    return csv_output.to_csv(text, float_format="%.2f")

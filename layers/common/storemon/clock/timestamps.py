@@ -9,8 +9,8 @@ Accepted, after trimming surrounding whitespace (ASCII only)::
     ...[ ]+HH | +HHMM | +HH:MM   a numeric offset (or "-"), hours <= 23, minutes <= 59
 
 Years 0001-9999, real calendar dates, hours <= 23, minutes and seconds <= 59. No suffix means
-UTC. The vectorised parser :func:`storemon.textparse.parse_timestamps` implements the same
-grammar for whole columns (a property test checks they agree).
+UTC. The vectorised parser :func:`storemon.inputs.field_parsers.parse_timestamps` implements
+the same grammar for whole columns (a property test checks they agree).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from storemon import tz
+from storemon.clock import tz
 
 TICKS_PER_US = 2
 TICKS_PER_SECOND = 1_000_000 * TICKS_PER_US
@@ -42,7 +42,7 @@ def iso_local(micros: np.ndarray, zone_index: np.ndarray, zone_names: list[str])
 
     ``zone_index`` (int64, one per instant) indexes ``zone_names``. Example:
     ``2023-01-23T10:45:00.000000-06:00``; an offset with seconds (old local mean times)
-    prints as ``+HH:MM:SS``. Zone work is done once per zone (:mod:`storemon.tz`).
+    prints as ``+HH:MM:SS``. Zone work is done once per zone (:mod:`storemon.clock.tz`).
     """
     micros = np.asarray(micros, dtype=np.int64)
     if len(micros) == 0:

@@ -1,20 +1,20 @@
 """The uptime report (SPEC §2–§5): entry points, and the result's frames and summary.
 
 Data frames in, data frames out; the computation is pure (no AWS, no I/O). Its phases live in
-modules with one job each, and :func:`compute_from_parsed` runs them in order:
+modules with one job each, and :func:`report_from_parsed` runs them in order:
 
-1. select the polls (:func:`storemon.timeline.select_polls`): at or before ``now``, of the
+1. select the polls (:func:`storemon.report.timeline.select_polls`): at or before ``now``, of the
    requested stores, sorted once by (store, time), one per (store, instant);
-2. the store calendar (:func:`storemon.business_hours.store_calendar`): each store's zone and
+2. the store calendar (:func:`storemon.report.business_hours.store_calendar`): each store's zone and
    its business hours as merged UTC intervals, with the cumulative business time ``B(t)``;
-3. evidence and status changes (:mod:`storemon.timeline`): the polls inside business hours,
+3. evidence and status changes (:mod:`storemon.report.timeline`): the polls inside business hours,
    and the midpoints where the interpolated status flips;
-4. window totals (:func:`storemon.timeline.window_totals`): with the window starts as extra
+4. window totals (:func:`storemon.report.timeline.window_totals`): with the window starts as extra
    events, one cumulative sum of business time spent active gives every window's uptime;
 5. the result: the report (§5), the percentages (§7), the per-store facts and the summary,
-   and on request the incidents (:mod:`storemon.incidents`, §7).
+   and on request the incidents (:mod:`storemon.report.incidents`, §7).
 
-Times are int64 ticks of half a microsecond (:mod:`storemon.ticks`), so midpoints are exact.
+Times are int64 ticks of half a microsecond (:mod:`storemon.clock.ticks`), so midpoints are exact.
 Nothing loops over stores or polls in Python.
 """
 
@@ -22,21 +22,23 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from storemon import csvsafe, inputs, jsonable, timestamps
-from storemon.business_hours import StoreCalendar, store_calendar
-from storemon.grouped import group_ends, group_starts
-from storemon.incidents import find_incidents, week_business_intervals
-from storemon.inputs import Hours, InputError, Polls, Zones
-from storemon.limits import DEFAULT as DEFAULT_LIMITS
-from storemon.limits import Limits
-from storemon.ticks import TICKS_PER_SECOND, iso_utc
-from storemon.timeline import (
+from storemon import json_values
+from storemon.clock import timestamps
+from storemon.clock.ticks import TICKS_PER_SECOND, iso_utc
+from storemon.inputs import tables
+from storemon.inputs.limits import Limits
+from storemon.inputs.parse import parse_input_files
+from storemon.inputs.tables import Hours, InputError, Polls, Zones
+from storemon.report import csv_output
+from storemon.report.business_hours import StoreCalendar, store_calendar
+from storemon.report.incidents import find_incidents, week_business_intervals
+from storemon.report.per_group import group_ends, group_starts
+from storemon.report.timeline import (
     WEEK_HOURS,
     WINDOWS,
     SelectedPolls,
@@ -96,15 +98,15 @@ class ReportResult:
 
     def summary_json(self) -> dict:
         """The summary as plain JSON values (NumPy scalars, timestamps and NaN converted)."""
-        return jsonable.plain(self.summary)
+        return json_values.plain(self.summary)
 
     def stores_document(self, report_id: str) -> dict:
         """The per-store file of a report: ``{"report_id", "now", "stores": {store_id: {...}}}``
         (what the service's ``store_summary`` answers from), as plain JSON values."""
         return {
             "report_id": report_id,
-            "now": jsonable.scalar(self.summary.get("now")),
-            "stores": jsonable.rows_by(self.stores.to_dict(orient="records"), "store_id"),
+            "now": json_values.scalar(self.summary.get("now")),
+            "stores": json_values.rows_by(self.stores.to_dict(orient="records"), "store_id"),
         }
 
 
@@ -112,7 +114,7 @@ class ReportResult:
 
 
 def parse_instant(text: str, what: str = "as_of") -> int:
-    """An accepted timestamp string (:mod:`storemon.timestamps`) as µs since the epoch;
+    """An accepted timestamp string (:mod:`storemon.clock.timestamps`) as µs since the epoch;
     InputError when it is not one."""
     try:
         return timestamps.parse_micros(str(text))
@@ -120,7 +122,7 @@ def parse_instant(text: str, what: str = "as_of") -> int:
         raise InputError(what, f"not a valid timestamp: {text!r}") from None
 
 
-def compute_report(
+def report_from_frames(
     status: pd.DataFrame,
     hours: pd.DataFrame,
     timezones: pd.DataFrame,
@@ -129,12 +131,12 @@ def compute_report(
     store_ids: list[str] | None = None,
     incidents: bool = False,
 ) -> ReportResult:
-    """The report from three frames of raw strings (as :func:`inputs.read_input` gives)."""
+    """The report from three frames of raw strings (as :func:`tables.read_input` gives)."""
     started = time.perf_counter()
-    return compute_from_parsed(
-        inputs.parse_status(status),
-        inputs.parse_hours(hours),
-        inputs.parse_timezones(timezones),
+    return report_from_parsed(
+        tables.parse_status(status),
+        tables.parse_hours(hours),
+        tables.parse_timezones(timezones),
         as_of=as_of,
         store_ids=store_ids,
         started=started,
@@ -142,46 +144,7 @@ def compute_report(
     )
 
 
-def parse_inputs(
-    status: bytes,
-    hours: bytes,
-    timezones: bytes,
-    *,
-    names: tuple[str, str, str] | None = None,
-    progress: Callable[[str], None] | None = None,
-    limits: Limits | None = None,
-) -> tuple[Polls, Hours, Zones]:
-    """The three files' bytes (plain or gzip) parsed and validated, each bounded by ``limits``
-    (default :data:`storemon.limits.DEFAULT`): what every report (and the snapshot's ingest)
-    computes from."""
-    from storemon import fastcsv
-
-    limits = limits or DEFAULT_LIMITS
-    progress = progress or (lambda phase: None)
-    status_name, hours_name, zones_name = names or (
-        inputs.DEFAULT_NAMES["status"],
-        inputs.DEFAULT_NAMES["hours"],
-        inputs.DEFAULT_NAMES["timezones"],
-    )
-
-    def hours_and_zones() -> tuple[Hours, Zones]:
-        hours_frame = inputs.read_input(hours, "hours", hours_name, limits)
-        zones_frame = inputs.read_input(timezones, "timezones", zones_name, limits)
-        return inputs.parse_hours(hours_frame), inputs.parse_timezones(zones_frame)
-
-    # the small files on a second thread while the status file is read; an error in the
-    # status file still comes first (the thread is waited for before it propagates)
-    with ThreadPoolExecutor(1) as pool:
-        others = pool.submit(hours_and_zones)
-        polls = fastcsv.read_status(status, status_name, limits)
-        progress(f"parsed {status_name}: {polls.stats.rows_read:,} rows")
-        hours_table, zones_table = others.result()
-    progress(f"parsed {hours_name}: {hours_table.stats.rows_read:,} rows")
-    progress(f"parsed {zones_name}: {zones_table.stats.rows_read:,} rows")
-    return polls, hours_table, zones_table
-
-
-def run_report(
+def report_from_csv_bytes(
     status: bytes,
     hours: bytes,
     timezones: bytes,
@@ -197,14 +160,14 @@ def run_report(
 
     ``progress``, when given, is called with the name of each phase as it ends;
     ``incidents=True`` also computes ``result.incidents``; ``limits`` bound each file
-    (default :data:`storemon.limits.DEFAULT`).
+    (default :data:`storemon.inputs.limits.DEFAULT`).
     """
     progress = progress or (lambda phase: None)
     started = time.perf_counter()
-    polls, hours_table, zones_table = parse_inputs(
+    polls, hours_table, zones_table = parse_input_files(
         status, hours, timezones, names=names, progress=progress, limits=limits
     )
-    result = compute_from_parsed(
+    result = report_from_parsed(
         polls,
         hours_table,
         zones_table,
@@ -220,7 +183,7 @@ def run_report(
 # --------------------------------------------------------------------------- the computation
 
 
-def compute_from_parsed(
+def report_from_parsed(
     polls: Polls,
     hours: Hours,
     zones: Zones,
@@ -235,8 +198,8 @@ def compute_from_parsed(
     ``now`` is ``as_of`` when given, else the newest valid poll; ``store_ids`` (trimmed)
     narrows the report without moving ``now``; ``started`` (a ``perf_counter`` value) is when
     the caller began, for the summary's duration; ``incidents=True`` also locates the week's
-    incidents (SPEC §7, :mod:`storemon.incidents`). Raises :class:`InputError` when the status
-    file holds no valid poll.
+    incidents (SPEC §7, :mod:`storemon.report.incidents`). Raises :class:`InputError` when the
+    status file holds no valid poll.
     """
     started = time.perf_counter() if started is None else started
     _require_a_poll(polls)
@@ -426,5 +389,6 @@ def iso_one(micros: int) -> str:
 
 def report_to_csv(report: pd.DataFrame) -> str:
     """The report as CSV text: SPEC §5 header, numbers as plain decimals with 2 places,
-    store ids that look like spreadsheet formulas neutralised (:mod:`storemon.csvsafe`)."""
-    return csvsafe.to_csv(report, float_format="%.2f")
+    store ids that look like spreadsheet formulas neutralised
+    (:mod:`storemon.report.csv_output`)."""
+    return csv_output.to_csv(report, float_format="%.2f")
