@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 
 import boto3
 
+from storemon_dev.iam.calls import running
 from storemon_dev.local.apigw import HttpApiGateway, HttpRequest, HttpResponse
 from storemon_dev.local.auth import LocalAuth
 from storemon_dev.local.esm import BatchOutcome, SqsEventSource, lambda_record
@@ -58,7 +59,10 @@ def handler_invoker(template: Template, apps: Mapping[str, ModuleType]) -> Invok
     def invoke(function: str, event: Any) -> Any:
         spec = template.functions[function]
         app = apps[spec.short_name]
-        result = app.lambda_handler(json.loads(json.dumps(event)), LambdaContext(spec.short_name))
+        with running(function):  # its AWS calls are checked against its role (tests/iam_check)
+            result = app.lambda_handler(
+                json.loads(json.dumps(event)), LambdaContext(spec.short_name)
+            )
         return json.loads(json.dumps(result))
 
     return invoke
@@ -232,10 +236,15 @@ class WorkerQueue:
     worker hands back is made visible again at once instead of after its back-off."""
 
     def __init__(self, invoke: Invoker, queue_url: str, queue_arn: str):
+        from tests.iam_check import RECORDER
+
         self.sqs = boto3.client("sqs")
         self.queue_url = queue_url
+        # on AWS the event source mapping polls with the function's role: checked as the worker's
+        polling = boto3.client("sqs")
+        RECORDER.attach(polling, "WorkerFunction")
         self.source = SqsEventSource(
-            self.sqs,
+            polling,
             queue_url,
             queue_arn,
             lambda event: invoke("WorkerFunction", event),

@@ -215,6 +215,20 @@ def test_least_privilege():
         "dynamodb:Query",  # GET /reports, on the ByCreated index only
         "s3:GetObject",
         "s3:GetObjectVersion",  # GET /stores/{id}/report without a snapshot: the input versions
+        "s3:ListBucket",  # only to tell a missing report file or snapshot (404) from a 403
+    }
+    # s3:ListBucket only where a missing key must read as missing (S3 answers 403 otherwise)
+    listing = {
+        role: [s["Condition"] for s in _statements(role) if "s3:ListBucket" in _actions([s])]
+        for role in ROLES
+    }
+    assert listing == {
+        "TriggerFunction": [{"StringLike": {"s3:prefix": "input/*"}}],
+        "WorkerFunction": [
+            {"StringLike": {"s3:prefix": "input/*"}},
+            {"StringLike": {"s3:prefix": "snapshots/*"}},
+        ],
+        "GetReportFunction": [{"StringLike": {"s3:prefix": ["reports/*", "snapshots/*"]}}],
     }
     # it reads reports, snapshots and inputs, and writes none of them
     s3_reads = {s["Resource"]["Fn::Sub"] for s in get_report if "s3:GetObject" in _actions([s])}

@@ -29,6 +29,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from storemon_dev.iam.calls import running
 from storemon_dev.local.logcontext import isolate_powertools_loggers
 from storemon_dev.local.template import FunctionSpec
 
@@ -230,7 +231,7 @@ class LocalFunction:
             raise FunctionError(self.name, "InvalidRequestContentException", str(exc)) from exc
         context = self.context()
         started = time.monotonic()
-        with self.one_at_a_time, self.gate.use(self.environment):
+        with self.one_at_a_time, self.gate.use(self.environment), running(self.name):
             try:
                 result = handler(event, context)
             except Exception as exc:

@@ -49,6 +49,12 @@ class ObjectMissing(UnusableInput, LookupError):
     """The object (or the recorded version of it) does not exist, or changed since recorded."""
 
 
+class ObjectForbidden(UnusableInput, PermissionError):
+    """S3 refused the read (403 AccessDenied): the role may not read the object, or the object
+    does not exist and the role may not list its key (S3 does not say which). Not transient:
+    retrying gets the same answer."""
+
+
 class ConfigurationError(StoremonError):
     """A required setting is missing or malformed; the message names the variable."""
 

@@ -13,16 +13,19 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlparse
 
-from storemon.errors import ObjectMissing
+from storemon.errors import ObjectForbidden, ObjectMissing
 
 __all__ = [
+    "ObjectForbidden",
     "ObjectInfo",
     "ObjectMissing",
+    "add_client_hook",
     "change_visibility",
     "get_item",
     "get_object",
@@ -40,6 +43,14 @@ __all__ = [
 
 _lock = threading.Lock()
 _clients: dict[str, Any] = {}
+_client_hooks: list[Callable[[Any], None]] = []
+
+
+def add_client_hook(hook: Callable[[Any], None]) -> Callable[[], None]:
+    """Call ``hook(client)`` with every client this module creates from now on (the tests' IAM
+    check listens to each call through botocore's events); returns what removes the hook."""
+    _client_hooks.append(hook)
+    return lambda: _client_hooks.remove(hook) if hook in _client_hooks else None
 
 
 def _client(name: str) -> Any:
@@ -58,6 +69,8 @@ def _client(name: str) -> Any:
                 )
                 session: Any = boto3.session.Session()
                 client = session.client(name, config=config)
+                for hook in list(_client_hooks):
+                    hook(client)
                 _clients[name] = client
     return client
 
@@ -71,6 +84,18 @@ def reset() -> None:
 def _error_code(exc: Exception) -> str:
     response = getattr(exc, "response", None) or {}
     return str((response.get("Error") or {}).get("Code", ""))
+
+
+# S3's answers to a read it refuses: GetObject says AccessDenied, HeadObject (no body) 403.
+# A missing key is answered so too when the caller may not s3:ListBucket it.
+_FORBIDDEN = ("AccessDenied", "403", "Forbidden")
+
+
+def _forbidden(bucket: str, key: str) -> ObjectForbidden:
+    return ObjectForbidden(
+        f"s3://{bucket}/{key}: access denied (403): the role may not read it, or it does not "
+        "exist and the role may not s3:ListBucket its key"
+    )
 
 
 # ----------------------------------------------------------------------------- S3
@@ -109,12 +134,16 @@ def list_objects(bucket: str, prefix: str) -> list[ObjectInfo]:
 
 
 def head_object(bucket: str, key: str) -> ObjectInfo | None:
-    """The current version of `key`, or None when there is none."""
+    """The current version of `key`, or None when there is none; :class:`ObjectForbidden` when
+    S3 answers 403."""
     try:
         head = _client("s3").head_object(Bucket=bucket, Key=key)
     except Exception as exc:
-        if _error_code(exc) in ("404", "NoSuchKey", "NotFound"):
+        code = _error_code(exc)
+        if code in ("404", "NoSuchKey", "NotFound"):
             return None
+        if code in _FORBIDDEN:
+            raise _forbidden(bucket, key) from exc
         raise
     version = head.get("VersionId")
     return ObjectInfo(
@@ -130,7 +159,8 @@ def get_object(
     bucket: str, key: str, version_id: str | None = None, etag: str | None = None
 ) -> bytes:
     """The object's bytes: exactly `version_id` when given, else the current one, which must
-    still have `etag` when given. :class:`ObjectMissing` when that object is not there."""
+    still have `etag` when given. :class:`ObjectMissing` when that object is not there,
+    :class:`ObjectForbidden` when S3 answers 403 (no permission, or missing and not listable)."""
     args: dict[str, Any] = {"Bucket": bucket, "Key": key}
     if version_id:
         args["VersionId"] = version_id
@@ -146,6 +176,8 @@ def get_object(
             raise ObjectMissing(f"s3://{bucket}/{key} changed since it was recorded") from exc
         if code == "InvalidArgument" and version_id:
             raise ObjectMissing(f"s3://{bucket}/{key} has no version {version_id}") from exc
+        if code in _FORBIDDEN:
+            raise _forbidden(bucket, key) from exc
         raise
     return response["Body"].read()
 

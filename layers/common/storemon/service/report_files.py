@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections import OrderedDict
 
+from storemon.errors import NotFound, ObjectMissing
 from storemon.service import aws
 
 
@@ -21,11 +22,15 @@ class ReportFileCache:
         self._documents: OrderedDict[str, dict] = OrderedDict()
 
     def get(self, bucket: str, key: str) -> dict:
+        """The document at `key`; NotFound when it no longer exists."""
         cached = self._documents.get(key)
         if cached is not None:
             self._documents.move_to_end(key)
             return cached
-        document = json.loads(aws.get_object(bucket, key))
+        try:
+            document = json.loads(aws.get_object(bucket, key))
+        except ObjectMissing:  # expired with its report (RetentionDays) before the record
+            raise NotFound(f"the report's file {key} no longer exists: it has expired") from None
         self._documents[key] = document
         while len(self._documents) > self.size:
             self._documents.popitem(last=False)

@@ -29,7 +29,14 @@ from typing import TYPE_CHECKING, Any
 
 from storemon import json_values
 from storemon.clock import timestamps
-from storemon.errors import InvalidRequest, NotFound, ObjectMissing, Unavailable, UnusableInput
+from storemon.errors import (
+    InvalidRequest,
+    NotFound,
+    ObjectForbidden,
+    ObjectMissing,
+    Unavailable,
+    UnusableInput,
+)
 from storemon.service import authz, aws, records, sources
 from storemon.service.authz import Principal
 from storemon.service.observability import add_count, logger
@@ -73,6 +80,10 @@ def cached(settings: Settings, input_set: str) -> Snapshot | None:
     except ObjectMissing:  # the first report of an input set, or an expired snapshot
         logger.info("no snapshot of these inputs: the CSV files are read", extra={"key": key})
         add_count("SnapshotsMissing")
+        return None
+    except ObjectForbidden as exc:  # the role cannot read it, or cannot tell it is missing
+        logger.error("snapshot unreadable: the CSV files are read", extra={"reason": str(exc)})
+        add_count("SnapshotsForbidden")
         return None
     try:
         loaded = load_snapshot(data)

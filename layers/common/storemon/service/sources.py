@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from storemon.errors import InputError, MissingInput, ObjectMissing
+from storemon.errors import InputError, MissingInput, ObjectForbidden, ObjectMissing
 from storemon.service import aws
 from storemon.service.settings import Settings
 
@@ -119,6 +119,8 @@ def read(
             )
         except ObjectMissing as exc:
             raise MissingInput(f"{name}: {exc}") from exc
+        except ObjectForbidden as exc:  # the role's permissions: retrying cannot help
+            raise ObjectForbidden(f"{name}: {exc}") from exc
         data.append(body)
         names.append(name)
     return data, names
