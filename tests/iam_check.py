@@ -1,9 +1,9 @@
-"""The IAM check of every test (a pytest plugin, loaded by tests/conftest.py).
+"""The IAM check of every test (a pytest plugin: ``-p tests.iam_check`` in pyproject.toml).
 
-Every client :mod:`storemon.service.aws` creates is listened to (``aws.add_client_hook``): each call a
-function of the template makes while a test runs it (the harness's invoker marks the function,
-the SQS event source polls as the worker) is recorded, and after the test each is evaluated
-against that function's own role in template.yaml, with S3's rule for missing keys
+Every client :mod:`storemon.service.aws` creates is listened to (``aws.add_client_hook``): each
+call a function of the template makes while a test runs it (the harness's invoker marks the
+function, the SQS event source polls as the worker) is recorded, and after the test each is
+evaluated against that function's own role in template.yaml, with S3's rule for missing keys
 (:mod:`storemon_dev.iam`). A call the role would not allow on AWS fails the test at teardown,
 naming the function, the call, the IAM action and resource, and why.
 

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from storemon.service import aws
-from storemon.service import snapshots
+from storemon.service import aws, snapshots
 from storemon_dev.iam.calls import Call, Recorder
 from storemon_dev.iam.policy import Request
 from storemon_dev.iam.roles import RoleBook, violations

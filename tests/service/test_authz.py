@@ -25,10 +25,17 @@ def claims(groups, **extra) -> dict:
         ("[admin store:7]", True, {"7"}),
         (["store:1001", "store:0042"], False, {"1001", "0042"}),  # a real list
         ('["store:1001", "admin"]', True, {"1001"}),  # a JSON array
-        ("store:1001,store:9", False, {"1001", "9"}),
         ("", False, set()),
         (None, False, set()),
         ("[administrator store: storex:1]", False, set()),  # near misses give nothing
+        # issue 17: only a whole name exactly admin or store:<id> grants anything; commas
+        # separate nothing and ids with whitespace or commas are no one's
+        ("store:1001,store:9", False, set()),
+        ("[store:1001,admin]", False, set()),
+        (["store:1001 admin"], False, set()),
+        (["store:1001,store:9"], False, set()),
+        (["admin ", "Admin", " store:1"], False, set()),
+        ('["store:1001", "store:a,b", "store:"]', False, {"1001"}),
     ],
 )
 def test_principal_from_claims(groups, admin, stores):
@@ -131,3 +138,57 @@ def test_require_readable():
 
 def test_requester():
     assert authz.requester(OWNER) == {"requested_by": "sub-olivia", "requested_by_name": "olivia"}
+
+
+def _event(claims: dict, token_claims: dict | None) -> dict:
+    import base64
+    import json
+
+    headers = {}
+    if token_claims is not None:
+        body = base64.urlsafe_b64encode(json.dumps(token_claims).encode()).decode().rstrip("=")
+        headers["authorization"] = f"Bearer eyJhbGciOiJSUzI1NiJ9.{body}.c2ln"
+    return {"headers": headers, "requestContext": {"authorizer": {"jwt": {"claims": claims}}}}
+
+
+def test_the_verified_tokens_own_group_names_are_read():
+    """API Gateway renders ["store:1001 admin"] as "[store:1001 admin]", the same string as
+    two groups; the token in the Authorization header (the one API Gateway verified) tells."""
+    rendered = claims("[store:1001 admin]")
+    one = authz.principal_from_event(
+        _event(rendered, {"sub": "sub-1", "cognito:groups": ["store:1001 admin"]})
+    )
+    assert (one.admin, one.stores) == (False, frozenset())
+    two = authz.principal_from_event(
+        _event(rendered, {"sub": "sub-1", "cognito:groups": ["store:1001", "admin"]})
+    )
+    assert (two.admin, two.stores) == (True, frozenset({"1001"}))
+
+
+@pytest.mark.parametrize(
+    "token_claims",
+    [
+        {"sub": "someone-else", "cognito:groups": ["admin"]},  # not the verified token
+        {"sub": "sub-1", "cognito:groups": ["admin", "store:2"]},  # renders differently
+        {"sub": "sub-1"},  # groups the verified claims have, missing from the token
+    ],
+)
+def test_a_token_that_does_not_match_the_verified_claims_grants_nothing(token_claims):
+    principal = authz.principal_from_event(_event(claims("[admin]"), token_claims))
+    assert (principal.admin, principal.stores) == (False, frozenset())
+
+
+def test_without_a_readable_token_the_rendered_claim_is_read():
+    for token in (None, {"not": "a dict"}):
+        event = _event(claims("[admin store:7]"), None)
+        if token is not None:
+            event["headers"]["authorization"] = "Bearer not-a-jwt"
+        principal = authz.principal_from_event(event)
+        assert (principal.admin, principal.stores) == (True, frozenset({"7"}))
+
+
+def test_store_group_problem():
+    assert authz.store_group_problem("0042") is None
+    assert authz.store_group_problem("") == "an empty store id"
+    for bad in ("a b", "a,b", "a\nb"):
+        assert "whitespace or a comma" in (authz.store_group_problem(bad) or "")

@@ -4,8 +4,9 @@ may not ``s3:ListBucket`` its key (moto would say 404 NoSuchKey).
 
 For tests that need AWS's answers rather than a report of what would differ: the first report
 of an input set reading a snapshot that does not exist yet, with and without the permission that
-lets S3 say 404. Attach an :class:`Enforcer` to clients as :class:`~storemon_dev.iam.calls.Recorder`
-is attached (``storemon.service.aws.add_client_hook``); :attr:`Enforcer.denied` lists what it refused.
+lets S3 say 404. Attach an :class:`Enforcer` to clients as
+:class:`~storemon_dev.iam.calls.Recorder` is attached (``storemon.service.aws.add_client_hook``);
+:attr:`Enforcer.denied` lists what it refused.
 """
 
 from __future__ import annotations

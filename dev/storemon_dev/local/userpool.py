@@ -26,6 +26,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from storemon.service.authz import store_group_problem
+
 POOL_NAME = "storemon-users"
 DEFAULT_CLIENT_NAME = "storemon-api"
 ADMIN_GROUP = "admin"
@@ -110,8 +112,13 @@ def find_user_pool(cognito: Any, endpoint: str) -> UserPool:
 
 
 def role_groups(*, admin: bool, stores: Iterable[str]) -> set[str]:
-    """The groups of a role: ``admin``, or ``store:<id>`` per owned store."""
-    groups = {STORE_GROUP_PREFIX + s.strip() for s in stores if s.strip()}
+    """The groups of a role: ``admin``, or ``store:<id>`` per owned store. A store id with
+    whitespace or a comma is refused (UserPoolError): its group would grant nothing."""
+    owned = [s.strip() for s in stores if s.strip()]
+    problems = [p for p in map(store_group_problem, owned) if p]
+    if problems:
+        raise UserPoolError("; ".join(problems))
+    groups = {STORE_GROUP_PREFIX + s for s in owned}
     if admin:
         groups.add(ADMIN_GROUP)
     if not groups:
@@ -148,7 +155,12 @@ def issue_token(
     cognito: Any, pool: UserPool, username: str, *, admin: bool = False, stores: Iterable[str] = ()
 ) -> str:
     """Create or update `username` with exactly its role's groups; a fresh access token."""
-    groups = role_groups(admin=admin, stores=stores)
+    return token_in_groups(cognito, pool, username, role_groups(admin=admin, stores=stores))
+
+
+def token_in_groups(cognito: Any, pool: UserPool, username: str, groups: set[str]) -> str:
+    """Create or update `username` in exactly these groups (created as needed, whatever their
+    names); a fresh access token."""
     _ensure_user(cognito, pool.pool_id, username)
     _set_groups(cognito, pool.pool_id, username, groups)
     password = _password()

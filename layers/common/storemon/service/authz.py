@@ -2,8 +2,8 @@
 
 API Gateway's JWT authorizer has already verified the access token (signature, issuer, audience,
 expiry, scopes) before a function runs, and hands its claims over in
-``event.requestContext.authorizer.jwt.claims``. This module never sees or parses a token: it
-turns those claims into a :class:`Principal` and decides, raising
+``event.requestContext.authorizer.jwt.claims``. This module never verifies a token: it turns
+those claims into a :class:`Principal` and decides, raising
 :class:`~storemon.errors.Forbidden` (403) when the answer is no.
 
 Roles are groups of the identity provider, read from the claim named by ``AUTH_GROUPS_CLAIM``
@@ -14,6 +14,15 @@ only ID tokens):
 - ``store:<store_id>`` (one group per store): a store owner, who may trigger and read reports of
   those stores only. A report an owner triggers records the owner's subject (``requested_by``);
   only that owner and administrators may read it.
+
+A group grants a role only when its whole name is exactly one of these (:func:`role_of_group`):
+``store:<A> admin``, ``store:<A>,admin`` or ``store:<A>,store:<B>`` grant nothing. A store id
+with whitespace or a comma cannot be an owner's (``storemon token`` refuses it; such a group
+grants nothing): API Gateway hands a list claim over as one string, ``[a b]``, where a space
+inside a name cannot be told from the separator. So the exact names are read from the verified
+token itself when the event carries it (the ``Authorization`` header API Gateway checked, whose
+claims must render to the very string API Gateway handed over), and from that string, split on
+whitespace only, otherwise.
 
 A request without claims (no authorizer in front of the function) is refused with
 :class:`~storemon.errors.Unauthorized` (401): the service fails closed.
@@ -29,6 +38,8 @@ The API a route uses::
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import os
 import re
@@ -41,7 +52,8 @@ from storemon.errors import Forbidden, Unauthorized
 ADMIN_GROUP = "admin"
 STORE_GROUP_PREFIX = "store:"
 DEFAULT_GROUPS_CLAIM = "cognito:groups"
-_SEPARATORS = re.compile(r"[\s,]+")
+_RENDERED_SEPARATOR = re.compile(r"\s+")  # API Gateway renders a list claim as "[a b]"
+_STORE_ID = re.compile(r"[^\s,]+")  # what an owner's store id may be: no whitespace, no comma
 _SHOWN_STORES = 10
 
 
@@ -51,12 +63,13 @@ def groups_claim() -> str:
 
 
 def parse_groups(value: Any) -> list[str]:
-    """A groups claim as a list. API Gateway hands claims over as strings and renders a list
-    as ``[a b]``; a JSON array, a comma- or space-separated string and a real list also work."""
+    """A groups claim as a list of names. API Gateway hands claims over as strings and renders a
+    list as ``[a b]`` (split on whitespace here); a JSON array or a real list keeps its names
+    exactly as they are. Commas separate nothing: they are part of a name."""
     if value is None:
         return []
     if isinstance(value, list | tuple):
-        return [str(item).strip() for item in value if str(item).strip()]
+        return [str(item) for item in value]
     text = str(value).strip()
     if text.startswith("[") and text.endswith("]"):
         try:
@@ -65,7 +78,71 @@ def parse_groups(value: Any) -> list[str]:
             text = text[1:-1]
         else:
             return parse_groups(parsed if isinstance(parsed, list) else [parsed])
-    return [item for item in _SEPARATORS.split(text) if item]
+    return [item for item in _RENDERED_SEPARATOR.split(text) if item]
+
+
+def role_of_group(name: str) -> tuple[bool, str | None]:
+    """(admin, store id) a group grants: ``admin`` exactly, or ``store:<id>`` exactly with an
+    id of no whitespace and no comma; anything else grants nothing, (False, None)."""
+    if name == ADMIN_GROUP:
+        return True, None
+    if name.startswith(STORE_GROUP_PREFIX):
+        store_id = name[len(STORE_GROUP_PREFIX) :]
+        if _STORE_ID.fullmatch(store_id):
+            return False, store_id
+    return False, None
+
+
+def store_group_problem(store_id: str) -> str | None:
+    """Why `store_id` cannot be an owner's store group (None when it can)."""
+    if not store_id:
+        return "an empty store id"
+    if not _STORE_ID.fullmatch(store_id):
+        return (
+            f"store id {store_id!r} holds whitespace or a comma: a group store:<id> of it would "
+            "be ambiguous in the token's groups claim and grants nothing"
+        )
+    return None
+
+
+def _rendered(groups: list[Any]) -> str:
+    """A list claim as API Gateway hands it over: ``[a b]``."""
+    return "[" + " ".join(str(g) for g in groups) + "]"
+
+
+def _token_payload(event: Mapping[str, Any]) -> dict | None:
+    """The claims of the JWT in the event's ``Authorization`` header, unverified (None when
+    there is none, or it is not a JWT)."""
+    headers = event.get("headers") or {}
+    value = next((v for k, v in headers.items() if str(k).lower() == "authorization"), "")
+    parts = str(value).split()[-1].split(".") if str(value).strip() else []
+    if len(parts) != 3:
+        return None
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except (ValueError, binascii.Error):
+        return None
+    return payload if isinstance(payload, dict) else None
+
+
+def token_groups(event: Mapping[str, Any], claims: Mapping[str, Any]) -> list[str] | None:
+    """The exact group names of the verified access token the event carries (its
+    ``Authorization`` header, which API Gateway's authorizer checked), or None when the event
+    carries no readable token. The token's claims must match the verified ones (same ``sub``,
+    its groups rendering to the very string API Gateway handed over): otherwise no group at
+    all (an empty list), the service fails closed."""
+    payload = _token_payload(event)
+    if payload is None:
+        return None
+    claim = groups_claim()
+    exact, verified = payload.get(claim), claims.get(claim)
+    if str(payload.get("sub")) != str(claims.get("sub")):
+        return []
+    if exact is None:
+        return None if verified in (None, "", "[]") else []
+    names = exact if isinstance(exact, list) else [exact]
+    consistent = str(verified) in (_rendered(names), str(exact))
+    return [str(n) for n in names] if consistent else []
 
 
 @dataclass(frozen=True)
@@ -78,17 +155,20 @@ class Principal:
     stores: frozenset[str]
 
     @classmethod
-    def from_claims(cls, claims: Mapping[str, Any] | None) -> Principal:
-        """The caller of these verified claims; Unauthorized without a subject."""
+    def from_claims(
+        cls, claims: Mapping[str, Any] | None, groups: list[str] | None = None
+    ) -> Principal:
+        """The caller of these verified claims (with `groups`: the exact group names, else
+        those of the claims' groups claim); Unauthorized without a subject."""
         if not claims or not str(claims.get("sub") or "").strip():
             raise Unauthorized("no verified identity: call the API with an access token")
-        groups = parse_groups(claims.get(groups_claim()))
-        stores = {
-            g[len(STORE_GROUP_PREFIX) :].strip() for g in groups if g.startswith(STORE_GROUP_PREFIX)
-        }
+        if groups is None:
+            groups = parse_groups(claims.get(groups_claim()))
+        roles = [role_of_group(g) for g in groups]
+        stores = frozenset(store for _, store in roles if store is not None)
         subject = str(claims["sub"]).strip()
         username = str(claims.get("username") or claims.get("cognito:username") or subject)
-        return cls(subject, username, ADMIN_GROUP in groups, frozenset(s for s in stores if s))
+        return cls(subject, username, any(admin for admin, _ in roles), stores)
 
     @property
     def role(self) -> str:
@@ -108,8 +188,11 @@ def claims_of(event: Mapping[str, Any]) -> Mapping[str, Any] | None:
 
 
 def principal_from_event(event: Mapping[str, Any]) -> Principal:
-    """The caller of an HTTP API event; Unauthorized when the event carries no claims."""
-    return Principal.from_claims(claims_of(event))
+    """The caller of an HTTP API event; Unauthorized when the event carries no claims. The
+    group names are the verified token's own when the event carries it (:func:`token_groups`)."""
+    claims = claims_of(event)
+    groups = token_groups(event, claims) if claims else None
+    return Principal.from_claims(claims, groups)
 
 
 def require_admin(principal: Principal, what: str) -> None:
