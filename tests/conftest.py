@@ -2,13 +2,22 @@
 
 - ``moto_endpoint``: ONE moto server per test process (session-wide), on a free loopback port;
 - ``aws_env``: that server with its state reset, the environment pointed at it (dummy
-  credentials, no profile), storemon.aws's cached clients dropped;
+  credentials, no profile);
 - ``stack`` / ``live_stack``: template.yaml's bucket, table and queues created in it and the
   functions' environment set (``live_stack`` with the bucket's input/ -> ReportQueue
   notification);
 - ``apps``: the three handler modules; ``api``: the HTTP API through the local stack's API
   Gateway emulation and JWT authorizer, called with an administrator's token;
   ``worker_queue``: ReportQueue -> worker through its SQS event source.
+
+What is made once per test process (per xdist worker) and why it may be:
+- the user pool (``user_pool_auth``) lives on a second moto server, in a child process, which
+  the per-test reset of ``moto_endpoint`` does not touch; its tokens are reused while fresh
+  (the functions trust the claims a token carries, and those depend only on the role asked
+  for);
+- the boto3 clients that create the stack (``resource_clients``), and storemon's own cached
+  clients between two ``aws_env`` tests that leave the environment as they found it (any other
+  test, or an ``aws_env`` test that changed an AWS variable, drops them).
 """
 
 from __future__ import annotations
@@ -36,8 +45,10 @@ from storemon_dev.handlers import load_app  # noqa: E402
 from tests.harness import (  # noqa: E402
     TEMPLATE,
     ApiClient,
+    ReusedTokenAuth,
     WorkerQueue,
     handler_invoker,
+    moto_in_child_process,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,9 +95,22 @@ def reset_moto(endpoint: str) -> None:
         pass
 
 
+# storemon's cached boto3 clients stay valid from one aws_env test to the next while they point at
+# the same server with the same environment; any other test may make clients of its own.
+_clients_are_aws_envs = False
+
+
+@pytest.fixture(autouse=True)
+def _storemon_clients_outside_aws_env(request) -> None:
+    global _clients_are_aws_envs  # noqa: PLW0603 - one flag for the whole test process
+    if "aws_env" not in request.fixturenames:
+        _clients_are_aws_envs = False
+
+
 @pytest.fixture
 def aws_env(moto_endpoint, monkeypatch) -> Iterator[str]:
     """A clean emulated AWS for this test; yields its endpoint."""
+    global _clients_are_aws_envs  # noqa: PLW0603
     from storemon.service import aws
 
     reset_moto(moto_endpoint)
@@ -95,15 +119,35 @@ def aws_env(moto_endpoint, monkeypatch) -> Iterator[str]:
     for name in OUTSIDE_AWS:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
-    aws.reset()
+    if not _clients_are_aws_envs:
+        aws.reset()
+    expected = _aws_variables()
     yield moto_endpoint
-    aws.reset()
+    _clients_are_aws_envs = _aws_variables() == expected
+    if not _clients_are_aws_envs:
+        aws.reset()
 
 
-def _stack(monkeypatch, notifications: bool) -> dict:
+def _aws_variables() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k.startswith(("AWS_", "BOTO"))}
+
+
+@pytest.fixture(scope="session")
+def resource_clients(moto_endpoint) -> dict:
+    """boto3 clients of ``moto_endpoint`` for creating the stack (made once: each new client
+    reads its service's model files)."""
+    import boto3
+
+    session = boto3.session.Session(region_name=FAKE_AWS["AWS_REGION"])
+    return {
+        name: session.client(name, endpoint_url=moto_endpoint) for name in ("s3", "dynamodb", "sqs")
+    }
+
+
+def _stack(monkeypatch, clients: dict, notifications: bool) -> dict:
     from storemon_dev.local.resources import create_resources
 
-    res = create_resources(TEMPLATE, notifications=notifications)
+    res = create_resources(TEMPLATE, clients=clients, notifications=notifications)
     for name, value in res["env"].items():
         monkeypatch.setenv(name, value)
     # upload notifications refresh at once here (the quiet period has its own tests)
@@ -112,16 +156,16 @@ def _stack(monkeypatch, notifications: bool) -> dict:
 
 
 @pytest.fixture
-def stack(aws_env, monkeypatch) -> dict:
+def stack(aws_env, resource_clients, monkeypatch) -> dict:
     """The template's bucket, table and queues, the functions' environment set. Without the
     bucket notification, so only the messages a test sends are on the queue."""
-    return _stack(monkeypatch, notifications=False)
+    return _stack(monkeypatch, resource_clients, notifications=False)
 
 
 @pytest.fixture
-def live_stack(aws_env, monkeypatch) -> dict:
+def live_stack(aws_env, resource_clients, monkeypatch) -> dict:
     """Like `stack`, with the input/ -> ReportQueue notification of the template."""
-    return _stack(monkeypatch, notifications=True)
+    return _stack(monkeypatch, resource_clients, notifications=True)
 
 
 @pytest.fixture(scope="session")
@@ -136,8 +180,27 @@ def apps():
     return {name: load_app(name) for name in ("trigger", "worker", "get_report")}
 
 
+@pytest.fixture(scope="session")
+def user_pool_auth(template) -> Iterator[ReusedTokenAuth]:
+    """The template's user pool and JWT authorizer, on a moto server of its own (a child
+    process: resetting ``moto_endpoint`` before each test leaves the pool and its users)."""
+    import boto3
+
+    with moto_in_child_process() as endpoint:
+        cognito = boto3.client(
+            "cognito-idp",
+            endpoint_url=endpoint,
+            region_name=FAKE_AWS["AWS_REGION"],
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        auth = ReusedTokenAuth.create(template, cognito, endpoint)
+        assert auth is not None, "template.yaml's HTTP API has no authorizer"
+        yield auth
+
+
 @pytest.fixture
-def api(template, apps, aws_env) -> ApiClient:
+def api(template, apps, aws_env, user_pool_auth) -> ApiClient:
     """The HTTP API: ``api.get("/get_report", query={...})``, ``api.post(path, json=...)``;
     answers unpack as ``status, body, headers``. Needs ``stack`` or ``live_stack``.
 
@@ -145,13 +208,7 @@ def api(template, apps, aws_env) -> ApiClient:
     authorizer checks every request, and the client sends an administrator's access token
     (user ``admin``). ``api.as_user("olivia", stores=("1001",))`` is the same API called by a
     store owner, ``api.with_token(None)`` without a token."""
-    import boto3
-
-    from storemon_dev.local.auth import LocalAuth
-
-    auth = LocalAuth.create(template, boto3.client("cognito-idp"), aws_env)
-    assert auth is not None, "template.yaml's HTTP API has no authorizer"
-    client = ApiClient(template, handler_invoker(template, apps), auth)
+    client = ApiClient(template, handler_invoker(template, apps), user_pool_auth)
     return client.with_token(client.token("admin", admin=True))
 
 

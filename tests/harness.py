@@ -7,11 +7,15 @@ tests/conftest.py; no copy of either emulation lives in the tests.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -80,6 +84,62 @@ def record(body: str | dict, receive_count: int = 1, message_id: str = "m-1") ->
 
 
 # ----------------------------------------------------------------------------- tokens
+
+# moto's access tokens expire one hour after they are issued
+TOKEN_REUSE_SECONDS = 30 * 60
+
+_MOTO_CHILD = """
+import sys
+from moto.server import ThreadedMotoServer
+
+server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+server.start()
+print("http://%s:%s" % server.get_host_and_port(), flush=True)
+sys.stdin.read()  # until the parent closes our stdin (or dies)
+server.stop()
+"""
+
+
+@contextlib.contextmanager
+def moto_in_child_process() -> Iterator[str]:
+    """A moto server in a child process, for state that must outlive the resets of the test
+    process's own server (moto's reset forgets every service at once); yields its URL."""
+    child = subprocess.Popen(  # noqa: S603 - this interpreter, our code
+        [sys.executable, "-c", _MOTO_CHILD],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdin is not None and child.stdout is not None
+    try:
+        url = child.stdout.readline().strip()
+        if not url.startswith("http://"):
+            raise RuntimeError(f"the moto child process did not start (exit {child.poll()})")
+        yield url
+    finally:
+        child.stdin.close()
+        try:
+            child.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
+@dataclass
+class ReusedTokenAuth(LocalAuth):
+    """The local stack's authorization, whose tokens are issued once per role and reused while
+    fresh: a token's claims depend only on the user and the role asked for."""
+
+    issued: dict[tuple[str, bool, tuple[str, ...]], tuple[float, str]] = field(default_factory=dict)
+
+    def token(self, username: str = "admin", *, admin: bool = True, stores: tuple = ()) -> str:
+        key = (username, admin, tuple(stores))
+        cached = self.issued.get(key)
+        if cached is not None and time.monotonic() - cached[0] < TOKEN_REUSE_SECONDS:
+            return cached[1]
+        token = super().token(username, admin=admin, stores=stores)
+        self.issued[key] = (time.monotonic(), token)
+        return token
 
 
 def moto_signing_key() -> Any:
