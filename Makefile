@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 CHECKOV_VENV ?= .venv-checkov
 CHECKOV := $(CHECKOV_VENV)/bin/checkov
 
-.PHONY: install test bench hostile lint serve demo load build validate clean openapi
+.PHONY: install test test-fast bench hostile lint serve demo load build validate clean openapi
 
 install: $(VENV)/.installed
 
@@ -15,8 +15,13 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $@
 
+# Everything (what CI runs): lint, then every test, hypothesis with its `ci` profile.
 test: lint
-	$(BIN)/pytest -q -n 2
+	HYPOTHESIS_PROFILE=ci $(BIN)/pytest -q -n 2 --dist worksteal
+
+# While developing: lint, then every test not marked slow, hypothesis with its quick `dev` profile.
+test-fast: lint
+	HYPOTHESIS_PROFILE=dev $(BIN)/pytest -q -n 2 --dist worksteal -m "not slow"
 
 bench: install
 	$(BIN)/python bench/bench.py

@@ -18,6 +18,9 @@ What is made once per test process (per xdist worker) and why it may be:
 - the boto3 clients that create the stack (``resource_clients``), and storemon's own cached
   clients between two ``aws_env`` tests that leave the environment as they found it (any other
   test, or an ``aws_env`` test that changed an AWS variable, drops them).
+
+Hypothesis profiles: ``HYPOTHESIS_PROFILE=ci`` (what ``make test`` and CI run) or ``dev`` (the
+default, for ``make test-fast`` and single test files); no deadline in either.
 """
 
 from __future__ import annotations
@@ -33,8 +36,10 @@ from hypothesis import settings
 
 # Timing goals live in `make bench`, never in a test: no hypothesis deadline anywhere (the first
 # example of a test can pay for imports and warm-up, which failed a property test run alone).
-settings.register_profile("storemon", deadline=None)
-settings.load_profile("storemon")
+# Example counts come from the profile, never from a test: `ci` explores, `dev` is a quick look.
+settings.register_profile("ci", deadline=None, max_examples=200, print_blob=True)
+settings.register_profile("dev", deadline=None, max_examples=25)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 # Powertools reads these when the handler modules are imported.
 os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "storemon")

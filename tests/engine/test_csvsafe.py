@@ -77,7 +77,7 @@ floats = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(deadline=None)
 @given(
     st.lists(st.tuples(texts, floats, floats), min_size=1, max_size=8),
     st.sampled_from([False] * 5 + [True]),

@@ -69,7 +69,7 @@ def _as_rows(polls: tables.Polls):
     return sorted(zip(ids.tolist(), polls.time_us.tolist(), polls.active.tolist(), strict=True))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(deadline=None)
 @given(
     st.lists(line, min_size=1, max_size=30),
     st.booleans(),

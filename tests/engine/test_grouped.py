@@ -11,7 +11,7 @@ from storemon.report.per_group import searchsorted_right
 sorted_ints = st.lists(st.integers(-20, 60), max_size=60).map(sorted)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(deadline=None)
 @given(sorted_ints, st.lists(st.integers(-30, 70), max_size=300), st.booleans())
 def test_searchsorted_right_is_numpys(table, queries, sort_queries):
     """Sorted queries that outnumber the table take the placing path, others NumPy's."""

@@ -250,7 +250,7 @@ line = st.one_of(
 )
 
 
-@settings(max_examples=100, deadline=None)
+@settings(deadline=None)
 @given(
     st.lists(line, min_size=1, max_size=25),
     st.sampled_from([b"\n", b"\r\n", b"\r"]),

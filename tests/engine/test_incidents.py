@@ -265,7 +265,7 @@ def engine_incidents(polls, hours, zones, as_of, shuffle_seed=None):
     )
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(dataset)
 def test_incidents_agree_with_reference(data):
     polls, hours, zones, as_of = build(data)
@@ -288,7 +288,7 @@ def test_incidents_agree_with_reference(data):
     assert found.to_dict("records") == expected
 
 
-@settings(max_examples=150, deadline=None)
+@settings(deadline=None)
 @given(dataset)
 def test_business_minutes_add_up_to_the_week_downtime(data):
     polls, hours, zones, as_of = build(data)
@@ -305,7 +305,7 @@ def test_business_minutes_add_up_to_the_week_downtime(data):
         assert count > 0 or row["downtime_last_week"] * 60 <= 0.3
 
 
-@settings(max_examples=100, deadline=None)
+@settings(deadline=None)
 @given(dataset, st.integers(0, 10_000))
 def test_row_order_does_not_change_the_incidents(data, seed):
     polls, hours, zones, as_of = build(data)

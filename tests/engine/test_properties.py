@@ -139,7 +139,7 @@ def run(polls, hours, zones, as_of, *, store_ids=None, shuffle_seed=None):
     ).report
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(dataset)
 def test_engine_agrees_with_reference(data):
     polls, hours, zones, as_of = build(data)
@@ -151,7 +151,7 @@ def test_engine_agrees_with_reference(data):
             assert row[column] == np.round(ticks / (unit * 2_000_000), 2), (column, row)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(far_dataset)
 def test_engine_agrees_with_reference_on_polls_decades_away(data):
     polls, hours, zones, as_of = build(data)
@@ -163,7 +163,7 @@ def test_engine_agrees_with_reference_on_polls_decades_away(data):
             assert row[column] == np.round(ticks / (unit * 2_000_000), 2), (column, row)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(deadline=None)
 @given(dataset)
 def test_uptime_plus_downtime_is_business_time(data):
     polls, hours, zones, as_of = build(data)
@@ -177,7 +177,7 @@ def test_uptime_plus_downtime_is_business_time(data):
                 assert abs(total - full) <= 0.011
 
 
-@settings(max_examples=100, deadline=None)
+@settings(deadline=None)
 @given(dataset, st.integers(0, 10_000))
 def test_row_order_does_not_matter(data, seed):
     polls, hours, zones, as_of = build(data)
@@ -186,7 +186,7 @@ def test_row_order_does_not_matter(data, seed):
     )
 
 
-@settings(max_examples=100, deadline=None)
+@settings(deadline=None)
 @given(dataset)
 def test_a_store_does_not_depend_on_the_others(data):
     polls, hours, zones, as_of = build(data)

@@ -51,7 +51,7 @@ as_of_choice = st.one_of(
 )
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(dataset, as_of_choice, st.lists(st.integers(0, 3), max_size=4), st.booleans())
 def test_snapshot_and_csv_paths_agree(data, as_of_offset, subset, filtered):
     polls, hours, zones, _ = build(data)

@@ -70,7 +70,7 @@ def mutated(draw):
     return text
 
 
-@settings(max_examples=400, deadline=None)
+@settings(deadline=None)
 @given(st.lists(mutated(), min_size=1, max_size=40))
 def test_timestamps_match_the_reference(values):
     assert parse(values) == [reference(v) for v in values]
@@ -120,7 +120,7 @@ def parse_common(values: list[str], after: bytes) -> list[int | None]:
     return [int(m) if good else None for m, good in zip(micros, ok, strict=True)]
 
 
-@settings(max_examples=400, deadline=None)
+@settings(deadline=None)
 @given(
     st.lists(mutated(), min_size=1, max_size=40),
     st.sampled_from([b"\n", b",x", b" UTC", b"99999999", b".123456 UTC", b"\xff" * 8]),

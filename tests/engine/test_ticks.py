@@ -21,7 +21,7 @@ def test_half_microseconds_round_half_to_even():
     assert list(ticks_to_us(ticks)) == [0, 0, 1, 2, 2, 2, 4, 0, -2]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)
 @given(st.integers(-(2**50), 2**50))  # halves of these are exact floats
 def test_rounding_is_timedeltas(ticks):
     expected = timedelta(microseconds=ticks / 2) // timedelta(microseconds=1)
@@ -40,7 +40,7 @@ def test_utc_and_local_text():
     assert list(kolkata) == ["2023-03-12T13:29:59.500000+05:30"]
 
 
-@settings(max_examples=100, deadline=None)
+@settings(deadline=None)
 @given(
     st.lists(
         st.tuples(st.integers(0, len(ZONES) - 1), st.integers(1_640_000_000, 1_720_000_000)),
