@@ -203,7 +203,7 @@ def test_a_batch_of_only_old_polls_can_move_a_start_and_notify_again():
 # --------------------------------------------------------- without closures: as before (§9)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(deadline=None)
 @given(dataset)
 def test_without_closures_the_windows_are_the_classic_report(data):
     polls, hours, zones, as_of = build(data)
@@ -212,7 +212,7 @@ def test_without_closures_the_windows_are_the_classic_report(data):
     assert reference_windows(polls, hours, zones, now_us=now_us, windows=WINDOWS[:3]) == classic
 
 
-@settings(max_examples=60, deadline=None)
+@settings(deadline=None)
 @given(dataset)
 def test_without_closures_the_incidents_are_the_classic_incidents(data):
     polls, hours, zones, as_of = build(data)
@@ -224,7 +224,7 @@ def test_without_closures_the_incidents_are_the_classic_incidents(data):
     }
 
 
-@settings(max_examples=60, deadline=None)
+@settings(deadline=None)
 @given(dataset)
 def test_a_range_ending_now_over_a_week_is_the_week(data):
     polls, hours, zones, as_of = build(data)
@@ -238,7 +238,7 @@ def test_a_range_ending_now_over_a_week_is_the_week(data):
         )
 
 
-@settings(max_examples=40, deadline=None)
+@settings(deadline=None)
 @given(dataset)
 def test_the_days_add_up_to_the_range(data):
     polls, hours, zones, as_of = build(data)
