@@ -2,17 +2,15 @@
 GET /store_summary?store_id=, GET /reports?limit=, GET /stores/{store_id}/report[?as_of=],
 GET /stores/{store_id}/incidents[?report_id=], and the API's $default route (JSON 404 / 405).
 Query and path parameters are validated by Powertools (and documented in the OpenAPI
-document); the answers come from :mod:`storemon.service.reports` (one store's report:
-:mod:`storemon.service.snapshots`; its incidents: :mod:`storemon.service.owner_view`)."""
+document); the answers come from :mod:`storemon.service.reports` (a report, the list) and
+:mod:`storemon.service.stores` (one store's summary, report and incidents)."""
 
-from contextvars import ContextVar
 from typing import Annotated, Literal
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from storemon.service import api_models, authz, http, owner_view, reports, snapshots
+from storemon.service import api_models, http, reports, stores
 from storemon.service.api_models import (
     ReportAnswer,
     ReportList,
@@ -21,20 +19,11 @@ from storemon.service.api_models import (
     StoreSummary,
     answers,
 )
-from storemon.service.observability import logger, metrics, tracer
-from storemon.service.settings import Settings
+from storemon.service.lambda_entry import HttpFunction
+from storemon.service.observability import tracer
 
-# This invocation's settings: a context variable, not app.context, which concurrent
-# invocations of the local stack (threads of one process) would share.
-SETTINGS: ContextVar[Settings] = ContextVar("settings")
-# Routes return a Response and carry no return annotation: with validation on, Powertools
-# would try to validate the annotated type as the response body.
-app = APIGatewayHttpResolver(enable_validation=True)
-
-
-def _caller() -> authz.Principal:
-    """The caller, from the claims API Gateway's JWT authorizer verified."""
-    return authz.principal_from_event(app.current_event.raw_event)
+function = HttpFunction()  # routes carry no return annotation (see HttpFunction)
+app = function.app
 
 
 ReportIdQuery = Annotated[str, Query(max_length=64, description="a report id (uuid4) or latest")]
@@ -51,7 +40,7 @@ FormatQuery = Annotated[
 def _answer(report_id: str, fmt: str | None, allowed: tuple[str, ...]) -> Response:
     event = app.current_event
     http.check_query(event.query_string_parameters, allowed)
-    view = reports.get_report(SETTINGS.get(), report_id, _caller())
+    view = reports.get_report(function.settings(), report_id, function.caller())
     return http.report_answer(view, http.wanted_file(event.headers, fmt))
 
 
@@ -92,7 +81,7 @@ def store_summary(
     store_id: Annotated[str, Query(max_length=api_models.MAX_STORE_ID_BYTES)],
 ):
     http.check_query(app.current_event.query_string_parameters, ("store_id",))
-    summary = reports.store_summary(SETTINGS.get(), store_id, _caller())
+    summary = stores.store_summary(function.settings(), store_id, function.caller())
     return http.json_response(200, summary)
 
 
@@ -104,7 +93,7 @@ def recent_reports(
     limit: Annotated[int, Query(ge=1, le=reports.MAX_LIMIT)] = reports.DEFAULT_LIMIT,
 ):
     http.check_query(app.current_event.query_string_parameters, ("limit",))
-    return http.json_response(200, reports.recent(SETTINGS.get(), limit, _caller()))
+    return http.json_response(200, reports.recent(function.settings(), limit, function.caller()))
 
 
 @app.get(
@@ -120,7 +109,7 @@ def store_report(
     ] = None,
 ):
     http.check_query(app.current_event.query_string_parameters, ("as_of",))
-    answer = snapshots.store_report(SETTINGS.get(), store_id, as_of, principal=_caller())
+    answer = stores.store_report(function.settings(), store_id, as_of, principal=function.caller())
     return http.json_response(200, answer)
 
 
@@ -136,16 +125,10 @@ def store_incidents(
 ):
     http.check_query(app.current_event.query_string_parameters, ("report_id",))
     store = api_models.store_id_from_path(store_id)
-    answer = owner_view.store_incidents(SETTINGS.get(), store, report_id, principal=_caller())
+    answer = stores.store_incidents(
+        function.settings(), store, report_id, principal=function.caller()
+    )
     return http.json_response(200, answer)
 
 
-http.install_error_handlers(app)
-
-
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    SETTINGS.set(Settings.from_env())
-    return app.resolve(event, context)
+lambda_handler = function.lambda_handler

@@ -12,7 +12,8 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from storemon.service import worker
-from storemon.service.observability import logger, metrics, tracer
+from storemon.service.lambda_entry import lambda_entry
+from storemon.service.observability import tracer
 from storemon.service.settings import Settings
 
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
@@ -29,9 +30,7 @@ def record_handler(record: SQSRecord, settings: Settings) -> str:
     )
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@lambda_entry
 def lambda_handler(event: dict, context: LambdaContext) -> PartialItemFailureResponse:
     handler = partial(record_handler, settings=Settings.from_env())
     return process_partial_response(

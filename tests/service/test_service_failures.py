@@ -8,7 +8,7 @@ import json
 import boto3
 import pytest
 
-from storemon.service import aws, compute, records, worker
+from storemon.service import aws, records, report_jobs, worker
 from storemon.service.settings import Settings
 from tests.harness import LambdaContext, record
 from tests.service.helpers import HOURS_CSV, STATUS_CSV, TZ_CSV, engine_csv, put_inputs, s3_text
@@ -140,11 +140,11 @@ def test_two_deliveries_at_once_write_one_result(stack, monkeypatch, api):
     settings = Settings.from_env()
     record = records.get(settings, report_id)
     # delivery A computed and completed while delivery B was computing
-    assert compute.compute(settings, record) == "complete"
+    assert report_jobs.compute_and_complete(settings, record) == "complete"
     completed = records.get(settings, report_id)
     csv = s3_text(stack["bucket"], f"reports/{report_id}/report.csv")
     # delivery B finishes with the record it read before A completed
-    assert compute.compute(settings, record) == "duplicate"
+    assert report_jobs.compute_and_complete(settings, record) == "duplicate"
     assert records.get(settings, report_id) == completed
     assert s3_text(stack["bucket"], f"reports/{report_id}/report.csv") == csv
     assert not records.complete(settings, report_id, {"rows": 0})

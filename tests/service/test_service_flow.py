@@ -134,8 +134,10 @@ def test_csv_redirect_and_post_and_path_routes(stack, api, worker_queue):
 def test_logs_carry_the_report_id_as_correlation_id(stack, apps, api, worker_queue):
     import io
 
+    from storemon.service.observability import logger
+
     put_inputs(stack["bucket"])
-    handler = apps["worker"].logger.registered_handler  # one handler for the service's loggers
+    handler = logger.registered_handler  # one handler for the service's loggers
     stream = io.StringIO()
     previous = handler.setStream(stream)
     try:

@@ -20,7 +20,7 @@ from urllib.parse import urlparse
 import boto3
 import pytest
 
-from storemon.service import owner_view
+from storemon.service.cache import clear_caches
 from tests.service.helpers import put_inputs, s3_text
 
 INCIDENTS_CSV = (
@@ -40,9 +40,9 @@ WORKED_INCIDENT = {
 
 @pytest.fixture(autouse=True)
 def cold_cache():
-    owner_view._CACHE.clear()
+    clear_caches()
     yield
-    owner_view._CACHE.clear()
+    clear_caches()
 
 
 def finished(stack, api, worker_queue, request: dict | None = None) -> dict:

@@ -9,7 +9,7 @@ import time
 
 import boto3
 
-from storemon.service import compute, records, refresh, sources
+from storemon.service import records, refresh, report_jobs, sources
 from storemon.service.settings import Settings
 from tests.service.helpers import HOURS_CSV, STATUS_CSV, TZ_CSV, engine_csv, put_inputs, s3_text
 
@@ -118,10 +118,10 @@ def test_latest_never_moves_backwards(stack, api):
     put_inputs(stack["bucket"], status=NEWER_STATUS)
     newer = refresh.start_refresh(settings)
     assert older and newer and older != newer
-    assert compute.process_report(settings, newer) == "complete"
+    assert report_jobs.handle_report_job(settings, newer) == "complete"
     assert records.latest_pointer(settings)["target_id"] == newer
     # the older refresh finishes late: it completes, latest stays on the newer inputs
-    assert compute.process_report(settings, older) == "complete"
+    assert report_jobs.handle_report_job(settings, older) == "complete"
     assert records.get(settings, older)["status"] == "Complete"
     assert records.latest_pointer(settings)["target_id"] == newer
     assert latest(api)[1]["report_id"] == newer
@@ -138,8 +138,8 @@ def test_same_second_uploads_order_by_resolution_time(stack):
         Bucket=stack["bucket"], Key="input/store_status.csv", Body=NEWER_STATUS.encode()
     )
     second = refresh.start_refresh(settings)
-    compute.process_report(settings, second)
-    compute.process_report(settings, first)
+    report_jobs.handle_report_job(settings, second)
+    report_jobs.handle_report_job(settings, first)
     assert records.latest_pointer(settings)["target_id"] == second
 
 
@@ -157,7 +157,7 @@ def test_gzip_inputs_and_the_newer_of_csv_and_csv_gz_wins(stack):
     assert chosen["status"]["key"] == "input/store_status.csv.gz"
     assert chosen["hours"]["key"] == "input/menu_hours.csv"
     report_id = refresh.start_refresh(settings)
-    assert compute.process_report(settings, report_id) == "complete"
+    assert report_jobs.handle_report_job(settings, report_id) == "complete"
     assert s3_text(stack["bucket"], f"reports/{report_id}/report.csv") == engine_csv(
         status=NEWER_STATUS
     )
@@ -226,7 +226,7 @@ def test_latest_whose_report_expired_is_404(stack, api):
     settings = Settings.from_env()
     put_inputs(stack["bucket"])
     report_id = refresh.start_refresh(settings)
-    compute.process_report(settings, report_id)
+    report_jobs.handle_report_job(settings, report_id)
     boto3.client("dynamodb").delete_item(  # what the TTL does after RetentionDays
         TableName=stack["table"], Key={"report_id": {"S": report_id}}
     )

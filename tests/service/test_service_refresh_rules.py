@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import boto3
 import pytest
 
-from storemon.service import aws, compute, records, refresh, worker
+from storemon.service import aws, records, refresh, report_jobs, worker
 from storemon.service.settings import Settings
 from tests.service.helpers import STATUS_CSV, put_inputs
 
@@ -66,10 +66,10 @@ def test_a_report_of_superseded_inputs_never_becomes_latest(stack, api):
     older = refresh.start_refresh(settings)
     upload_status(stack["bucket"], STATUS_CSV + "1001,active,2023-01-23 11:45:00 UTC\n")
     # the older set finishes while the newer one is not even started: latest stays empty
-    assert compute.process_report(settings, older) == "complete"
+    assert report_jobs.handle_report_job(settings, older) == "complete"
     assert records.latest_pointer(settings) is None
     newer = refresh.start_refresh(settings)
-    assert compute.process_report(settings, newer) == "complete"
+    assert report_jobs.handle_report_job(settings, newer) == "complete"
     assert records.latest_pointer(settings)["target_id"] == newer
 
 
@@ -77,10 +77,10 @@ def test_a_failed_newer_refresh_keeps_latest_and_says_why(stack, api):
     settings = Settings.from_env()
     put_inputs(stack["bucket"])
     good = refresh.start_refresh(settings)
-    compute.process_report(settings, good)
+    report_jobs.handle_report_job(settings, good)
     upload_status(stack["bucket"], "not,a,status\nfile,at,all\n")
     broken = refresh.start_refresh(settings)
-    assert compute.process_report(settings, broken) == "failed"
+    assert report_jobs.handle_report_job(settings, broken) == "failed"
     status, body, _ = latest(api)
     assert status == 200 and body["report_id"] == good and body["status"] == "Complete"
     failure = body["newer_refresh_failed"]
@@ -88,7 +88,7 @@ def test_a_failed_newer_refresh_keeps_latest_and_says_why(stack, api):
     # a good upload afterwards moves latest and clears the note
     upload_status(stack["bucket"], STATUS_CSV)
     fixed = refresh.start_refresh(settings)
-    compute.process_report(settings, fixed)
+    report_jobs.handle_report_job(settings, fixed)
     status, body, _ = latest(api)
     assert body["report_id"] == fixed and "newer_refresh_failed" not in body
 
@@ -118,7 +118,7 @@ def test_a_duplicate_delivery_writes_nothing_while_another_computes(stack, api):
     put_inputs(stack["bucket"])
     _, accepted, _ = api.post("/trigger_report")
     report_id = accepted["report_id"]
-    assert records.claim(settings, report_id, "message-a", compute.LEASE_SECONDS)
+    assert records.claim(settings, report_id, "message-a", report_jobs.LEASE_SECONDS)
     job = json.dumps({"report_id": report_id, "kind": "request"})
     assert worker.handle_message(settings, job, message_id="message-b") == "duplicate"
     assert object_versions(stack["bucket"], report_id) == {}
@@ -174,7 +174,7 @@ def test_concurrent_duplicate_deliveries_write_each_file_once(stack, api, serial
         both_read.wait()  # both deliveries have seen the record Running
         return record
 
-    monkeypatch.setattr(compute.records, "get", get_then_wait)
+    monkeypatch.setattr(report_jobs.records, "get", get_then_wait)
     job = json.dumps({"report_id": report_id, "kind": "request"})
     outcomes: list[str] = []
 
@@ -186,7 +186,7 @@ def test_concurrent_duplicate_deliveries_write_each_file_once(stack, api, serial
         thread.start()
     for thread in threads:
         thread.join(60)
-    monkeypatch.setattr(compute.records, "get", real_get)
+    monkeypatch.setattr(report_jobs.records, "get", real_get)
     assert sorted(outcomes) == ["complete", "duplicate"]
     counts = object_versions(stack["bucket"], report_id)
     assert counts and set(counts.values()) == {1}

@@ -12,7 +12,8 @@ from contextlib import contextmanager
 import boto3
 import pytest
 
-from storemon.service import records, snapshots, sources
+from storemon.service import records, sources
+from storemon.service.cache import clear_caches
 from storemon.service.settings import Settings
 from storemon.snapshot import reader as snapshot_reader
 from storemon.snapshot.reader import load_snapshot
@@ -39,9 +40,9 @@ WORKED_EXAMPLE = {
 
 @pytest.fixture(autouse=True)
 def cold_cache():
-    snapshots._CACHE.clear()
+    clear_caches()
     yield
-    snapshots._CACHE.clear()
+    clear_caches()
 
 
 @pytest.fixture
@@ -62,9 +63,11 @@ def csv_reads(monkeypatch):
 def service_log(apps):
     """The service's JSON log lines (one handler serves every function's logger)."""
 
+    from storemon.service.observability import logger
+
     @contextmanager
     def capture():
-        handler = apps["worker"].logger.registered_handler
+        handler = logger.registered_handler
         stream = io.StringIO()
         previous = handler.setStream(stream)
         lines: list[dict] = []
@@ -115,7 +118,7 @@ def test_a_second_report_on_the_same_inputs_reads_the_snapshot(
     assert input_set == latest["report_id"]  # the refresh's id is its input set's
     assert snapshot_keys(bucket) == [f"snapshots/{input_set}/snapshot.bin"]
 
-    snapshots._CACHE.clear()  # a cold worker
+    clear_caches()  # a cold worker
     options = {"store_ids": ["1001", "0042"], "as_of": "2023-01-23 11:00:00"}
     subset = finished(api, worker_queue, options)
     assert subset["source"] == "snapshot"
@@ -146,7 +149,7 @@ def test_a_damaged_or_missing_snapshot_falls_back_with_a_logged_reason(
     }
     for why, (bad, version) in cases.items():
         s3.put_object(Bucket=bucket, Key=key, Body=bad)
-        snapshots._CACHE.clear()
+        clear_caches()
         with service_log() as lines, pytest.MonkeyPatch.context() as patch:
             if version:
                 patch.setattr(snapshot_reader, "VERSION", version)
@@ -161,7 +164,7 @@ def test_a_damaged_or_missing_snapshot_falls_back_with_a_logged_reason(
         load_snapshot(s3.get_object(Bucket=bucket, Key=key)["Body"].read())  # usable again
 
     s3.delete_object(Bucket=bucket, Key=key)
-    snapshots._CACHE.clear()
+    clear_caches()
     with service_log() as lines:
         body = finished(api, worker_queue, {"store_ids": ["2002"]})
     assert body["source"] == "csv"
@@ -179,7 +182,7 @@ def test_the_store_route_answers_one_store_from_the_snapshot(
     status, body, _ = api.get("/stores/1001/report")
     assert status == 404 and "no finished report" in body["error"]
     latest = refreshed(live_stack, api, worker_queue)
-    snapshots._CACHE.clear()  # a cold get_report function
+    clear_caches()  # a cold get_report function
 
     status, body, _ = api.get("/stores/1001/report")
     assert status == 200
@@ -207,7 +210,7 @@ def test_the_store_route_falls_back_to_the_csv_files(live_stack, api, worker_que
     latest = refreshed(live_stack, api, worker_queue)
     (key,) = snapshot_keys(live_stack["bucket"])
     boto3.client("s3").delete_object(Bucket=live_stack["bucket"], Key=key)
-    snapshots._CACHE.clear()
+    clear_caches()
     status, body, _ = api.get("/stores/1001/report")
     assert status == 200
     about = {"report_id": latest["report_id"], "input_set": latest_input_set()}

@@ -256,7 +256,7 @@ def test_vectorised_parser_agrees_with_the_grammar(texts):
 
 @pytest.mark.parametrize("function", ["trigger", "get_report"])
 def test_the_api_functions_cold_start_imports_no_pandas(function):
-    """get_report loads the engine only for GET /stores/{id}/report (service.snapshots)."""
+    """get_report loads the engine only for GET /stores/{id}/report (service.stores)."""
     import subprocess
     import sys
     from pathlib import Path

@@ -1,13 +1,37 @@
-"""The report service (SPEC section 6) behind the three Lambda handlers.
+"""The report service (SPEC section 6) behind the three Lambda handlers (``functions/*/app.py``).
 
-- :mod:`~storemon.service.trigger`: validate a request, record it (``Running``), queue it.
-- :mod:`~storemon.service.worker`: SQS records: report jobs and S3 upload notifications.
-- :mod:`~storemon.service.reports`: ``get_report`` (status / presigned URL) and ``store_summary``.
-- :mod:`~storemon.service.records`: the DynamoDB report record and its forward-only states.
-- :mod:`~storemon.service.sources`: which S3 objects are the three inputs, read by version.
-- :mod:`~storemon.service.http`: JSON bodies, errors and responses of the HTTP API.
-- :mod:`~storemon.service.settings`: the configuration from the environment.
+Entry and edge:
 
-AWS is reached only through :mod:`storemon.service.aws`; the computation is
-:mod:`storemon.report.pipeline`.
+- :mod:`~storemon.service.lambda_entry`: what the handlers share (Powertools decorators, the
+  HTTP functions' resolver, settings and caller);
+- :mod:`~storemon.service.http`: the only place that maps errors and report states to HTTP
+  status codes, headers and JSON bodies;
+- :mod:`~storemon.service.api_models`: the request and answer models (and the OpenAPI
+  document's schemas);
+- :mod:`~storemon.service.authz`: who calls (from the verified claims) and what they may see;
+- :mod:`~storemon.service.settings`: the configuration from the environment;
+- :mod:`~storemon.service.observability`: the one Powertools logger, tracer and metrics.
+
+What the routes and messages do:
+
+- :mod:`~storemon.service.trigger`: validate a request, record it (``Running``), queue it;
+- :mod:`~storemon.service.reports`: a report's state and presigned URLs; the report list;
+- :mod:`~storemon.service.stores`: one store's summary, report and incidents;
+- :mod:`~storemon.service.worker`: SQS messages: report jobs and S3 upload notifications;
+- :mod:`~storemon.service.report_jobs`: compute a report job, write its files, complete it;
+- :mod:`~storemon.service.refresh`: upload refreshes (quiet period, ``latest`` ordering).
+
+State and data:
+
+- :mod:`~storemon.service.records`: the DynamoDB report record and its forward-only states;
+- :mod:`~storemon.service.sources`: which S3 objects are the three inputs, read by version;
+- :mod:`~storemon.service.input_sets`: an input set's snapshot, and a record's report computed
+  from it or from the CSV files;
+- :mod:`~storemon.service.report_files`: a report's files in S3 (keys, writing, reading);
+- :mod:`~storemon.service.cache`: what a warm container keeps of S3 objects;
+- :mod:`~storemon.service.aws`: the only module that talks to AWS (boto3).
+
+The computation (:mod:`storemon.report`, :mod:`storemon.snapshot`, :mod:`storemon.page`) is
+imported lazily, by ``input_sets`` and ``report_files`` only: the trigger's cold start and
+get_report's routes that do not compute load neither pandas nor NumPy.
 """

@@ -12,7 +12,7 @@ uploads have stopped for ``REFRESH_QUIET_SECONDS`` (template parameter ``Refresh
 With a quiet period of 0 the notification starts the refresh at once. The refresh's id is a
 digest of its input set (:func:`records.refresh_report_id`), so checks that see the same three
 files make one report. Which report ``latest`` names is decided when reports finish
-(:func:`storemon.service.compute.advance_latest`).
+(:func:`storemon.service.report_jobs.advance_latest`).
 """
 
 from __future__ import annotations

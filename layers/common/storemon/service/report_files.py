@@ -1,40 +1,103 @@
-"""A report's JSON files (per-store summaries, incidents) read once per warm container.
+"""A report's files in S3: where each one goes, writing them, and reading the JSON ones back.
 
-A report's files never change once written, so a small least-recently-used cache keyed by
-object key is always right; it holds the last few documents so a burst of one-store
-requests on the same report reads S3 once.
+Every report has ``report.csv`` (SPEC §5) and ``summary.json``. A full report (every store at
+the data's own ``now``) also has what the per-store routes and the owner read:
+
+- ``stores.json``: what the data holds for each store (``GET /store_summary``);
+- ``report.html``: the report page (:func:`storemon.page.render.render_report_page`, one
+  self-contained HTML file); ``get_report`` presigns it as ``page_url`` and redirects (303) to
+  it for ``format=html`` or ``Accept: text/html``;
+- ``incidents.csv``: the incidents with exactly SPEC §7's header
+  (:func:`storemon.report.incidents.incidents_to_csv`), presigned as ``incidents_url``;
+- ``incidents.json``: per store, its uptime percentages and its incidents
+  (``GET /stores/{store_id}/incidents``).
+
+The keys derive from the report id only, so concurrent deliveries write the same objects. The
+files never change once written: the JSON ones are read once per warm container
+(:class:`~storemon.service.cache.ObjectCache`).
 """
 
 from __future__ import annotations
 
 import json
-from collections import OrderedDict
+from typing import Any
 
+from storemon import json_values
 from storemon.errors import NotFound, ObjectMissing
 from storemon.service import aws
+from storemon.service.cache import ObjectCache
+from storemon.service.settings import Settings
+
+# the files of every report, then those of full reports only, by their name in the record
+EVERY_REPORT = {"report": "report.csv", "summary": "summary.json"}
+FULL_REPORT_ONLY = {
+    "stores": "stores.json",
+    "page": "report.html",
+    "incidents": "incidents.csv",
+    "incidents_json": "incidents.json",
+}
+HTML = "text/html; charset=utf-8"
+_DOCUMENTS: ObjectCache[dict] = ObjectCache(size=4, parse=json.loads)
 
 
-class ReportFileCache:
-    """The last ``size`` JSON documents read from ``bucket``, by key."""
+def result_keys(settings: Settings, report_id: str, full: bool) -> dict[str, str | None]:
+    """Where a report's files go (None for a file this report does not have)."""
+    base = f"{settings.report_prefix}{report_id}/"
+    keys: dict[str, str | None] = {name: base + file for name, file in EVERY_REPORT.items()}
+    keys |= {name: (base + file if full else None) for name, file in FULL_REPORT_ONLY.items()}
+    return keys
 
-    def __init__(self, size: int = 2) -> None:
-        self.size = size
-        self._documents: OrderedDict[str, dict] = OrderedDict()
 
-    def get(self, bucket: str, key: str) -> dict:
-        """The document at `key`; NotFound when it no longer exists."""
-        cached = self._documents.get(key)
-        if cached is not None:
-            self._documents.move_to_end(key)
-            return cached
-        try:
-            document = json.loads(aws.get_object(bucket, key))
-        except ObjectMissing:  # expired with its report (RetentionDays) before the record
-            raise NotFound(f"the report's file {key} no longer exists: it has expired") from None
-        self._documents[key] = document
-        while len(self._documents) > self.size:
-            self._documents.popitem(last=False)
-        return document
+def write_report_files(
+    settings: Settings, report_id: str, keys: dict, result: Any, summary: dict
+) -> None:
+    """The report CSV and the summary JSON; for a full report also the per-store file, the
+    page and the incidents (CSV and JSON)."""
+    from storemon.report.pipeline import report_to_csv
 
-    def clear(self) -> None:
-        self._documents.clear()
+    bucket = settings.bucket
+    aws.put_object(bucket, keys["report"], report_to_csv(result.report), "text/csv")
+    document = json.dumps({"report_id": report_id, **summary}, indent=1)
+    aws.put_object(bucket, keys["summary"], document, "application/json")
+    if keys["stores"]:
+        stores = json.dumps(result.stores_document(report_id))
+        aws.put_object(bucket, keys["stores"], stores, "application/json")
+    if keys["page"]:
+        _write_owner_files(settings, report_id, keys, result)
+
+
+def _write_owner_files(settings: Settings, report_id: str, keys: dict, result: Any) -> None:
+    from storemon.page.render import render_report_page
+    from storemon.report.incidents import incidents_to_csv
+
+    bucket = settings.bucket
+    aws.put_object(bucket, keys["page"], render_report_page(result), HTML)
+    aws.put_object(bucket, keys["incidents"], incidents_to_csv(result.incidents), "text/csv")
+    document = json.dumps(incidents_document(report_id, result), separators=(",", ":"))
+    aws.put_object(bucket, keys["incidents_json"], document, "application/json")
+
+
+def incidents_document(report_id: str, result: Any) -> dict:
+    """``{"report_id", "now", "stores": {store_id: {"uptime_pct_last_hour", "..._day",
+    "..._week", "incidents": [{"start_utc", "end_utc", "start_local", "end_local",
+    "business_minutes", "ongoing"}, ...]}}}`` as plain JSON values (a percentage without
+    business time is null)."""
+    stores = json_values.rows_by(result.percentages.to_dict(orient="records"), "store_id")
+    for entry in stores.values():
+        entry["incidents"] = []
+    frame = result.incidents
+    ids = frame["store_id"].astype(str).tolist()
+    rows = frame.drop(columns="store_id").to_dict(orient="records")
+    for store_id, row in zip(ids, rows, strict=True):
+        stores[store_id]["incidents"].append({k: json_values.scalar(v) for k, v in row.items()})
+    now = json_values.scalar(result.summary.get("now"))
+    return {"report_id": report_id, "now": now, "stores": stores}
+
+
+def read_document(settings: Settings, key: str) -> dict:
+    """One of a report's JSON files, read once per warm container; NotFound when it no longer
+    exists."""
+    try:
+        return _DOCUMENTS.get(settings.bucket, key)
+    except ObjectMissing:  # expired with its report (RetentionDays) before the record
+        raise NotFound(f"the report's file {key} no longer exists: it has expired") from None

@@ -1,4 +1,4 @@
-"""get_report and store_summary: answers from the record, never from the inputs.
+"""get_report and the report list: answers from the record, never from the inputs.
 
 :func:`get_report` returns a report's JSON view (``status`` Running, Complete with presigned
 URLs, or Failed with the error); :mod:`storemon.service.http` decides the status code (200, or
@@ -15,14 +15,12 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from storemon.errors import InvalidRequest, NotFound, ReportNotFound
+from storemon.errors import InvalidRequest, ReportNotFound
 from storemon.service import authz, aws, records
 from storemon.service.authz import Principal
 from storemon.service.observability import add_count, logger, set_report_id
-from storemon.service.report_files import ReportFileCache
 from storemon.service.settings import Settings
 
-_STORES_CACHE = ReportFileCache(size=2)
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 
@@ -172,32 +170,3 @@ def _presign(settings: Settings, key: str | None, filename: str | None = None) -
     if not key:
         return None
     return aws.presign_get(settings.bucket, key, settings.url_expiry_seconds, filename)
-
-
-def store_summary(settings: Settings, store_id: object, principal: Principal) -> dict:
-    """What the newest finished full report saw of one store (its per-store summary file), if
-    the caller may see that store (Forbidden otherwise)."""
-    if not isinstance(store_id, str) or not store_id.strip():
-        raise InvalidRequest("store_id is required")
-    store_id = store_id.strip()
-    authz.require_stores(principal, [store_id])
-    target = (records.latest_pointer(settings) or {}).get("target_id")
-    record = records.get(settings, target) if target else None
-    stores_key = ((record or {}).get("result") or {}).get("stores")
-    if not stores_key:
-        raise NotFound("no store summary yet: it comes with the first full report of the inputs")
-    document = _stores(settings, stores_key)
-    entry = document["stores"].get(store_id)
-    if entry is None:
-        raise NotFound(f"store {store_id} has no valid poll in the data")
-    return {
-        "store_id": store_id,
-        **entry,
-        "now": document.get("now"),
-        "report_id": document.get("report_id"),
-    }
-
-
-def _stores(settings: Settings, key: str) -> dict:
-    """The per-store summary file, cached per warm container (it never changes once written)."""
-    return _STORES_CACHE.get(settings.bucket, key)

@@ -1,11 +1,11 @@
 """The worker: one SQS message at a time (batch size 1), dispatched by kind, with back-off.
 
 - ``{"report_id": ..., "kind": ...}`` from the trigger (or from a refresh): compute the report
-  (:mod:`storemon.service.compute`).
+  (:mod:`storemon.service.report_jobs`).
 - an S3 ``ObjectCreated`` notification under the input prefix, or the refresh check it queues
   after the quiet period: start a refresh report (:mod:`storemon.service.refresh`).
 
-Errors: an unusable input fails the report at once (in ``compute``); anything else raised here
+Errors: an unusable input fails the report at once (in ``report_jobs``); anything else raised here
 is transient: the message is handed back (a batch item failure) with a short back-off (30 s,
 60 s, ... instead of the queue's visibility timeout). A message that cannot be read is logged
 and dropped.
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 
-from storemon.service import aws, compute, records, refresh
+from storemon.service import aws, records, refresh, report_jobs
 from storemon.service.observability import add_count, logger, set_report_id
 from storemon.service.settings import Settings
 
@@ -73,7 +73,7 @@ def _dispatch(settings: Settings, message: dict, receive_count: int, message_id:
         logger.error("dropping a message without a valid report_id", extra={"m": message})
         add_count("MessagesDropped")
         return "ignored"
-    return compute.process_report(settings, report_id, receive_count, message_id)
+    return report_jobs.handle_report_job(settings, report_id, receive_count, message_id)
 
 
 def _back_off(settings: Settings, receipt_handle: str | None, receive_count: int) -> None:

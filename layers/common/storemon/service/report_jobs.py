@@ -1,4 +1,5 @@
-"""Report jobs: read the recorded inputs, run the engine, write the files, complete the record.
+"""Report jobs (the worker's messages naming a report): compute the report of its recorded
+inputs, write its files, complete the record.
 
 - an unusable input (:class:`~storemon.errors.UnusableInput`: a broken file, a missing one)
   fails the report at once, with the engine's message: retrying cannot help;
@@ -17,7 +18,7 @@ import time
 import uuid
 
 from storemon.errors import UnusableInput
-from storemon.service import aws, owner_view, records, sources
+from storemon.service import input_sets, records, report_files, sources
 from storemon.service.observability import add_count, add_duration_ms, logger, set_report_id
 from storemon.service.settings import Settings
 
@@ -26,7 +27,7 @@ from storemon.service.settings import Settings
 LEASE_SECONDS = 900
 
 
-def process_report(
+def handle_report_job(
     settings: Settings, report_id: str, receive_count: int = 1, message_id: str | None = None
 ) -> str:
     """Compute the report `report_id` if it is still Running: "complete", "failed",
@@ -48,25 +49,27 @@ def process_report(
         logger.info("another delivery is computing this report: message dropped")
         add_count("DuplicateMessages")
         return "duplicate"
-    return _attempt(settings, record, receive_count)
+    return _compute_or_fail(settings, record, receive_count)
 
 
-def _attempt(settings: Settings, record: dict, receive_count: int) -> str:
+def _compute_or_fail(settings: Settings, record: dict, receive_count: int) -> str:
+    """Compute the report; an unusable input fails it, anything else is retried (raised) until
+    the last delivery, which fails it."""
     try:
-        return compute(settings, record)
+        return compute_and_complete(settings, record)
     except UnusableInput as exc:
-        return fail(settings, record, str(exc))
+        return fail_report(settings, record, str(exc))
     except Exception as exc:
         if receive_count >= settings.max_receive_count:
             error = f"gave up after {receive_count} attempts: {type(exc).__name__}: {exc}"
-            fail(settings, record, error)
+            fail_report(settings, record, error)
         else:
             logger.warning("attempt %d failed, will retry", receive_count, exc_info=True)
             add_count("ReportRetries")
         raise
 
 
-def fail(settings: Settings, record: dict, error: str) -> str:
+def fail_report(settings: Settings, record: dict, error: str) -> str:
     """Running -> Failed; a full report of the current inputs is also noted on ``latest``."""
     if records.fail(settings, record["report_id"], error):
         logger.error("report failed", extra={"error": error})
@@ -85,25 +88,15 @@ def _note_newer_failure(settings: Settings, record: dict) -> None:
         logger.warning("could not note the failure on latest", exc_info=True)
 
 
-def result_keys(settings: Settings, report_id: str, full: bool) -> dict[str, str | None]:
-    """Where a report's files go: derived from its id only, so concurrent deliveries write the
-    same objects."""
-    base = f"{settings.report_prefix}{report_id}/"
-    return {
-        "report": base + "report.csv",
-        "summary": base + "summary.json",
-        "stores": base + "stores.json" if full else None,
-        **owner_view.keys(base, full),  # the page and the incidents
-    }
-
-
-def compute(settings: Settings, record: dict) -> str:
-    """Run the report of a Running record and complete it: "complete" or "duplicate"."""
+def compute_and_complete(settings: Settings, record: dict) -> str:
+    """Compute the report of a Running record, write its files and complete it: "complete" or
+    "duplicate". Full reports come with their incidents (the page and the incidents files)."""
     started = time.perf_counter()
-    result, source = run(settings, record)
-    keys = result_keys(settings, record["report_id"], records.is_full(record))
+    full = records.is_full(record)
+    result, source = input_sets.report_of_record(settings, record, incidents=full)
+    keys = report_files.result_keys(settings, record["report_id"], full)
     summary = result.summary_json()
-    write_files(settings, record["report_id"], keys, result, summary)
+    report_files.write_report_files(settings, record["report_id"], keys, result, summary)
     duration_ms = round((time.perf_counter() - started) * 1000, 1)
     fields = {
         "result": keys,
@@ -126,31 +119,6 @@ def compute(settings: Settings, record: dict) -> str:
     add_count("ReportStores", int(summary.get("stores_reported", len(result.report))))
     add_count("SkippedRows", skipped_rows(summary))
     return "complete"
-
-
-def run(settings: Settings, record: dict):
-    """The report on the record's inputs and where it came from (``snapshot`` / ``csv``):
-    from their snapshot when there is a usable one, else from the CSV files (UnusableInput
-    when they cannot work). See :mod:`storemon.service.snapshots`."""
-    from storemon.service import snapshots
-
-    # full reports come with their incidents (the page and the incidents files)
-    return snapshots.run(settings, record, incidents=records.is_full(record))
-
-
-def write_files(settings: Settings, report_id: str, keys: dict, result, summary: dict) -> None:
-    """The report CSV, the summary JSON and (full reports) the per-store file, the page and the
-    incidents."""
-    from storemon.report import pipeline
-
-    bucket = settings.bucket
-    aws.put_object(bucket, keys["report"], pipeline.report_to_csv(result.report), "text/csv")
-    document = json.dumps({"report_id": report_id, **summary}, indent=1)
-    aws.put_object(bucket, keys["summary"], document, "application/json")
-    if keys["stores"]:
-        stores = json.dumps(result.stores_document(report_id))
-        aws.put_object(bucket, keys["stores"], stores, "application/json")
-    owner_view.write_files(settings, report_id, keys, result)
 
 
 def advance_latest(settings: Settings, record: dict) -> None:
