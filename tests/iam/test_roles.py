@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from storemon.service import aws, snapshots
+from storemon.service import aws
+from storemon.service.cache import clear_caches
 from storemon_dev.iam.calls import Call, Recorder
 from storemon_dev.iam.policy import Request
 from storemon_dev.iam.roles import RoleBook, violations
@@ -70,7 +71,7 @@ def _whole_flow(live_stack: dict, api, worker_queue) -> None:
     assert status == 202
     mine = body["report_id"]
     worker_queue.drain()
-    snapshots._CACHE.clear()  # in one process the worker's loaded snapshot would serve the API
+    clear_caches()  # in one process the worker's loaded snapshot would serve the API
     for client, path in [
         (api, f"/get_report/{full}?format=csv"),
         (api, "/reports"),

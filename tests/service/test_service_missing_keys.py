@@ -83,9 +83,9 @@ def test_store_report_never_answers_500_when_the_snapshot_is_missing(
     s3 = boto3.client("s3")
     for key in _snapshot_keys(live_stack["bucket"]):
         s3.delete_object(Bucket=live_stack["bucket"], Key=key)
-    from storemon.service import snapshots
+    from storemon.service.cache import clear_caches
 
-    snapshots._CACHE.clear()
+    clear_caches()
     status, body, _ = api.get("/stores/1001/report")
     assert status < 500, body
     assert enforcer.denied == []
