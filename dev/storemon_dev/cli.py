@@ -235,7 +235,7 @@ def _add_limit_flags(report: argparse.ArgumentParser) -> None:
 
     from storemon.inputs.limits import DEFAULT
 
-    group = report.add_argument_group("limits (per input file; see the README's Limits)")
+    group = report.add_argument_group("limits (per input file; see docs/rules.md, Limits)")
     for item in fields(DEFAULT):
         flag = "--" + item.name.replace("_", "-")
         default = getattr(DEFAULT, item.name)
