@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from storemon.inputs import status_reader, tables
+from storemon.inputs import csv_reader, status_reader, tables
 
 HEADER = b"store_id,status,timestamp_utc"
 
@@ -61,7 +61,7 @@ line = st.one_of(
 
 
 def _general(data: bytes) -> tables.Polls:
-    return tables.parse_status(tables.read_input(data, "status", "s.csv"))
+    return tables.parse_status(csv_reader.read_input(data, "status", "s.csv"))
 
 
 def _as_rows(polls: tables.Polls):
@@ -96,7 +96,9 @@ def test_fast_reader_agrees_with_general_reader(lines, crlf, final_newline, bloc
 
 
 def test_canonical_file_takes_the_fast_path(monkeypatch):
-    monkeypatch.setattr(status_reader, "_general", lambda *a: pytest.fail("general path used"))
+    monkeypatch.setattr(
+        status_reader, "_read_by_general_reader", lambda *a: pytest.fail("general path used")
+    )
     data = HEADER + b"\n8419537941919820732,active,2023-01-22 12:09:39.388884 UTC\n"
     polls = status_reader.read_status(gzip.compress(data), "s.csv")
     assert polls.store_ids[polls.store].tolist() == ["8419537941919820732"]

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from storemon.errors import InputError
-from storemon.inputs import status_reader, tables
+from storemon.inputs import csv_reader, status_reader, tables
 from storemon.inputs.limits import DEFAULT, Limits
 from storemon.report import pipeline
 
@@ -27,7 +27,7 @@ ZONES = b"store_id,timezone_str\n1,America/Chicago\n"
 def both_readers(data: bytes, limits: Limits = DEFAULT) -> tuple[tables.Polls, tables.Polls]:
     """The fast reader's and the general reader's polls of one status file."""
     fast = status_reader.read_status(data, "s.csv", limits)
-    general = tables.parse_status(tables.read_input(data, "status", "s.csv", limits))
+    general = tables.parse_status(csv_reader.read_input(data, "status", "s.csv", limits))
     return fast, general
 
 
@@ -58,7 +58,7 @@ def test_classic_mac_line_ends_are_line_ends_on_both_readers():
 @pytest.mark.parametrize("kind", ["hours", "timezones"])
 def test_classic_mac_line_ends_in_hours_and_zones(kind):
     text = {"hours": HOURS, "timezones": ZONES}[kind]
-    frame = tables.read_input(text.replace(b"\n", b"\r"), kind)
+    frame = csv_reader.read_input(text.replace(b"\n", b"\r"), kind)
     assert len(frame) == 1 and frame["store_id"].tolist() == ["1"]
 
 
@@ -168,7 +168,7 @@ def test_a_field_over_the_length_limit_skips_its_row():
 def test_a_quoted_field_over_several_lines_is_over_the_length_limit_as_a_whole():
     """No line is longer than 5 bytes, but the quoted id spans two lines: 6 characters."""
     zones = b'store_id,timezone_str\n"123\n45",A\n1,A\n'
-    frame = tables.read_input(zones, "timezones", limits=Limits(max_field_chars=5))
+    frame = csv_reader.read_input(zones, "timezones", limits=Limits(max_field_chars=5))
     assert frame["store_id"].tolist() == ["1"]
     assert frame.attrs["skipped"] == {"field too long": 1}
 
@@ -179,7 +179,7 @@ def test_a_header_over_the_limits_fails_naming_the_file():
             HEADER + b",x" * 10 + b"\n1,active,x\n", "s.csv", Limits(max_row_bytes=40)
         )
     with pytest.raises(InputError, match=r"^m.csv: header has 20 columns, over the limit of 16"):
-        tables.read_input(
+        csv_reader.read_input(
             b"store_id,dayOfWeek,start_time_local,end_time_local" + b",x" * 16, "hours", "m.csv"
         )
 
@@ -273,7 +273,7 @@ def test_fast_and_general_readers_agree_on_hostile_lines(lines, ending, padding,
         fast = status_reader.read_status(data, "s.csv", limits)
     finally:
         status_reader.BLOCK_BYTES = default
-    general = tables.parse_status(tables.read_input(data, "status", "s.csv", limits))
+    general = tables.parse_status(csv_reader.read_input(data, "status", "s.csv", limits))
     assert rows(fast) == rows(general)
     assert fast.stats.as_dict() == general.stats.as_dict()
     assert not np.isin(["1\x00", "\x00"], fast.store_ids).any()

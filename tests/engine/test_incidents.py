@@ -14,7 +14,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from storemon.inputs.tables import read_input
+from storemon.inputs.csv_reader import read_input
 from storemon.report.incidents import INCIDENT_COLUMNS, incidents_to_csv
 from storemon.report.pipeline import report_from_frames
 

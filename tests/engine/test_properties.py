@@ -10,7 +10,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from storemon.inputs.tables import read_input
+from storemon.inputs.csv_reader import read_input
 from storemon.report.pipeline import REPORT_COLUMNS, report_from_frames
 
 from .reference import reference_report, to_us

@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from storemon.inputs.tables import InputError, read_input
+from storemon.errors import InputError
+from storemon.inputs.csv_reader import read_input
 from storemon.report.pipeline import PERCENTAGE_COLUMNS, REPORT_COLUMNS, report_to_csv
 
 from .paths import PATHS, compute

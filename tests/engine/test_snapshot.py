@@ -11,8 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from storemon.errors import InputError
 from storemon.inputs import tables
-from storemon.inputs.tables import InputError, read_input
+from storemon.inputs.csv_reader import read_input
 from storemon.report.pipeline import report_from_frames, report_to_csv
 from storemon.snapshot import file_format
 from storemon.snapshot.answer import report_from_snapshot

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 
 import pandas as pd
 
-from storemon.inputs.tables import read_input
+from storemon.inputs.csv_reader import read_input
 from storemon.report.pipeline import report_from_frames
 
 STATUS = "store_id,status,timestamp_utc\n"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from storemon.inputs import status_reader, tables
+from storemon.inputs import csv_reader, status_reader, tables
 from storemon.inputs.limits import DEFAULT as DEFAULT_LIMITS
 from storemon.inputs.limits import Limits
 from storemon.inputs.tables import Hours, Polls, Zones
@@ -26,14 +26,14 @@ def parse_input_files(
     limits = limits or DEFAULT_LIMITS
     progress = progress or (lambda phase: None)
     status_name, hours_name, zones_name = names or (
-        tables.DEFAULT_NAMES["status"],
-        tables.DEFAULT_NAMES["hours"],
-        tables.DEFAULT_NAMES["timezones"],
+        csv_reader.DEFAULT_NAMES["status"],
+        csv_reader.DEFAULT_NAMES["hours"],
+        csv_reader.DEFAULT_NAMES["timezones"],
     )
 
     def hours_and_zones() -> tuple[Hours, Zones]:
-        hours_frame = tables.read_input(hours, "hours", hours_name, limits)
-        zones_frame = tables.read_input(timezones, "timezones", zones_name, limits)
+        hours_frame = csv_reader.read_input(hours, "hours", hours_name, limits)
+        zones_frame = csv_reader.read_input(timezones, "timezones", zones_name, limits)
         return tables.parse_hours(hours_frame), tables.parse_timezones(zones_frame)
 
     # the small files on a second thread while the status file is read; an error in the

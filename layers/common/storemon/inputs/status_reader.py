@@ -5,8 +5,8 @@ The status file is simple (three short unquoted fields per line), so when the fi
 with no quote character and the canonical header, we find the newlines and commas with one
 vectorised scan each and read every field with unaligned 8-byte loads straight from the
 buffer. Lines that do not have exactly three fields go through the general path
-(:func:`tables.read_input` + :func:`tables.parse_status`), as does any file the fast path
-does not cover, so both paths apply exactly the same rules.
+(:func:`~storemon.inputs.csv_reader.read_text`, then :func:`~storemon.inputs.tables.parse_status`),
+as does any file the fast path does not cover, so both paths apply exactly the same rules.
 
 Within a block of lines that all have exactly two commas (the usual case), each row is first
 tried in the data's common form (an id with no surrounding space, ``active``/``inactive``
@@ -29,12 +29,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from storemon.inputs import field_parsers, tables
+from storemon.inputs import csv_reader, field_parsers, file_text, tables
+from storemon.inputs.file_text import IS_WHITESPACE
 from storemon.inputs.limits import DEFAULT as DEFAULT_LIMITS
 from storemon.inputs.limits import Limits
 
-_WHITESPACE = np.zeros(256, dtype=bool)
-_WHITESPACE[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True  # what str.strip() removes
 _HEADER = ["store_id", "status", "timestamp_utc"]
 ID_BYTES = 24  # ids up to this long are keyed by their bytes; longer ones are strings
 _ID_WORDS = ID_BYTES // 8
@@ -56,7 +55,7 @@ _PADDING_MASKS = _padding_masks()
 
 def read_status(data: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> tables.Polls:
     """Valid polls of a status file's bytes (plain or gzip), with the skip counts."""
-    text = tables.prepare_text(data, name, limits)
+    text = file_text.prepare_text(data, name, limits)
     header_end = text.find(b"\n")
     header = text[: header_end if header_end >= 0 else len(text)].rstrip(b"\r")
     simple = (
@@ -67,15 +66,15 @@ def read_status(data: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> tabl
         and [h.strip().lower() for h in header.decode().split(",")] == _HEADER
     )
     if not simple:
-        return _general(text, name, limits)
-    return _fast(text, header_end, header, name, limits)
+        return _read_by_general_reader(text, name, limits)
+    return _read_simple_file(text, header_end, header, name, limits)
 
 
-def _general(text: bytes, name: str, limits: Limits) -> tables.Polls:
-    return tables.parse_status(tables.read_text(text, "status", name, limits))
+def _read_by_general_reader(text: bytes, name: str, limits: Limits) -> tables.Polls:
+    return tables.parse_status(csv_reader.read_text(text, "status", name, limits))
 
 
-class _Fields:
+class _FileBytes:
     """Byte access to a file buffer: single bytes and 8-byte words at any offset.
 
     Nothing here copies the file or makes a temporary the size of the file: the scans go
@@ -91,7 +90,7 @@ class _Fields:
         if len(text) < 16:
             text = text + b"\0" * 16  # tiny files: room for one whole word
         self.size = len(text)
-        self.has_cr = b"\r" in text  # only in CR LF pairs (tables.normalise_line_ends)
+        self.has_cr = b"\r" in text  # only in CR LF pairs (file_text.normalise_line_ends)
         self.bytes = np.frombuffer(text, dtype=np.uint8)
         self.last_word = self.size - 8
         self.words: np.ndarray = np.ndarray(
@@ -155,12 +154,12 @@ class _Fields:
         """Move ``start`` / ``end`` past leading and trailing whitespace."""
         start, end = start.copy(), end.copy()
         while True:
-            move = (start < end) & _WHITESPACE[self.byte_at(start)]
+            move = (start < end) & IS_WHITESPACE[self.byte_at(start)]
             if not move.any():
                 break
             start += move
         while True:
-            move = (end > start) & _WHITESPACE[self.byte_at(end - 1)]
+            move = (end > start) & IS_WHITESPACE[self.byte_at(end - 1)]
             if not move.any():
                 break
             end -= move
@@ -197,7 +196,7 @@ BLOCK_BYTES = 1 << 23  # lines are parsed 8 MB at a time
 
 
 @dataclass
-class _Block:
+class _BlockPolls:
     """The valid polls of a block of lines: those with an id of up to 24 bytes by the id's
     words, the others by their id strings; and the lines for the general path."""
 
@@ -222,23 +221,27 @@ def _in_threads(work, count: int) -> list:
         return list(pool.map(work, range(count)))
 
 
-def _empty_block() -> _Block:
-    return _Block([np.zeros(0, np.uint64)] * _ID_WORDS, np.zeros(0, np.int64), np.zeros(0, bool))
+def _no_polls() -> _BlockPolls:
+    return _BlockPolls(
+        [np.zeros(0, np.uint64)] * _ID_WORDS, np.zeros(0, np.int64), np.zeros(0, bool)
+    )
 
 
-def _fast(text: bytes, header_end: int, header: bytes, name: str, limits: Limits) -> tables.Polls:
+def _read_simple_file(
+    text: bytes, header_end: int, header: bytes, name: str, limits: Limits
+) -> tables.Polls:
     """Parse the file in line-aligned blocks: every temporary has one value per line of a
     block (small, and reused from block to block); only the results are file-sized. Fresh
     memory is expensive (each new page faults), so this keeps the peak low."""
-    fields = _Fields(text)
-    blocks = tables.line_blocks(text, header_end + 1, BLOCK_BYTES)
+    source = _FileBytes(text)
+    blocks = file_text.line_blocks(text, header_end + 1, BLOCK_BYTES)
     counts = [tables.FileStats(name) for _ in blocks]  # one per block: blocks run in threads
 
-    def read(number: int) -> _Block:
+    def read(number: int) -> _BlockPolls:
         start, end = blocks[number]
-        return _read_block(fields, start, end, counts[number], limits)
+        return _read_block(source, start, end, counts[number], limits)
 
-    parts = _in_threads(read, len(blocks)) or [_empty_block()]
+    parts = _in_threads(read, len(blocks)) or [_no_polls()]
     stats = tables.FileStats(name)
     for count in counts:
         stats.rows_read += count.rows_read
@@ -248,15 +251,15 @@ def _fast(text: bytes, header_end: int, header: bytes, name: str, limits: Limits
     if not odd_lines:
         return polls
     odd_text = header + b"\n" + b"\n".join(odd_lines) + b"\n"
-    return _concat(polls, _general(odd_text, name, limits))
+    return _concat(polls, _read_by_general_reader(odd_text, name, limits))
 
 
 def _read_block(
-    fields: _Fields, start: int, end: int, stats: tables.FileStats, limits: Limits
-) -> _Block:
+    source: _FileBytes, start: int, end: int, stats: tables.FileStats, limits: Limits
+) -> _BlockPolls:
     """The lines in [start, end) (``end`` just after a newline, or the end of the file)."""
-    starts, ends = fields.lines(start, end)
-    commas = fields.positions(44, start, end)
+    starts, ends = source.lines(start, end)
+    commas = source.positions(44, start, end)
     # exactly two commas on every line: as many commas as two per line, the 2i-th at or
     # after line i's start and the (2i+1)-th before its end
     if (
@@ -264,11 +267,13 @@ def _read_block(
         and (commas[0::2] >= starts).all()
         and (commas[1::2] < ends).all()
     ):
-        return _read_regular(fields, (starts, ends, commas[0::2], commas[1::2]), stats, limits)
-    return _read_mixed(fields, (starts, ends), commas, stats, limits)
+        return _read_regular(source, (starts, ends, commas[0::2], commas[1::2]), stats, limits)
+    return _read_mixed(source, (starts, ends), commas, stats, limits)
 
 
-def _read_regular(fields: _Fields, lines: tuple, stats: tables.FileStats, limits: Limits) -> _Block:
+def _read_regular(
+    source: _FileBytes, lines: tuple, stats: tables.FileStats, limits: Limits
+) -> _BlockPolls:
     """Lines of exactly three fields: (starts, ends, first commas, second commas)."""
     starts, ends, comma1, comma2 = lines
     id_length = comma1 - starts
@@ -276,17 +281,17 @@ def _read_regular(fields: _Fields, lines: tuple, stats: tables.FileStats, limits
     ts_start = comma2 + 1
     ts_length = ends - ts_start
     # the id's 24 bytes, the comma and the status's first 8 bytes: one read of 40 bytes
-    id_status = fields.words_from(comma1 - ID_BYTES, _ID_WORDS + 2)
+    id_status = source.words_from(comma1 - ID_BYTES, _ID_WORDS + 2)
     status_word = (id_status[3] >> np.uint64(8)) | (id_status[4] << np.uint64(56))
     is_active, common = field_parsers.status_words(status_word, status_length)
     time_us, ts_ok = field_parsers.parse_common_timestamps(
-        fields.words_from(ts_start, 4),
-        fields.quads[np.maximum(ends - 4, 0)],
+        source.words_from(ts_start, 4),
+        source.quads[np.maximum(ends - 4, 0)],
         ts_length,
     )
     common &= ts_ok & (id_length >= 1) & (id_length <= ID_BYTES)
     last_id_byte = id_status[_ID_WORDS - 1] >> np.uint64(56)
-    common &= ~_WHITESPACE[fields.bytes[starts]] & ~_WHITESPACE[last_id_byte]
+    common &= ~IS_WHITESPACE[source.bytes[starts]] & ~IS_WHITESPACE[last_id_byte]
     if limits.max_row_bytes < _COMMON_LINE:
         common &= ends - starts <= limits.max_row_bytes
     if limits.max_field_chars < _COMMON_FIELD:
@@ -294,14 +299,14 @@ def _read_regular(fields: _Fields, lines: tuple, stats: tables.FileStats, limits
         common &= longest <= limits.max_field_chars
     if common.all():
         stats.rows_read += len(common)
-        return _Block(_masked_id_words(id_status[:_ID_WORDS], id_length), time_us, is_active)
+        return _BlockPolls(_masked_id_words(id_status[:_ID_WORDS], id_length), time_us, is_active)
     rows = np.flatnonzero(common)
     stats.rows_read += len(rows)
     id_words = _masked_id_words([word[rows] for word in id_status[:_ID_WORDS]], id_length[rows])
-    block = _Block(id_words, time_us[rows], is_active[rows])
+    block = _BlockPolls(id_words, time_us[rows], is_active[rows])
     other = np.flatnonzero(~common)
     kept = _drop_long_lines(starts[other], ends[other], stats, limits)
-    _add_careful(block, fields, [a[other][kept] for a in lines], stats, limits)
+    _add_by_general_rules(block, source, [a[other][kept] for a in lines], stats, limits)
     return block
 
 
@@ -318,8 +323,8 @@ def _drop_long_lines(
 
 
 def _read_mixed(
-    fields: _Fields, lines: tuple, commas: np.ndarray, stats: tables.FileStats, limits: Limits
-) -> _Block:
+    source: _FileBytes, lines: tuple, commas: np.ndarray, stats: tables.FileStats, limits: Limits
+) -> _BlockPolls:
     """A block with lines (starts, ends) that do not all have exactly two commas: those
     lines are left for the general path."""
     starts, ends = lines
@@ -329,36 +334,40 @@ def _read_mixed(
     regular = np.searchsorted(commas, ends) - first_comma == 2
     irregular = list(zip(starts[~regular].tolist(), ends[~regular].tolist(), strict=True))
     starts, ends, first_comma = starts[regular], ends[regular], first_comma[regular]
-    block = _empty_block()
+    block = _no_polls()
     block.irregular = irregular
     lines = (starts, ends, commas[first_comma], commas[first_comma + 1])
-    _add_careful(block, fields, lines, stats, limits)
+    _add_by_general_rules(block, source, lines, stats, limits)
     return block
 
 
-def _add_careful(
-    block: _Block, fields: _Fields, lines: list | tuple, stats: tables.FileStats, limits: Limits
+def _add_by_general_rules(
+    block: _BlockPolls,
+    source: _FileBytes,
+    lines: list | tuple,
+    stats: tables.FileStats,
+    limits: Limits,
 ) -> None:
     """The valid polls of lines of exactly three fields (starts, ends, first commas, second
     commas; none over ``max_row_bytes``) by the general reader's rules, added to ``block``."""
     starts, ends, comma1, comma2 = lines
-    id_start, id_end = fields.trim(starts, comma1)
-    status_start, status_end = fields.trim(comma1 + 1, comma2)
-    ts_start, ts_end = fields.trim(comma2 + 1, ends)
+    id_start, id_end = source.trim(starts, comma1)
+    status_start, status_end = source.trim(comma1 + 1, comma2)
+    ts_start, ts_end = source.trim(comma2 + 1, ends)
     id_length = id_end - id_start
     status_length = status_end - status_start
     ts_length = ts_end - ts_start
     nonblank = (id_length > 0) | (status_length > 0) | (ts_length > 0)  # not just ", ,"
     longest = np.maximum(np.maximum(id_length, status_length), ts_length)
 
-    status_word = fields.field_words(status_start, status_length, 8)[0]
+    status_word = source.field_words(status_start, status_length, 8)[0]
     is_active, status_ok = field_parsers.status_codes(
         status_word.view(np.uint8).reshape(-1, 8), status_length
     )
     fits = ts_length <= field_parsers.TIMESTAMP_WIDTH
     ts_length = np.where(fits, ts_length, 0)
     time_us, ts_ok = field_parsers.parse_timestamp_words(
-        fields.field_words(ts_start, ts_length, field_parsers.TIMESTAMP_WIDTH), ts_length
+        source.field_words(ts_start, ts_length, field_parsers.TIMESTAMP_WIDTH), ts_length
     )
     ts_ok &= fits
 
@@ -369,21 +378,21 @@ def _add_careful(
     id_end, id_length = id_end[keep], id_length[keep]
     time_us, is_active = time_us[keep], is_active[keep]
     short = id_length <= ID_BYTES
-    words = fields.id_words(id_end[short], id_length[short])
+    words = source.id_words(id_end[short], id_length[short])
     block.id_words = [np.concatenate([a, b]) for a, b in zip(block.id_words, words, strict=True)]
     block.time_us = np.concatenate([block.time_us, time_us[short]])
     block.active = np.concatenate([block.active, is_active[short]])
     if not short.all():
         long_start, long_length = id_end[~short] - id_length[~short], id_length[~short]
         width = 8 * -(-int(long_length.max()) // 8)
-        strings = fields.matrix(long_start, long_length, width).view(f"S{width}").ravel()
+        strings = source.matrix(long_start, long_length, width).view(f"S{width}").ravel()
         block.named_ids.append(strings.astype(str).astype(object))
         block.named_time_us.append(time_us[~short])
         block.named_active.append(is_active[~short])
 
 
 # ------------------------------------------------------------------------------ the ids
-def _polls_of(parts: list[_Block], stats: tables.FileStats) -> tables.Polls:
+def _polls_of(parts: list[_BlockPolls], stats: tables.FileStats) -> tables.Polls:
     """The polls of every block with one set of store ids."""
     words = [np.concatenate([p.id_words[k] for p in parts]) for k in range(_ID_WORDS)]
     codes, store_ids = _factorize_id_words(words)

@@ -30,10 +30,11 @@ import pandas as pd
 from storemon import json_values
 from storemon.clock import timestamps
 from storemon.clock.ticks import TICKS_PER_SECOND, iso_utc
+from storemon.errors import InputError
 from storemon.inputs import tables
 from storemon.inputs.limits import Limits
 from storemon.inputs.parse import parse_input_files
-from storemon.inputs.tables import Hours, InputError, Polls, Zones
+from storemon.inputs.tables import Hours, Polls, Zones
 from storemon.report import csv_output
 from storemon.report.business_hours import StoreCalendar, store_calendar
 from storemon.report.incidents import find_incidents, week_business_intervals
@@ -131,7 +132,7 @@ def report_from_frames(
     store_ids: list[str] | None = None,
     incidents: bool = False,
 ) -> ReportResult:
-    """The report from three frames of raw strings (as :func:`tables.read_input` gives)."""
+    """The report from three frames of raw strings (as :func:`csv_reader.read_input` gives)."""
     started = time.perf_counter()
     return report_from_parsed(
         tables.parse_status(status),
