@@ -65,7 +65,11 @@ def format_micros(micros: int) -> str:
         moment = _EPOCH + timedelta(microseconds=micros)
     except OverflowError:
         raise ValueError("the timestamp is outside the years 0001-9999") from None
-    return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+    # not strftime: its %Y drops the zero padding of years before 1000 ("999-01-01")
+    return (
+        f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d} "
+        f"{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}.{moment.microsecond:06d}"
+    )
 
 
 def normalize(text: str) -> str:

@@ -20,6 +20,7 @@ MAX_STORE_IDS = 1000
 # keep the record well inside DynamoDB's 400 KB item limit.
 MAX_STORE_ID_BYTES = 128
 TIMESTAMP_FORMS = "YYYY-MM-DD HH:MM:SS[.ffffff] [UTC] or ISO 8601 (T, Z or an offset)"
+EARLIEST_AS_OF = "1970-01-01 00:00:00 UTC"
 
 
 def _store_id(value: str) -> str:
@@ -35,12 +36,21 @@ def _store_id(value: str) -> str:
     return store_id
 
 
-def _timestamp(value: str) -> str:
+def as_of_instant(value: str) -> str:
+    """A request's ``as_of`` normalised to UTC ``YYYY-MM-DD HH:MM:SS.ffffff``; ValueError when
+    it is not a timestamp or is before 1970 (no poll of this service can be that old)."""
+    shown = value if len(value) <= 60 else value[:60] + "..."
     try:
-        return timestamps.normalize(value)
+        micros = timestamps.parse_micros(value)
     except ValueError:
-        shown = value if len(value) <= 60 else value[:60] + "..."
         raise ValueError(f"is not a valid timestamp: {shown!r} (use {TIMESTAMP_FORMS})") from None
+    if micros < 0:
+        raise ValueError(f"is before {EARLIEST_AS_OF}: {shown!r} (no poll can be that old)")
+    return timestamps.format_micros(micros)
+
+
+def _timestamp(value: str) -> str:
+    return as_of_instant(value)
 
 
 StoreId = Annotated[
@@ -52,7 +62,7 @@ Timestamp = Annotated[
     str,
     Field(
         max_length=40,
-        description=f"an instant: {TIMESTAMP_FORMS}; stored normalised to UTC",
+        description=f"an instant ({TIMESTAMP_FORMS}) from {EARLIEST_AS_OF}, stored in UTC",
         examples=["2023-01-25 18:13:22 UTC"],
     ),
     AfterValidator(_timestamp),

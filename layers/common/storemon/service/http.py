@@ -133,6 +133,10 @@ def json_object(text: str) -> dict:
         value = json.loads(text)
     except ValueError as exc:
         raise errors.InvalidRequest(f"request body is not valid JSON: {exc}") from None
+    except RecursionError:  # the parser's depth limit: [[[[... a thousand levels deep
+        raise errors.InvalidRequest(
+            "request body is nested too deeply: send a JSON object"
+        ) from None
     if not isinstance(value, dict):
         raise errors.InvalidRequest("request body must be a JSON object")
     return value
@@ -173,9 +177,18 @@ _PATTERNS = [(method, path, _pattern(path)) for method, path in ROUTES]
 
 def not_found(method: str, path: str) -> Response:
     """404 for an unknown path (naming the route meant, for a trailing slash), 405 with Allow
-    for a known path and another method."""
+    for a known path and another method, 400 for a known route whose path parameter holds
+    characters no id has (the resolver matched no route)."""
     path = path or "/"
     allowed = sorted({m for m, _, pattern in _PATTERNS if pattern.match(path)})
+    if method in allowed:
+        # the route exists, but its {parameter} holds a character the resolver matches in no id
+        # (a control character, an emoji...): the request is malformed, not the method wrong
+        routes = " or ".join(
+            p for m, p, pattern in _PATTERNS if m == method and pattern.match(path)
+        )
+        message = f"malformed path {path[:200]!r}: a character no id has, in {routes}"
+        return error_response(400, message)
     if allowed:
         message = f"method {method} is not allowed on {path}; use {' or '.join(allowed)}"
         return error_response(405, message, {"Allow": ", ".join(allowed)})

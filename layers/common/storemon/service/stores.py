@@ -14,7 +14,6 @@ from __future__ import annotations
 from typing import Any
 
 from storemon import json_values
-from storemon.clock import timestamps
 from storemon.errors import Conflict, InvalidRequest, NotFound, Unavailable, UnusableInput
 from storemon.service import authz, input_sets, records, report_files
 from storemon.service.authz import Principal
@@ -72,15 +71,14 @@ def store_report(
 
 
 def _as_of(value: object) -> str | None:
+    from storemon.service import api_models
+
     if value is None:
         return None
     try:
-        return timestamps.normalize(str(value))
-    except ValueError:
-        shown = str(value)[:60]
-        raise InvalidRequest(
-            f"as_of is not a valid timestamp: {shown!r} (use e.g. 2023-01-25 18:00:00)"
-        ) from None
+        return api_models.as_of_instant(str(value))
+    except ValueError as exc:
+        raise InvalidRequest(f"as_of {exc}") from None
 
 
 def _store_row(result: Any, **about: Any) -> dict:
