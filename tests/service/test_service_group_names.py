@@ -53,11 +53,11 @@ def test_a_group_naming_two_stores_grants_neither(refreshed, group):
 
 
 def test_exact_groups_still_grant_their_roles(refreshed):
-    owner = _as_groups(refreshed, "olivia", {"store:1001", "store:0042"})
+    owner = _as_groups(refreshed, "g-owner", {"store:1001", "store:0042"})
     assert owner.get("/stores/0042/report")[0] == 200
     assert owner.get("/stores/1001/report")[0] == 200
     assert owner.get("/reports")[0] == 403
-    admin = _as_groups(refreshed, "ada", {"admin", "store:1001 x"})
+    admin = _as_groups(refreshed, "g-admin", {"admin", "store:1001 x"})
     assert admin.get("/reports")[0] == 200
 
 
