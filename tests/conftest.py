@@ -2,7 +2,7 @@
 
 - ``moto_endpoint``: ONE moto server per test process (session-wide), on a free loopback port;
 - ``aws_env``: that server with its state reset, the environment pointed at it (dummy
-  credentials, no profile);
+  credentials, no profile), storemon's caches of S3 objects emptied;
 - ``stack`` / ``live_stack``: template.yaml's bucket, table and queues created in it and the
   functions' environment set (``live_stack`` with the bucket's input/ -> ReportQueue
   notification);
@@ -114,11 +114,14 @@ def _storemon_clients_outside_aws_env(request) -> None:
 
 @pytest.fixture
 def aws_env(moto_endpoint, monkeypatch) -> Iterator[str]:
-    """A clean emulated AWS for this test; yields its endpoint."""
+    """A clean emulated AWS for this test, and cold functions (storemon's caches of S3 objects
+    emptied: the bucket's names repeat from test to test); yields its endpoint."""
     global _clients_are_aws_envs  # noqa: PLW0603
     from storemon.service import aws
+    from storemon.service.cache import clear_caches
 
     reset_moto(moto_endpoint)
+    clear_caches()
     for name, value in FAKE_AWS.items():
         monkeypatch.setenv(name, value)
     for name in OUTSIDE_AWS:
