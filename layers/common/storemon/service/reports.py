@@ -53,7 +53,36 @@ def get_report(settings: Settings, report_id: object, principal: Principal) -> d
     body = view(settings, _expire_if_stale(settings, record))
     if pointer.get("newer_failure"):
         body["newer_refresh_failed"] = pointer["newer_failure"]
-    return body
+    return body if principal.admin else owners_view(body)
+
+
+# What an owner reads of a report's summary: the figures of the stores of their request. The
+# data set's row counts (``files``) and anything not listed here are fleet-wide facts, for
+# administrators (a key the engine adds later stays hidden until it is listed).
+OWNER_SUMMARY_KEYS = (
+    "now",
+    "as_of",
+    "store_filter",
+    "stores_reported",
+    "store_ids_not_found",
+    "stores_default_24x7",
+    "stores_default_timezone",
+    "polls_used",
+    "evidence_polls",
+    "warnings",
+    "duration_seconds",
+)
+
+
+def owners_view(body: dict) -> dict:
+    """A report's view for a store owner: without the inputs' S3 keys and version ids, the
+    summary's fleet-wide figures, or ``summary_url`` (the summary file holds them)."""
+    kept = {k: v for k, v in body.items() if k != "inputs"}
+    if isinstance(body.get("summary"), dict):
+        kept["summary"] = {k: v for k, v in body["summary"].items() if k in OWNER_SUMMARY_KEYS}
+    if "summary_url" in body:
+        kept["summary_url"] = None
+    return kept
 
 
 def report_record(settings: Settings, report_id: object) -> dict:
