@@ -240,11 +240,17 @@ def test_least_privilege():
     [snapshots] = [s for s in _statements("WorkerFunction") if s["Sid"] == "Snapshots"]
     assert _actions([snapshots]) == {"s3:GetObject", "s3:PutObject"}
     assert snapshots["Resource"] == {"Fn::Sub": "${DataBucket.Arn}/snapshots/*"}
-    # GetReport may mark a stale report Failed, never write the "latest" pointer item
-    [update] = [s for s in get_report if "dynamodb:UpdateItem" in _actions([s])]
-    assert update["Condition"] == {
-        "ForAllValues:StringNotEquals": {"dynamodb:LeadingKeys": ["latest"]}
+    # GetReport may mark a stale report Failed, the trigger write its own records: report
+    # records only (uuid-shaped keys), never the "latest" pointer or the "uploads" item
+    report_records = {
+        "ForAllValues:StringLike": {
+            "dynamodb:LeadingKeys": ["????????-????-????-????-????????????"]
+        }
     }
+    [update] = [s for s in get_report if "dynamodb:UpdateItem" in _actions([s])]
+    assert update["Condition"] == report_records
+    [writes] = [s for s in _statements("TriggerFunction") if s["Sid"] == "ReportRecords"]
+    assert writes["Condition"] == report_records
     worker = _actions(_statements("WorkerFunction"))
     assert {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"} <= worker
 

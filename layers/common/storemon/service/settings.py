@@ -24,6 +24,14 @@ NUMBERS = {
     "refresh_quiet_seconds": "REFRESH_QUIET_SECONDS",
 }
 MAX_DELAY_SECONDS = 900  # SQS DelaySeconds
+URL_EXPIRY_BOUND = 3600  # presigned URLs: an hour, unless URL_EXPIRY_OVERRIDE_SECONDS says more
+MAX_URL_EXPIRY = 43200  # the role session that signs a URL lasts at most 12 hours
+# (lowest, highest) of each number; the others: at least 1
+BOUNDS: dict[str, tuple[int, int | None]] = {
+    "URL_EXPIRY_SECONDS": (60, URL_EXPIRY_BOUND),
+    "URL_EXPIRY_OVERRIDE_SECONDS": (0, MAX_URL_EXPIRY),
+    "REFRESH_QUIET_SECONDS": (0, MAX_DELAY_SECONDS),
+}
 
 
 @dataclass(frozen=True)
@@ -51,6 +59,13 @@ class Settings:
             number = _number(env, name)
             if number is not None:
                 values[field] = number
+        override = _number(env, "URL_EXPIRY_OVERRIDE_SECONDS") or 0
+        if override:  # the operator's knowing choice (template UrlExpiryOverrideSeconds)
+            if override < 60:
+                raise ConfigurationError(
+                    f"URL_EXPIRY_OVERRIDE_SECONDS must be 0 or from 60 to {MAX_URL_EXPIRY}"
+                )
+            values["url_expiry_seconds"] = override
         return cls(**values)
 
 
@@ -69,8 +84,7 @@ def _number(env: Mapping[str, str], name: str) -> int | None:
         value = int(text)
     except ValueError:
         raise ConfigurationError(f"{name} must be a whole number, not {text!r}") from None
-    low = 0 if name == "REFRESH_QUIET_SECONDS" else 1
-    high = MAX_DELAY_SECONDS if name == "REFRESH_QUIET_SECONDS" else None
+    low, high = BOUNDS.get(name, (1, None))
     if value < low or (high is not None and value > high):
         bounds = f"from {low} to {high}" if high is not None else f"at least {low}"
         raise ConfigurationError(f"{name} must be {bounds}, not {value}")
