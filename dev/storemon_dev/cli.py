@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from storemon.report.pipeline import ReportResult
+    from storemon.report.result import ReportResult
 
 EXIT_INPUT_ERROR = 2
 
@@ -113,7 +113,7 @@ def _report_from_csv(args: argparse.Namespace) -> int:
 
 
 def _write_outputs(result, args: argparse.Namespace, progress: Progress) -> int:
-    from storemon.report.pipeline import report_to_csv
+    from storemon.report.result import report_to_csv
 
     text = report_to_csv(result.report)
     try:

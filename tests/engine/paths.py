@@ -6,7 +6,8 @@ from __future__ import annotations
 import pandas as pd
 
 from storemon.inputs import tables
-from storemon.report.pipeline import ReportResult, report_from_frames
+from storemon.report.pipeline import report_from_frames
+from storemon.report.result import ReportResult
 from storemon.snapshot.answer import report_from_snapshot
 from storemon.snapshot.build import snapshot_from_parsed
 from storemon.snapshot.reader import load_snapshot

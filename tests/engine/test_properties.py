@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from storemon.inputs.csv_reader import read_input
-from storemon.report.pipeline import REPORT_COLUMNS, report_from_frames
+from storemon.report.pipeline import report_from_frames
+from storemon.report.result import REPORT_COLUMNS
 
 from .reference import reference_report, to_us
 

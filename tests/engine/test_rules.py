@@ -11,7 +11,7 @@ import pytest
 
 from storemon.errors import InputError
 from storemon.inputs.csv_reader import read_input
-from storemon.report.pipeline import PERCENTAGE_COLUMNS, REPORT_COLUMNS, report_to_csv
+from storemon.report.result import PERCENTAGE_COLUMNS, REPORT_COLUMNS, report_to_csv
 
 from .paths import PATHS, compute
 

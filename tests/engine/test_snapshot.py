@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from storemon.errors import InputError
 from storemon.inputs import tables
 from storemon.inputs.csv_reader import read_input
-from storemon.report.pipeline import report_from_frames, report_to_csv
+from storemon.report.pipeline import report_from_frames
+from storemon.report.result import report_to_csv
 from storemon.snapshot import file_format
 from storemon.snapshot.answer import report_from_snapshot
 from storemon.snapshot.build import snapshot_from_parsed

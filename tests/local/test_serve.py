@@ -241,7 +241,8 @@ def test_sigterm_with_nothing_in_flight_stops_at_once(data_dir: Path):
 
 
 def test_trigger_poll_download_and_compatibility_routes(served: Served, data_dir: Path):
-    from storemon.report.pipeline import report_from_csv_bytes, report_to_csv
+    from storemon.report.pipeline import report_from_csv_bytes
+    from storemon.report.result import report_to_csv
 
     status, body = served.json("POST", "/trigger_report")
     assert status == 202, body

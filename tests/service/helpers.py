@@ -45,9 +45,10 @@ def put_inputs(
 
 def engine_csv(status: str = STATUS_CSV, hours: str = HOURS_CSV, tz: str = TZ_CSV, **kw) -> str:
     from storemon.report import pipeline
+    from storemon.report.result import report_to_csv
 
     result = pipeline.report_from_csv_bytes(status.encode(), hours.encode(), tz.encode(), **kw)
-    return pipeline.report_to_csv(result.report)
+    return report_to_csv(result.report)
 
 
 def s3_text(bucket: str, key: str) -> str:

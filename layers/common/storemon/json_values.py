@@ -1,8 +1,8 @@
 """Plain JSON values from what pandas and NumPy hand back (no pandas or NumPy import here).
 
-``plain`` turns NumPy scalars into Python numbers, NaN into ``None``, timestamps and dates into
-ISO 8601 strings, tuples into lists and anything else unknown into its ``str``, recursively
-through dicts and lists, so ``json.dumps`` of the result is always valid JSON.
+``to_json_values`` turns NumPy scalars into Python numbers, NaN into ``None``, timestamps and
+dates into ISO 8601 strings, tuples into lists and anything else unknown into its ``str``,
+recursively through dicts and lists, so ``json.dumps`` of the result is always valid JSON.
 """
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ import math
 from typing import Any
 
 
-def plain(value: Any) -> Any:
+def to_json_values(value: Any) -> Any:
     """`value` as plain JSON values (see the module docstring)."""
     if isinstance(value, dict):
-        return {str(key): plain(item) for key, item in value.items()}
+        return {str(key): to_json_values(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [plain(item) for item in value]
+        return [to_json_values(item) for item in value]
     return scalar(value)
 
 

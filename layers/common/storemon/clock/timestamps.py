@@ -16,11 +16,12 @@ the same grammar for whole columns (a property test checks they agree).
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
+
+from storemon.clock.iso import request_text
 
 US_PER_SECOND = 1_000_000
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 _GRAMMAR = re.compile(
     r"(?P<year>[0-9]{4})-(?P<month>[0-9]{2})-(?P<day>[0-9]{2})[Tt ]"
@@ -58,21 +59,7 @@ def parse_micros(text: str) -> int:
     return seconds * US_PER_SECOND + fraction
 
 
-def format_micros(micros: int) -> str:
-    """Microseconds since the epoch as UTC ``YYYY-MM-DD HH:MM:SS.ffffff`` (the engine's own
-    input form); ValueError outside the years 0001-9999."""
-    try:
-        moment = _EPOCH + timedelta(microseconds=micros)
-    except OverflowError:
-        raise ValueError("the timestamp is outside the years 0001-9999") from None
-    # not strftime: its %Y drops the zero padding of years before 1000 ("999-01-01")
-    return (
-        f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d} "
-        f"{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}.{moment.microsecond:06d}"
-    )
-
-
 def normalize(text: str) -> str:
     """`text` as UTC ``YYYY-MM-DD HH:MM:SS.ffffff``; ValueError when it is not an accepted
     timestamp (or its offset takes it outside the years 0001-9999)."""
-    return format_micros(parse_micros(text))
+    return request_text(parse_micros(text))

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from storemon.clock import tz
+from storemon.clock.iso import utc_text
 
 WEEK_SECONDS = 168 * 3600
 SECONDS_PER_DAY = 86_400
@@ -92,7 +93,7 @@ def page_data(result: Any) -> dict:
     zones = zone_days(stores.pop("_zone_names"), week_start_us)
     return {
         "now": summary["now"],
-        "week_start": _iso_us(week_start_us),
+        "week_start": utc_text(week_start_us),
         "week_start_s": week_start_us / 1e6,
         "fleet": fleet_numbers(report, summary),
         "quality": quality(summary),
@@ -311,10 +312,6 @@ def _offset_minutes(local: pd.Series) -> np.ndarray:
     )
     minutes = (digits[0] * 10 + digits[1]) * 60 + digits[2] * 10 + digits[3]
     return np.where(valid, np.where(sign == ord("-"), -minutes, minutes), 0).astype(np.int64)
-
-
-def _iso_us(micros: int) -> str:
-    return pd.Timestamp(micros, unit="us", tz="UTC").strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 # --------------------------------------------------------------------------- the chart

@@ -28,7 +28,7 @@ from storemon.clock import tz
 from storemon.clock.ticks import TICKS_PER_SECOND, TICKS_PER_US, US_PER_DAY
 from storemon.inputs.tables import Hours, Zones
 from storemon.report.per_group import (
-    GroupedKeys,
+    GroupSortKeys,
     exclusive_group_cumsum,
     group_starts,
     ragged_take,
@@ -79,7 +79,7 @@ class StoreCalendar:
     def locate(self, rank: np.ndarray, tick: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For each (rank, tick): the index of the store's last interval opening at or before
         ``tick`` (0 when there is none) and whether there is one (bool)."""
-        keys = GroupedKeys(self.n_stores + 1, [self.open_tick, tick])
+        keys = GroupSortKeys(self.n_stores + 1, [self.open_tick, tick])
         open_keys = keys(self.open_rank, self.open_tick)
         at = searchsorted_right(open_keys, keys(rank, tick)) - 1
         safe = np.maximum(at, 0)
@@ -140,9 +140,8 @@ def store_calendar(
     the hours rows (:meth:`StoreCalendar.is_open`)."""
     n_stores = len(store_id)
     store_index = pd.Index(store_id)
-    rows = _store_hours(hours, store_index)
-    has_hours = np.bincount(rows.rank, minlength=n_stores) > 0
-    distinct_days = np.unique(rows.rank * 7 + rows.weekday) // 7
+    rows = store_hours(hours, store_index)
+    has_hours, days_with_hours = hours_per_store(rows, n_stores)
     zone_names, zone_of_rank, zone_source = store_zones(zones, store_index, n_stores)
     open_rank, open_tick, close_tick = business_intervals(
         rows,
@@ -154,15 +153,13 @@ def store_calendar(
         first_us=period_start_us,
         now_us=now_us,
     )
-    open_rank, open_tick, close_tick = merge_intervals(open_rank, open_tick, close_tick, n_stores)
-    # a sentinel interval of a store that does not exist keeps the arrays non-empty
-    open_rank = np.append(open_rank, n_stores)
-    open_tick = np.append(open_tick, now_us * TICKS_PER_US)
-    close_tick = np.append(close_tick, now_us * TICKS_PER_US)
+    open_rank, open_tick, close_tick = with_sentinel(
+        merge_intervals(open_rank, open_tick, close_tick, n_stores), n_stores, now_us * TICKS_PER_US
+    )
     return StoreCalendar(
         n_stores=n_stores,
         has_hours=has_hours,
-        days_with_hours=np.bincount(distinct_days, minlength=n_stores),
+        days_with_hours=days_with_hours,
         zone_names=zone_names,
         zone_of_rank=zone_of_rank,
         zone_source=zone_source,
@@ -210,7 +207,25 @@ def is_open_each(
     return inside
 
 
-def _store_hours(hours: Hours, store_index: pd.Index) -> HoursRows:
+def with_sentinel(
+    intervals: tuple[np.ndarray, np.ndarray, np.ndarray], n_stores: int, tick: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Merged intervals (rank, open, close) with :class:`StoreCalendar`'s sentinel at the end:
+    an empty interval at ``tick`` of a store that does not exist (rank ``n_stores``), which
+    keeps the arrays non-empty."""
+    rank, opens, closes = intervals
+    return np.append(rank, n_stores), np.append(opens, tick), np.append(closes, tick)
+
+
+def hours_per_store(rows: HoursRows, n_stores: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per store: whether it has a valid hours row (bool; otherwise it is open 24/7) and on
+    how many distinct weekdays (int64)."""
+    has_hours = np.bincount(rows.rank, minlength=n_stores) > 0
+    distinct_days = np.unique(rows.rank * 7 + rows.weekday) // 7
+    return has_hours, np.bincount(distinct_days, minlength=n_stores)
+
+
+def store_hours(hours: Hours, store_index: pd.Index) -> HoursRows:
     """The hours rows of the stores in ``store_index`` (rows of other stores dropped)."""
     rank = store_index.get_indexer(hours.store_id)
     in_report = rank >= 0
@@ -386,7 +401,7 @@ def merge_intervals(
     """
     if len(rank) == 0:
         return rank, opens, closes
-    keys = GroupedKeys(n_stores, [opens, closes])
+    keys = GroupSortKeys(n_stores, [opens, closes])
     open_keys = keys(rank, opens)
     order = np.argsort(open_keys, kind="stable")
     rank, opens, closes, open_keys = rank[order], opens[order], closes[order], open_keys[order]

@@ -41,9 +41,9 @@ def to_csv(frame: pd.DataFrame, **options) -> str:
     """``frame`` as CSV text (no index, LF line ends), formula-looking cells neutralised;
     ``options`` go to :meth:`pandas.DataFrame.to_csv` (e.g. ``float_format``)."""
     safe = neutralise_frame(frame)
-    plain = _plain_csv(safe, options)
-    if plain is not None:
-        return plain
+    text = _csv_by_arrays(safe, options)
+    if text is not None:
+        return text
     return safe.to_csv(index=False, lineterminator="\n", **options)
 
 
@@ -53,9 +53,9 @@ _WHOLE = np.array([str(n) for n in range(1000)])
 _DOT_TWO_DIGITS = np.array([f".{n:02d}" for n in range(100)])
 
 
-def _plain_csv(frame: pd.DataFrame, options: dict) -> str | None:
+def _csv_by_arrays(frame: pd.DataFrame, options: dict) -> str | None:
     """What ``frame.to_csv(index=False, lineterminator="\\n", float_format="%.2f")`` writes,
-    made with array operations when every cell is plain: non-empty text that is never
+    made with array operations when every cell is simple: non-empty text that is never
     quoted, or a float64 that ``%.2f`` prints as its exact hundredths (0 to 1e9, finite,
     clearly not half a hundredth); None otherwise (pandas writes the frame)."""
     if options != {"float_format": "%.2f"} or len(frame) == 0:
@@ -67,15 +67,15 @@ def _plain_csv(frame: pd.DataFrame, options: dict) -> str | None:
     cells[:, 1::2] = ","
     cells[:, -1] = "\n"
     for k, column in enumerate(frame.columns):
-        column_cells = _plain_cells(frame[column])
+        column_cells = _simple_cells(frame[column])
         if column_cells is None:
             return None
         cells[:, 2 * k] = column_cells
     return ",".join(names) + "\n" + "".join(cells.ravel().tolist())
 
 
-def _plain_cells(values: pd.Series) -> np.ndarray | None:
-    """The column's cells as strings when all are plain (see :func:`_plain_csv`)."""
+def _simple_cells(values: pd.Series) -> np.ndarray | None:
+    """The column's cells as strings when all are simple (see :func:`_csv_by_arrays`)."""
     if values.dtype == np.float64:
         return _hundredths(values.to_numpy())
     text = values.to_numpy(dtype=object)

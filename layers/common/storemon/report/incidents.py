@@ -30,7 +30,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from storemon.clock.ticks import TICKS_PER_MINUTE, iso_local, iso_utc, ticks_to_us
+from storemon.clock.iso import local_texts, utc_texts
+from storemon.clock.ticks import TICKS_PER_MINUTE, ticks_to_us
 from storemon.report import csv_output
 from storemon.report.business_hours import StoreCalendar
 from storemon.report.timeline import MARK_DAY, MARK_HOUR, MARK_NOW, WeekEvents
@@ -87,10 +88,10 @@ def incidents_frame(
     return pd.DataFrame(
         {
             "store_id": np.asarray(store_id, dtype=object),
-            "start_utc": iso_utc(start_us),
-            "end_utc": iso_utc(end_us),
-            "start_local": iso_local(start_us, zone_index, zone_names),
-            "end_local": iso_local(end_us, zone_index, zone_names),
+            "start_utc": utc_texts(start_us),
+            "end_utc": utc_texts(end_us),
+            "start_local": local_texts(start_us, zone_index, zone_names),
+            "end_local": local_texts(end_us, zone_index, zone_names),
             "business_minutes": np.round(business_ticks / TICKS_PER_MINUTE, 2),
             "ongoing": np.asarray(end_tick == now_tick, dtype=bool),
         },
@@ -112,8 +113,8 @@ def week_business_intervals(
     return pd.DataFrame(
         {
             "store_id": np.asarray(store_id, dtype=object)[calendar.open_rank[real][inside]],
-            "open_utc": iso_utc(ticks_to_us(opens[inside])),
-            "close_utc": iso_utc(ticks_to_us(closes[inside])),
+            "open_utc": utc_texts(ticks_to_us(opens[inside])),
+            "close_utc": utc_texts(ticks_to_us(closes[inside])),
         },
         columns=BUSINESS_COLUMNS,
     )

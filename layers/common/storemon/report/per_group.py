@@ -12,7 +12,7 @@ import numpy as np
 _INT63 = 2**62
 
 
-class GroupedKeys:
+class GroupSortKeys:
     """Order-preserving int64 keys for (group, value) pairs, comparable across arrays.
 
     ``key(g, v) < key(g', v')`` exactly when ``(g, v) < (g', v')``. Keys are

@@ -24,7 +24,12 @@ import pandas as pd
 from storemon.clock.ticks import TICKS_PER_HOUR, TICKS_PER_US
 from storemon.inputs.tables import Polls
 from storemon.report.business_hours import StoreCalendar
-from storemon.report.per_group import GroupedKeys, exclusive_group_cumsum, group_ends, group_starts
+from storemon.report.per_group import (
+    GroupSortKeys,
+    exclusive_group_cumsum,
+    group_ends,
+    group_starts,
+)
 
 # (name, window length in hours, output unit in seconds)
 WINDOWS = (("hour", 1, 60), ("day", 24, 3600), ("week", 168, 3600))
@@ -83,13 +88,15 @@ class Timeline:
 class WeekEvents:
     """Per store, in time order: the window starts, the changes of the week and now.
 
-    All arrays have one entry per event, sorted by (rank, tick, kind): ``rank`` (int64),
+    ``now_tick``: the report's now. The arrays have one entry per event, sorted by (rank,
+    tick, kind): ``rank`` (int64),
     ``tick`` (int64), ``kind`` (``MARK_WEEK`` .. ``MARK_NOW`` once per store, ``CHANGE``),
     ``business`` (``B(tick)``, int64 ticks), ``active_after`` (bool: the status from this
     event to the store's next one) and ``uptime_before`` (int64 ticks: business time spent
     active from the week's start to this event).
     """
 
+    now_tick: int
     rank: np.ndarray
     tick: np.ndarray
     kind: np.ndarray
@@ -116,16 +123,10 @@ def select_polls(polls: Polls, now_us: int, store_ids: list[str] | None) -> Sele
     codes = polls.store if every_poll else polls.store[keep]
     time_us = polls.time_us if every_poll else polls.time_us[keep]
     active = polls.active if every_poll else polls.active[keep]
-    present = np.flatnonzero(np.bincount(codes, minlength=len(polls.store_ids)))
-    ids = polls.store_ids[present]
-    by_id = np.argsort(ids.astype(str), kind="stable")
-    store_id = ids[by_id].astype(str)  # rank -> id, in string order
-    n_stores = len(store_id)
-    rank_of_code = np.full(len(polls.store_ids), -1, dtype=np.int64)
-    rank_of_code[present[by_id]] = np.arange(n_stores)
+    store_id, rank_of_code = store_ranks(polls.store_ids, codes)
     poll_rank = rank_of_code[codes]
-    rows_per_store = np.bincount(poll_rank, minlength=n_stores)
-    rank, time_us, active = _sorted_unique_polls(poll_rank, time_us, active, n_stores)
+    rows_per_store = np.bincount(poll_rank, minlength=len(store_id))
+    rank, time_us, active, _ = unique_polls(poll_rank, time_us, active, len(store_id))
     return SelectedPolls(
         now_us=now_us,
         store_id=store_id,
@@ -136,6 +137,18 @@ def select_polls(polls: Polls, now_us: int, store_ids: list[str] | None) -> Sele
     )
 
 
+def store_ranks(known_ids: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The stores that ``codes`` (indexes into ``known_ids``) name, in the report's order (the
+    id as text): ``store_id`` (rank -> id, str) and ``rank_of_code`` (-1 for ids not named)."""
+    present = np.flatnonzero(np.bincount(codes, minlength=len(known_ids)))
+    ids = known_ids[present]
+    by_id = np.argsort(ids.astype(str), kind="stable")
+    store_id = ids[by_id].astype(str)
+    rank_of_code = np.full(len(known_ids), -1, dtype=np.int64)
+    rank_of_code[present[by_id]] = np.arange(len(store_id))
+    return store_id, rank_of_code
+
+
 def requested_codes(known_ids: np.ndarray, store_ids: list[str]) -> np.ndarray:
     """Boolean mask over ``known_ids``: the ids asked for (trimmed)."""
     wanted = np.zeros(len(known_ids), dtype=bool)
@@ -144,20 +157,28 @@ def requested_codes(known_ids: np.ndarray, store_ids: list[str]) -> np.ndarray:
     return wanted
 
 
-def _sorted_unique_polls(
-    rank: np.ndarray, time_us: np.ndarray, active: np.ndarray, n_stores: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Polls sorted by (store, time); one per store and instant, ``inactive`` winning."""
-    keys = GroupedKeys(n_stores, [time_us], factor=2)
+def unique_polls(
+    rank: np.ndarray,
+    time_us: np.ndarray,
+    active: np.ndarray,
+    n_stores: int,
+    *,
+    count_copies: bool = False,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """SPEC §4's one poll per store and instant, ``inactive`` winning: the polls sorted by
+    (store, time) as (rank, time_us, active), and with ``count_copies`` how many extra
+    copies each kept poll had (None otherwise)."""
+    keys = GroupSortKeys(n_stores, [time_us], factor=2)
     key = np.sort(keys(rank, time_us) + active)  # inactive (0) sorts first at an instant
-    instant = key >> 1  # keys are never negative
-    first = np.ones(len(key), dtype=bool)
-    first[1:] = instant[1:] != instant[:-1]
+    first = group_starts(key >> 1)  # keys are never negative
+    copies = None
+    if count_copies:
+        copies = np.diff(np.append(np.flatnonzero(first), len(key))) - 1
     key = key[first]
     store, position = np.divmod(key, keys.span)
     position >>= 1
     time_sorted = position + keys.base if keys.dense is None else keys.dense[position]
-    return store, time_sorted.astype(np.int64), (key & 1).astype(bool)
+    return store, time_sorted.astype(np.int64), (key & 1).astype(bool), copies
 
 
 def evidence(
@@ -172,6 +193,17 @@ def evidence(
     return rank[used], tick[used], selected.active[used]
 
 
+def status_flips(
+    rank: np.ndarray, tick: np.ndarray, active: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """SPEC §4's status changes between consecutive polls of one store (sorted by (rank,
+    tick)) of different status: (rank, the midpoint where the status flips, the later poll's
+    tick). Midpoints are exact: ticks are half-µs, polls whole µs."""
+    flips = (rank[1:] == rank[:-1]) & (active[1:] != active[:-1])
+    earlier, later = tick[:-1][flips], tick[1:][flips]
+    return rank[1:][flips], earlier + (later - earlier) // 2, later
+
+
 def status_changes(
     ev_rank: np.ndarray,
     ev_tick: np.ndarray,
@@ -183,11 +215,7 @@ def status_changes(
 ) -> Timeline:
     """The status at the week's start and its changes in the week, from the evidence polls
     (sorted by (rank, tick), one per instant)."""
-    same_store = ev_rank[1:] == ev_rank[:-1]
-    flips = same_store & (ev_active[1:] != ev_active[:-1])
-    change_rank = ev_rank[1:][flips]
-    before, after = ev_tick[:-1][flips], ev_tick[1:][flips]
-    change_tick = before + (after - before) // 2  # exact: ticks are half-µs, polls whole µs
+    change_rank, change_tick, _ = status_flips(ev_rank, ev_tick, ev_active)
     first_status = np.zeros(n_stores, dtype=bool)
     first_of_store = group_starts(ev_rank)
     first_status[ev_rank[first_of_store]] = ev_active[first_of_store]
@@ -202,19 +230,34 @@ def status_changes(
     )
 
 
-def week_events(selected: SelectedPolls, timeline: Timeline, calendar: StoreCalendar) -> WeekEvents:
+def week_events(timeline: Timeline, calendar: StoreCalendar, now_tick: int) -> WeekEvents:
     """Every store's window starts, changes and now, in time order, with ``B(t)`` and the
-    business time spent active before each event (one cumulative sum for all windows)."""
-    n_stores = selected.n_stores
-    marker_ticks = [selected.window_start(hours) for _, hours, _ in WINDOWS[::-1]]
-    marker_ticks.append(selected.now_tick)  # MARK_WEEK, MARK_DAY, MARK_HOUR, MARK_NOW
-    change_tick = timeline.change_tick
-    rank = np.concatenate([np.repeat(np.arange(n_stores), 4), timeline.change_rank])
-    tick = np.concatenate([np.tile(marker_ticks, n_stores), change_tick])
-    kind = np.concatenate([np.tile(np.arange(4), n_stores), np.full(len(change_tick), CHANGE)])
-    keys = GroupedKeys(n_stores, [tick], factor=8)
-    order = np.argsort(keys(rank, tick) + kind, kind="stable")
-    rank, tick, kind = rank[order], tick[order], kind[order]
+    business time spent active before each event (one cumulative sum for all windows).
+
+    The changes come sorted by (rank, tick), strictly inside (week start, now), so each
+    event's place is counted, not sorted: a store's block holds its week start, its changes
+    before the day's start, the day's start, ..., now (a window start before a change at the
+    same instant)."""
+    n_stores = len(timeline.status_at_week_start)
+    change_rank, change_tick = timeline.change_rank, timeline.change_tick
+    week, day, hour = (now_tick - hours * TICKS_PER_HOUR for _, hours, _ in WINDOWS[::-1])
+    per_store = np.bincount(change_rank, minlength=n_stores)
+    before_store = np.cumsum(per_store) - per_store
+    block = 4 * np.arange(n_stores) + before_store  # where each store's events start
+    marker_at = (
+        block,
+        block + 1 + np.bincount(change_rank[change_tick < day], minlength=n_stores),
+        block + 2 + np.bincount(change_rank[change_tick < hour], minlength=n_stores),
+        block + 3 + per_store,
+    )
+    change_at = block[change_rank] + 1 + np.arange(len(change_tick)) - before_store[change_rank]
+    change_at += (change_tick >= day).astype(np.int64) + (change_tick >= hour)
+    tick = np.empty(4 * n_stores + len(change_tick), dtype=np.int64)
+    kind = np.empty(len(tick), dtype=np.int64)
+    for marker, marker_tick in enumerate((week, day, hour, now_tick)):  # MARK_WEEK .. MARK_NOW
+        tick[marker_at[marker]], kind[marker_at[marker]] = marker_tick, marker
+    tick[change_at], kind[change_at] = change_tick, CHANGE
+    rank = np.repeat(np.arange(n_stores), 4 + per_store)
 
     business = calendar.business_time(rank, tick)
     segment = np.zeros(len(rank), dtype=np.int64)
@@ -224,6 +267,7 @@ def week_events(selected: SelectedPolls, timeline: Timeline, calendar: StoreCale
     flipped = exclusive_group_cumsum(is_change.astype(np.int64), rank) + is_change
     active_after = timeline.status_at_week_start[rank] ^ (flipped % 2 == 1)
     return WeekEvents(
+        now_tick=now_tick,
         rank=rank,
         tick=tick,
         kind=kind,

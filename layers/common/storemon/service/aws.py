@@ -224,21 +224,21 @@ def _decimals(value: Any) -> Any:
 
 def _from_ddb(item: dict) -> dict:
     _, de = _serializer()
-    return {k: _plain(de.deserialize(v)) for k, v in item.items()}
+    return {k: _python_value(de.deserialize(v)) for k, v in item.items()}
 
 
-def _plain(value: Any) -> Any:
+def _python_value(value: Any) -> Any:
     """Decimal -> int/float, sets -> sorted lists, recursively."""
     from decimal import Decimal
 
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: _python_value(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [_python_value(v) for v in value]
     if isinstance(value, set | frozenset):
-        return sorted(_plain(v) for v in value)
+        return sorted(_python_value(v) for v in value)
     return value
 
 

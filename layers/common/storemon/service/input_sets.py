@@ -32,7 +32,7 @@ from storemon.service.observability import add_count, logger
 from storemon.service.settings import Settings
 
 if TYPE_CHECKING:
-    from storemon.report.pipeline import ReportResult
+    from storemon.report.result import ReportResult
     from storemon.snapshot.reader import Snapshot
 
 SNAPSHOT_PREFIX = "snapshots/"

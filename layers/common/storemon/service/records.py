@@ -43,6 +43,7 @@ import re
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from storemon.clock.iso import utc_text
 from storemon.service import aws
 from storemon.service.settings import Settings
 
@@ -58,10 +59,6 @@ _UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def new_report_id() -> str:
@@ -106,8 +103,8 @@ def new_record(
         "inputs": inputs,
         "input_marker": marker,
         "listing": LISTING,
-        "created_at": iso(now),
-        "updated_at": iso(now),
+        "created_at": utc_text(now),
+        "updated_at": utc_text(now),
         "deadline": int((now + timedelta(seconds=settings.stale_after_seconds)).timestamp()),
         "expires_at": int((now + timedelta(days=settings.retention_days)).timestamp()),
     }
@@ -124,7 +121,7 @@ def get(settings: Settings, report_id: str) -> dict | None:
 
 def complete(settings: Settings, report_id: str, fields: dict) -> bool:
     """Running -> Complete with `fields`; False when the record was not Running."""
-    now = iso(utcnow())
+    now = utc_text(utcnow())
     values = dict(fields) | {"status": COMPLETE, "completed_at": now, "updated_at": now}
     return aws.update_item(
         settings.table,
@@ -138,7 +135,7 @@ def complete(settings: Settings, report_id: str, fields: dict) -> bool:
 def fail(settings: Settings, report_id: str, error: str, stale_before: int | None = None) -> bool:
     """Running -> Failed with `error`; False when the record was not Running (or, with
     `stale_before`, when its deadline is not before that epoch second)."""
-    now = iso(utcnow())
+    now = utc_text(utcnow())
     condition = "#status = :running"
     values: dict = {":running": RUNNING}
     if stale_before is not None:
@@ -182,7 +179,7 @@ def advance_latest(settings: Settings, report_id: str, current_at: str, inputs: 
             "target_id": report_id,
             "current_at": current_at,
             "input_set": refresh_report_id(inputs),
-            "updated_at": iso(utcnow()),
+            "updated_at": utc_text(utcnow()),
         },
         condition="attribute_not_exists(#current_at) OR #current_at < :current_at",
         condition_values={":current_at": current_at},
@@ -196,12 +193,12 @@ def note_newer_failure(settings: Settings, record: dict, current_at: str) -> boo
     failure = {
         "report_id": record["report_id"],
         "error": record.get("error") or "",
-        "failed_at": record.get("failed_at") or iso(utcnow()),
+        "failed_at": record.get("failed_at") or utc_text(utcnow()),
     }
     return aws.update_item(
         settings.table,
         {KEY: LATEST},
-        {"newer_failure": failure, "updated_at": iso(utcnow())},
+        {"newer_failure": failure, "updated_at": utc_text(utcnow())},
         condition="attribute_not_exists(#current_at) OR #current_at < :current_at",
         condition_values={":current_at": current_at},
     )
@@ -212,7 +209,7 @@ def note_upload(settings: Settings, noticed_ms: int) -> None:
     aws.update_item(
         settings.table,
         {KEY: UPLOADS},
-        {"last_upload_ms": noticed_ms, "updated_at": iso(utcnow())},
+        {"last_upload_ms": noticed_ms, "updated_at": utc_text(utcnow())},
         condition="attribute_not_exists(#last_upload_ms) OR #last_upload_ms < :noticed",
         condition_values={":noticed": noticed_ms},
     )

@@ -53,7 +53,7 @@ def write_report_files(
 ) -> None:
     """The report CSV and the summary JSON; for a full report also the per-store file, the
     page and the incidents (CSV and JSON)."""
-    from storemon.report.pipeline import report_to_csv
+    from storemon.report.result import report_to_csv
 
     bucket = settings.bucket
     aws.put_object(bucket, keys["report"], report_to_csv(result.report), "text/csv")

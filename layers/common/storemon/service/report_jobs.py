@@ -17,6 +17,7 @@ import json
 import time
 import uuid
 
+from storemon.clock.iso import utc_text
 from storemon.errors import UnusableInput
 from storemon.service import input_sets, records, report_files, sources
 from storemon.service.observability import add_count, add_duration_ms, logger, set_report_id
@@ -80,7 +81,7 @@ def fail_report(settings: Settings, record: dict, error: str) -> str:
 
 
 def _note_newer_failure(settings: Settings, record: dict) -> None:
-    current_at = records.iso(records.utcnow())
+    current_at = utc_text(records.utcnow())
     try:
         if sources.is_current(settings, record.get("inputs") or {}):
             records.note_newer_failure(settings, record, current_at)
@@ -128,7 +129,7 @@ def advance_latest(settings: Settings, record: dict) -> None:
     of two reports the one of the newer inputs always carries the later time."""
     if not records.is_full(record):
         return
-    current_at = records.iso(records.utcnow())
+    current_at = utc_text(records.utcnow())
     inputs = record.get("inputs") or {}
     if not sources.is_current(settings, inputs):
         logger.info("newer inputs were uploaded since this report's: latest not moved")

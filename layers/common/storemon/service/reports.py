@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+from storemon.clock.iso import utc_text
 from storemon.errors import InvalidRequest, ReportNotFound
 from storemon.service import authz, aws, records
 from storemon.service.authz import Principal
@@ -182,7 +183,7 @@ def _complete_view(settings: Settings, record: dict) -> dict:
             settings, keys.get("incidents"), f"incidents-{record['report_id']}.csv"
         ),
         "url_expires_in": expires,
-        "url_expires_at": records.iso(now + timedelta(seconds=expires)),
+        "url_expires_at": utc_text(now + timedelta(seconds=expires)),
         "completed_at": record.get("completed_at"),
         # what the report was computed from: "snapshot" or "csv" (the inputs' CSV files)
         "source": record.get("source"),

@@ -9,8 +9,9 @@ old file with a new one.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
+from storemon.clock.iso import utc_text
 from storemon.errors import InputError, MissingInput, ObjectForbidden, ObjectMissing
 from storemon.service import aws
 from storemon.service.settings import Settings
@@ -29,12 +30,6 @@ def kind_of_key(key: str, prefix: str) -> str | None:
         if name in (base + suffix for suffix in SUFFIXES):
             return kind
     return None
-
-
-def _iso(moment: datetime) -> str:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def resolve(settings: Settings) -> dict[str, dict | None]:
@@ -59,7 +54,7 @@ def resolve(settings: Settings) -> dict[str, dict | None]:
             "key": head.key,
             "version_id": head.version_id,
             "etag": head.etag,
-            "last_modified": _iso(head.last_modified),
+            "last_modified": utc_text(head.last_modified),
             "size": head.size,
         }
     return out
@@ -76,7 +71,7 @@ def marker(inputs: dict[str, dict | None], resolved_at: datetime) -> str | None:
     if missing(inputs):
         return None
     newest = max(inputs[kind]["last_modified"] for kind in KINDS)  # type: ignore[index]
-    return f"{newest}|{_iso(resolved_at)}"
+    return f"{newest}|{utc_text(resolved_at)}"
 
 
 def identity(inputs: dict[str, dict | None]) -> tuple:

@@ -87,7 +87,7 @@ def _store_row(result: Any, **about: Any) -> dict:
         row |= result.percentages.iloc[0].drop("store_id").to_dict()
     summary = result.summary_json()
     about_now = {"now": summary["now"], "as_of": summary.get("as_of")}
-    return json_values.plain(row) | about_now | about
+    return json_values.to_json_values(row) | about_now | about
 
 
 def store_incidents(

@@ -1,5 +1,13 @@
 """Reports from a loaded snapshot: any ``as_of`` and store subset, with the same bytes as
-the CSV path (see :mod:`storemon.snapshot`)."""
+the CSV path (see :mod:`storemon.snapshot`).
+
+Only what differs from the CSV path is here: the reported stores' poll counts at ``now``
+(from the per-store arrays, the per-poll ones only for stores polled after ``now``), their
+status at the week's start and their changes in the week (from the stored timelines), and
+their calendar (from the stored intervals). From there the report package's own phases run:
+:func:`~storemon.report.timeline.week_events`, :func:`~storemon.report.timeline.window_totals`,
+:func:`~storemon.report.result.build_result` and :func:`~storemon.report.result.add_incidents`.
+"""
 
 from __future__ import annotations
 
@@ -7,29 +15,26 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from storemon.clock.ticks import TICKS_PER_HOUR, TICKS_PER_SECOND, TICKS_PER_US, iso_utc
+from storemon.clock.iso import utc_texts
+from storemon.clock.ticks import TICKS_PER_HOUR, TICKS_PER_SECOND, TICKS_PER_US
 from storemon.report.business_hours import StoreCalendar
-from storemon.report.incidents import find_incidents, week_business_intervals
-from storemon.report.per_group import GroupedKeys
-from storemon.report.pipeline import (
-    STORE_COLUMNS,
+from storemon.report.per_group import ragged_take
+from storemon.report.pipeline import parse_instant, report_from_parsed
+from storemon.report.result import (
     ReportResult,
-    ids_not_found,
-    parse_instant,
-    percentages_frame,
-    report_frame,
-    report_from_parsed,
-    request_warnings,
+    ReportScope,
+    StoreFacts,
+    add_incidents,
+    build_result,
+    finish,
 )
-from storemon.report.timeline import WEEK_HOURS, SelectedPolls, Timeline, WindowTotals, week_events
+from storemon.report.timeline import WEEK_HOURS, Timeline, week_events, window_totals
 from storemon.snapshot.reader import ZONE_SOURCES, Snapshot
-
-WEEK_TICKS = 168 * TICKS_PER_HOUR
 
 logger = logging.getLogger(__name__)
 
@@ -58,80 +63,28 @@ def report_from_snapshot(
             started=started,
             incidents=incidents,
         )
-    ranks = _selection(snap.store_ids, store_ids)
-    facts = _facts_at(snap, ranks, now_us)
-    view = _View(snap, facts.pop("rank"))
-    totals = _window_totals(view, facts, now_us)
-    result = _result(
-        snap, view, facts, totals, now_us=now_us, as_of=as_of, store_ids=store_ids, started=started
-    )
-    if incidents:
-        _add_incidents(result, view, facts, now_us)
-        result.summary["duration_seconds"] = round(time.perf_counter() - started, 3)
-    return result
-
-
-def _add_incidents(result: ReportResult, view: _View, facts: dict, now_us: int) -> None:
-    """The engine's week events on the snapshot's calendar and timeline, then its incidents
-    and the week's business intervals."""
-    selected = SelectedPolls(
-        now_us=now_us,
-        store_id=np.asarray(view.pick(view.derived["store_ids"])),
-        rank=np.zeros(0, dtype=np.int64),
-        time_us=np.zeros(0, dtype=np.int64),
-        active=np.zeros(0, dtype=bool),
-        rows_per_store=np.asarray(facts["raw"], dtype=np.int64),
-    )
-    calendar = _view_calendar(view, selected.now_tick)
-    events = week_events(selected, _view_timeline(view, facts, now_us), calendar)
-    result.incidents = find_incidents(events, selected.store_id, calendar, selected.now_tick)
-    result.business_intervals = week_business_intervals(
-        calendar, selected.store_id, selected.window_start(WEEK_HOURS), selected.now_tick
-    )
-
-
-def _view_calendar(view: _View, now_tick: int) -> StoreCalendar:
-    """The selected stores' calendar, with the engine's sentinel interval at the end."""
-    d, pick = view.derived, view.pick
-    owner, at = view.intervals
-    base_s = int(view.meta["calendar_base_s"])
-    return StoreCalendar(
-        n_stores=view.count,
-        has_hours=np.asarray(pick(d["has_hours"]), dtype=bool),
-        days_with_hours=np.asarray(pick(d["hours_days"]), dtype=np.int64),
-        zone_names=list(view.meta["zone_names"]),
-        zone_of_rank=np.asarray(pick(d["zone_index"]), dtype=np.int64),
-        zone_source=ZONE_SOURCES[pick(d["zone_source"])],
-        open_rank=np.append(owner, view.count),
-        open_tick=_ticks(d["interval_open"][at], base_s, now_tick),
-        close_tick=_ticks(d["interval_close"][at], base_s, now_tick),
-        business_before=_ticks(d["interval_before"][at], 0, 0),
-    )
-
-
-def _view_timeline(view: _View, facts: dict, now_us: int) -> Timeline:
-    """The status at the week's start and the changes inside the week (see _window_totals)."""
-    d = view.derived
+    at_now = _polls_at(snap, _requested_ranks(snap.store_ids, store_ids), now_us)
+    stores = _StoreSlices(snap, at_now.rank)
     now_tick = now_us * TICKS_PER_US
-    week_start = now_tick - WEEK_TICKS
-    owner, at = view.changes
-    tick = d["change_tick"][at]
-    has_inside = facts["has_inside"]
-    use = (d["change_later_us"][at] <= now_us) & (d["change_kind"][at] == (~has_inside)[owner])
-    first_active = view.pick(d["first_active"])
-    status = np.where(has_inside, view.pick(d["first_inside_active"]), first_active)
-    before = use & (tick <= week_start)
-    status = status ^ (np.bincount(owner[before], minlength=view.count) % 2 == 1)
-    in_week = use & (tick > week_start) & (tick < now_tick)
-    return Timeline(
-        status_at_week_start=status,
-        change_rank=owner[in_week],
-        change_tick=tick[in_week],
-        evidence_polls=int(facts["evidence"].sum()),
+    calendar = _calendar(stores, now_tick)
+    events = week_events(_timeline(stores, at_now, now_us), calendar, now_tick)
+    scope = ReportScope(
+        now_us=now_us,
+        as_of=as_of,
+        store_ids=store_ids,
+        files=json.loads(json.dumps(snap.meta["files"])),
+        poll_range=(snap.now_us, int(snap.meta["first_us"])),
+        polls_used=int(at_now.unique.sum()),
+        evidence_polls=int(at_now.evidence.sum()),
     )
+    facts = _store_facts(stores, at_now)
+    result = build_result(facts, window_totals(events), scope)
+    if incidents:
+        add_incidents(result, facts.store_id, events, calendar)
+    return finish(result, started)
 
 
-def _selection(all_ids: np.ndarray, store_ids: list[str] | None) -> np.ndarray | None:
+def _requested_ranks(all_ids: np.ndarray, store_ids: list[str] | None) -> np.ndarray | None:
     """Ranks of the requested stores that the data holds (None: every store)."""
     if store_ids is None:
         return None
@@ -142,9 +95,28 @@ def _selection(all_ids: np.ndarray, store_ids: list[str] | None) -> np.ndarray |
     return np.unique(at[all_ids[at] == wanted])
 
 
-def _facts_at(snap: Snapshot, ranks: np.ndarray | None, now_us: int) -> dict[str, np.ndarray]:
-    """Per store: the polls at or before now (unique, raw, inside), the last of them, and
-    whether any lies inside business hours; only stores with such a poll are kept."""
+@dataclass
+class _PollsAtNow:
+    """Per reported store (those with a poll at or before now): its rank in the snapshot,
+    its polls at or before now (``unique``: one per instant; ``raw``: duplicates included;
+    ``inside``: inside business hours), the ISO text of the last of them, whether any lies
+    inside business hours, and the polls used as evidence."""
+
+    rank: np.ndarray
+    unique: np.ndarray
+    raw: np.ndarray
+    inside: np.ndarray
+    last_iso: np.ndarray
+    has_inside: np.ndarray
+
+    @property
+    def evidence(self) -> np.ndarray:
+        return np.where(self.has_inside, self.inside, self.unique)
+
+
+def _polls_at(snap: Snapshot, ranks: np.ndarray | None, now_us: int) -> _PollsAtNow:
+    """The polls at or before now of the requested stores (every store when ``ranks`` is
+    None); only stores with such a poll are kept."""
     d = snap.derived
     rank = np.arange(len(snap.store_ids)) if ranks is None else ranks
     first = d["first_poll_us"] if ranks is None else d["first_poll_us"][rank]
@@ -156,25 +128,24 @@ def _facts_at(snap: Snapshot, ranks: np.ndarray | None, now_us: int) -> dict[str
         return array if every else array[rank]
 
     lo, hi = d["poll_offsets"][rank], d["poll_offsets"][rank + 1]
-    facts = {
-        "rank": rank,
-        "unique": hi - lo,
-        "raw": pick(d["raw_polls"]),
-        "inside": pick(d["inside_polls"]),
-        "last_iso": pick(d["last_poll_iso"]),
-        "has_inside": pick(d["first_inside_us"]) <= now_us,
-    }
-    partial = pick(d["last_poll_us"]) > now_us
-    if partial.any():
-        _cut_partial(snap, facts, lo=lo, hi=hi, partial=partial, now_us=now_us)
-    facts["evidence"] = np.where(facts["has_inside"], facts["inside"], facts["unique"])
-    return facts
+    polls = _PollsAtNow(
+        rank=rank,
+        unique=hi - lo,
+        raw=pick(d["raw_polls"]),
+        inside=pick(d["inside_polls"]),
+        last_iso=pick(d["last_poll_iso"]),
+        has_inside=pick(d["first_inside_us"]) <= now_us,
+    )
+    polled_later = pick(d["last_poll_us"]) > now_us
+    if polled_later.any():
+        _recount_polled_later(snap, polls, lo=lo, hi=hi, later=polled_later, now_us=now_us)
+    return polls
 
 
-def _cut_partial(snap, facts, *, lo, hi, partial, now_us) -> None:
-    """Counts and last poll of the stores with polls after now, from the per-poll arrays."""
+def _recount_polled_later(snap, polls: _PollsAtNow, *, lo, hi, later, now_us) -> None:
+    """Counts and last poll of the stores polled after now, from the per-poll arrays."""
     poll_us = snap.inputs()["poll_us"]
-    lo, hi = lo[partial], hi[partial]
+    lo, hi = lo[later], hi[later]
     cut = _first_after(poll_us, lo, hi, now_us)
     dup_index, dup_extra = snap.inputs()["dup_index"], snap.inputs()["dup_extra"]
     extra_before = np.concatenate([[0], np.cumsum(dup_extra)])
@@ -182,17 +153,17 @@ def _cut_partial(snap, facts, *, lo, hi, partial, now_us) -> None:
         extra_before[np.searchsorted(dup_index, cut)] - extra_before[np.searchsorted(dup_index, lo)]
     )
     inside = snap.cumulative("poll_inside")
-    facts["unique"] = facts["unique"].copy()
-    facts["unique"][partial] = cut - lo
-    facts["raw"] = facts["raw"].copy()
-    facts["raw"][partial] = cut - lo + extras
-    facts["inside"] = facts["inside"].copy()
-    facts["inside"][partial] = inside[cut] - inside[lo]
-    facts["last_iso"] = _text(facts["last_iso"])
-    facts["last_iso"][partial] = iso_utc(np.asarray(poll_us[cut - 1]))
+    polls.unique = polls.unique.copy()
+    polls.unique[later] = cut - lo
+    polls.raw = polls.raw.copy()
+    polls.raw[later] = cut - lo + extras
+    polls.inside = polls.inside.copy()
+    polls.inside[later] = inside[cut] - inside[lo]
+    polls.last_iso = _str_objects(polls.last_iso)
+    polls.last_iso[later] = utc_texts(np.asarray(poll_us[cut - 1]))
 
 
-def _text(values: np.ndarray) -> np.ndarray:
+def _str_objects(values: np.ndarray) -> np.ndarray:
     """Stored ASCII text (bytes) as an object array of str (a new array)."""
     if values.dtype.kind == "S":
         return values.astype(str).astype(object)
@@ -214,84 +185,50 @@ def _first_after(values: np.ndarray, lo: np.ndarray, hi: np.ndarray, limit: int)
         hi = np.where(open_ & ~right, middle, hi)
 
 
-class _View:
-    """The reported stores' slices of the per-store, interval and change arrays."""
+class _StoreSlices:
+    """The reported stores' entries of the per-store arrays (:meth:`pick`) and their slices of
+    the interval and change arrays (:attr:`intervals`, :attr:`changes`: the local rank of
+    each element and where it is, an index array or, for every store, a slice)."""
 
     def __init__(self, snap: Snapshot, rank: np.ndarray):
-        d = snap.derived
-        self.derived = d
+        self.derived = snap.derived
         self.meta = snap.meta
-        self.rank = rank
         self.count = len(rank)
         every = self.count == len(snap.store_ids)  # all stores: no gathering
         self.pick: Callable[[np.ndarray], Any] = (lambda a: a) if every else (lambda a: a[rank])
-        self.intervals = self._ragged(d, "interval_offsets", every)
-        self.changes = self._ragged(d, "change_offsets", every)
+        self.intervals = self._slices("interval_offsets", rank, every)
+        self.changes = self._slices("change_offsets", rank, every)
 
-    def _ragged(self, d: dict, offsets_name: str, every: bool) -> tuple[np.ndarray, Any]:
-        """(local rank of each element, index into the arrays or a slice)."""
-        offsets = d[offsets_name]
-        lo, hi = offsets[self.rank], offsets[self.rank + 1]
-        owner = np.repeat(np.arange(self.count), hi - lo)
+    def _slices(self, offsets_name: str, rank: np.ndarray, every: bool) -> tuple[np.ndarray, Any]:
+        offsets = self.derived[offsets_name]
+        lo, hi = offsets[rank], offsets[rank + 1]
         if every:
-            return owner, slice(None)
-        return owner, lo[owner] + np.arange(len(owner)) - (np.cumsum(hi - lo) - (hi - lo))[owner]
+            return np.repeat(np.arange(self.count), hi - lo), slice(None)
+        return ragged_take(lo, hi - lo)
 
 
-def _window_totals(view: _View, facts: dict, now_us: int) -> dict[str, tuple[Any, Any]]:
-    """Uptime and business time of each window, in ticks, per reported store."""
-    d, m = view.derived, view.count
-    now_tick = now_us * TICKS_PER_US
-    starts = [now_tick - hours * TICKS_PER_HOUR for hours in (168, 24, 1)]
-    owner, at = view.changes
-    tick = d["change_tick"][at]
-    has_inside = facts["has_inside"]
-    use = (d["change_later_us"][at] <= now_us) & (d["change_kind"][at] == (~has_inside)[owner])
-    status0 = np.where(
-        has_inside, view.pick(d["first_inside_active"]), view.pick(d["first_active"])
+def _calendar(stores: _StoreSlices, now_tick: int) -> StoreCalendar:
+    """The reported stores' calendar from the stored intervals, with the engine's sentinel
+    interval at the end."""
+    d, pick = stores.derived, stores.pick
+    owner, at = stores.intervals
+    base_s = int(stores.meta["calendar_base_s"])
+    return StoreCalendar(
+        n_stores=stores.count,
+        has_hours=np.asarray(pick(d["has_hours"]), dtype=bool),
+        days_with_hours=np.asarray(pick(d["hours_days"]), dtype=np.int64),
+        zone_names=list(stores.meta["zone_names"]),
+        zone_of_rank=np.asarray(pick(d["zone_index"]), dtype=np.int64),
+        zone_source=ZONE_SOURCES[pick(d["zone_source"])],
+        open_rank=np.append(owner, stores.count),
+        open_tick=_ticks_and_sentinel(d["interval_open"][at], base_s, now_tick),
+        close_tick=_ticks_and_sentinel(d["interval_close"][at], base_s, now_tick),
+        business_before=_ticks_and_sentinel(d["interval_before"][at], 0, 0),
     )
-    before = use & (tick <= starts[0])
-    status = status0 ^ (np.bincount(owner[before], minlength=m) % 2 == 1)
-    in_week = use & (tick > starts[0]) & (tick < now_tick)
-    events = _events(owner[in_week], tick[in_week], starts, now_tick, m)
-    business = _business_at(view, events["rank"], events["tick"])
-    return _integrate(events, business, status, m)
 
 
-def _events(rank, tick, starts, now_tick, m) -> dict[str, np.ndarray]:
-    """Each store's events in time order: the week, day and hour starts, the changes inside
-    the week, and now (a window start sorts before a change at the same instant). Changes
-    come sorted by (store, time), so positions are counted, not sorted."""
-    week, day, hour = starts
-    per_store = np.bincount(rank, minlength=m)
-    before_store = np.cumsum(per_store) - per_store
-    base = 4 * np.arange(m) + before_store
-    markers = np.stack(
-        [
-            base,
-            base + 1 + np.bincount(rank[tick < day], minlength=m),
-            base + 2 + np.bincount(rank[tick < hour], minlength=m),
-            base + 3 + per_store,
-        ]
-    )
-    event_tick = np.empty(4 * m + len(tick), dtype=np.int64)
-    for kind, marker_tick in enumerate((week, day, hour, now_tick)):
-        event_tick[markers[kind]] = marker_tick
-    position = base[rank] + np.arange(len(tick)) - before_store[rank] + 1
-    position += (tick >= day).astype(np.int64) + (tick >= hour)
-    event_tick[position] = tick
-    is_change = np.zeros(len(event_tick), dtype=bool)
-    is_change[position] = True
-    return {
-        "tick": event_tick,
-        "rank": np.repeat(np.arange(m), 4 + per_store),
-        "change": is_change,
-        "markers": markers,
-    }
-
-
-def _ticks(seconds: np.ndarray, base_s: int, sentinel: int) -> np.ndarray:
-    """Stored seconds as ticks, with one more entry (the sentinel) at the end."""
+def _ticks_and_sentinel(seconds: np.ndarray, base_s: int, sentinel: int) -> np.ndarray:
+    """Stored seconds (after ``base_s``) as ticks, with the sentinel appended."""
     out = np.empty(len(seconds) + 1, dtype=np.int64)
     out[:-1] = seconds
     out[:-1] += base_s
@@ -300,86 +237,41 @@ def _ticks(seconds: np.ndarray, base_s: int, sentinel: int) -> np.ndarray:
     return out
 
 
-def _business_at(view: _View, event_rank: np.ndarray, event_tick: np.ndarray) -> np.ndarray:
-    """Each store's cumulative business time B(t) at its events (t itself when open 24/7)."""
-    d = view.derived
-    owner, at = view.intervals
-    first_tick = int(event_tick[0]) if len(event_tick) else 0
-    base_s = int(view.meta["calendar_base_s"])
-    rank = np.append(owner, view.count)
-    opens = _ticks(d["interval_open"][at], base_s, first_tick)
-    closes = _ticks(d["interval_close"][at], base_s, first_tick)
-    before = _ticks(d["interval_before"][at], 0, 0)
-    keys = GroupedKeys(view.count + 1, [opens, event_tick])
-    found = np.searchsorted(keys(rank, opens), keys(event_rank, event_tick), side="right") - 1
-    safe = np.maximum(found, 0)
-    matched = (found >= 0) & (rank[safe] == event_rank)
-    inside = np.clip(event_tick - opens[safe], 0, closes[safe] - opens[safe])
-    business = np.where(matched, before[safe] + inside, 0)
-    return np.where(view.pick(d["has_hours"])[event_rank], business, event_tick)
-
-
-def _integrate(events, business, status, m) -> dict[str, tuple[Any, Any]]:
-    """(uptime, business time) in ticks of each window, per store."""
-    markers, event_rank = events["markers"], events["rank"]
-    segment = np.zeros(len(business), dtype=np.int64)
-    segment[:-1] = business[1:] - business[:-1]
-    segment[markers[3]] = 0  # now: each store's last event
-    flips = np.cumsum(events["change"])
-    parity = (flips - flips[markers[0]][event_rank]) % 2 == 1
-    active = np.where(status[event_rank] ^ parity, segment, 0)
-    up_before = np.cumsum(active) - active
-    now = markers[3]
-    return {
-        name: (up_before[now] - up_before[markers[k]], business[now] - business[markers[k]])
-        for k, name in enumerate(("week", "day", "hour"))
-    }
-
-
-def _result(snap, view, facts, totals, *, now_us, as_of, store_ids, started) -> ReportResult:
-    d, pick = snap.derived, view.pick
-    store_id = np.asarray(pick(snap.store_ids))  # str array, as the engine passes it
-    window_totals = WindowTotals(
-        business={name: total for name, (_, total) in totals.items()},
-        uptime={name: up for name, (up, _) in totals.items()},
+def _timeline(stores: _StoreSlices, polls: _PollsAtNow, now_us: int) -> Timeline:
+    """The status at the week's start and the changes inside the week, from the stored
+    timelines: between the polls inside business hours for a store with one by now, between
+    all its polls otherwise (SPEC §4's evidence), counting only changes whose later poll is
+    at or before now."""
+    d = stores.derived
+    now_tick = now_us * TICKS_PER_US
+    week_start = now_tick - WEEK_HOURS * TICKS_PER_HOUR
+    owner, at = stores.changes
+    tick = d["change_tick"][at]
+    has_inside = polls.has_inside
+    use = (d["change_later_us"][at] <= now_us) & (d["change_kind"][at] == (~has_inside)[owner])
+    first_active = stores.pick(d["first_active"])
+    status = np.where(has_inside, stores.pick(d["first_inside_active"]), first_active)
+    before = use & (tick <= week_start)
+    status = status ^ (np.bincount(owner[before], minlength=stores.count) % 2 == 1)
+    in_week = use & (tick > week_start) & (tick < now_tick)
+    return Timeline(
+        status_at_week_start=status,
+        change_rank=owner[in_week],
+        change_tick=tick[in_week],
+        evidence_polls=int(polls.evidence.sum()),
     )
-    zone_names = np.asarray(snap.meta["zone_names"], dtype=object)
-    has_hours, source = pick(d["has_hours"]), pick(d["zone_source"])
-    stores = pd.DataFrame(
-        {
-            "store_id": store_id,
-            "polls": np.asarray(facts["raw"], dtype=np.int64),
-            "first_poll": _text(pick(d["first_poll_iso"])),
-            "last_poll": _text(facts["last_iso"]),
-            "timezone": zone_names[pick(d["zone_index"])],
-            "timezone_source": ZONE_SOURCES[source],
-            "hours_defined": np.asarray(has_hours, dtype=bool),
-            "hours_days": np.asarray(pick(d["hours_days"]), dtype=np.int64),
-        },
-        columns=STORE_COLUMNS,
-    )
-    not_found = ids_not_found(store_id, store_ids)
-    poll_range = (snap.now_us, int(snap.meta["first_us"]))
-    summary = {
-        "now": iso_utc(np.array([now_us]))[0],
-        "as_of": as_of,
-        "store_filter": None if store_ids is None else len(store_ids),
-        "stores_reported": int(view.count),
-        "store_ids_not_found": not_found,
-        "files": json.loads(json.dumps(snap.meta["files"])),
-        "stores_default_24x7": int((~has_hours).sum()),
-        "stores_default_timezone": {
-            "missing": int((source == 1).sum()),
-            "invalid": int((source == 2).sum()),
-        },
-        "polls_used": int(facts["unique"].sum()),
-        "evidence_polls": int(facts["evidence"].sum()),
-        "warnings": request_warnings(poll_range, now_us, as_of, not_found, store_ids),
-        "duration_seconds": round(time.perf_counter() - started, 3),
-    }
-    return ReportResult(
-        report=report_frame(store_id, window_totals),
-        summary=summary,
-        stores=stores,
-        percentages=percentages_frame(store_id, window_totals),
+
+
+def _store_facts(stores: _StoreSlices, polls: _PollsAtNow) -> StoreFacts:
+    d, pick = stores.derived, stores.pick
+    zone_names = np.asarray(stores.meta["zone_names"], dtype=object)
+    return StoreFacts(
+        store_id=np.asarray(pick(d["store_ids"])),  # str array, as the engine passes it
+        polls=np.asarray(polls.raw, dtype=np.int64),
+        first_poll=_str_objects(pick(d["first_poll_iso"])),
+        last_poll=_str_objects(polls.last_iso),
+        timezone=zone_names[pick(d["zone_index"])],
+        timezone_source=ZONE_SOURCES[pick(d["zone_source"])],
+        hours_defined=np.asarray(pick(d["has_hours"]), dtype=bool),
+        hours_days=np.asarray(pick(d["hours_days"]), dtype=np.int64),
     )

@@ -1,0 +1,235 @@
+"""The result of a report (SPEC §5, §7): its frames and summary, built by one function for
+every path that computes a report (the CSV files, the snapshot).
+
+:func:`build_result` takes what each path computed in its own way (the stores' facts and the
+windows' exact totals, :class:`~storemon.report.timeline.WindowTotals`) and makes the
+report, the percentages, the per-store facts and the summary from them, so their rules are
+written once; :func:`add_incidents` adds SPEC §7's incidents from the week's events.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from storemon import json_values
+from storemon.clock.iso import utc_text
+from storemon.clock.ticks import TICKS_PER_HOUR, TICKS_PER_SECOND
+from storemon.report import csv_output
+from storemon.report.business_hours import StoreCalendar
+from storemon.report.incidents import find_incidents, week_business_intervals
+from storemon.report.timeline import WEEK_HOURS, WINDOWS, WeekEvents, WindowTotals
+
+REPORT_COLUMNS = [
+    "store_id",
+    "uptime_last_hour",
+    "uptime_last_day",
+    "uptime_last_week",
+    "downtime_last_hour",
+    "downtime_last_day",
+    "downtime_last_week",
+]
+PERCENTAGE_COLUMNS = [
+    "store_id",
+    "uptime_pct_last_hour",
+    "uptime_pct_last_day",
+    "uptime_pct_last_week",
+]
+STORE_COLUMNS = [
+    "store_id",
+    "polls",
+    "first_poll",
+    "last_poll",
+    "timezone",
+    "timezone_source",
+    "hours_defined",
+    "hours_days",
+]
+
+
+def _no_percentages() -> pd.DataFrame:
+    return pd.DataFrame(columns=PERCENTAGE_COLUMNS)
+
+
+@dataclass
+class ReportResult:
+    report: pd.DataFrame  # REPORT_COLUMNS, one row per store, sorted by store_id
+    summary: dict  # JSON-able, SPEC §5
+    stores: pd.DataFrame  # STORE_COLUMNS, what the data holds for each reported store
+    # PERCENTAGE_COLUMNS, rows as in ``report``: float64, 1 decimal, NaN without business time
+    percentages: pd.DataFrame = field(default_factory=_no_percentages)
+    # INCIDENT_COLUMNS (SPEC §7), only when asked for (``incidents=True``), else None
+    incidents: pd.DataFrame | None = None
+    # with the incidents: store_id, open_utc, close_utc, the business hours in the week window
+    business_intervals: pd.DataFrame | None = None
+
+    def summary_json(self) -> dict:
+        """The summary as plain JSON values (NumPy scalars, timestamps and NaN converted)."""
+        return json_values.to_json_values(self.summary)
+
+    def stores_document(self, report_id: str) -> dict:
+        """The per-store file of a report: ``{"report_id", "now", "stores": {store_id: {...}}}``
+        (what the service's ``store_summary`` answers from), as plain JSON values."""
+        return {
+            "report_id": report_id,
+            "now": json_values.scalar(self.summary.get("now")),
+            "stores": json_values.rows_by(self.stores.to_dict(orient="records"), "store_id"),
+        }
+
+
+@dataclass(frozen=True)
+class StoreFacts:
+    """What the data holds for each reported store (STORE_COLUMNS), one entry per rank.
+
+    ``store_id`` (str), ``polls`` (int64: poll rows at or before now, duplicates included),
+    ``first_poll`` / ``last_poll`` (object: ISO text of the first and last of those polls),
+    ``timezone`` (object: the zone used), ``timezone_source`` (object: ``"file"``,
+    ``"missing"`` or ``"invalid"``), ``hours_defined`` (bool: a valid hours row; otherwise
+    open 24/7), ``hours_days`` (int64: distinct weekdays with a row).
+    """
+
+    store_id: np.ndarray
+    polls: np.ndarray
+    first_poll: np.ndarray
+    last_poll: np.ndarray
+    timezone: np.ndarray
+    timezone_source: np.ndarray
+    hours_defined: np.ndarray
+    hours_days: np.ndarray
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            {name: getattr(self, name) for name in STORE_COLUMNS}, columns=STORE_COLUMNS
+        )
+
+
+@dataclass(frozen=True)
+class ReportScope:
+    """What a report was asked for and what it saw: ``now_us`` (µs since the epoch), the
+    request (``as_of`` as given, ``store_ids`` as given or None), the three files' counts
+    (``files``: {"store_status"|"menu_hours"|"timezones": FileStats.as_dict()}), the newest
+    and oldest valid poll of the whole status file (``poll_range``), the polls used (one per
+    store and instant, at or before now) and those used as evidence."""
+
+    now_us: int
+    as_of: str | None
+    store_ids: list[str] | None
+    files: dict
+    poll_range: tuple[int, int]
+    polls_used: int
+    evidence_polls: int
+
+
+def build_result(facts: StoreFacts, totals: WindowTotals, scope: ReportScope) -> ReportResult:
+    """The report (§5), the percentages (§7), the per-store facts and the summary (§5, without
+    its duration: :func:`finish` adds it)."""
+    return ReportResult(
+        report=report_frame(facts.store_id, totals),
+        summary=summary(facts, scope),
+        stores=facts.frame(),
+        percentages=percentages_frame(facts.store_id, totals),
+    )
+
+
+def add_incidents(
+    result: ReportResult, store_id: np.ndarray, events: WeekEvents, calendar: StoreCalendar
+) -> None:
+    """SPEC §7's incidents, and the week's business intervals to draw them against."""
+    now_tick = events.now_tick
+    result.incidents = find_incidents(events, store_id, calendar, now_tick)
+    week_start = now_tick - WEEK_HOURS * TICKS_PER_HOUR
+    result.business_intervals = week_business_intervals(calendar, store_id, week_start, now_tick)
+
+
+def finish(result: ReportResult, started: float) -> ReportResult:
+    """The summary's last key: seconds since ``started`` (a ``perf_counter`` value)."""
+    result.summary["duration_seconds"] = round(time.perf_counter() - started, 3)
+    return result
+
+
+def report_frame(store_id: np.ndarray, totals: WindowTotals) -> pd.DataFrame:
+    """SPEC §5: uptime and downtime per window, minutes (hour) or hours, 2 decimals."""
+    columns: dict[str, np.ndarray] = {"store_id": store_id}
+    for name, _, unit_seconds in WINDOWS:
+        unit = unit_seconds * TICKS_PER_SECOND
+        up, total = totals.uptime[name], totals.business[name]
+        columns[f"uptime_last_{name}"] = np.round(up / unit, 2)
+        columns[f"downtime_last_{name}"] = np.round((total - up) / unit, 2)
+    return pd.DataFrame(columns, columns=REPORT_COLUMNS)
+
+
+def percentages_frame(store_id: np.ndarray, totals: WindowTotals) -> pd.DataFrame:
+    """SPEC §7: uptime / business time × 100 per window from the exact durations, 1 decimal;
+    NaN when the window holds no business time."""
+    columns: dict[str, np.ndarray] = {"store_id": store_id}
+    for name, _, _ in WINDOWS:
+        up, total = totals.uptime[name], totals.business[name]
+        share = np.full(len(store_id), np.nan)
+        np.divide(up * 100.0, total, out=share, where=total > 0)
+        columns[f"uptime_pct_last_{name}"] = np.round(share, 1)
+    return pd.DataFrame(columns, columns=PERCENTAGE_COLUMNS)
+
+
+def summary(facts: StoreFacts, scope: ReportScope) -> dict:
+    """SPEC §5's summary (JSON-able), without the duration."""
+    not_found = ids_not_found(facts.store_id, scope.store_ids)
+    source = facts.timezone_source
+    return {
+        "now": utc_text(scope.now_us),
+        "as_of": scope.as_of,
+        "store_filter": None if scope.store_ids is None else len(scope.store_ids),
+        "stores_reported": len(facts.store_id),
+        "store_ids_not_found": not_found,
+        "files": scope.files,
+        "stores_default_24x7": int((~facts.hours_defined).sum()),
+        "stores_default_timezone": {
+            "missing": int((source == "missing").sum()),
+            "invalid": int((source == "invalid").sum()),
+        },
+        "polls_used": scope.polls_used,
+        "evidence_polls": scope.evidence_polls,
+        "warnings": request_warnings(scope, not_found),
+    }
+
+
+def ids_not_found(store_id: np.ndarray, store_ids: list[str] | None) -> list[str]:
+    """The requested ids (trimmed, first occurrence order) without a poll at or before now."""
+    if store_ids is None:
+        return []
+    requested = list(dict.fromkeys(str(s).strip() for s in store_ids))
+    missing = pd.Index(store_id).get_indexer(requested) < 0
+    return [s for s, gone in zip(requested, missing, strict=True) if gone]
+
+
+def request_warnings(scope: ReportScope, not_found: list[str]) -> list[str]:
+    """Sentences for a person: things about the request that make the report surprising."""
+    newest, oldest = scope.poll_range
+    now_us, as_of, store_ids = scope.now_us, scope.as_of, scope.store_ids
+    found: list[str] = []
+    if as_of is not None and now_us > newest:
+        found.append(
+            f"as_of {utc_text(now_us)} is after the newest valid poll ({utc_text(newest)}): "
+            "each store keeps the status of its last poll until then"
+        )
+    if now_us < oldest:
+        found.append(
+            f"as_of {utc_text(now_us)} is before the first valid poll ({utc_text(oldest)}): "
+            "no store has a poll by then, so the report is empty"
+        )
+    if not_found and store_ids is not None:
+        asked = len(set(str(s).strip() for s in store_ids))
+        found.append(
+            f"{len(not_found)} of the {asked} requested store ids have no poll at or before "
+            "now and are not in the report"
+        )
+    return found
+
+
+def report_to_csv(report: pd.DataFrame) -> str:
+    """The report as CSV text: SPEC §5 header, numbers as plain decimals with 2 places,
+    store ids that look like spreadsheet formulas neutralised
+    (:mod:`storemon.report.csv_output`)."""
+    return csv_output.to_csv(report, float_format="%.2f")
