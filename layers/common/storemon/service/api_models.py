@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from storemon.clock import timestamps
+from storemon.clock.iso import request_text
 from storemon.errors import InvalidRequest
 
 MAX_STORE_IDS = 1000
@@ -46,7 +47,7 @@ def as_of_instant(value: str) -> str:
         raise ValueError(f"is not a valid timestamp: {shown!r} (use {TIMESTAMP_FORMS})") from None
     if micros < 0:
         raise ValueError(f"is before {EARLIEST_AS_OF}: {shown!r} (no poll can be that old)")
-    return timestamps.format_micros(micros)
+    return request_text(micros)
 
 
 def _timestamp(value: str) -> str:
