@@ -9,6 +9,7 @@ from pathlib import Path
 
 import boto3
 
+from storemon.service.cache import clear_caches
 from tests.iam.test_roles import _without
 from tests.service.helpers import put_inputs
 
@@ -77,15 +78,16 @@ def test_store_report_never_answers_500_when_the_snapshot_is_missing(
     live_stack, api, worker_queue, iam_enforced
 ):
     """The snapshot of latest's inputs expired (lifecycle) or was never written: the
-    get_report role can tell it is missing, so the route answers without a server error."""
+    get_report role can tell it is missing (before: 403, a 500), asks the worker to build it
+    (503 with Retry-After), and answers from it once built."""
     enforcer = iam_enforced()
     _refresh(live_stack, worker_queue)
     s3 = boto3.client("s3")
     for key in _snapshot_keys(live_stack["bucket"]):
         s3.delete_object(Bucket=live_stack["bucket"], Key=key)
-    from storemon.service.cache import clear_caches
-
     clear_caches()
-    status, body, _ = api.get("/stores/1001/report")
-    assert status < 500, body
+    status, body, headers = api.get("/stores/1001/report")
+    assert (status, headers.get("retry-after")) == (503, "60"), body
+    worker_queue.drain()
+    assert api.get("/stores/1001/report")[0] == 200
     assert enforcer.denied == []

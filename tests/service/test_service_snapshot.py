@@ -206,14 +206,44 @@ def test_the_store_route_answers_one_store_from_the_snapshot(
     assert status == 400
 
 
-def test_the_store_route_falls_back_to_the_csv_files(live_stack, api, worker_queue, csv_reads):
+def test_the_store_route_without_a_snapshot_asks_the_worker_to_build_it(
+    live_stack, api, worker_queue, csv_reads
+):
+    """Issue 17, finding 6: get_report (512 MB) never parses the CSV files, which peak near
+    500 MB at full scale; a missing snapshot is a 503 with Retry-After while the worker builds
+    it, then the route answers from it."""
     latest = refreshed(live_stack, api, worker_queue)
     (key,) = snapshot_keys(live_stack["bucket"])
     boto3.client("s3").delete_object(Bucket=live_stack["bucket"], Key=key)
     clear_caches()
+    for _ in range(3):  # one build request, however many answers say "being built"
+        status, body, headers = api.get("/stores/1001/report")
+        assert status == 503, body
+        assert headers["retry-after"] == "60"
+        assert "being built" in body["error"]
+    assert len(csv_reads) == 1  # the refresh's: get_report read no CSV file
+    [build] = worker_queue.drain()  # one message: the build
+    assert not build.failed
+    assert snapshot_keys(live_stack["bucket"]) == [key]
+    assert len(csv_reads) == 2  # the worker's build
     status, body, _ = api.get("/stores/1001/report")
     assert status == 200
     about = {"report_id": latest["report_id"], "input_set": latest_input_set()}
-    assert body == WORKED_EXAMPLE | about | {"source": "csv"}
-    assert len(csv_reads) == 2
-    assert snapshot_keys(live_stack["bucket"]) == []  # get_report never writes one
+    assert body == WORKED_EXAMPLE | about | {"source": "snapshot"}
+
+
+def test_a_second_build_request_finds_the_snapshot_present(live_stack, api, worker_queue):
+    """Two warm get_report containers may each ask for the build: the second does nothing."""
+    from storemon.service import worker
+
+    latest = refreshed(live_stack, api, worker_queue)
+    (key,) = snapshot_keys(live_stack["bucket"])
+    boto3.client("s3").delete_object(Bucket=live_stack["bucket"], Key=key)
+    clear_caches()
+    message = json.dumps({"kind": "snapshot", "report_id": latest["report_id"]})
+    settings = Settings.from_env()
+    assert worker.handle_message(settings, message) == "snapshot-built"
+    assert worker.handle_message(settings, message) == "snapshot-present"
+    unknown = json.dumps({"kind": "snapshot", "report_id": "3f1c2b9e-8d4a-4c55-9e2f-0b6a7d1e5c42"})
+    assert worker.handle_message(settings, unknown) == "unknown"
+    assert snapshot_keys(live_stack["bucket"]) == [key]

@@ -214,8 +214,8 @@ def test_least_privilege():
         "dynamodb:UpdateItem",
         "dynamodb:Query",  # GET /reports, on the ByCreated index only
         "s3:GetObject",
-        "s3:GetObjectVersion",  # GET /stores/{id}/report without a snapshot: the input versions
         "s3:ListBucket",  # only to tell a missing report file or snapshot (404) from a 403
+        "sqs:SendMessage",  # a missing snapshot: the worker builds it (never the CSV files here)
     }
     # s3:ListBucket only where a missing key must read as missing (S3 answers 403 otherwise)
     listing = {
@@ -230,13 +230,9 @@ def test_least_privilege():
         ],
         "GetReportFunction": [{"StringLike": {"s3:prefix": ["reports/*", "snapshots/*"]}}],
     }
-    # it reads reports, snapshots and inputs, and writes none of them
+    # it reads reports and snapshots, never the inputs, and writes none of them
     s3_reads = {s["Resource"]["Fn::Sub"] for s in get_report if "s3:GetObject" in _actions([s])}
-    assert s3_reads == {
-        "${DataBucket.Arn}/reports/*",
-        "${DataBucket.Arn}/snapshots/*",
-        "${DataBucket.Arn}/input/*",
-    }
+    assert s3_reads == {"${DataBucket.Arn}/reports/*", "${DataBucket.Arn}/snapshots/*"}
     [snapshots] = [s for s in _statements("WorkerFunction") if s["Sid"] == "Snapshots"]
     assert _actions([snapshots]) == {"s3:GetObject", "s3:PutObject"}
     assert snapshots["Resource"] == {"Fn::Sub": "${DataBucket.Arn}/snapshots/*"}

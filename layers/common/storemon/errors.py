@@ -88,4 +88,9 @@ class Conflict(RequestError):
 
 
 class Unavailable(RequestError):
-    """A dependency failed; the same request may work later."""
+    """A dependency failed; the same request may work later (``retry_after`` seconds: said in
+    the answer's Retry-After header)."""
+
+    def __init__(self, message: str, retry_after: int | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after

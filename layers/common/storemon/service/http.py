@@ -74,7 +74,9 @@ def error_response(status: int, message: str, headers: dict[str, str] | None = N
 
 
 def request_error(exc: errors.RequestError) -> Response:
-    return error_response(status_of(exc), str(exc))
+    retry_after = getattr(exc, "retry_after", None)
+    headers = {"Retry-After": str(retry_after)} if retry_after else None
+    return error_response(status_of(exc), str(exc), headers)
 
 
 def internal_error(exc: Exception) -> Response:

@@ -38,6 +38,9 @@ if TYPE_CHECKING:
 SNAPSHOT_PREFIX = "snapshots/"
 SNAPSHOT_NAME = "snapshot.bin"
 FROM_SNAPSHOT, FROM_CSV = "snapshot", "csv"
+BUILD = "snapshot"  # the worker's message kind: build an input set's snapshot
+BUILD_REQUEST_SECONDS = 60  # one build request per input set and warm container in this time
+_BUILDS_REQUESTED: dict[str, float] = {}
 
 
 def _load(data: bytes) -> Snapshot:
@@ -176,3 +179,66 @@ def _rebuild(settings: Settings, input_set: str, parsed: tuple) -> None:
         return
     write_snapshot(settings, input_set, data)
     _SNAPSHOTS.forget(settings.bucket, snapshot_key(input_set))
+
+
+# ----------------------------------------------------------------------------- snapshot only
+
+
+def report_from_stored_snapshot(
+    settings: Settings, input_set: str, *, as_of: str | None, store_ids: list[str] | None
+) -> ReportResult | None:
+    """The report from the input set's snapshot alone, or None when it is missing, unreadable
+    or refused (never the CSV files: get_report's memory is sized for snapshots)."""
+    options = {"as_of": as_of, "store_ids": store_ids, "incidents": False}
+    return _from_snapshot(settings, input_set, time.perf_counter(), options)
+
+
+def request_build(settings: Settings, input_set: str, report_id: str) -> None:
+    """Ask the worker to build the input set's snapshot (from the inputs of the report
+    `report_id`); at most once a minute per input set from one warm container."""
+    now = time.monotonic()
+    if now - _BUILDS_REQUESTED.get(input_set, -BUILD_REQUEST_SECONDS) < BUILD_REQUEST_SECONDS:
+        return
+    aws.send_message(
+        settings.queue_url, {"kind": BUILD, "input_set": input_set, "report_id": report_id}
+    )
+    _BUILDS_REQUESTED[input_set] = now
+    logger.info("snapshot build requested", extra={"input_set": input_set})
+    add_count("SnapshotBuildsRequested")
+
+
+def handle_build(settings: Settings, message: dict) -> str:
+    """The worker's part: build the snapshot of the inputs of ``message["report_id"]``'s
+    record unless a usable one exists by now: "snapshot-built", "snapshot-present" or
+    "unknown". An unusable input is logged and the message dropped (the report route keeps
+    answering 503); anything else is raised (retried)."""
+    from storemon.errors import UnusableInput
+    from storemon.inputs.limits import Limits
+    from storemon.inputs.parse import parse_input_files
+    from storemon.snapshot.build import snapshot_from_parsed
+
+    report_id = message.get("report_id")
+    record = records.get(settings, report_id) if isinstance(report_id, str) else None
+    input_set = input_set_id((record or {}).get("inputs") or {})
+    if record is None or input_set is None:
+        logger.warning("snapshot build for an unknown report: dropped", extra={"m": message})
+        return "unknown"
+    if stored_snapshot(settings, input_set) is not None:
+        return "snapshot-present"
+    limits = Limits.from_env()
+    try:
+        data, names = sources.read(settings, record["inputs"], limits.max_input_bytes)
+        parsed = parse_input_files(*data, names=(names[0], names[1], names[2]), limits=limits)
+    except UnusableInput as exc:
+        logger.error("cannot build the snapshot", extra={"reason": str(exc)})
+        return "snapshot-impossible"
+    aws.put_object(
+        settings.bucket,
+        snapshot_key(input_set),
+        snapshot_from_parsed(*parsed),
+        "application/octet-stream",
+    )
+    _SNAPSHOTS.forget(settings.bucket, snapshot_key(input_set))
+    logger.info("snapshot built", extra={"input_set": input_set})
+    add_count("SnapshotsWritten")
+    return "snapshot-built"

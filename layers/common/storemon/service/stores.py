@@ -4,7 +4,9 @@
   it (its entry in the report's ``stores.json``);
 - ``GET /stores/{store_id}/report[?as_of=]`` (:func:`store_report`): its report row and
   uptime percentages, computed in the request from the snapshot of the input set ``latest``
-  was made of (the CSV files when the snapshot is missing or refused);
+  was made of, and only from it: when it is missing or refused the worker is asked to build it
+  and the answer is 503 with Retry-After (parsing the CSV files here would not fit get_report's
+  memory at full scale);
 - ``GET /stores/{store_id}/incidents[?report_id=]`` (:func:`store_incidents`): its uptime
   percentages and incidents in a complete full report (its entry in ``incidents.json``).
 """
@@ -14,10 +16,13 @@ from __future__ import annotations
 from typing import Any
 
 from storemon import json_values
-from storemon.errors import Conflict, InvalidRequest, NotFound, Unavailable, UnusableInput
+from storemon.errors import Conflict, InvalidRequest, NotFound, Unavailable
 from storemon.service import authz, input_sets, records, report_files
 from storemon.service.authz import Principal
 from storemon.service.settings import Settings
+
+# GET /stores/{id}/report while the worker builds the missing snapshot (a full-scale one: ~1 min)
+SNAPSHOT_RETRY_SECONDS = 60
 
 
 def store_summary(settings: Settings, store_id: object, principal: Principal) -> dict:
@@ -47,7 +52,7 @@ def store_report(
     settings: Settings, store_id: object, as_of: object = None, *, principal: Principal
 ) -> dict:
     """One store's report row and uptime percentages at the latest inputs' ``now`` (or
-    `as_of`), from their snapshot (the CSV files when it is missing or refused)."""
+    `as_of`), from their snapshot; Unavailable (503, Retry-After) while it is being built."""
     from storemon.service import api_models
 
     store = api_models.store_id_from_path(store_id if isinstance(store_id, str) else "")
@@ -58,15 +63,23 @@ def store_report(
     record = records.get(settings, target) if target else None
     if record is None:
         raise NotFound("no finished report of the inputs yet: upload them (or trigger one)")
-    job = {"inputs": record.get("inputs") or {}, "request": {"as_of": when, "store_ids": [store]}}
-    try:
-        result, source = input_sets.report_of_record(settings, job, rebuild=False)
-    except UnusableInput as exc:  # e.g. the recorded versions expired since
-        raise Unavailable(f"the latest report's inputs cannot be read: {exc}") from None
+    input_set = input_sets.input_set_id(record.get("inputs") or {})
+    result = None
+    if input_set is not None:
+        result = input_sets.report_from_stored_snapshot(
+            settings, input_set, as_of=when, store_ids=[store]
+        )
+    if result is None:  # expired, never written, refused: the worker builds it
+        if input_set is not None:
+            input_sets.request_build(settings, input_set, target)
+        raise Unavailable(
+            "the snapshot of the latest inputs is being built: retry in a minute",
+            retry_after=SNAPSHOT_RETRY_SECONDS,
+        )
     if len(result.report) == 0:
         at = " at or before as_of" if when is not None else ""
         raise NotFound(f"store {store} has no valid poll in the data{at}")
-    input_set = input_sets.input_set_id(job["inputs"])
+    source = input_sets.FROM_SNAPSHOT
     return _store_row(result, report_id=target, input_set=input_set, source=source)
 
 

@@ -4,6 +4,8 @@
   (:mod:`storemon.service.report_jobs`).
 - an S3 ``ObjectCreated`` notification under the input prefix, or the refresh check it queues
   after the quiet period: start a refresh report (:mod:`storemon.service.refresh`).
+- ``{"kind": "snapshot", "report_id": ...}`` from get_report, whose one-store route found no
+  usable snapshot of latest's inputs: build it (:func:`storemon.service.input_sets.handle_build`).
 
 Errors: an unusable input fails the report at once (in ``report_jobs``); anything else raised here
 is transient: the message is handed back (a batch item failure) with a short back-off (30 s,
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 import json
 
-from storemon.service import aws, records, refresh, report_jobs
+from storemon.service import aws, input_sets, records, refresh, report_jobs
 from storemon.service.observability import add_count, logger, set_report_id
 from storemon.service.settings import Settings
 
@@ -68,6 +70,8 @@ def _dispatch(settings: Settings, message: dict, receive_count: int, message_id:
         return "ignored"
     if message.get("kind") == refresh.CHECK:
         return refresh.handle_check(settings, message, receive_count)
+    if message.get("kind") == input_sets.BUILD:
+        return input_sets.handle_build(settings, message)
     report_id = message.get("report_id")
     if not isinstance(report_id, str) or not records.is_report_id(report_id):
         logger.error("dropping a message without a valid report_id", extra={"m": message})
