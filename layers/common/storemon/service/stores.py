@@ -71,7 +71,7 @@ def store_report(
         )
     if result is None:  # expired, never written, refused: the worker builds it
         if input_set is not None:
-            input_sets.request_build(settings, input_set, target)
+            input_sets.request_build(settings, input_set, record["report_id"])
         raise Unavailable(
             "the snapshot of the latest inputs is being built: retry in a minute",
             retry_after=SNAPSHOT_RETRY_SECONDS,
