@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import re
 
-from storemon.page.render import histogram_svg, page_data, render_report_page, script_json
+from storemon.page.data import PAGE_DATA_SCHEMA, page_data
+from storemon.page.render import histogram_svg, render_report_page, script_json
 from tests.page.cases import HOSTILE_IDS, worked_example
 
 
@@ -72,6 +73,15 @@ def test_page_data_of_the_worked_example():
     assert chicago["name"] == "America/Chicago"
     # Chicago's midnight of 2023-01-16 is 06:00Z, 12 h before the week starts
     assert chicago["midnights"][1] == -12 * 3600
+
+
+def test_the_schema_names_every_key_of_the_page_data():
+    """PAGE_DATA_SCHEMA documents the page data's keys: exactly the keys page_data writes
+    (and page.js reads)."""
+    data = page_data(worked_example())
+    assert set(data) == set(PAGE_DATA_SCHEMA)
+    for part in ("stores", "incidents", "business"):
+        assert set(data[part]) == set(PAGE_DATA_SCHEMA[part]), part
 
 
 def test_histogram_counts_by_band():

@@ -1,12 +1,13 @@
-/* The report page's script (storemon/page.py inlines it). No network, no HTML parsing: every
-   value from the data reaches the page through textContent or an attribute value. */
+/* The report page's script (storemon/page/render.py inlines it). No network, no HTML parsing:
+   every value from the data reaches the page through textContent or an attribute value. The
+   data's keys: storemon/page/data.py, PAGE_DATA_SCHEMA. */
 (function () {
   "use strict";
-  var D = JSON.parse(document.getElementById("report-data").textContent);
-  var S = D.stores;
-  var N = S.id.length;
-  var INC = D.incidents;
-  var BUS = D.business;
+  var report = JSON.parse(document.getElementById("report-data").textContent);
+  var stores = report.stores;
+  var storeCount = stores.id.length;
+  var incidents = report.incidents;
+  var businessHours = report.business;
   var WEEK = 168 * 3600;
   var DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
   var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
@@ -43,7 +44,7 @@
   /* seconds from the week start + a UTC offset in minutes -> a Date whose UTC fields are the
      local wall time */
   function wall(s, offsetMinutes) {
-    return new Date((D.week_start_s + s + offsetMinutes * 60) * 1000);
+    return new Date((report.week_start_s + s + offsetMinutes * 60) * 1000);
   }
   function dayLabel(d) {
     return DAYS[d.getUTCDay()] + " " + d.getUTCDate() + " " + MONTHS[d.getUTCMonth()];
@@ -54,7 +55,9 @@
     var m = Math.abs(minutes);
     return "UTC" + sign + Math.floor(m / 60) + (m % 60 ? ":" + pad(m % 60) : "");
   }
-  function incidentCount(i) { return INC ? INC.ptr[i + 1] - INC.ptr[i] : null; }
+  function incidentCount(i) {
+    return incidents ? incidents.ptr[i + 1] - incidents.ptr[i] : null;
+  }
 
   // ------------------------------------------------------------------ fleet and quality
   function card(label, value, note, id) {
@@ -65,24 +68,24 @@
     return box;
   }
   function renderFleet() {
-    var F = D.fleet;
+    var fleet = report.fleet;
     var root = document.getElementById("fleet");
     root.appendChild(el("h2", null, "Fleet"));
     var grid = el("div", { "class": "cards" });
-    grid.appendChild(card("Stores", group(F.stores), null, "fleet-stores"));
-    grid.appendChild(card("Uptime, last week", pct(F.uptime_pct_week),
+    grid.appendChild(card("Stores", group(fleet.stores), null, "fleet-stores"));
+    grid.appendChild(card("Uptime, last week", pct(fleet.uptime_pct_week),
       "of business hours, all stores", "fleet-uptime-week"));
-    grid.appendChild(card("Uptime, last day", pct(F.uptime_pct_day),
+    grid.appendChild(card("Uptime, last day", pct(fleet.uptime_pct_day),
       "of business hours, all stores", "fleet-uptime-day"));
-    grid.appendChild(card("Stores with downtime", group(F.stores_down_week),
-      "last week; " + group(F.stores_down_day) + " last day, " + group(F.stores_down_hour) +
+    grid.appendChild(card("Stores with downtime", group(fleet.stores_down_week),
+      "last week; " + group(fleet.stores_down_day) + " last day, " + group(fleet.stores_down_hour) +
       " last hour", "fleet-stores-down"));
-    grid.appendChild(card("Downtime, last week", hoursHmm(F.downtime_hours_week),
+    grid.appendChild(card("Downtime, last week", hoursHmm(fleet.downtime_hours_week),
       "h:mm, all stores together", "fleet-downtime-week"));
     root.appendChild(grid);
   }
   function renderQuality() {
-    var Q = D.quality;
+    var quality = report.quality;
     var root = document.getElementById("quality");
     root.appendChild(el("h2", null, "Data quality"));
     var table = el("table", { "class": "quality" });
@@ -92,7 +95,7 @@
     });
     table.appendChild(el("thead")).appendChild(head);
     var body = table.appendChild(el("tbody"));
-    Q.files.forEach(function (f) {
+    quality.files.forEach(function (f) {
       var tr = body.appendChild(el("tr"));
       tr.appendChild(el("td", { "class": "file" }, f.file));
       tr.appendChild(el("td", { "class": "num" }, group(f.rows_read)));
@@ -102,13 +105,14 @@
     });
     root.appendChild(table);
     var list = root.appendChild(el("ul", { "class": "defaults" }));
-    list.appendChild(el("li", { id: "default-24x7" }, group(Q.default_24x7) +
+    list.appendChild(el("li", { id: "default-24x7" }, group(quality.default_24x7) +
       " stores have no business hours in the data: counted as open 24/7."));
-    list.appendChild(el("li", { id: "default-zone" }, group(Q.zone_missing + Q.zone_invalid) +
-      " stores use " + Q.default_zone + " (" + group(Q.zone_missing) + " without a zone, " +
-      group(Q.zone_invalid) + " with an unknown one)."));
+    list.appendChild(el("li", { id: "default-zone" },
+      group(quality.zone_missing + quality.zone_invalid) + " stores use " + quality.default_zone +
+      " (" + group(quality.zone_missing) + " without a zone, " + group(quality.zone_invalid) +
+      " with an unknown one)."));
     root.appendChild(el("p", { "class": "note" }, "Report computed in " +
-      D.fleet.duration_seconds + " s. Times in the store table are h:mm; the hour window in " +
+      report.fleet.duration_seconds + " s. Times in the store table are h:mm; the hour window in " +
       "minutes as 0:mm."));
   }
 
@@ -124,19 +128,19 @@
     { key: "dh", label: "Hour down", unit: "h:mm", first: -1, wide: true },
     { key: "inc", label: "Incidents", first: -1, wide: true }
   ];
-  var rank = new Array(N);
+  var rank = new Array(storeCount);
   var ranking = [];
   var state = { sortKey: "rank", dir: 1, query: "", page: 0, size: 50, rows: [], open: {} };
 
   function value(key, i) {
     if (key === "rank") { return rank[i]; }
     if (key === "inc") { return incidentCount(i); }
-    return S[key][i];
+    return stores[key][i];
   }
   function buildRanking() {
     ranking = [];
-    for (var i = 0; i < N; i++) { ranking.push(i); }
-    ranking.sort(function (a, b) { return (S.dw[b] - S.dw[a]) || (a - b); });
+    for (var i = 0; i < storeCount; i++) { ranking.push(i); }
+    ranking.sort(function (a, b) { return (stores.dw[b] - stores.dw[a]) || (a - b); });
     ranking.forEach(function (store, position) { rank[store] = position + 1; });
   }
   function compare(key, dir) {
@@ -158,7 +162,9 @@
     if (state.sortKey !== "rank" || state.dir !== 1) {
       rows.sort(compare(state.sortKey, state.dir));
     }
-    if (q) { rows = rows.filter(function (i) { return S.id[i].toLowerCase().indexOf(q) >= 0; }); }
+    if (q) {
+      rows = rows.filter(function (i) { return stores.id[i].toLowerCase().indexOf(q) >= 0; });
+    }
     state.rows = rows;
     var pages = Math.max(1, Math.ceil(rows.length / state.size));
     state.page = Math.min(state.page, pages - 1);
@@ -241,12 +247,13 @@
   }
 
   function storeRow(i) {
-    var tr = el("tr", { "class": "store" + (S.dw[i] > 0 ? " down" : ""), "data-index": String(i) });
+    var tr = el("tr", { "class": "store" + (stores.dw[i] > 0 ? " down" : ""),
+      "data-index": String(i) });
     COLUMNS.forEach(function (c) {
       var td = el("td", { "class": (c.wide ? "wide " : "") + (c.key === "id" ? "id" : "num") });
       if (c.key === "id") {
         td.appendChild(el("button", { type: "button", "class": "open",
-          "aria-expanded": state.open[i] ? "true" : "false" }, S.id[i]));
+          "aria-expanded": state.open[i] ? "true" : "false" }, stores.id[i]));
       } else {
         td.textContent = cellText(c.key, i);
       }
@@ -266,8 +273,9 @@
       if (state.open[i]) { fragment.appendChild(detailRow(i)); }
     });
     body.replaceChildren(fragment);
-    document.getElementById("match-count").textContent = rows.length === N ?
-      group(N) + " stores" : group(rows.length) + " of " + group(N) + " stores match";
+    document.getElementById("match-count").textContent = rows.length === storeCount ?
+      group(storeCount) + " stores" :
+      group(rows.length) + " of " + group(storeCount) + " stores match";
     document.getElementById("page-info").textContent = rows.length ?
       "page " + (state.page + 1) + " of " + pages + " (stores " + group(first + 1) + "–" +
       group(Math.min(first + state.size, rows.length)) + ")" : "no store matches";
@@ -289,15 +297,15 @@
   function detailRow(i) {
     var tr = el("tr", { "class": "details", "data-for": String(i) });
     var td = tr.appendChild(el("td", { colspan: String(COLUMNS.length) }));
-    var zone = D.zones[S.z[i]];
+    var zone = report.zones[stores.z[i]];
     var facts = td.appendChild(el("p", { "class": "facts" }));
-    var zoneNote = S.f[i] & 2 ? " (no zone in the data: default)" :
-      S.f[i] & 4 ? " (unknown zone in the data: default)" : "";
+    var zoneNote = stores.f[i] & 2 ? " (no zone in the data: default)" :
+      stores.f[i] & 4 ? " (unknown zone in the data: default)" : "";
     facts.appendChild(el("span", null, "Time zone " + zone.name + zoneNote + ". "));
-    facts.appendChild(el("span", null, S.f[i] & 1 ? "No business hours in the data: open 24/7. " :
-      "Business hours from the data. "));
-    facts.appendChild(el("span", null, "Week: " + pct(S.pw[i]) + " up, " + hoursHmm(S.dw[i]) +
-      " down in business hours."));
+    facts.appendChild(el("span", null, stores.f[i] & 1 ?
+      "No business hours in the data: open 24/7. " : "Business hours from the data. "));
+    facts.appendChild(el("span", null, "Week: " + pct(stores.pw[i]) + " up, " +
+      hoursHmm(stores.dw[i]) + " down in business hours."));
     td.appendChild(timeline(i, zone));
     td.appendChild(incidentTable(i, zone));
     return tr;
@@ -329,8 +337,8 @@
     var W = total - X0 - 28;
     var ROW = 22;
     var TOP = 20;
-    var inc = INC ? slice(INC, INC.ptr, i) : { s: [], e: [] };
-    var bus = BUS ? slice(BUS, BUS.ptr, i) : null;
+    var inc = incidents ? slice(incidents, incidents.ptr, i) : { s: [], e: [] };
+    var bus = businessHours ? slice(businessHours, businessHours.ptr, i) : null;
     var days = [];
     var m = zone.midnights;
     for (var k = 0; k + 1 < m.length; k++) {
@@ -381,11 +389,11 @@
 
   function incidentTable(i, zone) {
     var box = el("div", { "class": "incidents" });
-    if (!INC) {
+    if (!incidents) {
       box.appendChild(el("p", null, "Incidents were not computed for this report."));
       return box;
     }
-    var inc = slice(INC, INC.ptr, i);
+    var inc = slice(incidents, incidents.ptr, i);
     if (!inc.s.length) {
       box.appendChild(el("p", { "class": "none" }, "No incident in business hours this week."));
       return box;
