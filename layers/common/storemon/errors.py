@@ -87,6 +87,15 @@ class Conflict(RequestError):
     """The resource is in a state that does not allow the request (e.g. a Failed report's CSV)."""
 
 
+class TooManyRequests(RequestError):
+    """The caller has as many reports running as they may (``retry_after`` seconds: said in
+    the answer's Retry-After header)."""
+
+    def __init__(self, message: str, retry_after: int | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class Unavailable(RequestError):
     """A dependency failed; the same request may work later (``retry_after`` seconds: said in
     the answer's Retry-After header)."""

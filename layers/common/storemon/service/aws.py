@@ -34,6 +34,7 @@ __all__ = [
     "presign_get",
     "put_item_if_absent",
     "put_object",
+    "count_index",
     "query_index",
     "read_s3_url",
     "reset",
@@ -331,6 +332,29 @@ def query_index(
         Limit=int(limit),
     )
     return [_from_ddb(item) for item in response.get("Items", [])]
+
+
+def count_index(
+    table: str, index: str, key_name: str, key_value: str, *, at_least: tuple[str, Any]
+) -> int:
+    """How many items of a secondary index have `key_name` = `key_value` and the attribute
+    ``at_least[0]`` >= ``at_least[1]`` (every page counted)."""
+    args: dict[str, Any] = {
+        "TableName": table,
+        "IndexName": index,
+        "KeyConditionExpression": "#k = :v",
+        "FilterExpression": "#f >= :f",
+        "ExpressionAttributeNames": {"#k": key_name, "#f": at_least[0]},
+        "ExpressionAttributeValues": _to_ddb({":v": key_value, ":f": at_least[1]}),
+        "Select": "COUNT",
+    }
+    count = 0
+    while True:
+        response = _client("dynamodb").query(**args)
+        count += int(response.get("Count", 0))
+        if "LastEvaluatedKey" not in response:
+            return count
+        args["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
 
 # ----------------------------------------------------------------------------- SQS

@@ -48,6 +48,7 @@ STATUS: dict[type[errors.RequestError], int] = {
     errors.Forbidden: 403,
     errors.NotFound: 404,
     errors.Conflict: 409,
+    errors.TooManyRequests: 429,
     errors.Unavailable: 503,
 }
 

@@ -26,6 +26,9 @@ Record attributes::
     input_marker   newest LastModified of the three inputs, resolution time (None if one was
                    missing)
     listing        "report": the sparse index ``ByCreated`` (listing, created_at) lists records
+    running_by     the requester's token subject while a requested report is Running (removed
+                   when it completes or fails): the sparse index ``RunningByCaller``
+                   (running_by, created_at) counts a caller's running reports (the quota)
     claimed_by, claimed_until   the delivery computing it (message id) and its lease (epoch s)
     created_at, updated_at, completed_at / failed_at   ISO 8601 UTC
     deadline       epoch seconds after which a still-Running report counts as Failed (stale)
@@ -53,6 +56,8 @@ UPLOADS = "uploads"
 KEY = "report_id"
 LISTING = "report"
 BY_CREATED = "ByCreated"
+BY_RUNNER = "RunningByCaller"
+RUNNING_BY = "running_by"
 
 _UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 
@@ -110,6 +115,16 @@ def new_record(
     }
 
 
+def running_of(settings: Settings, caller: str) -> int:
+    """How many reports `caller` (a token subject) has Running, not past their deadline: the
+    sparse index ``RunningByCaller`` holds the records carrying ``running_by``, which the
+    trigger sets and completing or failing a report removes."""
+    now = int(utcnow().timestamp())
+    return aws.count_index(
+        settings.table, BY_RUNNER, RUNNING_BY, caller, at_least=("deadline", now)
+    )
+
+
 def create(settings: Settings, record: dict) -> bool:
     """Write a new record; False when one with its id exists already."""
     return aws.put_item_if_absent(settings.table, record, KEY)
@@ -129,6 +144,7 @@ def complete(settings: Settings, report_id: str, fields: dict) -> bool:
         values,
         condition="#status = :running",
         condition_values={":running": RUNNING},
+        remove=(RUNNING_BY,),
     )
 
 
@@ -147,6 +163,7 @@ def fail(settings: Settings, report_id: str, error: str, stale_before: int | Non
         {"status": FAILED, "error": error[:2000], "failed_at": now, "updated_at": now},
         condition=condition,
         condition_values=values,
+        remove=(RUNNING_BY,),
     )
 
 

@@ -22,6 +22,7 @@ NUMBERS = {
     "retention_days": "RETENTION_DAYS",
     "stale_after_seconds": "STALE_AFTER_SECONDS",
     "refresh_quiet_seconds": "REFRESH_QUIET_SECONDS",
+    "max_running_per_caller": "MAX_RUNNING_PER_CALLER",
 }
 MAX_DELAY_SECONDS = 900  # SQS DelaySeconds
 URL_EXPIRY_BOUND = 3600  # presigned URLs: an hour, unless URL_EXPIRY_OVERRIDE_SECONDS says more
@@ -31,6 +32,7 @@ BOUNDS: dict[str, tuple[int, int | None]] = {
     "URL_EXPIRY_SECONDS": (60, URL_EXPIRY_BOUND),
     "URL_EXPIRY_OVERRIDE_SECONDS": (0, MAX_URL_EXPIRY),
     "REFRESH_QUIET_SECONDS": (0, MAX_DELAY_SECONDS),
+    "MAX_RUNNING_PER_CALLER": (0, None),
 }
 
 
@@ -46,6 +48,7 @@ class Settings:
     retention_days: int = 30
     stale_after_seconds: int = 7200
     refresh_quiet_seconds: int = 0
+    max_running_per_caller: int = 10  # 0: no limit
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:

@@ -9,11 +9,14 @@ other broken input (one place for input errors).
 from __future__ import annotations
 
 from storemon.clock import timestamps
-from storemon.errors import InvalidRequest, Unavailable
+from storemon.errors import InvalidRequest, TooManyRequests, Unavailable
 from storemon.service import api_models, authz, aws, records, sources
 from storemon.service.authz import Principal
 from storemon.service.observability import add_count, logger, set_report_id
 from storemon.service.settings import Settings
+
+# What a 429 tells the caller to wait: about the time a report of some stores takes
+QUOTA_RETRY_SECONDS = 30
 
 
 def normalize_timestamp(value: str) -> str:
@@ -49,12 +52,33 @@ def trigger(
     record (naming who asked), queue the job: the new report's id."""
     request = parse_request(body, store_id, query)
     authz.require_stores(principal, request["store_ids"])
+    check_quota(settings, principal)
     report_id = records.new_report_id()
     set_report_id(report_id)
-    start(settings, report_id, "request", request, requester=authz.requester(principal))
+    requester = authz.requester(principal) | {records.RUNNING_BY: principal.subject}
+    start(settings, report_id, "request", request, requester=requester)
     logger.info("report requested", extra={"request": request})
     add_count("ReportsRequested")
     return report_id
+
+
+def check_quota(settings: Settings, principal: Principal) -> None:
+    """TooManyRequests (429, Retry-After) when a store owner already has as many reports
+    Running as ``MAX_RUNNING_PER_CALLER`` allows (0: no limit), so one owner cannot fill the
+    queue that refreshes everyone's reports. Administrators (the operators) are not limited.
+    Counted from an eventually consistent index: requests arriving together may pass the limit
+    by the few that race it."""
+    limit = settings.max_running_per_caller
+    if not limit or principal.admin:
+        return
+    running = records.running_of(settings, principal.subject)
+    if running >= limit:
+        add_count("ReportsThrottled")
+        raise TooManyRequests(
+            f"you have {running} reports running, the most allowed per caller is {limit}: "
+            "ask again when one has finished",
+            retry_after=QUOTA_RETRY_SECONDS,
+        )
 
 
 def start(
