@@ -36,7 +36,7 @@ PACKAGE_ROOT = REPO / "layers" / "common"
 DEV_ROOT = REPO / "dev"
 DATA_DIR = REPO / ".bench" / "data"
 STAMP_NAME = "stamp.json"
-GENERATOR_SOURCE = DEV_ROOT / "storemon_dev" / "generate.py"
+GENERATOR_SOURCE = DEV_ROOT / "storemon_dev" / "generate"  # its modules' bytes, in name order
 
 RATIO_TARGET = 1.2
 PEAK_RSS_TARGET_BYTES = 1e9
@@ -76,7 +76,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 # ------------------------------------------------------------------------------- the data
 def generator_digest() -> str:
-    return hashlib.sha256(GENERATOR_SOURCE.read_bytes()).hexdigest()
+    digest = hashlib.sha256()
+    for module in sorted(GENERATOR_SOURCE.glob("*.py")):
+        digest.update(module.name.encode() + b"\0" + module.read_bytes())
+    return digest.hexdigest()
 
 
 def cached_dataset(parameters: dict) -> dict[str, pathlib.Path] | None:
@@ -114,7 +117,7 @@ def prepare_dataset(args: argparse.Namespace) -> dict[str, pathlib.Path]:
             )
             return paths
 
-    from storemon_dev.generate import write_dataset
+    from storemon_dev.generate.dataset import write_dataset
 
     (DATA_DIR / STAMP_NAME).unlink(missing_ok=True)
     started = time.perf_counter()
@@ -427,9 +430,9 @@ WORKER_MEMORY_BYTES = 10 * 1024**3  # the largest Lambda worker
 
 
 def growth_dataset(factor: int, args: argparse.Namespace) -> dict[str, pathlib.Path]:
-    """``factor`` full-scale data sets of generate.py (seeds seed .. seed+factor-1: distinct
+    """``factor`` full-scale data sets of the generator (seeds seed .. seed+factor-1: distinct
     random store ids) concatenated: ``factor`` times the stores, the same shape of data."""
-    from storemon_dev.generate import generate_csv_bytes
+    from storemon_dev.generate.dataset import generate_csv_bytes
 
     directory = GROWTH_DIR / f"x{factor}"
     parameters = {

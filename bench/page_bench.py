@@ -70,7 +70,7 @@ def dataset(args: argparse.Namespace, scratch: pathlib.Path) -> dict[str, pathli
             "hours": folder / "menu_hours.csv",
             "timezones": folder / "timezones.csv",
         }
-    from storemon_dev.generate import write_dataset
+    from storemon_dev.generate.dataset import write_dataset
 
     started = time.perf_counter()
     paths = write_dataset(scratch, stores=args.stores, days=args.days, seed=args.seed)

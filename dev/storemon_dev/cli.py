@@ -264,7 +264,7 @@ def _limits(args: argparse.Namespace):
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from storemon_dev.generate import write_dataset
+    from storemon_dev.generate.dataset import write_dataset
 
     paths = write_dataset(args.out, stores=args.stores, days=args.days, seed=args.seed)
     for kind, path in paths.items():

@@ -9,9 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from storemon_dev.generate import (
-    DEFAULT_END,
-    ZONE_COUNTS,
+from storemon_dev.generate.calibration import DEFAULT_END, ZONE_COUNTS
+from storemon_dev.generate.dataset import (
     generate_csv_bytes,
     generate_frames,
     write_dataset,

@@ -18,7 +18,7 @@ FULL_SCALE = 14_092
 
 @pytest.fixture(scope="module")
 def full_scale(tmp_path_factory):
-    from storemon_dev.generate import write_dataset
+    from storemon_dev.generate.dataset import write_dataset
 
     paths = write_dataset(tmp_path_factory.mktemp("full"), stores=FULL_SCALE, days=7, seed=0)
     result = report_from_csv_bytes(

@@ -154,7 +154,7 @@ def top_downtime(csv_text: str, n: int = 5) -> tuple[int, list[dict[str, str]]]:
 
 
 def _generate(data_dir: Path, stores: int) -> None:
-    from storemon_dev.generate import write_dataset
+    from storemon_dev.generate.dataset import write_dataset
 
     t = time.monotonic()
     paths = write_dataset(data_dir, stores=stores, days=7, seed=0)

@@ -243,7 +243,7 @@ def _burst_and_wait(api: str, token: str, ids: list[str], args: argparse.Namespa
 
 
 def _with_local_stack(args: argparse.Namespace) -> int:
-    from storemon_dev.generate import write_dataset
+    from storemon_dev.generate.dataset import write_dataset
     from storemon_dev.local.demo import DemoError, ServeProcess
 
     with tempfile.TemporaryDirectory(prefix="storemon-load-") as folder:

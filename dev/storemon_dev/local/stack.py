@@ -105,7 +105,7 @@ class StackError(RuntimeError):
 def default_dataset(out_dir: str | Path, stores: int = DEFAULT_STORES) -> Path:
     """A generated week of data (``storemon_dev.generate``) in ``out_dir``."""
     try:
-        from storemon_dev.generate import write_dataset
+        from storemon_dev.generate.dataset import write_dataset
     except ImportError as exc:
         raise StackError(
             f"cannot generate the default dataset ({exc}); pass --data DIR with the three CSVs"
