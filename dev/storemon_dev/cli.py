@@ -10,10 +10,16 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from storemon.errors import InputError, StoremonError
+
 if TYPE_CHECKING:
     from storemon.report.result import ReportResult
 
-EXIT_INPUT_ERROR = 2
+
+class CommandError(StoremonError):
+    """The command cannot be done as given: a flag missing, an output that cannot be written."""
+
+    exit_status = 2
 
 
 class Progress:
@@ -38,8 +44,6 @@ class Progress:
 def load_source(location: str, max_bytes: int | None = None) -> bytes:
     """The bytes of a local file or an ``s3://bucket/key`` object; a local file over
     ``max_bytes`` fails before it is read."""
-    from storemon.errors import InputError
-
     if location.startswith("s3://"):
         from storemon.service import aws
 
@@ -69,8 +73,7 @@ def _report(args: argparse.Namespace) -> int:
         return _report_from_snapshot(args)
     missing = _missing_inputs(args)
     if missing:
-        print(f"storemon: error: {', '.join(missing)} required (or --snapshot)", file=sys.stderr)
-        return EXIT_INPUT_ERROR
+        raise CommandError(f"{', '.join(missing)} required (or --snapshot)")
     return _report_from_csv(args)
 
 
@@ -85,30 +88,25 @@ def _store_ids(args: argparse.Namespace) -> list[str] | None:
 
 
 def _report_from_csv(args: argparse.Namespace) -> int:
-    from storemon.errors import InputError
     from storemon.report.pipeline import report_from_csv_bytes
 
     progress = Progress(sys.stderr.isatty())
     limits = _limits(args)
-    try:
-        status = load_source(args.status, limits.max_input_bytes)
-        hours = load_source(args.hours, limits.max_input_bytes)
-        zones = load_source(args.timezones, limits.max_input_bytes)
-        progress("read the three files")
-        result = report_from_csv_bytes(
-            status,
-            hours,
-            zones,
-            as_of=args.as_of,
-            store_ids=_store_ids(args),
-            names=(args.status, args.hours, args.timezones),
-            progress=progress,
-            incidents=bool(args.incidents or args.html),  # the page shows them too
-            limits=limits,
-        )
-    except InputError as exc:
-        print(f"storemon: error: {exc}", file=sys.stderr)
-        return EXIT_INPUT_ERROR
+    status = load_source(args.status, limits.max_input_bytes)
+    hours = load_source(args.hours, limits.max_input_bytes)
+    zones = load_source(args.timezones, limits.max_input_bytes)
+    progress("read the three files")
+    result = report_from_csv_bytes(
+        status,
+        hours,
+        zones,
+        as_of=args.as_of,
+        store_ids=_store_ids(args),
+        names=(args.status, args.hours, args.timezones),
+        progress=progress,
+        incidents=bool(args.incidents or args.html),  # the page shows them too
+        limits=limits,
+    )
     return _write_outputs(result, args, progress)
 
 
@@ -128,8 +126,7 @@ def _write_outputs(result, args: argparse.Namespace, progress: Progress) -> int:
         if args.incidents:
             _write_incidents(result, args.incidents)
     except OSError as exc:
-        print(f"storemon: error: cannot write output: {exc}", file=sys.stderr)
-        return EXIT_INPUT_ERROR
+        raise CommandError(f"cannot write output: {exc}") from None
     progress("wrote the report")
     return 0
 
@@ -145,9 +142,8 @@ def _load_snapshot(location: str):
 
 def _report_from_snapshot(args: argparse.Namespace) -> int:
     """The report from a snapshot; a refused snapshot falls back to the CSV files if given."""
-    from storemon.errors import InputError
+    from storemon.errors import SnapshotError
     from storemon.snapshot.answer import report_from_snapshot
-    from storemon.snapshot.file_format import SnapshotError
 
     started = time.perf_counter()
     progress = Progress(sys.stderr.isatty())
@@ -163,44 +159,34 @@ def _report_from_snapshot(args: argparse.Namespace) -> int:
         )
     except SnapshotError as exc:
         if _missing_inputs(args):
-            print(f"storemon: error: {exc}", file=sys.stderr)
-            return EXIT_INPUT_ERROR
+            raise
         print(f"storemon: snapshot refused ({exc}): reading the CSV files", file=sys.stderr)
         return _report_from_csv(args)
-    except InputError as exc:
-        print(f"storemon: error: {exc}", file=sys.stderr)
-        return EXIT_INPUT_ERROR
     return _write_outputs(result, args, progress)
 
 
 def _ingest(args: argparse.Namespace) -> int:
     """Parse and validate the three files once into a snapshot file."""
-    from storemon.errors import InputError
     from storemon.snapshot.build import snapshot_from_csv_bytes
     from storemon.snapshot.reader import load_snapshot
 
     started = time.perf_counter()
     progress = Progress(sys.stderr.isatty())
     limits = _limits(args)
-    try:
-        status = load_source(args.status, limits.max_input_bytes)
-        hours = load_source(args.hours, limits.max_input_bytes)
-        zones = load_source(args.timezones, limits.max_input_bytes)
-        names = (args.status, args.hours, args.timezones)
-        data = snapshot_from_csv_bytes(
-            status, hours, zones, names=names, progress=progress, limits=limits
-        )
-    except InputError as exc:
-        print(f"storemon: error: {exc}", file=sys.stderr)
-        return EXIT_INPUT_ERROR
+    status = load_source(args.status, limits.max_input_bytes)
+    hours = load_source(args.hours, limits.max_input_bytes)
+    zones = load_source(args.timezones, limits.max_input_bytes)
+    names = (args.status, args.hours, args.timezones)
+    data = snapshot_from_csv_bytes(
+        status, hours, zones, names=names, progress=progress, limits=limits
+    )
     out = Path(args.out)
     try:
         partial = out.with_name(out.name + ".partial")
         partial.write_bytes(data)
         partial.replace(out)
     except OSError as exc:
-        print(f"storemon: error: cannot write the snapshot: {exc}", file=sys.stderr)
-        return EXIT_INPUT_ERROR
+        raise CommandError(f"cannot write the snapshot: {exc}") from None
     written = load_snapshot(data)
     stores, meta = len(written.store_ids), written.meta
     print(
@@ -371,8 +357,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; an error storemon raises on purpose ends it with one line on standard
+    error and the error's exit status (never a traceback)."""
     args = build_parser().parse_args(argv)
-    return args.handler(args)
+    try:
+        return args.handler(args)
+    except StoremonError as exc:
+        print(f"storemon: error: {exc}", file=sys.stderr)
+        return exc.exit_status
 
 
 if __name__ == "__main__":

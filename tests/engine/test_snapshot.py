@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from storemon.errors import InputError
+from storemon.errors import InputError, SnapshotError
 from storemon.inputs import tables
 from storemon.inputs.csv_reader import read_input
 from storemon.report.pipeline import report_from_frames
@@ -19,7 +19,6 @@ from storemon.report.result import report_to_csv
 from storemon.snapshot import file_format
 from storemon.snapshot.answer import report_from_snapshot
 from storemon.snapshot.build import snapshot_from_parsed
-from storemon.snapshot.file_format import SnapshotError
 from storemon.snapshot.reader import VERSION, load_snapshot
 from storemon_dev.cli import main
 

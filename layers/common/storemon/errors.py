@@ -6,7 +6,9 @@
     ├── UnusableInput        this input cannot work: the worker fails the report, no retry
     │   ├── InputError       a file that cannot be used at all ("<file>: <problem>")
     │   ├── MissingInput     an input the report needs is not in S3
-    │   └── ObjectMissing    an S3 object (or the recorded version of it) is not there
+    │   ├── ObjectMissing    an S3 object (or the recorded version of it) is not there
+    │   └── ObjectForbidden  S3 refused the read (403)
+    ├── SnapshotError        a snapshot that cannot be used (the caller reads the CSV files)
     ├── ConfigurationError   the function's environment lacks a setting
     └── RequestError         what a client asked for cannot be done (HTTP 4xx/5xx at the edge)
         ├── InvalidRequest   400: the request itself is malformed
@@ -15,10 +17,14 @@
         ├── NotFound         404: nothing at that address
         │   └── ReportNotFound
         ├── Conflict         409: the resource is in the wrong state
+        ├── TooManyRequests  429: over a quota; try again later
         └── Unavailable      503: a dependency failed; try again
 
 The errors say *what* went wrong; only :mod:`storemon.service.http` decides the HTTP status
-code, headers and body of each. This module imports nothing, so anything may import it.
+code, headers and body of each. Each class carries the exit status of the ``storemon``
+command that it ends (``exit_status``: 2 for an input or snapshot that cannot work, as for a
+usage error; 1 otherwise), so the command catches them once. This module imports nothing, so
+anything may import it.
 """
 
 from __future__ import annotations
@@ -27,9 +33,13 @@ from __future__ import annotations
 class StoremonError(Exception):
     """Base of every error storemon raises on purpose."""
 
+    exit_status = 1  # of the storemon command this error ends
+
 
 class UnusableInput(StoremonError):
     """This input cannot work, whatever the number of attempts."""
+
+    exit_status = 2
 
 
 class InputError(UnusableInput):
@@ -53,6 +63,12 @@ class ObjectForbidden(UnusableInput, PermissionError):
     """S3 refused the read (403 AccessDenied): the role may not read the object, or the object
     does not exist and the role may not list its key (S3 does not say which). Not transient:
     retrying gets the same answer."""
+
+
+class SnapshotError(StoremonError):
+    """A snapshot that cannot be used: another version, damaged or truncated."""
+
+    exit_status = 2
 
 
 class ConfigurationError(StoremonError):

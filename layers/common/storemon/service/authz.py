@@ -45,9 +45,12 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from storemon.errors import Forbidden, Unauthorized
+
+if TYPE_CHECKING:
+    from storemon.service.records import Requester
 
 ADMIN_GROUP = "admin"
 STORE_GROUP_PREFIX = "store:"
@@ -218,7 +221,7 @@ def require_store(principal: Principal, store_id: str) -> None:
     require_stores(principal, [store_id])
 
 
-def requester(principal: Principal) -> dict[str, str]:
+def requester(principal: Principal) -> Requester:
     """What a report record keeps of who asked for it."""
     return {"requested_by": principal.subject, "requested_by_name": principal.username}
 

@@ -29,6 +29,7 @@ from storemon.errors import ObjectForbidden, ObjectMissing
 from storemon.service import aws, records, sources
 from storemon.service.cache import ObjectCache
 from storemon.service.observability import add_count, logger
+from storemon.service.records import InputSet, ReportRecord
 from storemon.service.settings import Settings
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ def _load(data: bytes) -> Snapshot:
 _SNAPSHOTS: ObjectCache[Snapshot] = ObjectCache(size=2, parse=_load)
 
 
-def input_set_id(inputs: dict) -> str | None:
+def input_set_id(inputs: InputSet) -> str | None:
     """The id of a complete input set (None when an input is missing)."""
     if not inputs or sources.missing(inputs):
         return None
@@ -66,7 +67,7 @@ def snapshot_key(input_set: str) -> str:
 def stored_snapshot(settings: Settings, input_set: str) -> Snapshot | None:
     """The input set's snapshot (loaded once per container), or None when there is none or
     it is refused: the reason is logged and counted, and the caller reads the CSV files."""
-    from storemon.snapshot.file_format import SnapshotError
+    from storemon.errors import SnapshotError
 
     key = snapshot_key(input_set)
     try:
@@ -104,15 +105,15 @@ def write_snapshot(settings: Settings, input_set: str, data: bytes) -> None:
 
 
 def report_of_record(
-    settings: Settings, record: dict, *, incidents: bool = False, rebuild: bool = True
+    settings: Settings, record: ReportRecord, *, incidents: bool = False, rebuild: bool = True
 ) -> tuple[ReportResult, str]:
     """The report a record asks for and where it came from: ``snapshot`` when its inputs have
     a usable one, else ``csv`` (and, with `rebuild`, the snapshot is written from the parsed
     CSV files). UnusableInput when the inputs cannot work."""
-    request = record.get("request") or {}
+    request = record.get("request")
     options = {
-        "as_of": request.get("as_of"),
-        "store_ids": request.get("store_ids"),
+        "as_of": request.get("as_of") if request else None,
+        "store_ids": request.get("store_ids") if request else None,
         "incidents": incidents,
     }
     inputs = record.get("inputs") or {}
@@ -132,8 +133,8 @@ def report_of_record(
 def _from_snapshot(
     settings: Settings, input_set: str, started: float, options: dict
 ) -> ReportResult | None:
+    from storemon.errors import SnapshotError
     from storemon.snapshot.answer import report_from_snapshot
-    from storemon.snapshot.file_format import SnapshotError
 
     snap = stored_snapshot(settings, input_set)
     if snap is None:
@@ -219,7 +220,7 @@ def handle_build(settings: Settings, message: dict) -> str:
 
     report_id = message.get("report_id")
     record = records.get(settings, report_id) if isinstance(report_id, str) else None
-    input_set = input_set_id((record or {}).get("inputs") or {})
+    input_set = input_set_id((record.get("inputs") if record else None) or {})
     if record is None or input_set is None:
         logger.warning("snapshot build for an unknown report: dropped", extra={"m": message})
         return "unknown"

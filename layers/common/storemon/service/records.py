@@ -15,27 +15,7 @@ report of inputs newer than its target failed, until a newer report succeeds.
 The ``uploads`` item (report_id ``uploads``) keeps ``last_upload_ms``, when the newest input
 upload notification was seen (epoch ms): a refresh waits for a quiet period after it.
 
-Record attributes::
-
-    report_id      uuid4 string (refreshes: uuid4-shaped digest of their input set)
-    kind           "request" (HTTP trigger) or "refresh" (S3 upload)
-    status         Running | Complete | Failed
-    request        {"store_ids": [...] | None, "as_of": "YYYY-MM-DD HH:MM:SS.ffffff" | None}
-    inputs         {"status"|"hours"|"timezones": {key, version_id, etag, last_modified, size}
-                    | None}
-    input_marker   newest LastModified of the three inputs, resolution time (None if one was
-                   missing)
-    listing        "report": the sparse index ``ByCreated`` (listing, created_at) lists records
-    running_by     the requester's token subject while a requested report is Running (removed
-                   when it completes or fails): the sparse index ``RunningByCaller``
-                   (running_by, created_at) counts a caller's running reports (the quota)
-    claimed_by, claimed_until   the delivery computing it (message id) and its lease (epoch s)
-    created_at, updated_at, completed_at / failed_at   ISO 8601 UTC
-    deadline       epoch seconds after which a still-Running report counts as Failed (stale)
-    expires_at     epoch seconds, the table's TTL attribute (retention)
-    result         {"report": key, "summary": key, "stores": key | None} when Complete
-    rows           rows in the report CSV; summary (JSON text, SPEC section 5); duration_ms
-    error          why it Failed
+Record attributes: :class:`ReportRecord`.
 """
 
 from __future__ import annotations
@@ -45,6 +25,7 @@ import json
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Required, TypedDict, cast
 
 from storemon.clock.iso import utc_text
 from storemon.service import aws
@@ -59,6 +40,67 @@ BY_CREATED = "ByCreated"
 BY_RUNNER = "RunningByCaller"
 RUNNING_BY = "running_by"
 
+
+class InputVersion(TypedDict):
+    """One input object as recorded: what the worker reads, exactly this version."""
+
+    key: str
+    version_id: str | None
+    etag: str | None
+    last_modified: str  # ISO 8601 UTC
+    size: int
+
+
+# the three inputs by kind ("status", "hours", "timezones"); None when one is missing
+InputSet = dict[str, InputVersion | None]
+
+
+class ReportRequest(TypedDict):
+    """What was asked: some stores (or every store: None) at ``as_of`` (or the data's own
+    now: None), ``as_of`` in its normal form ``YYYY-MM-DD HH:MM:SS.ffffff`` (UTC)."""
+
+    store_ids: list[str] | None
+    as_of: str | None
+
+
+class Requester(TypedDict, total=False):
+    """Who asked for a report (authz.requester), and while it runs, whose quota it counts in."""
+
+    requested_by: str  # the caller's token subject
+    requested_by_name: str  # and user name
+    # the subject while a requested report is Running (removed when it completes or fails):
+    # the sparse index RunningByCaller (running_by, created_at) counts a caller's running
+    # reports (the quota)
+    running_by: str
+
+
+class ReportRecord(Requester, total=False):
+    """A report's item in the table (with who asked for it: :class:`Requester`)."""
+
+    report_id: Required[str]  # uuid4 (refreshes: the uuid4-shaped digest of their input set)
+    kind: str  # "request" (HTTP trigger) or "refresh" (S3 upload)
+    status: Required[str]  # Running | Complete | Failed
+    request: ReportRequest
+    inputs: InputSet
+    # newest LastModified of the three inputs, resolution time (None if one was missing)
+    input_marker: str | None
+    listing: str  # "report": the sparse index ByCreated (listing, created_at) lists records
+    claimed_by: str  # the delivery computing it (message id)
+    claimed_until: int  # and its lease (epoch s)
+    created_at: str  # ISO 8601 UTC, as the next three
+    updated_at: str
+    completed_at: str
+    failed_at: str
+    deadline: int  # epoch s after which a still-Running report counts as Failed (stale)
+    expires_at: int  # epoch s, the table's TTL attribute (retention)
+    result: dict[str, str | None]  # when Complete: its files' keys (report_files.result_keys)
+    rows: int  # rows in the report CSV
+    summary: str  # JSON text (SPEC section 5)
+    duration_ms: float
+    source: str  # what it was computed from: "snapshot" or "csv"
+    error: str  # why it Failed
+
+
 _UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 
 
@@ -70,12 +112,12 @@ def new_report_id() -> str:
     return str(uuid.uuid4())
 
 
-def refresh_report_id(inputs: dict) -> str:
+def refresh_report_id(inputs: InputSet) -> str:
     """The same input set always gives the same id (uuid4-shaped: version 4, RFC variant), so
     several upload notifications that see the same three files make one refresh report."""
     canon = json.dumps(
-        {k: (v or {}).get("version_id") or (v or {}).get("etag") for k, v in inputs.items()}
-        | {"keys": sorted((v or {}).get("key", "") for v in inputs.values())},
+        {k: (v["version_id"] or v["etag"]) if v else None for k, v in inputs.items()}
+        | {"keys": sorted(v["key"] if v else "" for v in inputs.values())},
         sort_keys=True,
     )
     digest = bytearray(hashlib.sha256(canon.encode()).digest()[:16])
@@ -94,14 +136,14 @@ def new_record(
     report_id: str,
     *,
     kind: str,
-    request: dict,
-    inputs: dict,
+    request: ReportRequest,
+    inputs: InputSet,
     marker: str | None,
     now: datetime | None = None,
-) -> dict:
+) -> ReportRecord:
     now = now or utcnow()
     return {
-        KEY: report_id,
+        "report_id": report_id,
         "kind": kind,
         "status": RUNNING,
         "request": request,
@@ -125,13 +167,13 @@ def running_of(settings: Settings, caller: str) -> int:
     )
 
 
-def create(settings: Settings, record: dict) -> bool:
+def create(settings: Settings, record: ReportRecord) -> bool:
     """Write a new record; False when one with its id exists already."""
-    return aws.put_item_if_absent(settings.table, record, KEY)
+    return aws.put_item_if_absent(settings.table, dict(record), KEY)
 
 
-def get(settings: Settings, report_id: str) -> dict | None:
-    return aws.get_item(settings.table, {KEY: report_id})
+def get(settings: Settings, report_id: str) -> ReportRecord | None:
+    return cast(ReportRecord | None, aws.get_item(settings.table, {KEY: report_id}))
 
 
 def complete(settings: Settings, report_id: str, fields: dict) -> bool:
@@ -186,7 +228,7 @@ def latest_pointer(settings: Settings) -> dict | None:
     return aws.get_item(settings.table, {KEY: LATEST})
 
 
-def advance_latest(settings: Settings, report_id: str, current_at: str, inputs: dict) -> bool:
+def advance_latest(settings: Settings, report_id: str, current_at: str, inputs: InputSet) -> bool:
     """Point ``latest`` at `report_id`, whose inputs were the current ones at `current_at`,
     unless it already points at a report whose inputs were current later."""
     return aws.update_item(
@@ -204,7 +246,7 @@ def advance_latest(settings: Settings, report_id: str, current_at: str, inputs: 
     )
 
 
-def note_newer_failure(settings: Settings, record: dict, current_at: str) -> bool:
+def note_newer_failure(settings: Settings, record: ReportRecord, current_at: str) -> bool:
     """Record on ``latest`` that a full report of inputs current at `current_at` failed (it
     never becomes the target), unless the target's inputs were current later."""
     failure = {
@@ -238,19 +280,20 @@ def last_upload_ms(settings: Settings) -> int:
     return int(item.get("last_upload_ms") or 0)
 
 
-def recent(settings: Settings, limit: int) -> list[dict]:
+def recent(settings: Settings, limit: int) -> list[ReportRecord]:
     """The `limit` newest records, newest first (the pointer items are not listed)."""
-    return aws.query_index(settings.table, BY_CREATED, "listing", LISTING, limit=limit)
+    items = aws.query_index(settings.table, BY_CREATED, "listing", LISTING, limit=limit)
+    return cast(list[ReportRecord], items)
 
 
-def is_full(record: dict) -> bool:
+def is_full(record: ReportRecord) -> bool:
     """A report of every store at the inputs' own `now`: what ``latest`` and store summaries
     are made of."""
-    request = record.get("request") or {}
-    return not request.get("store_ids") and not request.get("as_of")
+    request = record.get("request")
+    return not request or (not request.get("store_ids") and not request.get("as_of"))
 
 
-def summary_view(record: dict) -> dict:
+def summary_view(record: ReportRecord) -> dict:
     """What a client sees of any record: id, status, kind, request, creation time, the inputs'
     keys and versions, and the error of a Failed report."""
     body: dict = {

@@ -21,6 +21,7 @@ from storemon.clock.iso import utc_text
 from storemon.errors import UnusableInput
 from storemon.service import input_sets, records, report_files, sources
 from storemon.service.observability import add_count, add_duration_ms, logger, set_report_id
+from storemon.service.records import ReportRecord
 from storemon.service.settings import Settings
 
 # How long one delivery keeps the right to compute a report: longer than the worker's timeout
@@ -53,7 +54,7 @@ def handle_report_job(
     return _compute_or_fail(settings, record, receive_count)
 
 
-def _compute_or_fail(settings: Settings, record: dict, receive_count: int) -> str:
+def _compute_or_fail(settings: Settings, record: ReportRecord, receive_count: int) -> str:
     """Compute the report; an unusable input fails it, anything else is retried (raised) until
     the last delivery, which fails it."""
     try:
@@ -70,7 +71,7 @@ def _compute_or_fail(settings: Settings, record: dict, receive_count: int) -> st
         raise
 
 
-def fail_report(settings: Settings, record: dict, error: str) -> str:
+def fail_report(settings: Settings, record: ReportRecord, error: str) -> str:
     """Running -> Failed; a full report of the current inputs is also noted on ``latest``."""
     if records.fail(settings, record["report_id"], error):
         logger.error("report failed", extra={"error": error})
@@ -80,7 +81,7 @@ def fail_report(settings: Settings, record: dict, error: str) -> str:
     return "failed"
 
 
-def _note_newer_failure(settings: Settings, record: dict) -> None:
+def _note_newer_failure(settings: Settings, record: ReportRecord) -> None:
     current_at = utc_text(records.utcnow())
     try:
         if sources.is_current(settings, record.get("inputs") or {}):
@@ -89,7 +90,7 @@ def _note_newer_failure(settings: Settings, record: dict) -> None:
         logger.warning("could not note the failure on latest", exc_info=True)
 
 
-def compute_and_complete(settings: Settings, record: dict) -> str:
+def compute_and_complete(settings: Settings, record: ReportRecord) -> str:
     """Compute the report of a Running record, write its files and complete it: "complete" or
     "duplicate". Full reports come with their incidents (the page and the incidents files)."""
     started = time.perf_counter()
@@ -122,7 +123,7 @@ def compute_and_complete(settings: Settings, record: dict) -> str:
     return "complete"
 
 
-def advance_latest(settings: Settings, record: dict) -> None:
+def advance_latest(settings: Settings, record: ReportRecord) -> None:
     """Point ``latest`` at a complete full report if its inputs are still the current ones
     (a report of superseded or mixed inputs never does), unless ``latest`` names a report
     whose inputs were seen current later. The time is taken before looking at the inputs, so

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from typing import Any
 
 from storemon.clock.iso import utc_text
 from storemon.errors import InvalidRequest, ReportNotFound
 from storemon.service import authz, aws, records
 from storemon.service.authz import Principal
 from storemon.service.observability import add_count, logger, set_report_id
+from storemon.service.records import ReportRecord
 from storemon.service.settings import Settings
 
 DEFAULT_LIMIT = 20
@@ -86,7 +88,7 @@ def owners_view(body: dict) -> dict:
     return kept
 
 
-def report_record(settings: Settings, report_id: object) -> dict:
+def report_record(settings: Settings, report_id: object) -> ReportRecord:
     """The record of a report id or of ``latest`` (a stale Running one recorded as Failed);
     InvalidRequest for a malformed id, ReportNotFound for an unknown one."""
     rid = report_id_from(report_id)
@@ -94,7 +96,7 @@ def report_record(settings: Settings, report_id: object) -> dict:
     return _expire_if_stale(settings, _record(settings, rid, pointer))
 
 
-def _record(settings: Settings, rid: str, pointer: dict) -> dict:
+def _record(settings: Settings, rid: str, pointer: dict) -> ReportRecord:
     if rid == records.LATEST:
         record = _latest_record(settings, pointer)
     else:
@@ -106,7 +108,7 @@ def _record(settings: Settings, rid: str, pointer: dict) -> dict:
     return record
 
 
-def _latest_record(settings: Settings, pointer: dict) -> dict:
+def _latest_record(settings: Settings, pointer: dict) -> ReportRecord:
     target = pointer.get("target_id")
     if not target:
         failure = pointer.get("newer_failure")
@@ -142,7 +144,7 @@ def limit_from(value: object) -> int:
     return int(text)
 
 
-def _expire_if_stale(settings: Settings, record: dict) -> dict:
+def _expire_if_stale(settings: Settings, record: ReportRecord) -> ReportRecord:
     if record["status"] != records.RUNNING:
         return record
     now = int(records.utcnow().timestamp())
@@ -156,7 +158,7 @@ def _expire_if_stale(settings: Settings, record: dict) -> dict:
     return fresh or {**record, "status": records.FAILED, "error": error}
 
 
-def view(settings: Settings, record: dict) -> dict:
+def view(settings: Settings, record: ReportRecord) -> dict:
     """The JSON answer for a record."""
     body = records.summary_view(record)
     if record["status"] == records.COMPLETE:
@@ -166,12 +168,12 @@ def view(settings: Settings, record: dict) -> dict:
     return body
 
 
-def _complete_view(settings: Settings, record: dict) -> dict:
-    keys = record.get("result") or {}
+def _complete_view(settings: Settings, record: ReportRecord) -> dict:
+    keys: dict[str, Any] = dict(record.get("result") or {})
     expires = settings.url_expiry_seconds
     now = records.utcnow()
-    summary = record.get("summary")
-    summary = (json.loads(summary) if isinstance(summary, str) else summary) or {}
+    text = record.get("summary")  # JSON text (a map in records written before it was text)
+    summary: dict = (json.loads(text) if isinstance(text, str) else text) or {}
     return {
         "report_url": aws.presign_get(
             settings.bucket, keys["report"], expires, f"report-{record['report_id']}.csv"

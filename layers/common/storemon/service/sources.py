@@ -14,6 +14,7 @@ from datetime import datetime
 from storemon.clock.iso import utc_text
 from storemon.errors import InputError, MissingInput, ObjectForbidden, ObjectMissing
 from storemon.service import aws
+from storemon.service.records import InputSet
 from storemon.service.settings import Settings
 
 KINDS = ("status", "hours", "timezones")
@@ -32,7 +33,7 @@ def kind_of_key(key: str, prefix: str) -> str | None:
     return None
 
 
-def resolve(settings: Settings) -> dict[str, dict | None]:
+def resolve(settings: Settings) -> InputSet:
     """The current input objects: {kind: {key, version_id, etag, last_modified, size} | None}."""
     best: dict[str, aws.ObjectInfo] = {}
     for obj in aws.list_objects(settings.bucket, settings.input_prefix):
@@ -43,7 +44,7 @@ def resolve(settings: Settings) -> dict[str, dict | None]:
         current = best.get(kind)
         if current is None or rank > (current.last_modified, current.key.endswith(".csv")):
             best[kind] = obj
-    out: dict[str, dict | None] = {}
+    out: InputSet = {}
     for kind in KINDS:
         listed = best.get(kind)
         head = aws.head_object(settings.bucket, listed.key) if listed else None
@@ -60,11 +61,11 @@ def resolve(settings: Settings) -> dict[str, dict | None]:
     return out
 
 
-def missing(inputs: dict[str, dict | None]) -> list[str]:
+def missing(inputs: InputSet) -> list[str]:
     return [BASENAMES[kind] + ".csv" for kind in KINDS if not inputs.get(kind)]
 
 
-def marker(inputs: dict[str, dict | None], resolved_at: datetime) -> str | None:
+def marker(inputs: InputSet, resolved_at: datetime) -> str | None:
     """A string that orders input sets from old to new: the newest LastModified of the three,
     then when the set was resolved (S3 reads are strongly consistent, so a set resolved later
     is at least as new). None when an input is missing."""
@@ -74,7 +75,7 @@ def marker(inputs: dict[str, dict | None], resolved_at: datetime) -> str | None:
     return f"{newest}|{utc_text(resolved_at)}"
 
 
-def identity(inputs: dict[str, dict | None]) -> tuple:
+def identity(inputs: InputSet) -> tuple:
     """What tells input sets apart: each input's key and version id (or ETag)."""
     return tuple(
         (ref["key"], ref.get("version_id") or ref.get("etag")) if ref else None
@@ -82,13 +83,13 @@ def identity(inputs: dict[str, dict | None]) -> tuple:
     )
 
 
-def is_current(settings: Settings, inputs: dict[str, dict | None]) -> bool:
+def is_current(settings: Settings, inputs: InputSet) -> bool:
     """Whether `inputs` are still exactly the current input objects."""
     return not missing(inputs) and identity(resolve(settings)) == identity(inputs)
 
 
 def read(
-    settings: Settings, inputs: dict[str, dict | None], max_bytes: int | None = None
+    settings: Settings, inputs: InputSet, max_bytes: int | None = None
 ) -> tuple[list[bytes], list[str]]:
     """The recorded versions' bytes and file names, in KINDS order; MissingInput otherwise,
     InputError for an object over ``max_bytes`` (checked before it is read)."""

@@ -33,7 +33,7 @@ def store_summary(settings: Settings, store_id: object, principal: Principal) ->
     authz.require_stores(principal, [store_id])
     target = (records.latest_pointer(settings) or {}).get("target_id")
     record = records.get(settings, target) if target else None
-    stores_key = ((record or {}).get("result") or {}).get("stores")
+    stores_key = ((record.get("result") if record else None) or {}).get("stores")
     if not stores_key:
         raise NotFound("no store summary yet: it comes with the first full report of the inputs")
     document = report_files.read_document(settings, stores_key)

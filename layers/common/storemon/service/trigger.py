@@ -13,6 +13,7 @@ from storemon.errors import InvalidRequest, TooManyRequests, Unavailable
 from storemon.service import api_models, authz, aws, records, sources
 from storemon.service.authz import Principal
 from storemon.service.observability import add_count, logger, set_report_id
+from storemon.service.records import ReportRecord, ReportRequest, Requester
 from storemon.service.settings import Settings
 
 # What a 429 tells the caller to wait: about the time a report of some stores takes
@@ -25,7 +26,9 @@ def normalize_timestamp(value: str) -> str:
     return timestamps.normalize(value)
 
 
-def parse_request(body: dict, store_id: str | None = None, query: dict | None = None) -> dict:
+def parse_request(
+    body: dict, store_id: str | None = None, query: dict | None = None
+) -> ReportRequest:
     """{"store_ids": [...] | None, "as_of": str | None} from a request's JSON body (and, for
     the one-store routes, the path's store id and the query's as_of); InvalidRequest if bad."""
     if store_id is None:
@@ -55,7 +58,7 @@ def trigger(
     check_quota(settings, principal)
     report_id = records.new_report_id()
     set_report_id(report_id)
-    requester = authz.requester(principal) | {records.RUNNING_BY: principal.subject}
+    requester: Requester = {**authz.requester(principal), "running_by": principal.subject}
     start(settings, report_id, "request", request, requester=requester)
     logger.info("report requested", extra={"request": request})
     add_count("ReportsRequested")
@@ -85,9 +88,9 @@ def start(
     settings: Settings,
     report_id: str,
     kind: str,
-    request: dict,
-    requester: dict[str, str] | None = None,
-) -> dict:
+    request: ReportRequest,
+    requester: Requester | None = None,
+) -> ReportRecord:
     """Resolve the inputs, write the Running record (with `requester`, see
     ``authz.requester``) and queue it; the record."""
     resolved_at = records.utcnow()

@@ -33,14 +33,12 @@ from typing import Any
 
 import numpy as np
 
+from storemon.errors import SnapshotError
+
 MAGIC = b"storemon-snapshot\n"
 FORMAT = "storemon-snapshot"
 ALIGN = 64
 _PREFIX = len(MAGIC) + 8 + 32
-
-
-class SnapshotError(Exception):
-    """A snapshot that cannot be used: another version, damaged or truncated."""
 
 
 @lru_cache(maxsize=1)

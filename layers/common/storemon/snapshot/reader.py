@@ -9,8 +9,9 @@ from pathlib import Path
 
 import numpy as np
 
+from storemon.errors import SnapshotError
 from storemon.inputs.tables import FileStats, Hours, Polls, Zones
-from storemon.snapshot.file_format import SnapshotError, SnapshotFile
+from storemon.snapshot.file_format import SnapshotFile
 
 VERSION = 1
 NEVER = np.iinfo(np.int64).max  # first_inside_us of a store without a poll inside its hours
