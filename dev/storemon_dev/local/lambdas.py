@@ -30,7 +30,6 @@ from types import ModuleType
 from typing import Any
 
 from storemon_dev.iam.calls import running
-from storemon_dev.local.logcontext import isolate_powertools_loggers
 from storemon_dev.local.template import FunctionSpec
 
 log = logging.getLogger("storemon_dev.local")
@@ -216,7 +215,6 @@ class LocalFunction:
                     "Runtime.HandlerNotFound",
                     f"{path.name} has no callable {self.spec.handler_attribute!r}",
                 )
-            isolate_powertools_loggers()  # concurrent invocations: one log context each
             self._module = module
             self._handler = handler
             return handler

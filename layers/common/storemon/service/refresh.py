@@ -21,7 +21,12 @@ import time
 from urllib.parse import unquote_plus
 
 from storemon.service import aws, records, sources
-from storemon.service.observability import add_count, logger, set_report_id
+from storemon.service.observability import (
+    add_count,
+    add_invocation_keys,
+    logger,
+    set_report_id,
+)
 from storemon.service.settings import Settings
 
 CHECK = "refresh-check"
@@ -44,7 +49,7 @@ def input_keys(message: dict, prefix: str) -> list[str]:
 def handle_s3_notification(settings: Settings, message: dict, receive_count: int = 1) -> str:
     """An upload: queue a refresh check after the quiet period (or refresh now, without one)."""
     keys = input_keys(message, settings.input_prefix)
-    logger.append_keys(uploaded=keys)
+    add_invocation_keys(uploaded=keys)
     if not keys:
         logger.info("upload notification for no input file: ignored")
         return "ignored"

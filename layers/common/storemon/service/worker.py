@@ -18,7 +18,12 @@ from __future__ import annotations
 import json
 
 from storemon.service import aws, input_sets, records, refresh, report_jobs
-from storemon.service.observability import add_count, logger, set_report_id
+from storemon.service.observability import (
+    add_count,
+    add_invocation_keys,
+    logger,
+    set_report_id,
+)
 from storemon.service.settings import Settings
 
 BACKOFF_SECONDS = 30
@@ -36,7 +41,7 @@ def handle_message(
     was done (for logs and tests): "complete", "failed", "duplicate", "unknown", "ignored",
     "refresh:<report_id>", "refresh-skipped", "refresh-check-queued", "refresh-superseded"."""
     set_report_id(None)
-    logger.append_keys(message_id=message_id, receive_count=receive_count)
+    add_invocation_keys(message_id=message_id, receive_count=receive_count)
     add_count("MessagesReceived")
     message = _message(body)
     if message is None:
