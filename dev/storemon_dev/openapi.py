@@ -62,7 +62,8 @@ def _add_bodies(doc: dict[str, Any]) -> None:
         schemas[model.__name__] = schema
         operation = doc["paths"][path][method]
         operation["requestBody"] = {
-            "required": False,
+            # an empty body means "every store, now" to a trigger; get_report needs its id
+            "required": bool(schema.get("required")),
             "content": {
                 "application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}
             },

@@ -26,8 +26,33 @@ function = HttpFunction()  # routes carry no return annotation (see HttpFunction
 app = function.app
 
 
-ReportIdQuery = Annotated[str, Query(max_length=64, description="a report id (uuid4) or latest")]
-ReportIdPath = Annotated[str, Path(max_length=64, description="a report id (uuid4) or latest")]
+ReportIdQuery = Annotated[
+    str,
+    Query(
+        max_length=64,
+        pattern=api_models.REPORT_ID_PATTERN,
+        description="a report id (uuid4) or latest",
+    ),
+]
+ReportIdPath = Annotated[
+    str,
+    Path(
+        max_length=64,
+        pattern=api_models.REPORT_ID_PATTERN,
+        description="a report id (uuid4) or latest",
+    ),
+]
+StoreIdPath = Annotated[
+    str, Path(max_length=api_models.MAX_STORE_ID_BYTES, pattern=api_models.STORE_ID_PATTERN)
+]
+StoreIdQuery = Annotated[
+    str, Query(max_length=api_models.MAX_STORE_ID_BYTES, pattern=api_models.STORE_ID_PATTERN)
+]
+AsOfQuery = Annotated[
+    str | None,
+    Query(max_length=40, pattern=api_models.AS_OF_PATTERN, description=api_models.TIMESTAMP_FORMS),
+]
+REPORT_STATES = answers(200, ReportAnswer, 400, 403, 404, also=(202, 303, 409))
 FormatQuery = Annotated[
     Literal["json", "csv", "html"] | None,
     Query(
@@ -44,9 +69,7 @@ def _answer(report_id: str, fmt: str | None, allowed: tuple[str, ...]) -> Respon
     return http.report_answer(view, http.wanted_file(event.headers, fmt))
 
 
-@app.get(
-    "/get_report", summary="A report's state", responses=answers(200, ReportAnswer, 400, 403, 404)
-)
+@app.get("/get_report", summary="A report's state", responses=REPORT_STATES)
 @tracer.capture_method
 def get_report_by_query(report_id: ReportIdQuery, format: FormatQuery = None):  # noqa: A002
     return _answer(report_id, format, ("report_id", "format"))
@@ -55,16 +78,14 @@ def get_report_by_query(report_id: ReportIdQuery, format: FormatQuery = None):  
 @app.get(
     "/get_report/<report_id>",
     summary="A report's state",
-    responses=answers(200, ReportAnswer, 400, 403, 404),
+    responses=REPORT_STATES,
 )
 @tracer.capture_method
 def get_report_by_path(report_id: ReportIdPath, format: FormatQuery = None):  # noqa: A002
     return _answer(report_id, format, ("format",))
 
 
-@app.post(
-    "/get_report", summary="A report's state", responses=answers(200, ReportAnswer, 400, 403, 404)
-)
+@app.post("/get_report", summary="A report's state", responses=REPORT_STATES)
 @tracer.capture_method
 def get_report_by_body():
     body = api_models.parse(api_models.GetReportRequest, http.event_json(app.current_event))
@@ -78,7 +99,7 @@ def get_report_by_body():
 )
 @tracer.capture_method
 def store_summary(
-    store_id: Annotated[str, Query(max_length=api_models.MAX_STORE_ID_BYTES)],
+    store_id: StoreIdQuery,
 ):
     http.check_query(app.current_event.query_string_parameters, ("store_id",))
     summary = stores.store_summary(function.settings(), store_id, function.caller())
@@ -99,14 +120,12 @@ def recent_reports(
 @app.get(
     "/stores/<store_id>/report",
     summary="One store's report row and uptime percentages, answered at once",
-    responses=answers(200, StoreReport, 400, 403, 404),
+    responses=answers(200, StoreReport, 400, 403, 404, 503),
 )
 @tracer.capture_method
 def store_report(
-    store_id: Annotated[str, Path(max_length=api_models.MAX_STORE_ID_BYTES)],
-    as_of: Annotated[
-        str | None, Query(max_length=64, description=api_models.TIMESTAMP_FORMS)
-    ] = None,
+    store_id: StoreIdPath,
+    as_of: AsOfQuery = None,
 ):
     http.check_query(app.current_event.query_string_parameters, ("as_of",))
     answer = stores.store_report(function.settings(), store_id, as_of, principal=function.caller())
@@ -120,7 +139,7 @@ def store_report(
 )
 @tracer.capture_method
 def store_incidents(
-    store_id: Annotated[str, Path(max_length=api_models.MAX_STORE_ID_BYTES)],
+    store_id: StoreIdPath,
     report_id: ReportIdQuery = "latest",
 ):
     http.check_query(app.current_event.query_string_parameters, ("report_id",))

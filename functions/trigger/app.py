@@ -15,14 +15,19 @@ from storemon.service.observability import tracer
 function = HttpFunction()  # routes carry no return annotation (see HttpFunction)
 app = function.app
 
-StoreIdPath = Annotated[str, Path(max_length=api_models.MAX_STORE_ID_BYTES * 4)]
-AsOfQuery = Annotated[str | None, Query(max_length=40, description=api_models.TIMESTAMP_FORMS)]
+StoreIdPath = Annotated[
+    str, Path(max_length=api_models.MAX_STORE_ID_BYTES, pattern=api_models.STORE_ID_PATTERN)
+]
+AsOfQuery = Annotated[
+    str | None,
+    Query(max_length=40, pattern=api_models.AS_OF_PATTERN, description=api_models.TIMESTAMP_FORMS),
+]
 
 
 @app.post(
     "/trigger_report",
     summary="Start a report (all stores, or store_ids, at as_of)",
-    responses=answers(202, Accepted, 400, 403, 503),
+    responses=answers(202, Accepted, 400, 403, 429, 503),
 )
 @tracer.capture_method
 def trigger_report():
@@ -35,7 +40,7 @@ def trigger_report():
     "/stores/<store_id>/trigger_report",
     method=["GET", "POST"],
     summary="Start a report of one store",
-    responses=answers(202, Accepted, 400, 403, 503),
+    responses=answers(202, Accepted, 400, 403, 429, 503),
 )
 @tracer.capture_method
 def trigger_store_report(store_id: StoreIdPath, as_of: AsOfQuery = None):

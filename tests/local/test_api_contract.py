@@ -1,5 +1,8 @@
 """The published API contract: docs/openapi.json is what the code declares, and schemathesis,
-fuzzing every operation of it against the local stack over loopback, finds no server error."""
+fuzzing every operation of it against the local stack over loopback with an administrator's
+access token and every check (``--checks all``: no server error, documented status codes,
+content types and bodies, schema-valid requests accepted and schema-invalid ones refused...),
+finds nothing (issue 17, finding 10)."""
 
 from __future__ import annotations
 
@@ -17,7 +20,8 @@ from . import isolated
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "openapi.json"
-EXAMPLES = int(os.environ.get("STOREMON_FUZZ_EXAMPLES", "25"))
+# a fixed number of examples per operation (and a fixed seed): bounded in time, ~1 min
+EXAMPLES = int(os.environ.get("STOREMON_FUZZ_EXAMPLES", "20"))
 
 
 def test_the_committed_openapi_document_matches_the_code():
@@ -38,18 +42,19 @@ def test_the_document_covers_every_route_and_body():
 
 
 @pytest.mark.slow
-def test_schemathesis_finds_no_server_error(tmp_path):
+def test_schemathesis_all_checks_pass_with_a_token(tmp_path):
     if not isolated.inside():
-        isolated.run(f"{__file__}::test_schemathesis_finds_no_server_error")
+        isolated.run(f"{__file__}::test_schemathesis_all_checks_pass_with_a_token")
         return
     from storemon_dev.local.server import ApiServer
     from storemon_dev.local.stack import LocalStack
 
-    with LocalStack(parameters={"RefreshQuietSeconds": 0}, enforce_auth=False) as stack:
+    with LocalStack(parameters={"RefreshQuietSeconds": 0}, enforce_auth=True) as stack:
         # No worker: moto's DynamoDB is not thread-safe (a Query racing the worker's writes once
         # failed inside moto with "dictionary changed size during iteration"), and the API's
         # answers are what is fuzzed here.
         stack.start(seed=True, stores=20)
+        token = stack.token()  # an administrator's: every route answers past the authorizer
         server = ApiServer(stack.gateway(), host="127.0.0.1", port=0)
         server.start()
         try:
@@ -63,7 +68,9 @@ def test_schemathesis_finds_no_server_error(tmp_path):
                     "--url",
                     server.url,
                     "--checks",
-                    "not_a_server_error",
+                    "all",
+                    "--header",
+                    f"Authorization: Bearer {token}",
                     "--max-examples",
                     str(EXAMPLES),
                     "--seed",

@@ -8,6 +8,7 @@ sent without a JSON content type (``curl -d``) or not at all keeps working.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
@@ -24,30 +25,74 @@ TIMESTAMP_FORMS = "YYYY-MM-DD HH:MM:SS[.ffffff] [UTC] or ISO 8601 (T, Z or an of
 EARLIEST_AS_OF = "1970-01-01 00:00:00 UTC"
 
 
+# The request values as patterns: the OpenAPI document publishes them and the service checks
+# the very same ones, so what the document accepts the server accepts (schemathesis checks
+# both ways). Plain character classes only: they mean the same in ECMA 262 (JSON Schema),
+# Rust (pydantic) and Python regular expressions.
+#
+# A store id in a request: printable ASCII characters without spaces, quotes, "/", "?", "#",
+# "%", "\\", "." or "`" (real ids are 15-19 digits), at most 128 with the spaces around it,
+# which are trimmed; ids in the data outside it are reported in full reports but cannot be
+# named in a request.
+STORE_ID_PATTERN = r"^ *[0-9A-Za-z_~()'!*:@,;=+&$<>\[\]{}|^-]+ *$"
+# a report id: a uuid4 (any case) or "latest" (any case)
+REPORT_ID_PATTERN = (
+    r"^(?:[Ll][Aa][Tt][Ee][Ss][Tt]"
+    r"|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-4[0-9A-Fa-f]{3}-[89ABab][0-9A-Fa-f]{3}-[0-9A-Fa-f]{12})$"
+)
+# as_of: SPEC §1's timestamp forms with a real date of the years 1970-9998, no surrounding space
+_YEAR = r"(?:19[7-9][0-9]|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])"
+_LEAP_YEAR = r"(?:19(?:7[26]|8[048]|9[26])|[2-9][0-9](?:0[48]|[2468][048]|[13579][26])" + (
+    r"|(?:[2468][048]|[3579][26])00)"
+)
+_MONTH_DAY = (
+    r"(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)"
+    r"|(?:0[13578]|1[02])-31)"
+)
+_TIME = r"(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,6})?"
+_ZONE = r"(?: ?(?:[Uu][Tt][Cc]|[Zz])| ?[+-](?:[01][0-9]|2[0-3])(?::?[0-5][0-9])?)?"
+AS_OF_PATTERN = rf"^(?:{_YEAR}-{_MONTH_DAY}|{_LEAP_YEAR}-02-29)[Tt ]{_TIME}{_ZONE}$"
+
+
+STORE_ID_RULE = (
+    "is not a store id a request can name: 1 to 128 printable ASCII characters, no spaces, "
+    "quotes, '/', '?', '#', '%', '\\', '.' or '`'"
+)
+AS_OF_RULE = f"is not a valid timestamp from {EARLIEST_AS_OF} to 9998 (use {TIMESTAMP_FORMS})"
+REPORT_ID_RULE = "is a malformed report_id: expected a uuid4 or 'latest'"
+# what a value that does not match a pattern is told (instead of the pattern itself)
+PATTERN_MESSAGES = {
+    STORE_ID_PATTERN: STORE_ID_RULE,
+    AS_OF_PATTERN: AS_OF_RULE,
+    REPORT_ID_PATTERN: REPORT_ID_RULE,
+}
+
+
+def _fullmatch(pattern: str, value: str) -> bool:
+    return re.fullmatch(pattern.removeprefix("^").removesuffix("$"), value) is not None
+
+
+def check_store_id(value: str) -> str:
+    """`value` (without the spaces around it) when it is a store id a request may name;
+    ValueError otherwise."""
+    if len(value) > MAX_STORE_ID_BYTES:
+        raise ValueError(f"is too long: at most {MAX_STORE_ID_BYTES} characters per store id")
+    if not _fullmatch(STORE_ID_PATTERN, value):
+        raise ValueError(STORE_ID_RULE)
+    return value.strip(" ")
+
+
 def _store_id(value: str) -> str:
-    store_id = value.strip()
-    if not store_id:
-        raise ValueError("must be a non-empty string")
-    try:
-        size = len(store_id.encode("utf-8"))
-    except UnicodeEncodeError:
-        raise ValueError("is not valid Unicode (a lone surrogate)") from None
-    if size > MAX_STORE_ID_BYTES:
-        raise ValueError(f"is too long: at most {MAX_STORE_ID_BYTES} bytes (UTF-8) per store id")
-    return store_id
+    return check_store_id(value)
 
 
 def as_of_instant(value: str) -> str:
     """A request's ``as_of`` normalised to UTC ``YYYY-MM-DD HH:MM:SS.ffffff``; ValueError when
-    it is not a timestamp or is before 1970 (no poll of this service can be that old)."""
+    it is not a timestamp of the years 1970-9998 (no poll of this service can be older)."""
     shown = value if len(value) <= 60 else value[:60] + "..."
-    try:
-        micros = timestamps.parse_micros(value)
-    except ValueError:
-        raise ValueError(f"is not a valid timestamp: {shown!r} (use {TIMESTAMP_FORMS})") from None
-    if micros < 0:
-        raise ValueError(f"is before {EARLIEST_AS_OF}: {shown!r} (no poll can be that old)")
-    return request_text(micros)
+    if not _fullmatch(AS_OF_PATTERN, value):
+        raise ValueError(f"{shown!r} {AS_OF_RULE}")
+    return request_text(timestamps.parse_micros(value))
 
 
 def _timestamp(value: str) -> str:
@@ -56,13 +101,19 @@ def _timestamp(value: str) -> str:
 
 StoreId = Annotated[
     str,
-    Field(min_length=1, max_length=MAX_STORE_ID_BYTES, examples=["8419537941919820732"]),
+    Field(
+        min_length=1,
+        max_length=MAX_STORE_ID_BYTES,
+        pattern=STORE_ID_PATTERN,
+        examples=["8419537941919820732"],
+    ),
     AfterValidator(_store_id),
 ]
 Timestamp = Annotated[
     str,
     Field(
         max_length=40,
+        pattern=AS_OF_PATTERN,
         description=f"an instant ({TIMESTAMP_FORMS}) from {EARLIEST_AS_OF}, stored in UTC",
         examples=["2023-01-25 18:13:22 UTC"],
     ),
@@ -72,6 +123,7 @@ ReportId = Annotated[
     str,
     Field(
         max_length=64,
+        pattern=REPORT_ID_PATTERN,
         description="a report id (uuid4) or 'latest'",
         examples=["latest"],
     ),
@@ -136,6 +188,9 @@ def describe(errors: list) -> str:
         message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
         if error.get("type") == "extra_forbidden":
             message = "unknown field (a typo would silently widen the report)"
+        if error.get("type") == "string_pattern_mismatch":
+            pattern = (error.get("ctx") or {}).get("pattern")
+            message = PATTERN_MESSAGES.get(pattern, message)
         lines.append(f"{where[:80]}: {message}")
     more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
     return "; ".join(lines) + more
@@ -237,10 +292,30 @@ class StoreIncidents(BaseModel):
     report_id: str
 
 
-def answers(ok: int, model: type[BaseModel], *errors: int) -> dict[int, Any]:
-    """The ``responses`` of a route for the OpenAPI document: `ok` with `model`, then errors."""
-    out: dict[int, Any] = {
-        ok: {"description": model.__doc__ or "", "content": {"application/json": {"model": model}}}
+class UnauthorizedAnswer(BaseModel):
+    """401: no valid access token. API Gateway's authorizer answers ``{"message":
+    "Unauthorized"}`` (and says why in ``www-authenticate``); a function reached without
+    verified claims answers ``{"error", "status"}``."""
+
+    model_config = ConfigDict(extra="allow")
+
+    message: str | None = None
+    error: str | None = None
+    status: int | None = None
+
+
+def answers(
+    ok: int, model: type[BaseModel], *errors: int, also: tuple[int, ...] = ()
+) -> dict[int, Any]:
+    """The ``responses`` of a route for the OpenAPI document: `ok` with `model` (and the
+    statuses `also` with the same body), 401 (every route needs a token), then `errors`."""
+    out: dict[int, Any] = {}
+    for status in (ok, *also):
+        meaning = STATE_MEANINGS.get(status, model.__doc__ or "")
+        out[status] = {"description": meaning, "content": {"application/json": {"model": model}}}
+    out[401] = {
+        "description": "no valid access token",
+        "content": {"application/json": {"model": UnauthorizedAnswer}},
     }
     for status in errors:
         out[status] = {
@@ -250,11 +325,19 @@ def answers(ok: int, model: type[BaseModel], *errors: int) -> dict[int, Any]:
     return out
 
 
+# get_report's answers to a file request (format=csv/html, Accept), the body the report's view
+STATE_MEANINGS = {
+    202: "the report is Running: ask again after Retry-After seconds",
+    303: "the report is Complete: Location is its presigned file",
+    409: "the report Failed",
+}
 ERROR_MEANINGS = {
     400: "the request is malformed (the error says what is wrong)",
     403: "not for this caller: a store owner asked for another store, every store, latest, "
     "the report list or a report someone else triggered",
     404: "no such report / store",
-    409: "the report Failed (CSV request)",
-    503: "the report could not be queued; try again",
+    409: "the report is Running or Failed",
+    429: "the caller (a store owner) has as many reports running as allowed: wait Retry-After",
+    503: "try again later (Retry-After when known): the report could not be queued, or the "
+    "snapshot of the latest inputs is being built",
 }
