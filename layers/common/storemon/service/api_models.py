@@ -190,7 +190,7 @@ def describe(errors: list) -> str:
             message = "unknown field (a typo would silently widen the report)"
         if error.get("type") == "string_pattern_mismatch":
             pattern = (error.get("ctx") or {}).get("pattern")
-            message = PATTERN_MESSAGES.get(pattern, message)
+            message = PATTERN_MESSAGES.get(str(pattern), message)
         lines.append(f"{where[:80]}: {message}")
     more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
     return "; ".join(lines) + more
