@@ -36,6 +36,8 @@ lint: install $(CHECKOV)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/python scripts/check_function_length.py --max 60 --max-module-lines 500
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/python scripts/check_handler_imports.py
 	$(CHECKOV) -f template.yaml --framework cloudformation --skip-download --compact --quiet
 
 # checkov in a venv of its own: it pins boto3/botocore 1.35 and packaging 23.2, which would
