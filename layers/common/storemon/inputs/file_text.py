@@ -28,6 +28,7 @@ CUT_BYTES = WHITESPACE_BYTES + b","
 _IS_CUT = IS_WHITESPACE.copy()
 _IS_CUT[ord(",")] = True
 LINE_BLOCK_BYTES = 1 << 23  # lines are cleaned 8 MB at a time
+QUOTE = ord('"')
 
 _GZIP_CHUNK = 1 << 20  # compressed bytes fed to the inflater at a time
 _SNIFF_BYTES = 65536  # a NUL byte this early means a binary file
@@ -131,8 +132,11 @@ def clean_lines(text: bytes, start: int, max_row_bytes: int) -> tuple[bytes, Cou
     skipped: Counter = Counter()
     buffer = np.frombuffer(text, dtype=np.uint8)
     pieces, changed = [], False
+    quoted = False  # whether the text so far ends inside a quoted field
     for block_start, block_end in line_blocks(text, start, LINE_BLOCK_BYTES):
-        piece = _clean_block(buffer[block_start:block_end], max_row_bytes, skipped)
+        block = buffer[block_start:block_end]
+        inside, quoted = quote_states(block, quoted)
+        piece = _clean_block(block, max_row_bytes, skipped, inside)
         changed |= piece is not None
         pieces.append(text[block_start:block_end] if piece is None else piece)
     if not changed:
@@ -153,12 +157,43 @@ def line_blocks(text: bytes, start: int, size: int) -> list[tuple[int, int]]:
     return blocks
 
 
-def _clean_block(block: np.ndarray, max_row_bytes: int, skipped: Counter) -> bytes | None:
-    """:func:`clean_lines` on a block of whole lines; None when no line changes."""
+def quote_states(block: np.ndarray, quoted: bool) -> tuple[np.ndarray, bool]:
+    """For each LF of a block of whole lines, whether it falls inside a quoted field (then it
+    is part of a value, "X \\n Y", not a line's end); and whether the block ends inside one.
+
+    As Python's csv reader: outside a field, a quote opens a quoted field only at the start of
+    a field (after a comma or a line start; elsewhere it is a literal character); inside, every
+    quote toggles (a doubled "" toggles twice). A loop over the quotes only (rare in real
+    data), the LFs placed among them by one search."""
+    newlines = np.flatnonzero(block == 10)
+    quotes = np.flatnonzero(block == QUOTE)
+    if len(quotes) == 0:
+        return np.full(len(newlines), quoted), quoted
+    before = block[np.maximum(quotes - 1, 0)]
+    opens_field = (quotes == 0) | (before == ord(",")) | (before == 10)
+    state_after = np.empty(len(quotes), dtype=bool)
+    state = quoted
+    for i, opener in enumerate(opens_field.tolist()):
+        if state or opener:
+            state = not state
+        state_after[i] = state
+    last_quote = np.searchsorted(quotes, newlines) - 1
+    inside = np.where(last_quote >= 0, state_after[np.maximum(last_quote, 0)], quoted)
+    return inside, bool(state)
+
+
+def _clean_block(
+    block: np.ndarray, max_row_bytes: int, skipped: Counter, inside: np.ndarray | None = None
+) -> bytes | None:
+    """:func:`clean_lines` on a block of whole lines (`inside`: for each LF, whether it falls
+    inside a quoted field, see :func:`quote_states`); None when no line changes."""
     newlines = np.flatnonzero(block == 10)
     starts = np.append(0, newlines + 1)
     ends = np.append(newlines, len(block))
     ends = ends - ((ends > starts) & (block[np.maximum(ends - 1, 0)] == 13))  # CR LF
+    # a physical line that ends inside a quoted field ("X \n Y") is the middle of one value:
+    # it keeps its trailing whitespace and commas (the last line has no LF: never inside)
+    open_at_end = np.append(inside if inside is not None else np.zeros(len(newlines), bool), False)
     too_long = ends - starts > max_row_bytes
     has_nul = np.zeros(len(starts), dtype=bool)
     if (block == 0).any():
@@ -168,7 +203,7 @@ def _clean_block(block: np.ndarray, max_row_bytes: int, skipped: Counter) -> byt
     skipped["NUL character"] += int(has_nul.sum())
     drop = too_long | has_nul
     cut = ends.copy()
-    moving = np.flatnonzero(~drop & (cut > starts))
+    moving = np.flatnonzero(~drop & (cut > starts) & ~open_at_end)
     while len(moving):  # at most max_row_bytes rounds
         moving = moving[_IS_CUT[block[cut[moving] - 1]]]
         cut[moving] -= 1

@@ -136,10 +136,16 @@ def _clock_seconds(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.array(seconds, dtype=np.int64), np.array(valid, dtype=bool)
 
 
+_WEEKDAY = re.compile(r"[+-]?[0-9]{1,9}")  # an integer, as written: "2", "02", "+2"
+
+
 def _weekday(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """dayOfWeek read as an integer (``02`` and ``+2`` are 2: skipping them would make the
+    store open 24/7); valid from 0 to 6, anything else ("2.5", "Mon", "7") is counted."""
     days = [str(v).strip() for v in values]
-    valid = np.array([len(d) == 1 and "0" <= d <= "6" for d in days], dtype=bool)
-    weekday = [int(d) if ok else 0 for d, ok in zip(days, valid, strict=True)]
+    numbers = [int(d) if d.isascii() and _WEEKDAY.fullmatch(d) else -1 for d in days]
+    valid = np.array([0 <= n <= 6 for n in numbers], dtype=bool)
+    weekday = [n if ok else 0 for n, ok in zip(numbers, valid, strict=True)]
     return np.array(weekday, dtype=np.int64), valid
 
 
