@@ -1,4 +1,4 @@
-"""storemon.tz's per-zone transition tables against zoneinfo itself, for every zone."""
+"""storemon.clock.tz's per-zone transition tables against zoneinfo itself, for every zone."""
 
 from __future__ import annotations
 

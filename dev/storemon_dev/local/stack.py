@@ -89,7 +89,7 @@ class Emulator:
 
 
 def _forget_aws_clients() -> None:
-    """storemon.aws keeps one boto3 client per service and process: a new emulator (another
+    """storemon.service.aws keeps one boto3 client per service and process: a new emulator (another
     endpoint) needs new ones."""
     try:
         from storemon.service import aws

@@ -76,6 +76,37 @@ class StoreCalendar:
     rows: HoursRows | None = None
     exact_from_tick: int | None = None
 
+    @classmethod
+    def from_intervals(
+        cls,
+        hours: tuple[np.ndarray, np.ndarray],
+        zones: tuple[list[str], np.ndarray, np.ndarray],
+        intervals: tuple[np.ndarray, np.ndarray, np.ndarray],
+        *,
+        rows: HoursRows | None = None,
+        exact_from_tick: int | None = None,
+    ) -> StoreCalendar:
+        """The calendar of merged intervals (rank, open, close, with the sentinel:
+        :func:`with_sentinel`), ``hours`` = :func:`hours_per_store` and ``zones`` =
+        :func:`store_zones` of the stores."""
+        has_hours, days_with_hours = hours
+        zone_names, zone_of_rank, zone_source = zones
+        open_rank, open_tick, close_tick = intervals
+        return cls(
+            n_stores=len(has_hours),
+            has_hours=has_hours,
+            days_with_hours=days_with_hours,
+            zone_names=zone_names,
+            zone_of_rank=zone_of_rank,
+            zone_source=zone_source,
+            open_rank=open_rank,
+            open_tick=open_tick,
+            close_tick=close_tick,
+            business_before=exclusive_group_cumsum(close_tick - open_tick, open_rank),
+            rows=rows,
+            exact_from_tick=exact_from_tick,
+        )
+
     def locate(self, rank: np.ndarray, tick: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For each (rank, tick): the index of the store's last interval opening at or before
         ``tick`` (0 when there is none) and whether there is one (bool)."""
@@ -153,20 +184,11 @@ def store_calendar(
         first_us=period_start_us,
         now_us=now_us,
     )
-    open_rank, open_tick, close_tick = with_sentinel(
-        merge_intervals(open_rank, open_tick, close_tick, n_stores), n_stores, now_us * TICKS_PER_US
-    )
-    return StoreCalendar(
-        n_stores=n_stores,
-        has_hours=has_hours,
-        days_with_hours=days_with_hours,
-        zone_names=zone_names,
-        zone_of_rank=zone_of_rank,
-        zone_source=zone_source,
-        open_rank=open_rank,
-        open_tick=open_tick,
-        close_tick=close_tick,
-        business_before=exclusive_group_cumsum(close_tick - open_tick, open_rank),
+    merged = merge_intervals(open_rank, open_tick, close_tick, n_stores)
+    return StoreCalendar.from_intervals(
+        (has_hours, days_with_hours),
+        (zone_names, zone_of_rank, zone_source),
+        with_sentinel(merged, n_stores, now_us * TICKS_PER_US),
         rows=rows,
         # the openings of dates d - 2 .. d + 1 cover UTC date d (see _dates_that_matter)
         exact_from_tick=(period_start_us // US_PER_DAY) * US_PER_DAY * TICKS_PER_US,

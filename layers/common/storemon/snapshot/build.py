@@ -73,20 +73,10 @@ def snapshot_from_parsed(polls: Polls, hours: Hours, zones: Zones) -> bytes:
         max(first_us, now_us - AS_OF_DAYS_BACK * US_PER_DAY),
         now_us + AS_OF_DAYS_AHEAD * US_PER_DAY,
     )
-    open_rank, open_tick, close_tick = _intervals(
-        rows, has_hours, (zone_of_rank, zone_names), (rank, poll_us), as_of_range
-    )
-    calendar = StoreCalendar(
-        n_stores=n,
-        has_hours=has_hours,
-        days_with_hours=days_with_hours,
-        zone_names=zone_names,
-        zone_of_rank=zone_of_rank,
-        zone_source=zone_source,
-        open_rank=open_rank,
-        open_tick=open_tick,
-        close_tick=close_tick,
-        business_before=exclusive_group_cumsum(close_tick - open_tick, open_rank),
+    calendar = StoreCalendar.from_intervals(
+        (has_hours, days_with_hours),
+        (zone_names, zone_of_rank, zone_source),
+        _intervals(rows, has_hours, (zone_of_rank, zone_names), (rank, poll_us), as_of_range),
     )
     inside = calendar.is_open(rank, poll_us * TICKS_PER_US)
     calendar_arrays, base_s = _calendar_arrays(calendar)
