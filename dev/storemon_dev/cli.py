@@ -16,6 +16,9 @@ if TYPE_CHECKING:
     from storemon.report.result import ReportResult
 
 
+PAGE_WINDOWS = ("hour", "day", "week")
+
+
 class CommandError(StoremonError):
     """The command cannot be done as given: a flag missing, an output that cannot be written."""
 
@@ -87,15 +90,27 @@ def _store_ids(args: argparse.Namespace) -> list[str] | None:
     return [s.strip() for s in args.stores.split(",") if s.strip()]
 
 
+def _period(args: argparse.Namespace):
+    """The period the flags name (InputError when they cannot work together)."""
+    from storemon.report.periods import Period
+
+    period = Period.of(windows=args.windows, start=args.start, end=args.end, daily=args.daily)
+    if args.html and not set(PAGE_WINDOWS) <= set(period.windows):
+        raise InputError("--html", "the page shows the hour, day and week windows: ask for them")
+    return period
+
+
 def _report_from_csv(args: argparse.Namespace) -> int:
     from storemon.report.pipeline import report_from_csv_bytes
 
     progress = Progress(sys.stderr.isatty())
     limits = _limits(args)
+    period = _period(args)
     status = load_source(args.status, limits.max_input_bytes)
     hours = load_source(args.hours, limits.max_input_bytes)
     zones = load_source(args.timezones, limits.max_input_bytes)
-    progress("read the three files")
+    closures = load_source(args.closures, limits.max_input_bytes) if args.closures else None
+    progress("read the input files")
     result = report_from_csv_bytes(
         status,
         hours,
@@ -106,6 +121,9 @@ def _report_from_csv(args: argparse.Namespace) -> int:
         progress=progress,
         incidents=bool(args.incidents or args.html),  # the page shows them too
         limits=limits,
+        period=period,
+        closures=closures,
+        closures_name=args.closures,
     )
     return _write_outputs(result, args, progress)
 
@@ -147,6 +165,7 @@ def _report_from_snapshot(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     progress = Progress(sys.stderr.isatty())
+    period = _period(args)
     try:
         snap = _load_snapshot(args.snapshot)
         progress(f"loaded the snapshot {args.snapshot}")
@@ -156,6 +175,7 @@ def _report_from_snapshot(args: argparse.Namespace) -> int:
             store_ids=_store_ids(args),
             started=started,
             incidents=bool(args.incidents or args.html),
+            period=period,
         )
     except SnapshotError as exc:
         if _missing_inputs(args):
@@ -176,9 +196,17 @@ def _ingest(args: argparse.Namespace) -> int:
     status = load_source(args.status, limits.max_input_bytes)
     hours = load_source(args.hours, limits.max_input_bytes)
     zones = load_source(args.timezones, limits.max_input_bytes)
+    closures = load_source(args.closures, limits.max_input_bytes) if args.closures else None
     names = (args.status, args.hours, args.timezones)
     data = snapshot_from_csv_bytes(
-        status, hours, zones, names=names, progress=progress, limits=limits
+        status,
+        hours,
+        zones,
+        names=names,
+        progress=progress,
+        limits=limits,
+        closures=closures,
+        closures_name=args.closures,
     )
     out = Path(args.out)
     try:
@@ -300,6 +328,9 @@ def _add_ingest_command(commands: Any) -> None:
     ingest.add_argument("--status", required=True, help="store_status CSV (.csv, .csv.gz, s3://)")
     ingest.add_argument("--hours", required=True, help="menu_hours CSV (.csv, .csv.gz, s3://)")
     ingest.add_argument("--timezones", required=True, help="timezones CSV (.csv, .csv.gz, s3://)")
+    ingest.add_argument(
+        "--closures", help="closures CSV (SPEC §9; .csv, .csv.gz, s3://): the snapshot carries them"
+    )
     ingest.add_argument("--out", required=True, help="snapshot file to write")
     _add_limit_flags(ingest)
     ingest.set_defaults(handler=_ingest)
@@ -319,7 +350,20 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--snapshot", help="snapshot from `storemon ingest` (the CSVs, if given, are the fallback)"
     )
+    report.add_argument(
+        "--closures",
+        help="closures CSV (store_id,start_local,end_local[,reason]; with --snapshot: read "
+        "only when the snapshot is refused, a snapshot carries its own)",
+    )
     report.add_argument("--as-of", help="report as of this UTC instant instead of the newest poll")
+    report.add_argument(
+        "--windows", help="comma-separated windows ending at now: hour,day,week,month (any subset)"
+    )
+    report.add_argument("--from", dest="start", help="a range [from, to): its start (UTC instant)")
+    report.add_argument("--to", dest="end", help="the range's end; now is this instant")
+    report.add_argument(
+        "--daily", action="store_true", help="with --from/--to: one row per store and local date"
+    )
     report.add_argument("--stores", help="comma-separated store ids to report on")
     report.add_argument("--out", help="report CSV path (default: standard output)")
     report.add_argument("--summary", help="write the summary JSON to this path")

@@ -188,7 +188,8 @@ def test_a_damaged_header_is_refused(snapshot_bytes):
 
 def test_another_version_is_refused(snapshot_bytes):
     old = file_format.encode(VERSION - 1, {"derived": {"x": np.zeros(3)}})
-    with pytest.raises(SnapshotError, match="version 0, this storemon reads version 1"):
+    refused = f"version {VERSION - 1}, this storemon reads version {VERSION}"
+    with pytest.raises(SnapshotError, match=refused):
         load_snapshot(old)
 
 

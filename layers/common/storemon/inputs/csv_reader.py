@@ -25,11 +25,15 @@ KIND_COLUMNS: dict[str, tuple[str, ...]] = {
     "status": ("store_id", "status", "timestamp_utc"),
     "hours": ("store_id", "dayOfWeek", "start_time_local", "end_time_local"),
     "timezones": ("store_id", "timezone_str"),
+    "closures": ("store_id", "start_local", "end_local"),
 }
+# Columns a kind may have: read when the header names them, empty strings otherwise.
+OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {"closures": ("reason",)}
 DEFAULT_NAMES = {
     "status": "store_status.csv",
     "hours": "menu_hours.csv",
     "timezones": "timezones.csv",
+    "closures": "closures.csv",
 }
 # Alternative header spellings, compared case-insensitively after trimming.
 COLUMN_ALIASES = {"day": "dayOfWeek", "day_of_week": "dayOfWeek"}
@@ -43,7 +47,8 @@ def canonical_columns(header: list[str], kind: str, name: str) -> dict[str, str]
     Names are compared trimmed and case-insensitively; an exact name wins over an alias
     (``dayOfWeek`` over ``day`` when a file has both), and the first of duplicates wins.
     """
-    exact = {column.lower(): column for column in KIND_COLUMNS[kind]}
+    known = KIND_COLUMNS[kind] + OPTIONAL_COLUMNS.get(kind, ())
+    exact = {column.lower(): column for column in known}
     aliases = COLUMN_ALIASES if kind == "hours" else {}
     mapping: dict[str, str] = {}
     for lookup in (exact, aliases):
@@ -97,7 +102,11 @@ def read_text(text: bytes, kind: str, name: str, limits: Limits = DEFAULT_LIMITS
     body, skipped = clean_lines(text, header_end + 1, limits.max_row_bytes)
     frame, too_many = _split_fields(body, header, mapping, name)
     skipped["wrong number of fields"] += too_many
-    frame = frame[list(KIND_COLUMNS[kind])].fillna("").reset_index(drop=True)
+    for optional in OPTIONAL_COLUMNS.get(kind, ()):
+        if optional not in frame.columns:
+            frame[optional] = ""
+    columns = KIND_COLUMNS[kind] + OPTIONAL_COLUMNS.get(kind, ())
+    frame = frame[list(columns)].fillna("").reset_index(drop=True)
     if b'"' in body or _longest_line(body) > limits.max_field_chars:
         # (without quotes every value is part of one line, so none can be longer)
         long_field = np.zeros(len(frame), dtype=bool)

@@ -50,7 +50,7 @@ class FileStats:
         }
 
 
-def _stats_for(frame: pd.DataFrame, kind: str) -> FileStats:
+def stats_for(frame: pd.DataFrame, kind: str) -> FileStats:
     stats = FileStats(frame.attrs.get("name", DEFAULT_NAMES[kind]))
     skipped = frame.attrs.get("skipped", {})
     stats.rows_read = len(frame) + int(sum(skipped.values()))
@@ -59,7 +59,7 @@ def _stats_for(frame: pd.DataFrame, kind: str) -> FileStats:
     return stats
 
 
-def _per_distinct(series: pd.Series, parse) -> tuple[np.ndarray, ...]:
+def per_distinct(series: pd.Series, parse) -> tuple[np.ndarray, ...]:
     """Apply ``parse`` (which maps an object array of distinct strings to arrays) once per
     distinct value of ``series`` and spread the results back to every row."""
     codes, distinct = pd.factorize(series.to_numpy(dtype=object), use_na_sentinel=False)
@@ -67,9 +67,9 @@ def _per_distinct(series: pd.Series, parse) -> tuple[np.ndarray, ...]:
     return tuple(np.asarray(result)[codes] for result in results)
 
 
-def _stripped(series: pd.Series) -> np.ndarray:
+def stripped(series: pd.Series) -> np.ndarray:
     """The values with surrounding whitespace removed (object array)."""
-    (result,) = _per_distinct(
+    (result,) = per_distinct(
         series, lambda values: (np.array([str(v).strip() for v in values], dtype=object),)
     )
     return result
@@ -96,8 +96,8 @@ def status_checks(has_id, status_ok, timestamp_ok) -> list[tuple[str, np.ndarray
 
 
 def parse_status(frame: pd.DataFrame) -> Polls:
-    stats = _stats_for(frame, "status")
-    store_id = _stripped(frame["store_id"])
+    stats = stats_for(frame, "status")
+    store_id = stripped(frame["store_id"])
     has_id = store_id != ""
     status_matrix, status_len, _ = field_parsers.byte_matrix(frame["status"], 8)
     is_active, status_ok = field_parsers.status_codes(status_matrix, status_len)
@@ -161,12 +161,12 @@ class Hours:
 
 
 def parse_hours(frame: pd.DataFrame) -> Hours:
-    stats = _stats_for(frame, "hours")
-    store_id = _stripped(frame["store_id"])
+    stats = stats_for(frame, "hours")
+    store_id = stripped(frame["store_id"])
     has_id = store_id != ""
-    weekday, day_ok = _per_distinct(frame["dayOfWeek"], _weekday)
-    start_s, start_ok = _per_distinct(frame["start_time_local"], _clock_seconds)
-    end_s, end_ok = _per_distinct(frame["end_time_local"], _clock_seconds)
+    weekday, day_ok = per_distinct(frame["dayOfWeek"], _weekday)
+    start_s, start_ok = per_distinct(frame["start_time_local"], _clock_seconds)
+    end_s, end_ok = per_distinct(frame["end_time_local"], _clock_seconds)
     start_ok = start_ok & (start_s < 86_400)  # 24:00 only as an end
     end_s = np.where(end_s == 86_399, 86_400, end_s)  # 23:59:59 means midnight at day's end
     keep = stats.keep_valid(
@@ -196,11 +196,11 @@ class Zones:
 
 
 def parse_timezones(frame: pd.DataFrame) -> Zones:
-    stats = _stats_for(frame, "timezones")
-    store_id = _stripped(frame["store_id"])
+    stats = stats_for(frame, "timezones")
+    store_id = stripped(frame["store_id"])
     has_id = store_id != ""
     has_id = stats.keep_valid([("missing store_id", has_id)])
-    zone = _stripped(frame["timezone_str"])
+    zone = stripped(frame["timezone_str"])
     kept = pd.DataFrame({"store_id": store_id[has_id], "zone": zone[has_id]})
     kept = kept.drop_duplicates("store_id", keep="last")
     return Zones(

@@ -26,11 +26,20 @@ import pandas as pd
 
 from storemon.clock import tz
 from storemon.clock.ticks import TICKS_PER_SECOND, TICKS_PER_US, US_PER_DAY
+from storemon.inputs.closures import Closures
 from storemon.inputs.tables import Hours, Zones
+from storemon.report.closures import (
+    ClosedSpans,
+    ClosureRows,
+    closed_spans,
+    closure_rows,
+    subtract_closed,
+)
 from storemon.report.per_group import (
     GroupSortKeys,
     exclusive_group_cumsum,
     group_starts,
+    merge_intervals,
     ragged_take,
     searchsorted_right,
 )
@@ -61,6 +70,11 @@ class StoreCalendar:
     ``rows`` (the stores' hours rows) and ``exact_from_tick``: the intervals cover every
     instant from ``exact_from_tick`` on; :meth:`is_open` classifies earlier instants from
     ``rows`` (None: the intervals cover every instant asked about).
+
+    With closures (SPEC §9; None without a closures file): ``closed``, each store's closed
+    time, and ``closure_rows``, the rows behind it (for the listing). The intervals of a
+    store with hours are then its business hours minus its closed time; a store open 24/7
+    is open whenever it is not closed.
     """
 
     n_stores: int
@@ -75,6 +89,8 @@ class StoreCalendar:
     business_before: np.ndarray
     rows: HoursRows | None = None
     exact_from_tick: int | None = None
+    closed: ClosedSpans | None = None
+    closure_rows: ClosureRows | None = None
 
     @classmethod
     def from_intervals(
@@ -85,10 +101,12 @@ class StoreCalendar:
         *,
         rows: HoursRows | None = None,
         exact_from_tick: int | None = None,
+        closed: ClosedSpans | None = None,
+        closure_rows: ClosureRows | None = None,
     ) -> StoreCalendar:
         """The calendar of merged intervals (rank, open, close, with the sentinel:
-        :func:`with_sentinel`), ``hours`` = :func:`hours_per_store` and ``zones`` =
-        :func:`store_zones` of the stores."""
+        :func:`with_sentinel`; without closed time when ``closed``), ``hours`` =
+        :func:`hours_per_store` and ``zones`` = :func:`store_zones` of the stores."""
         has_hours, days_with_hours = hours
         zone_names, zone_of_rank, zone_source = zones
         open_rank, open_tick, close_tick = intervals
@@ -105,6 +123,8 @@ class StoreCalendar:
             business_before=exclusive_group_cumsum(close_tick - open_tick, open_rank),
             rows=rows,
             exact_from_tick=exact_from_tick,
+            closed=closed,
+            closure_rows=closure_rows,
         )
 
     def locate(self, rank: np.ndarray, tick: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -117,7 +137,14 @@ class StoreCalendar:
         return safe, (at >= 0) & (self.open_rank[safe] == rank)
 
     def is_open(self, rank: np.ndarray, tick: np.ndarray) -> np.ndarray:
-        """Whether each store is in business hours at ``tick`` (always, for 24/7 stores)."""
+        """Whether each store is in business hours at ``tick`` (always, for 24/7 stores),
+        and not closed (SPEC §9)."""
+        inside = self._in_hours(rank, tick)
+        if self.closed is not None:
+            inside &= ~self.closed.is_closed(rank, tick)
+        return inside
+
+    def _in_hours(self, rank: np.ndarray, tick: np.ndarray) -> np.ndarray:
         if self.rows is None or self.exact_from_tick is None:
             return self._is_open_listed(rank, tick)
         early = tick < self.exact_from_tick
@@ -138,13 +165,14 @@ class StoreCalendar:
 
     def business_time(self, rank: np.ndarray, tick: np.ndarray) -> np.ndarray:
         """``B(t)`` in ticks (int64): the store's business time before ``tick`` since an
-        origin of its own; ``B(t) = t`` for a store open 24/7. Only differences of two values
-        of one store mean something."""
+        origin of its own; ``B(t) = t`` for a store open 24/7 (minus its closed time before
+        ``t``). Only differences of two values of one store mean something."""
         safe, matched = self.locate(rank, tick)
         length = self.close_tick[safe] - self.open_tick[safe]
         within = np.clip(tick - self.open_tick[safe], 0, length)
         business = np.where(matched, self.business_before[safe] + within, 0)
-        return np.where(self.has_hours[rank], business, tick)
+        always = tick if self.closed is None else tick - self.closed.closed_time(rank, tick)
+        return np.where(self.has_hours[rank], business, always)
 
 
 @dataclass(frozen=True)
@@ -165,16 +193,20 @@ def store_calendar(
     *,
     period_start_us: int,
     now_us: int,
+    closures: Closures | None = None,
+    closures_from_us: int | None = None,
 ) -> StoreCalendar:
     """The calendar of the stores ``store_id`` (rank -> id): intervals covering every instant
     of the UTC dates of ``[period_start_us, now_us]``; earlier instants are classified from
-    the hours rows (:meth:`StoreCalendar.is_open`)."""
+    the hours rows (:meth:`StoreCalendar.is_open`). ``closures``: the closure rows near
+    ``[closures_from_us, now_us]`` (default ``period_start_us``; the earliest poll that
+    will be classified) are applied."""
     n_stores = len(store_id)
     store_index = pd.Index(store_id)
     rows = store_hours(hours, store_index)
     has_hours, days_with_hours = hours_per_store(rows, n_stores)
     zone_names, zone_of_rank, zone_source = store_zones(zones, store_index, n_stores)
-    open_rank, open_tick, close_tick = business_intervals(
+    opens = business_intervals(
         rows,
         has_hours=has_hours,
         zone_of_rank=zone_of_rank,
@@ -184,14 +216,24 @@ def store_calendar(
         first_us=period_start_us,
         now_us=now_us,
     )
-    merged = merge_intervals(open_rank, open_tick, close_tick, n_stores)
+    intervals = merge_intervals(*opens, n_stores)
+    listed, closed = None, None
+    if closures is not None:
+        from_us = period_start_us if closures_from_us is None else closures_from_us
+        listed = closure_rows(
+            closures, store_index, zone_of_rank, zone_names, within_us=(from_us, now_us)
+        )
+        closed = closed_spans(listed, n_stores)
+        intervals = subtract_closed(intervals, closed)
     return StoreCalendar.from_intervals(
         (has_hours, days_with_hours),
         (zone_names, zone_of_rank, zone_source),
-        with_sentinel(merged, n_stores, now_us * TICKS_PER_US),
+        with_sentinel(intervals, n_stores, now_us * TICKS_PER_US),
         rows=rows,
         # the openings of dates d - 2 .. d + 1 cover UTC date d (see _dates_that_matter)
         exact_from_tick=(period_start_us // US_PER_DAY) * US_PER_DAY * TICKS_PER_US,
+        closed=closed,
+        closure_rows=listed,
     )
 
 
@@ -401,35 +443,3 @@ def _openings_of_pairs(
     opens, closes = instants[: len(rank)], instants[len(rank) :]
     positive = closes > opens  # a span that a spring-forward gap swallows is empty
     return owner[positive], rank[positive], opens[positive], closes[positive]
-
-
-def merge_intervals(
-    rank: np.ndarray, opens: np.ndarray, closes: np.ndarray, n_stores: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each store's union of intervals.
-
-    Parameters
-    ----------
-    rank, opens, closes : int64 ndarray
-        Intervals ``[opens, closes)`` of stores ``rank`` (``0 .. n_stores - 1``), any order,
-        possibly overlapping or touching.
-    n_stores : int
-
-    Returns
-    -------
-    rank, opens, closes : int64 ndarray
-        The union, sorted by (rank, open): per store disjoint intervals with a gap between
-        any two (touching ones are joined).
-    """
-    if len(rank) == 0:
-        return rank, opens, closes
-    keys = GroupSortKeys(n_stores, [opens, closes])
-    open_keys = keys(rank, opens)
-    order = np.argsort(open_keys, kind="stable")
-    rank, opens, closes, open_keys = rank[order], opens[order], closes[order], open_keys[order]
-    reach = np.maximum.accumulate(keys(rank, closes))  # never crosses stores: rank dominates
-    starts = np.ones(len(rank), dtype=bool)
-    starts[1:] = open_keys[1:] > reach[:-1]
-    first = np.flatnonzero(starts)
-    merged_close = np.maximum.reduceat(closes, first)
-    return rank[first], opens[first], merged_close

@@ -67,24 +67,47 @@ def _csv_by_arrays(frame: pd.DataFrame, options: dict) -> str | None:
     cells[:, 1::2] = ","
     cells[:, -1] = "\n"
     for k, column in enumerate(frame.columns):
-        column_cells = _simple_cells(frame[column])
+        column_cells = _simple_cells(frame[column], allow_empty=len(names) > 1)
         if column_cells is None:
             return None
         cells[:, 2 * k] = column_cells
     return ",".join(names) + "\n" + "".join(cells.ravel().tolist())
 
 
-def _simple_cells(values: pd.Series) -> np.ndarray | None:
-    """The column's cells as strings when all are simple (see :func:`_csv_by_arrays`)."""
+def _simple_cells(values: pd.Series, *, allow_empty: bool = False) -> np.ndarray | None:
+    """The column's cells as strings when all are simple (see :func:`_csv_by_arrays`); an
+    empty text cell only with ``allow_empty`` (a row of several cells writes it as nothing;
+    a one-cell row would be written ``""``)."""
     if values.dtype == np.float64:
         return _hundredths(values.to_numpy())
     text = values.to_numpy(dtype=object)
     if pd.api.types.infer_dtype(text, skipna=False) != "string":
         return None
     joined = "\0".join(text.tolist())
-    if _QUOTED.search(joined) or "\0\0" in joined or not (text[0] and text[-1]):
+    if _QUOTED.search(joined):
+        return None
+    if not allow_empty and ("\0\0" in joined or not (text[0] and text[-1])):
         return None  # (an empty cell)
     return text
+
+
+def fixed_point_text(values: np.ndarray, decimals: int) -> np.ndarray:
+    """``f"{v:.{decimals}f}"`` of each value already rounded to ``decimals`` places (object
+    array of str), an empty string for NaN; made with array operations."""
+    values = np.asarray(values, dtype=np.float64)
+    out = np.full(len(values), "", dtype=object)
+    finite = np.isfinite(values)
+    if not finite.any():
+        return out
+    scale = 10**decimals
+    kept = values[finite]
+    if (kept < 0).any() or (kept >= 1e12).any():  # not a percentage: the general rule
+        out[finite] = [f"{v:.{decimals}f}" for v in kept]
+        return out
+    whole, fraction = np.divmod(np.rint(kept * scale).astype(np.int64), scale)
+    digits = np.char.zfill(fraction.astype(str), decimals)
+    out[finite] = np.strings.add(np.strings.add(whole.astype(str), "."), digits)
+    return out
 
 
 def _hundredths(values: np.ndarray) -> np.ndarray | None:

@@ -6,9 +6,10 @@ over all time, not only business hours: an outage across a closed night is one i
 business time (more than zero). Its ``business_minutes`` is that business time, so per store
 the incidents add up to ``downtime_last_week × 60`` (up to rounding).
 
-Computed from the week's events (:class:`storemon.report.timeline.WeekEvents`), which already hold,
-per store and in time order, the week's start, every status change and ``now``, each with the
-cumulative business time ``B(t)`` and the status after it: an incident is an event after
+Computed from the report's events (:class:`storemon.report.timeline.PeriodEvents`), which
+already hold, per store and in time order, the week's start, every status change and ``now``,
+each with the cumulative business time ``B(t)`` (closed time excluded, SPEC §9) and the
+status after it: an incident is an event after
 which the status is inactive, up to the store's next change (or ``now``). No loop over
 stores or incidents; the zone work for local times is done once per zone (:mod:`storemon.clock.tz`).
 
@@ -34,7 +35,7 @@ from storemon.clock.iso import local_texts, utc_texts
 from storemon.clock.ticks import TICKS_PER_MINUTE, ticks_to_us
 from storemon.report import csv_output
 from storemon.report.business_hours import StoreCalendar
-from storemon.report.timeline import MARK_DAY, MARK_HOUR, MARK_NOW, WeekEvents
+from storemon.report.timeline import PeriodEvents
 
 BUSINESS_COLUMNS = ["store_id", "open_utc", "close_utc"]
 INCIDENT_COLUMNS = [
@@ -49,17 +50,21 @@ INCIDENT_COLUMNS = [
 
 
 def find_incidents(
-    events: WeekEvents, store_id: np.ndarray, calendar: StoreCalendar, now_tick: int
+    events: PeriodEvents, store_id: np.ndarray, calendar: StoreCalendar, week_start_tick: int
 ) -> pd.DataFrame:
     """The incidents of every store (see the module docstring), as a frame.
 
-    ``store_id`` maps rank -> id; ``calendar`` gives each store's zone.
+    ``events`` hold the week's start among their marks; ``store_id`` maps rank -> id;
+    ``calendar`` gives each store's zone.
     """
-    bound = (events.kind != MARK_DAY) & (events.kind != MARK_HOUR)  # week start, changes, now
-    rank, tick, kind = events.rank[bound], events.tick[bound], events.kind[bound]
+    now_tick = events.now_tick
+    tick, is_change = events.tick, events.is_change
+    # the week's start, the changes after it and now: the other marks split nothing
+    bound = (tick >= week_start_tick) & (is_change | (tick == week_start_tick) | (tick == now_tick))
+    rank, tick, is_change = events.rank[bound], tick[bound], is_change[bound]
     business, active = events.business[bound], events.active_after[bound]
     # a store's last event is now; every other one opens a stretch up to the next event
-    first = np.flatnonzero((kind != MARK_NOW) & ~active)
+    first = np.flatnonzero((is_change | (tick != now_tick)) & ~active)
     business_ticks = business[first + 1] - business[first]
     first = first[business_ticks > 0]
     return incidents_frame(

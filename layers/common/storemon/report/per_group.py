@@ -89,3 +89,35 @@ def searchsorted_right(table: np.ndarray, queries: np.ndarray) -> np.ndarray:
     # a table value b is at or below query i exactly when fewer than i + 1 queries are below b
     placed = np.searchsorted(queries, table, side="left")
     return np.cumsum(np.bincount(placed, minlength=len(queries) + 1)[:-1])
+
+
+def merge_intervals(
+    rank: np.ndarray, opens: np.ndarray, closes: np.ndarray, n_stores: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each store's union of intervals.
+
+    Parameters
+    ----------
+    rank, opens, closes : int64 ndarray
+        Intervals ``[opens, closes)`` of stores ``rank`` (``0 .. n_stores - 1``), any order,
+        possibly overlapping or touching.
+    n_stores : int
+
+    Returns
+    -------
+    rank, opens, closes : int64 ndarray
+        The union, sorted by (rank, open): per store disjoint intervals with a gap between
+        any two (touching ones are joined).
+    """
+    if len(rank) == 0:
+        return rank, opens, closes
+    keys = GroupSortKeys(n_stores, [opens, closes])
+    open_keys = keys(rank, opens)
+    order = np.argsort(open_keys, kind="stable")
+    rank, opens, closes, open_keys = rank[order], opens[order], closes[order], open_keys[order]
+    reach = np.maximum.accumulate(keys(rank, closes))  # never crosses stores: rank dominates
+    starts = np.ones(len(rank), dtype=bool)
+    starts[1:] = open_keys[1:] > reach[:-1]
+    first = np.flatnonzero(starts)
+    merged_close = np.maximum.reduceat(closes, first)
+    return rank[first], opens[first], merged_close

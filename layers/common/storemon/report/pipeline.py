@@ -8,15 +8,17 @@ one job:
 1. select the polls (:func:`storemon.report.timeline.select_polls`): at or before ``now``, of
    the requested stores, sorted once by (store, time), one per (store, instant);
 2. the store calendar (:func:`storemon.report.business_hours.store_calendar`): each store's
-   zone and its business hours as merged UTC intervals, with the cumulative business time
+   zone and its business hours as merged UTC intervals over the report's span, minus its
+   closures (SPEC §9, :mod:`storemon.report.closures`), with the cumulative business time
    ``B(t)``;
 3. evidence and status changes (:mod:`storemon.report.timeline`): the polls inside business
-   hours, and the midpoints where the interpolated status flips;
-4. the week's events and window totals (:func:`storemon.report.timeline.week_events`,
-   :func:`~storemon.report.timeline.window_totals`): with the window starts as extra events,
-   one cumulative sum of business time spent active gives every window's uptime;
-5. the result (:mod:`storemon.report.result`): the report (§5), the percentages (§7), the
-   per-store facts and the summary, and on request the incidents (§7).
+   hours (and not closed), and the midpoints where the interpolated status flips;
+4. the period's totals (:func:`storemon.report.periods.measure_period`): with the window
+   starts, the range's ends or the local midnights as marks among the changes, one
+   cumulative sum of business time spent active gives every total;
+5. the result (:mod:`storemon.report.result`): the period's report (§5, §8), the
+   percentages (§7), the per-store facts and the summary, and on request the incidents (§7);
+   the closures applied, when there are closures.
 
 The snapshot's reports (:mod:`storemon.snapshot.answer`) run phases 4 and 5 the same way.
 Times are int64 ticks of half a microsecond (:mod:`storemon.clock.ticks`), so midpoints are
@@ -33,32 +35,32 @@ import pandas as pd
 
 from storemon.clock import timestamps
 from storemon.clock.iso import utc_texts
+from storemon.clock.ticks import TICKS_PER_US
 from storemon.errors import InputError
 from storemon.inputs import tables
+from storemon.inputs.closures import Closures, parse_closures, read_closures
 from storemon.inputs.limits import Limits
 from storemon.inputs.parse import parse_input_files
 from storemon.inputs.tables import Hours, Polls, Zones
 from storemon.report.business_hours import StoreCalendar, store_calendar
 from storemon.report.per_group import group_ends, group_starts
+from storemon.report.periods import Period, measure_period
 from storemon.report.result import (
     ReportResult,
     ReportScope,
     StoreFacts,
+    add_closures,
     add_incidents,
     build_result,
     finish,
 )
 from storemon.report.timeline import (
-    WEEK_HOURS,
     SelectedPolls,
+    Timeline,
     evidence,
     select_polls,
     status_changes,
-    week_events,
-    window_totals,
 )
-
-US_PER_HOUR = 3_600_000_000
 
 
 def parse_instant(text: str, what: str = "as_of") -> int:
@@ -78,8 +80,11 @@ def report_from_frames(
     as_of: str | None = None,
     store_ids: list[str] | None = None,
     incidents: bool = False,
+    period: Period | None = None,
+    closures: pd.DataFrame | None = None,
 ) -> ReportResult:
-    """The report from three frames of raw strings (as :func:`csv_reader.read_input` gives)."""
+    """The report from frames of raw strings (as :func:`csv_reader.read_input` gives;
+    ``closures``: the closures file's, kind ``"closures"``)."""
     started = time.perf_counter()
     return report_from_parsed(
         tables.parse_status(status),
@@ -89,6 +94,8 @@ def report_from_frames(
         store_ids=store_ids,
         started=started,
         incidents=incidents,
+        period=period,
+        closures=None if closures is None else parse_closures(closures),
     )
 
 
@@ -103,15 +110,22 @@ def report_from_csv_bytes(
     progress: Callable[[str], None] | None = None,
     incidents: bool = False,
     limits: Limits | None = None,
+    period: Period | None = None,
+    closures: bytes | None = None,
+    closures_name: str | None = None,
 ) -> ReportResult:
     """The report from the three files' bytes (plain or gzip), on the fastest path.
 
     ``progress``, when given, is called with the name of each phase as it ends;
     ``incidents=True`` also computes ``result.incidents``; ``limits`` bound each file
-    (default :data:`storemon.inputs.limits.DEFAULT`).
+    (default :data:`storemon.inputs.limits.DEFAULT`); ``period`` (default: §5's windows);
+    ``closures``: the closures file's bytes (SPEC §9), read by the same rules.
     """
     progress = progress or (lambda phase: None)
     started = time.perf_counter()
+    closed = None
+    if closures is not None:
+        closed = read_closures(closures, closures_name, limits)
     polls, hours_table, zones_table = parse_input_files(
         status, hours, timezones, names=names, progress=progress, limits=limits
     )
@@ -123,8 +137,10 @@ def report_from_csv_bytes(
         store_ids=store_ids,
         started=started,
         incidents=incidents,
+        period=period,
+        closures=closed,
     )
-    progress(f"computed the report of {len(result.report):,} stores")
+    progress(f"computed the report of {len(result.report):,} rows")
     return result
 
 
@@ -137,25 +153,66 @@ def report_from_parsed(
     store_ids: list[str] | None = None,
     started: float | None = None,
     incidents: bool = False,
+    period: Period | None = None,
+    closures: Closures | None = None,
 ) -> ReportResult:
     """The report from parsed inputs: the phases of the module docstring, in order.
 
-    ``now`` is ``as_of`` when given, else the newest valid poll; ``store_ids`` (trimmed)
-    narrows the report without moving ``now``; ``started`` (a ``perf_counter`` value) is when
-    the caller began, for the summary's duration; ``incidents=True`` also locates the week's
-    incidents (SPEC §7, :mod:`storemon.report.incidents`). Raises :class:`InputError` when the
-    status file holds no valid poll.
+    ``now`` is the range's end, else ``as_of`` when given, else the newest valid poll;
+    ``store_ids`` (trimmed) narrows the report without moving ``now``; ``started`` (a
+    ``perf_counter`` value) is when the caller began, for the summary's duration;
+    ``incidents=True`` also locates the week's incidents (SPEC §7,
+    :mod:`storemon.report.incidents`); ``period`` (:class:`~storemon.report.periods.Period`,
+    default §5's windows); ``closures`` (SPEC §9, default none). Raises
+    :class:`InputError` when the status file holds no valid poll or the request cannot work.
     """
     started = time.perf_counter() if started is None else started
+    period = period or Period()
     _require_a_poll(polls)
-    now_us = parse_instant(as_of) if as_of is not None else int(polls.time_us.max())
+    now_us = report_now(period, as_of, polls)
     selected = select_polls(polls, now_us, store_ids)
+    span_start_us = period.span_start_us(now_us, incidents=incidents)
+    calendar, timeline = calendar_and_timeline(selected, hours, zones, closures, span_start_us)
+    events, *frames = measure_period(
+        period, timeline, calendar, selected.store_id, selected.now_tick, incidents=incidents
+    )
+    scope = ReportScope(
+        now_us=now_us,
+        as_of=as_of,
+        store_ids=store_ids,
+        files=file_counts(polls, hours, zones, closures),
+        poll_range=(int(polls.time_us.max()), int(polls.time_us.min())),
+        polls_used=len(selected.rank),
+        evidence_polls=timeline.evidence_polls,
+        period=period.describe() if period.named else None,
+    )
+    result = build_result(store_facts(selected, calendar), (frames[0], frames[1]), scope)
+    if incidents:
+        add_incidents(result, selected.store_id, events, calendar)
+    if closures is not None:
+        span = (span_start_us * TICKS_PER_US, selected.now_tick)
+        add_closures(result, closures, selected.store_id, calendar, span)
+    return finish(result, started)
+
+
+def calendar_and_timeline(
+    selected: SelectedPolls,
+    hours: Hours,
+    zones: Zones,
+    closures: Closures | None,
+    span_start_us: int,
+) -> tuple[StoreCalendar, Timeline]:
+    """Phases 2 and 3: the stores' calendar over the span (closures applied near the span
+    and the polls), the evidence and the status changes inside the span."""
+    now_us = selected.now_us
     calendar = store_calendar(
         selected.store_id,
         hours,
         zones,
-        period_start_us=now_us - WEEK_HOURS * US_PER_HOUR,
+        period_start_us=span_start_us,
         now_us=now_us,
+        closures=closures,
+        closures_from_us=min(span_start_us, _first_poll(selected, now_us)),
     )
     ev_rank, ev_tick, ev_active = evidence(selected, calendar)
     timeline = status_changes(
@@ -163,32 +220,35 @@ def report_from_parsed(
         ev_tick,
         ev_active,
         n_stores=selected.n_stores,
-        week_start_tick=selected.window_start(WEEK_HOURS),
+        start_tick=span_start_us * TICKS_PER_US,
         now_tick=selected.now_tick,
     )
-    events = week_events(timeline, calendar, selected.now_tick)
-    scope = ReportScope(
-        now_us=now_us,
-        as_of=as_of,
-        store_ids=store_ids,
-        files=file_counts(polls, hours, zones),
-        poll_range=(int(polls.time_us.max()), int(polls.time_us.min())),
-        polls_used=len(selected.rank),
-        evidence_polls=timeline.evidence_polls,
-    )
-    result = build_result(store_facts(selected, calendar), window_totals(events), scope)
-    if incidents:
-        add_incidents(result, selected.store_id, events, calendar)
-    return finish(result, started)
+    return calendar, timeline
 
 
-def file_counts(polls: Polls, hours: Hours, zones: Zones) -> dict:
-    """The summary's ``files``: rows read and skipped (by reason) of each input file."""
-    return {
+def report_now(period: Period, as_of: str | None, polls: Polls) -> int:
+    """The report's ``now`` (µs): the range's end, ``as_of``, or the newest valid poll."""
+    if period.is_range and as_of is not None:
+        raise InputError("as_of", "a range ends at its own to: give as_of or a range, not both")
+    as_of_us = parse_instant(as_of) if as_of is not None else None
+    return period.now_us(as_of_us, int(polls.time_us.max()))
+
+
+def _first_poll(selected: SelectedPolls, now_us: int) -> int:
+    return int(selected.time_us.min()) if len(selected.time_us) else now_us
+
+
+def file_counts(polls: Polls, hours: Hours, zones: Zones, closures: Closures | None = None) -> dict:
+    """The summary's ``files``: rows read and skipped (by reason) of each input file (the
+    closures file's only when there is one)."""
+    counts = {
         "store_status": polls.stats.as_dict(),
         "menu_hours": hours.stats.as_dict(),
         "timezones": zones.stats.as_dict(),
     }
+    if closures is not None:
+        counts["closures"] = closures.stats.as_dict()
+    return counts
 
 
 def _require_a_poll(polls: Polls) -> None:

@@ -1,10 +1,10 @@
 """The result of a report (SPEC §5, §7): its frames and summary, built by one function for
 every path that computes a report (the CSV files, the snapshot).
 
-:func:`build_result` takes what each path computed in its own way (the stores' facts and the
-windows' exact totals, :class:`~storemon.report.timeline.WindowTotals`) and makes the
-report, the percentages, the per-store facts and the summary from them, so their rules are
-written once; :func:`add_incidents` adds SPEC §7's incidents from the week's events.
+:func:`build_result` takes what each path computed in its own way (the stores' facts, and
+the period's frames from :func:`storemon.report.periods.measure_period`) and makes the
+result and its summary, so their rules are written once; :func:`add_incidents` adds SPEC
+§7's incidents from the report's events, :func:`add_closures` the closures it applied.
 """
 
 from __future__ import annotations
@@ -17,27 +17,23 @@ import pandas as pd
 
 from storemon import json_values
 from storemon.clock.iso import utc_text
-from storemon.clock.ticks import TICKS_PER_HOUR, TICKS_PER_SECOND
+from storemon.clock.ticks import TICKS_PER_HOUR
+from storemon.inputs.closures import Closures
 from storemon.report import csv_output
 from storemon.report.business_hours import StoreCalendar
+from storemon.report.closures import closures_frame
 from storemon.report.incidents import find_incidents, week_business_intervals
-from storemon.report.timeline import WEEK_HOURS, WINDOWS, WeekEvents, WindowTotals
+from storemon.report.periods import (
+    CLASSIC_WINDOWS,
+    WEEK_HOURS,
+    percentage_columns,
+    window_columns,
+)
+from storemon.report.timeline import PeriodEvents
 
-REPORT_COLUMNS = [
-    "store_id",
-    "uptime_last_hour",
-    "uptime_last_day",
-    "uptime_last_week",
-    "downtime_last_hour",
-    "downtime_last_day",
-    "downtime_last_week",
-]
-PERCENTAGE_COLUMNS = [
-    "store_id",
-    "uptime_pct_last_hour",
-    "uptime_pct_last_day",
-    "uptime_pct_last_week",
-]
+REPORT_COLUMNS = window_columns(CLASSIC_WINDOWS)  # SPEC §5
+PERCENTAGE_COLUMNS = percentage_columns(CLASSIC_WINDOWS)
+PERCENT_TEXT_COLUMNS = ("uptime_percent", "uptime_pct_")  # written with 1 decimal
 STORE_COLUMNS = [
     "store_id",
     "polls",
@@ -56,15 +52,23 @@ def _no_percentages() -> pd.DataFrame:
 
 @dataclass
 class ReportResult:
-    report: pd.DataFrame  # REPORT_COLUMNS, one row per store, sorted by store_id
-    summary: dict  # JSON-able, SPEC §5
+    # the period's frame (storemon.report.periods): windows (REPORT_COLUMNS without a
+    # period), RANGE_COLUMNS or DAILY_COLUMNS; one row per store (and date), sorted by store_id
+    report: pd.DataFrame
+    summary: dict  # JSON-able, SPEC §5 (and §8-§9's period and closures when asked)
     stores: pd.DataFrame  # STORE_COLUMNS, what the data holds for each reported store
-    # PERCENTAGE_COLUMNS, rows as in ``report``: float64, 1 decimal, NaN without business time
+    # uptime_pct_last_<w> per asked window (PERCENTAGE_COLUMNS without a period), or
+    # uptime_percent (a range; with the date, day by day): float64, 1 decimal, NaN without
+    # business time; rows as in ``report``
     percentages: pd.DataFrame = field(default_factory=_no_percentages)
     # INCIDENT_COLUMNS (SPEC §7), only when asked for (``incidents=True``), else None
     incidents: pd.DataFrame | None = None
     # with the incidents: store_id, open_utc, close_utc, the business hours in the week window
+    # (minus closed time)
     business_intervals: pd.DataFrame | None = None
+    # with a closures file: CLOSURE_COLUMNS (storemon.report.closures), each closure row of a
+    # reported store that overlaps the report's span, unclipped, with its reason; else None
+    closures: pd.DataFrame | None = None
 
     def summary_json(self) -> dict:
         """The summary as plain JSON values (NumPy scalars, timestamps and NaN converted)."""
@@ -109,10 +113,11 @@ class StoreFacts:
 @dataclass(frozen=True)
 class ReportScope:
     """What a report was asked for and what it saw: ``now_us`` (µs since the epoch), the
-    request (``as_of`` as given, ``store_ids`` as given or None), the three files' counts
-    (``files``: {"store_status"|"menu_hours"|"timezones": FileStats.as_dict()}), the newest
-    and oldest valid poll of the whole status file (``poll_range``), the polls used (one per
-    store and instant, at or before now) and those used as evidence."""
+    request (``as_of`` as given, ``store_ids`` as given or None), the files' counts
+    (``files``: {"store_status"|"menu_hours"|"timezones"[|"closures"]: FileStats.as_dict()}),
+    the newest and oldest valid poll of the whole status file (``poll_range``), the polls
+    used (one per store and instant, at or before now) and those used as evidence, and the
+    period when the request named one (``period``: Period.describe(), else None)."""
 
     now_us: int
     as_of: str | None
@@ -121,27 +126,45 @@ class ReportScope:
     poll_range: tuple[int, int]
     polls_used: int
     evidence_polls: int
+    period: dict | None = None
 
 
-def build_result(facts: StoreFacts, totals: WindowTotals, scope: ReportScope) -> ReportResult:
-    """The report (§5), the percentages (§7), the per-store facts and the summary (§5, without
-    its duration: :func:`finish` adds it)."""
+def build_result(
+    facts: StoreFacts, frames: tuple[pd.DataFrame, pd.DataFrame], scope: ReportScope
+) -> ReportResult:
+    """The result from the stores' facts and the period's (report, percentages) frames, with
+    the summary (§5; without its duration: :func:`finish` adds it)."""
+    report, percentages = frames
     return ReportResult(
-        report=report_frame(facts.store_id, totals),
+        report=report,
         summary=summary(facts, scope),
         stores=facts.frame(),
-        percentages=percentages_frame(facts.store_id, totals),
+        percentages=percentages,
     )
 
 
 def add_incidents(
-    result: ReportResult, store_id: np.ndarray, events: WeekEvents, calendar: StoreCalendar
+    result: ReportResult, store_id: np.ndarray, events: PeriodEvents, calendar: StoreCalendar
 ) -> None:
-    """SPEC §7's incidents, and the week's business intervals to draw them against."""
+    """SPEC §7's incidents, and the week's business intervals to draw them against (the
+    events hold the week's start among their marks)."""
     now_tick = events.now_tick
-    result.incidents = find_incidents(events, store_id, calendar, now_tick)
     week_start = now_tick - WEEK_HOURS * TICKS_PER_HOUR
+    result.incidents = find_incidents(events, store_id, calendar, week_start)
     result.business_intervals = week_business_intervals(calendar, store_id, week_start, now_tick)
+
+
+def add_closures(
+    result: ReportResult,
+    closures: Closures,
+    store_id: np.ndarray,
+    calendar: StoreCalendar,
+    span_ticks: tuple[int, int],
+) -> None:
+    """The closures applied to the reported stores that overlap ``span_ticks``."""
+    assert calendar.closure_rows is not None
+    zones = (calendar.zone_of_rank, calendar.zone_names)
+    result.closures = closures_frame(calendar.closure_rows, closures, store_id, zones, span_ticks)
 
 
 def finish(result: ReportResult, started: float) -> ReportResult:
@@ -150,34 +173,12 @@ def finish(result: ReportResult, started: float) -> ReportResult:
     return result
 
 
-def report_frame(store_id: np.ndarray, totals: WindowTotals) -> pd.DataFrame:
-    """SPEC §5: uptime and downtime per window, minutes (hour) or hours, 2 decimals."""
-    columns: dict[str, np.ndarray] = {"store_id": store_id}
-    for name, _, unit_seconds in WINDOWS:
-        unit = unit_seconds * TICKS_PER_SECOND
-        up, total = totals.uptime[name], totals.business[name]
-        columns[f"uptime_last_{name}"] = np.round(up / unit, 2)
-        columns[f"downtime_last_{name}"] = np.round((total - up) / unit, 2)
-    return pd.DataFrame(columns, columns=REPORT_COLUMNS)
-
-
-def percentages_frame(store_id: np.ndarray, totals: WindowTotals) -> pd.DataFrame:
-    """SPEC §7: uptime / business time × 100 per window from the exact durations, 1 decimal;
-    NaN when the window holds no business time."""
-    columns: dict[str, np.ndarray] = {"store_id": store_id}
-    for name, _, _ in WINDOWS:
-        up, total = totals.uptime[name], totals.business[name]
-        share = np.full(len(store_id), np.nan)
-        np.divide(up * 100.0, total, out=share, where=total > 0)
-        columns[f"uptime_pct_last_{name}"] = np.round(share, 1)
-    return pd.DataFrame(columns, columns=PERCENTAGE_COLUMNS)
-
-
 def summary(facts: StoreFacts, scope: ReportScope) -> dict:
-    """SPEC §5's summary (JSON-able), without the duration."""
+    """SPEC §5's summary (JSON-able), without the duration; ``period`` after its keys when
+    the request named one."""
     not_found = ids_not_found(facts.store_id, scope.store_ids)
     source = facts.timezone_source
-    return {
+    document = {
         "now": utc_text(scope.now_us),
         "as_of": scope.as_of,
         "store_filter": None if scope.store_ids is None else len(scope.store_ids),
@@ -193,6 +194,9 @@ def summary(facts: StoreFacts, scope: ReportScope) -> dict:
         "evidence_polls": scope.evidence_polls,
         "warnings": request_warnings(scope, not_found),
     }
+    if scope.period is not None:
+        document["period"] = scope.period
+    return document
 
 
 def ids_not_found(store_id: np.ndarray, store_ids: list[str] | None) -> list[str]:
@@ -207,17 +211,20 @@ def ids_not_found(store_id: np.ndarray, store_ids: list[str] | None) -> list[str
 def request_warnings(scope: ReportScope, not_found: list[str]) -> list[str]:
     """Sentences for a person: things about the request that make the report surprising."""
     newest, oldest = scope.poll_range
-    now_us, as_of, store_ids = scope.now_us, scope.as_of, scope.store_ids
+    now_us, store_ids = scope.now_us, scope.store_ids
+    named = "as_of" if scope.as_of is not None else None
+    if scope.period is not None and scope.period.get("to") is not None:
+        named = "to"
     found: list[str] = []
-    if as_of is not None and now_us > newest:
+    if named is not None and now_us > newest:
         found.append(
-            f"as_of {utc_text(now_us)} is after the newest valid poll ({utc_text(newest)}): "
+            f"{named} {utc_text(now_us)} is after the newest valid poll ({utc_text(newest)}): "
             "each store keeps the status of its last poll until then"
         )
     if now_us < oldest:
         found.append(
-            f"as_of {utc_text(now_us)} is before the first valid poll ({utc_text(oldest)}): "
-            "no store has a poll by then, so the report is empty"
+            f"{named or 'as_of'} {utc_text(now_us)} is before the first valid poll "
+            f"({utc_text(oldest)}): no store has a poll by then, so the report is empty"
         )
     if not_found and store_ids is not None:
         asked = len(set(str(s).strip() for s in store_ids))
@@ -229,7 +236,11 @@ def request_warnings(scope: ReportScope, not_found: list[str]) -> list[str]:
 
 
 def report_to_csv(report: pd.DataFrame) -> str:
-    """The report as CSV text: SPEC §5 header, numbers as plain decimals with 2 places,
-    store ids that look like spreadsheet formulas neutralised
-    (:mod:`storemon.report.csv_output`)."""
+    """The report as CSV text: its header, hours and minutes as plain decimals with 2
+    places, percentages with 1 (empty without business time), store ids that look like
+    spreadsheet formulas neutralised (:mod:`storemon.report.csv_output`)."""
+    tenths = [c for c in report.columns if str(c).startswith(PERCENT_TEXT_COLUMNS)]
+    if tenths:
+        text = {c: csv_output.fixed_point_text(report[c].to_numpy(), 1) for c in tenths}
+        report = report.assign(**text)
     return csv_output.to_csv(report, float_format="%.2f")

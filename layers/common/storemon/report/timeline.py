@@ -8,10 +8,11 @@ The phases, in order, each a function over flat arrays (no loop over stores or p
 2. :func:`evidence`: the polls inside business hours (all of a store's polls when none is).
 3. :func:`status_changes`: the status only changes at the midpoints between consecutive
    evidence polls of different status; a :class:`Timeline` holds each store's status at the
-   week's start and its changes inside the week.
-4. :func:`week_events`: per store, the window starts, the changes and ``now`` in time order,
-   with the cumulative business time ``B(t)`` and the business time spent active before each.
-5. :func:`window_totals`: business time and uptime of every window, exact, in ticks.
+   span's start (the longest window's, or the range's) and its changes inside the span.
+4. :func:`period_events`: per store, its :class:`Marks` (window starts, local midnights, the
+   range's ends, ``now``) and its changes in time order, with the cumulative business time
+   ``B(t)`` and the business time spent active before each; the business time and uptime
+   between any two marks are then two differences (:meth:`PeriodEvents.totals`).
 """
 
 from __future__ import annotations
@@ -31,11 +32,7 @@ from storemon.report.per_group import (
     group_starts,
 )
 
-# (name, window length in hours, output unit in seconds)
-WINDOWS = (("hour", 1, 60), ("day", 24, 3600), ("week", 168, 3600))
 WEEK_HOURS = 168
-# event kinds, in their tie-breaking order at one instant
-MARK_WEEK, MARK_DAY, MARK_HOUR, MARK_NOW, CHANGE = range(5)
 
 
 @dataclass(frozen=True)
@@ -70,47 +67,77 @@ class SelectedPolls:
 
 @dataclass(frozen=True)
 class Timeline:
-    """The interpolated status of every store during the week window.
+    """The interpolated status of every store during the report's span (the longest window,
+    or the range).
 
-    ``status_at_week_start`` (bool, one per rank): the status at the window's first instant.
+    ``status_at_start`` (bool, one per rank): the status at the span's first instant.
     ``change_rank``/``change_tick`` (int64, sorted by (rank, tick)): the instants strictly
-    inside (week start, now) where the status flips (a store's changes alternate; the status
+    inside (span start, now) where the status flips (a store's changes alternate; the status
     from a change on is the later poll's). ``evidence_polls``: polls used as evidence.
     """
 
-    status_at_week_start: np.ndarray
+    status_at_start: np.ndarray
     change_rank: np.ndarray
     change_tick: np.ndarray
     evidence_polls: int
 
 
 @dataclass(frozen=True)
-class WeekEvents:
-    """Per store, in time order: the window starts, the changes of the week and now.
+class Marks:
+    """The instants where running totals are read, per store: sorted by (rank, tick), one
+    per (store, instant); each store's first mark is the span's start and its last the
+    span's end (``now``). ``rank`` and ``tick`` are int64."""
 
-    ``now_tick``: the report's now. The arrays have one entry per event, sorted by (rank,
-    tick, kind): ``rank`` (int64),
-    ``tick`` (int64), ``kind`` (``MARK_WEEK`` .. ``MARK_NOW`` once per store, ``CHANGE``),
-    ``business`` (``B(tick)``, int64 ticks), ``active_after`` (bool: the status from this
-    event to the store's next one) and ``uptime_before`` (int64 ticks: business time spent
-    active from the week's start to this event).
-    """
-
-    now_tick: int
     rank: np.ndarray
     tick: np.ndarray
-    kind: np.ndarray
-    business: np.ndarray
-    active_after: np.ndarray
-    uptime_before: np.ndarray
+
+    @classmethod
+    def common(cls, n_stores: int, ticks: list[int]) -> Marks:
+        """The same instants (sorted, distinct) for every store."""
+        k = len(ticks)
+        return cls(
+            rank=np.repeat(np.arange(n_stores, dtype=np.int64), k),
+            tick=np.tile(np.asarray(ticks, dtype=np.int64), n_stores),
+        )
 
 
 @dataclass(frozen=True)
-class WindowTotals:
-    """Exact business time and uptime (int64 ticks, one per rank) of each window, by name."""
+class PeriodEvents:
+    """Per store, in time order: its marks and the status changes between them.
 
-    business: dict[str, np.ndarray]
-    uptime: dict[str, np.ndarray]
+    ``now_tick``: the span's end; ``n_stores``: the stores (ranks). One entry per event,
+    sorted by (rank, tick; a mark before a change at the same instant): ``rank``, ``tick``
+    (int64), ``is_change`` (bool),
+    ``business`` (``B(tick)``, int64 ticks), ``active_after`` (bool: the status from this
+    event to the store's next one) and ``uptime_before`` (int64 ticks: business time spent
+    active from the span's start to this event). ``mark_at``: where each of ``marks`` is.
+    """
+
+    now_tick: int
+    n_stores: int
+    rank: np.ndarray
+    tick: np.ndarray
+    is_change: np.ndarray
+    business: np.ndarray
+    active_after: np.ndarray
+    uptime_before: np.ndarray
+    marks: Marks
+    mark_at: np.ndarray
+
+    def totals(
+        self, rank: np.ndarray, start_tick: np.ndarray | int, end_tick: np.ndarray | int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Business time and uptime (int64 ticks) of each store ``rank`` in ``[start_tick,
+        end_tick)``; both must be marks of that store."""
+        start, end = self._event_of(rank, start_tick), self._event_of(rank, end_tick)
+        business = self.business[end] - self.business[start]
+        return business, self.uptime_before[end] - self.uptime_before[start]
+
+    def _event_of(self, rank: np.ndarray, tick: np.ndarray | int) -> np.ndarray:
+        ticks = np.broadcast_to(np.asarray(tick, dtype=np.int64), rank.shape)
+        keys = GroupSortKeys(self.n_stores, [self.marks.tick, ticks])
+        found = np.searchsorted(keys(self.marks.rank, self.marks.tick), keys(rank, ticks))
+        return self.mark_at[found]
 
 
 def select_polls(polls: Polls, now_us: int, store_ids: list[str] | None) -> SelectedPolls:
@@ -210,80 +237,63 @@ def status_changes(
     ev_active: np.ndarray,
     *,
     n_stores: int,
-    week_start_tick: int,
+    start_tick: int,
     now_tick: int,
 ) -> Timeline:
-    """The status at the week's start and its changes in the week, from the evidence polls
+    """The status at the span's start and its changes in the span, from the evidence polls
     (sorted by (rank, tick), one per instant)."""
     change_rank, change_tick, _ = status_flips(ev_rank, ev_tick, ev_active)
     first_status = np.zeros(n_stores, dtype=bool)
     first_of_store = group_starts(ev_rank)
     first_status[ev_rank[first_of_store]] = ev_active[first_of_store]
-    # the status at the week's start: flipped once per change at or before it
-    changes_before = np.bincount(change_rank[change_tick <= week_start_tick], minlength=n_stores)
-    in_week = (change_tick > week_start_tick) & (change_tick < now_tick)
+    # the status at the span's start: flipped once per change at or before it
+    changes_before = np.bincount(change_rank[change_tick <= start_tick], minlength=n_stores)
+    inside = (change_tick > start_tick) & (change_tick < now_tick)
     return Timeline(
-        status_at_week_start=first_status ^ (changes_before % 2 == 1),
-        change_rank=change_rank[in_week],
-        change_tick=change_tick[in_week],
+        status_at_start=first_status ^ (changes_before % 2 == 1),
+        change_rank=change_rank[inside],
+        change_tick=change_tick[inside],
         evidence_polls=len(ev_rank),
     )
 
 
-def week_events(timeline: Timeline, calendar: StoreCalendar, now_tick: int) -> WeekEvents:
-    """Every store's window starts, changes and now, in time order, with ``B(t)`` and the
-    business time spent active before each event (one cumulative sum for all windows).
+def period_events(
+    timeline: Timeline, calendar: StoreCalendar, marks: Marks, now_tick: int
+) -> PeriodEvents:
+    """Every store's marks and changes in time order, with ``B(t)`` and the business time
+    spent active before each event (one cumulative sum serves every period).
 
-    The changes come sorted by (rank, tick), strictly inside (week start, now), so each
-    event's place is counted, not sorted: a store's block holds its week start, its changes
-    before the day's start, the day's start, ..., now (a window start before a change at the
-    same instant)."""
-    n_stores = len(timeline.status_at_week_start)
+    Marks and changes are each sorted by (rank, tick), the changes strictly inside (span
+    start, now), so the two are merged, not sorted: each one's place is its index plus the
+    number of the other kind before it (a mark before a change at the same instant)."""
     change_rank, change_tick = timeline.change_rank, timeline.change_tick
-    week, day, hour = (now_tick - hours * TICKS_PER_HOUR for _, hours, _ in WINDOWS[::-1])
-    per_store = np.bincount(change_rank, minlength=n_stores)
-    before_store = np.cumsum(per_store) - per_store
-    block = 4 * np.arange(n_stores) + before_store  # where each store's events start
-    marker_at = (
-        block,
-        block + 1 + np.bincount(change_rank[change_tick < day], minlength=n_stores),
-        block + 2 + np.bincount(change_rank[change_tick < hour], minlength=n_stores),
-        block + 3 + per_store,
-    )
-    change_at = block[change_rank] + 1 + np.arange(len(change_tick)) - before_store[change_rank]
-    change_at += (change_tick >= day).astype(np.int64) + (change_tick >= hour)
-    tick = np.empty(4 * n_stores + len(change_tick), dtype=np.int64)
-    kind = np.empty(len(tick), dtype=np.int64)
-    for marker, marker_tick in enumerate((week, day, hour, now_tick)):  # MARK_WEEK .. MARK_NOW
-        tick[marker_at[marker]], kind[marker_at[marker]] = marker_tick, marker
-    tick[change_at], kind[change_at] = change_tick, CHANGE
-    rank = np.repeat(np.arange(n_stores), 4 + per_store)
+    keys = GroupSortKeys(calendar.n_stores, [marks.tick, change_tick], factor=2)
+    mark_key = keys(marks.rank, marks.tick)
+    change_key = keys(change_rank, change_tick) + 1
+    mark_at = np.arange(len(mark_key)) + np.searchsorted(change_key, mark_key)
+    change_at = np.arange(len(change_key)) + np.searchsorted(mark_key, change_key)
+    rank = np.empty(len(mark_key) + len(change_key), dtype=np.int64)
+    tick = np.empty(len(rank), dtype=np.int64)
+    rank[mark_at], tick[mark_at] = marks.rank, marks.tick
+    rank[change_at], tick[change_at] = change_rank, change_tick
+    is_change = np.zeros(len(rank), dtype=bool)
+    is_change[change_at] = True
 
     business = calendar.business_time(rank, tick)
     segment = np.zeros(len(rank), dtype=np.int64)
     segment[:-1] = business[1:] - business[:-1]
     segment[group_ends(rank)] = 0
-    is_change = kind == CHANGE
     flipped = exclusive_group_cumsum(is_change.astype(np.int64), rank) + is_change
-    active_after = timeline.status_at_week_start[rank] ^ (flipped % 2 == 1)
-    return WeekEvents(
+    active_after = timeline.status_at_start[rank] ^ (flipped % 2 == 1)
+    return PeriodEvents(
         now_tick=now_tick,
+        n_stores=calendar.n_stores,
         rank=rank,
         tick=tick,
-        kind=kind,
+        is_change=is_change,
         business=business,
         active_after=active_after,
         uptime_before=exclusive_group_cumsum(np.where(active_after, segment, 0), rank),
+        marks=marks,
+        mark_at=mark_at,
     )
-
-
-def window_totals(events: WeekEvents) -> WindowTotals:
-    """Business time and uptime of each window (every store has exactly one event of each
-    marker kind, so the marker rows come out in rank order)."""
-    at_now = events.kind == MARK_NOW
-    business, uptime = {}, {}
-    for kind, (name, _, _) in enumerate(WINDOWS[::-1]):  # MARK_WEEK, MARK_DAY, MARK_HOUR
-        at_start = events.kind == kind
-        uptime[name] = events.uptime_before[at_now] - events.uptime_before[at_start]
-        business[name] = events.business[at_now] - events.business[at_start]
-    return WindowTotals(business=business, uptime=uptime)

@@ -5,8 +5,8 @@ Only what differs from the CSV path is here: the reported stores' poll counts at
 (from the per-store arrays, the per-poll ones only for stores polled after ``now``), their
 status at the week's start and their changes in the week (from the stored timelines), and
 their calendar (from the stored intervals). From there the report package's own phases run:
-:func:`~storemon.report.timeline.week_events`, :func:`~storemon.report.timeline.window_totals`,
-:func:`~storemon.report.result.build_result` and :func:`~storemon.report.result.add_incidents`.
+:func:`~storemon.report.periods.measure_period`, :func:`~storemon.report.result.build_result`,
+:func:`~storemon.report.result.add_incidents` and :func:`~storemon.report.result.add_closures`.
 """
 
 from __future__ import annotations
@@ -19,21 +19,27 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from storemon.clock.iso import utc_texts
-from storemon.clock.ticks import TICKS_PER_HOUR, TICKS_PER_SECOND, TICKS_PER_US
+from storemon.clock.ticks import TICKS_PER_SECOND, TICKS_PER_US
+from storemon.errors import InputError
+from storemon.inputs.closures import Closures
 from storemon.report.business_hours import StoreCalendar
+from storemon.report.closures import closed_spans, closure_rows
 from storemon.report.per_group import ragged_take
+from storemon.report.periods import Period, measure_period
 from storemon.report.pipeline import parse_instant, report_from_parsed
 from storemon.report.result import (
     ReportResult,
     ReportScope,
     StoreFacts,
+    add_closures,
     add_incidents,
     build_result,
     finish,
 )
-from storemon.report.timeline import WEEK_HOURS, Timeline, week_events, window_totals
+from storemon.report.timeline import Timeline
 from storemon.snapshot.reader import ZONE_SOURCES, Snapshot
 
 logger = logging.getLogger(__name__)
@@ -46,13 +52,17 @@ def report_from_snapshot(
     store_ids: list[str] | None = None,
     started: float | None = None,
     incidents: bool = False,
+    period: Period | None = None,
 ) -> ReportResult:
     """The report from a snapshot: the same result as the CSV path for these inputs
-    (``incidents=True``: with the week's incidents and business intervals, as the engine)."""
+    (``incidents=True``: with the week's incidents and business intervals, as the engine;
+    ``period``: windows, a range or day by day; the closures it was built with apply)."""
     started = time.perf_counter() if started is None else started
-    now_us = parse_instant(as_of) if as_of is not None else snap.now_us
-    if not snap.covers(now_us):
-        logger.info("as_of outside the snapshot's calendar: the engine runs on its inputs")
+    period = period or Period()
+    now_us = period.now_us(_as_of_us(as_of, period), snap.now_us)
+    span_start_us = period.span_start_us(now_us, incidents=incidents)
+    if not snap.covers(span_start_us, now_us):
+        logger.info("period outside the snapshot's calendar: the engine runs on its inputs")
         polls, hours, zones = snap.parsed_inputs()
         return report_from_parsed(
             polls,
@@ -62,12 +72,19 @@ def report_from_snapshot(
             store_ids=store_ids,
             started=started,
             incidents=incidents,
+            period=period,
+            closures=snap.closures(),
         )
     at_now = _polls_at(snap, _requested_ranks(snap.store_ids, store_ids), now_us)
     stores = _StoreSlices(snap, at_now.rank)
+    facts = _store_facts(stores, at_now)
     now_tick = now_us * TICKS_PER_US
-    calendar = _calendar(stores, now_tick)
-    events = week_events(_timeline(stores, at_now, now_us), calendar, now_tick)
+    closures = snap.closures()
+    calendar = _calendar(stores, now_tick, facts.store_id, closures, (span_start_us, now_us))
+    timeline = _timeline(stores, at_now, span_start_us * TICKS_PER_US, now_tick)
+    events, *frames = measure_period(
+        period, timeline, calendar, facts.store_id, now_tick, incidents=incidents
+    )
     scope = ReportScope(
         now_us=now_us,
         as_of=as_of,
@@ -76,12 +93,24 @@ def report_from_snapshot(
         poll_range=(snap.now_us, int(snap.meta["first_us"])),
         polls_used=int(at_now.unique.sum()),
         evidence_polls=int(at_now.evidence.sum()),
+        period=period.describe() if period.named else None,
     )
-    facts = _store_facts(stores, at_now)
-    result = build_result(facts, window_totals(events), scope)
+    result = build_result(facts, (frames[0], frames[1]), scope)
     if incidents:
         add_incidents(result, facts.store_id, events, calendar)
+    if closures is not None:
+        add_closures(
+            result, closures, facts.store_id, calendar, (span_start_us * TICKS_PER_US, now_tick)
+        )
     return finish(result, started)
+
+
+def _as_of_us(as_of: str | None, period: Period) -> int | None:
+    if as_of is None:
+        return None
+    if period.is_range:
+        raise InputError("as_of", "a range ends at its own to: give as_of or a range, not both")
+    return parse_instant(as_of)
 
 
 def _requested_ranks(all_ids: np.ndarray, store_ids: list[str] | None) -> np.ndarray | None:
@@ -207,23 +236,40 @@ class _StoreSlices:
         return ragged_take(lo, hi - lo)
 
 
-def _calendar(stores: _StoreSlices, now_tick: int) -> StoreCalendar:
-    """The reported stores' calendar from the stored intervals, with the engine's sentinel
-    interval at the end."""
+def _calendar(
+    stores: _StoreSlices,
+    now_tick: int,
+    store_id: np.ndarray,
+    closures: Closures | None,
+    span_us: tuple[int, int],
+) -> StoreCalendar:
+    """The reported stores' calendar from the stored intervals (already without closed
+    time), with the engine's sentinel interval at the end, and their closed time near
+    ``span_us`` (the engine's own rows and spans, SPEC §9)."""
     d, pick = stores.derived, stores.pick
     owner, at = stores.intervals
     base_s = int(stores.meta["calendar_base_s"])
+    zone_names = list(stores.meta["zone_names"])
+    zone_of_rank = np.asarray(pick(d["zone_index"]), dtype=np.int64)
+    listed, closed = None, None
+    if closures is not None:
+        listed = closure_rows(
+            closures, pd.Index(store_id), zone_of_rank, zone_names, within_us=span_us
+        )
+        closed = closed_spans(listed, stores.count)
     return StoreCalendar(
         n_stores=stores.count,
         has_hours=np.asarray(pick(d["has_hours"]), dtype=bool),
         days_with_hours=np.asarray(pick(d["hours_days"]), dtype=np.int64),
-        zone_names=list(stores.meta["zone_names"]),
-        zone_of_rank=np.asarray(pick(d["zone_index"]), dtype=np.int64),
+        zone_names=zone_names,
+        zone_of_rank=zone_of_rank,
         zone_source=ZONE_SOURCES[pick(d["zone_source"])],
         open_rank=np.append(owner, stores.count),
         open_tick=_ticks_and_sentinel(d["interval_open"][at], base_s, now_tick),
         close_tick=_ticks_and_sentinel(d["interval_close"][at], base_s, now_tick),
         business_before=_ticks_and_sentinel(d["interval_before"][at], 0, 0),
+        closed=closed,
+        closure_rows=listed,
     )
 
 
@@ -237,27 +283,26 @@ def _ticks_and_sentinel(seconds: np.ndarray, base_s: int, sentinel: int) -> np.n
     return out
 
 
-def _timeline(stores: _StoreSlices, polls: _PollsAtNow, now_us: int) -> Timeline:
-    """The status at the week's start and the changes inside the week, from the stored
+def _timeline(stores: _StoreSlices, polls: _PollsAtNow, start_tick: int, now_tick: int) -> Timeline:
+    """The status at the span's start and the changes inside the span, from the stored
     timelines: between the polls inside business hours for a store with one by now, between
     all its polls otherwise (SPEC §4's evidence), counting only changes whose later poll is
     at or before now."""
     d = stores.derived
-    now_tick = now_us * TICKS_PER_US
-    week_start = now_tick - WEEK_HOURS * TICKS_PER_HOUR
+    now_us = now_tick // TICKS_PER_US
     owner, at = stores.changes
     tick = d["change_tick"][at]
     has_inside = polls.has_inside
     use = (d["change_later_us"][at] <= now_us) & (d["change_kind"][at] == (~has_inside)[owner])
     first_active = stores.pick(d["first_active"])
     status = np.where(has_inside, stores.pick(d["first_inside_active"]), first_active)
-    before = use & (tick <= week_start)
+    before = use & (tick <= start_tick)
     status = status ^ (np.bincount(owner[before], minlength=stores.count) % 2 == 1)
-    in_week = use & (tick > week_start) & (tick < now_tick)
+    inside = use & (tick > start_tick) & (tick < now_tick)
     return Timeline(
-        status_at_week_start=status,
-        change_rank=owner[in_week],
-        change_tick=tick[in_week],
+        status_at_start=status,
+        change_rank=owner[inside],
+        change_tick=tick[inside],
         evidence_polls=int(polls.evidence.sum()),
     )
 

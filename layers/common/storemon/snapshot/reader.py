@@ -10,10 +10,11 @@ from pathlib import Path
 import numpy as np
 
 from storemon.errors import SnapshotError
+from storemon.inputs.closures import EVERY_STORE, Closures
 from storemon.inputs.tables import FileStats, Hours, Polls, Zones
 from storemon.snapshot.file_format import SnapshotFile
 
-VERSION = 1
+VERSION = 2  # 2: closures, and a calendar for month windows and ranges (SPEC §8, §9)
 NEVER = np.iinfo(np.int64).max  # first_inside_us of a store without a poll inside its hours
 ZONE_SOURCES = np.array(["file", "missing", "invalid"], dtype=object)  # zone_source codes
 
@@ -42,9 +43,13 @@ class Snapshot:
             self._inputs = self.file.section("inputs")
         return self._inputs
 
-    def covers(self, now_us: int) -> bool:
+    def covers(self, span_start_us: int, now_us: int) -> bool:
+        """Whether its calendar answers a report ending at ``now_us`` whose span starts at
+        ``span_start_us`` (else the engine runs on its parsed inputs)."""
         low, high = self.meta["as_of_range_us"]
-        return int(low) <= now_us <= int(high)
+        return int(low) <= now_us <= int(high) and span_start_us >= int(
+            self.meta["calendar_from_us"]
+        )
 
     def cumulative(self, name: str) -> np.ndarray:
         """Running count (exclusive) of the packed per-poll flag ``name``, computed once."""
@@ -56,6 +61,25 @@ class Snapshot:
     def parsed_inputs(self) -> tuple[Polls, Hours, Zones]:
         """The parsed inputs as the engine takes them (stores without polls left out)."""
         return _parsed_inputs(self)
+
+    def closures(self) -> Closures | None:
+        """The closures it was built with (rows of its stores and ``*`` rows, with the
+        file's counts), or None when it was built without a closures file."""
+        if "closures" not in self.meta["files"]:
+            return None
+        d = self.derived
+        rank = d["closure_rank"]
+        ids = np.asarray(self.store_ids, dtype=object)
+        reasons = np.asarray(self.meta["closure_reasons"] + [""], dtype=object)
+        return Closures(
+            store_id=np.where(rank < 0, EVERY_STORE, ids[np.maximum(rank, 0)]).astype(object),
+            start_day=d["closure_start_day"].astype(np.int64),
+            start_s=d["closure_start_s"].astype(np.int64),
+            end_day=d["closure_end_day"].astype(np.int64),
+            end_s=d["closure_end_s"].astype(np.int64),
+            reason=reasons[d["closure_reason"]],
+            stats=_stats(self.meta["files"]["closures"]),
+        )
 
 
 def load_snapshot(source: str | Path | bytes) -> Snapshot:

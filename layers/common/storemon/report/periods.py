@@ -1,0 +1,321 @@
+"""What a report measures (SPEC §5, §8): windows ending at ``now``, a range, or a range day by
+day; and the frames that say it.
+
+A :class:`Period` is the request, checked (:meth:`Period.of`). :func:`measure_period` turns it
+into :class:`~storemon.report.timeline.Marks` (the window starts, the range's ends, each
+store's local midnights, ``now``), runs :func:`~storemon.report.timeline.period_events`
+once, and reads every total as two differences of the running sums:
+
+- windows: ``store_id``, ``uptime_last_<w>`` for each asked window in the order hour, day,
+  week, month, then ``downtime_last_<w>`` (minutes for the hour, hours otherwise); without a
+  period the windows are §5's three and the header is §5's, byte for byte;
+- a range ``[from, to)`` (``now`` is ``to``): :data:`RANGE_COLUMNS`;
+- day by day: :data:`DAILY_COLUMNS`, one row per store and local date (the store's zone)
+  whose midnight-to-midnight overlaps the range, even without business time. Local midnights
+  are computed once per distinct (zone, date) and spread to the stores of the zone.
+
+Percentages (§7): uptime / business time × 100, 1 decimal, NaN (an empty cell) without
+business time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from storemon.clock import tz
+from storemon.clock.iso import utc_text
+from storemon.clock.ticks import TICKS_PER_HOUR, TICKS_PER_SECOND, TICKS_PER_US, US_PER_DAY
+from storemon.clock.timestamps import parse_micros
+from storemon.errors import InputError
+from storemon.report.business_hours import StoreCalendar
+from storemon.report.per_group import GroupSortKeys, group_starts, ragged_take
+from storemon.report.timeline import Marks, PeriodEvents, Timeline, period_events
+
+WINDOW_ORDER = ("hour", "day", "week", "month")
+CLASSIC_WINDOWS = ("hour", "day", "week")
+WINDOW_HOURS = {"hour": 1, "day": 24, "week": 168, "month": 720}
+WINDOW_UNIT_SECONDS = {"hour": 60, "day": 3600, "week": 3600, "month": 3600}
+WEEK_HOURS = WINDOW_HOURS["week"]
+MAX_RANGE_DAYS = 366
+RANGE_COLUMNS = ["store_id", "uptime_hours", "downtime_hours", "uptime_percent"]
+DAILY_COLUMNS = [
+    "store_id",
+    "date",
+    "business_hours",
+    "uptime_hours",
+    "downtime_hours",
+    "uptime_percent",
+]
+SECONDS_PER_DAY = 86_400
+
+
+def window_columns(windows: tuple[str, ...]) -> list[str]:
+    """The windows report's header (§8; §5's for the three classic windows)."""
+    return (
+        ["store_id"]
+        + [f"uptime_last_{name}" for name in windows]
+        + [f"downtime_last_{name}" for name in windows]
+    )
+
+
+def percentage_columns(windows: tuple[str, ...]) -> list[str]:
+    return ["store_id"] + [f"uptime_pct_last_{name}" for name in windows]
+
+
+@dataclass(frozen=True)
+class Period:
+    """A report's period: ``windows`` (names in :data:`WINDOW_ORDER` order; empty for a
+    range), or a range ``[from_us, to_us)`` (µs since the epoch), ``daily`` for one row per
+    store and local date. ``named``: the request named it (the summary then describes it)."""
+
+    windows: tuple[str, ...] = CLASSIC_WINDOWS
+    from_us: int | None = None
+    to_us: int | None = None
+    daily: bool = False
+    named: bool = False
+
+    @classmethod
+    def of(
+        cls,
+        *,
+        windows: list[str] | tuple[str, ...] | str | None = None,
+        start: str | None = None,
+        end: str | None = None,
+        daily: bool = False,
+    ) -> Period:
+        """The period a request names, checked: InputError (``windows``, ``from``, ``to`` or
+        ``daily``) with a sentence a person can act on. Nothing named: §5's windows."""
+        if start is None and end is None:
+            if daily:
+                raise InputError("daily", "day by day needs a range: give from and to")
+            if windows is None:
+                return cls()
+            return cls(windows=_window_names(windows), named=True)
+        if windows is not None:
+            raise InputError(
+                "windows", "windows end at now and a range has its own end: ask for one of them"
+            )
+        if start is None or end is None:
+            raise InputError("from" if start is None else "to", "a range needs both from and to")
+        from_us, to_us = _instant(start, "from"), _instant(end, "to")
+        if from_us >= to_us:
+            raise InputError("from", f"from ({start}) must be before to ({end})")
+        if to_us - from_us > MAX_RANGE_DAYS * US_PER_DAY:
+            raise InputError("to", f"a range is at most {MAX_RANGE_DAYS} days long")
+        return cls(windows=(), from_us=from_us, to_us=to_us, daily=bool(daily), named=True)
+
+    @property
+    def is_range(self) -> bool:
+        return self.from_us is not None
+
+    def now_us(self, as_of_us: int | None, newest_us: int) -> int:
+        """The report's ``now``: the range's end, else ``as_of``, else the newest poll."""
+        if self.to_us is not None:
+            return self.to_us
+        return newest_us if as_of_us is None else as_of_us
+
+    def span_start_us(self, now_us: int, *, incidents: bool) -> int:
+        """Where the measured span starts: the range's start or the longest window's, and
+        the week's when the incidents are asked too."""
+        hours = [WINDOW_HOURS[name] for name in self.windows] + ([WEEK_HOURS] * incidents)
+        starts = [now_us - max(hours) * 3_600_000_000] if hours else []
+        if self.from_us is not None:
+            starts.append(self.from_us)
+        return min(starts)
+
+    def describe(self) -> dict:
+        """The summary's ``period``: ``windows`` (a list, or None for a range), ``from`` and
+        ``to`` (ISO text, or None), ``daily``."""
+        return {
+            "windows": list(self.windows) if not self.is_range else None,
+            "from": None if self.from_us is None else utc_text(self.from_us),
+            "to": None if self.to_us is None else utc_text(self.to_us),
+            "daily": self.daily,
+        }
+
+
+def _window_names(windows: list[str] | tuple[str, ...] | str) -> tuple[str, ...]:
+    names = windows.split(",") if isinstance(windows, str) else list(windows)
+    asked = {str(name).strip().lower() for name in names if str(name).strip()}
+    unknown = sorted(asked - set(WINDOW_ORDER))
+    if unknown:
+        raise InputError(
+            "windows", f"unknown window {unknown[0]!r}: choose from {', '.join(WINDOW_ORDER)}"
+        )
+    if not asked:
+        raise InputError("windows", f"no window named: choose from {', '.join(WINDOW_ORDER)}")
+    return tuple(name for name in WINDOW_ORDER if name in asked)
+
+
+def _instant(text: str, what: str) -> int:
+    try:
+        return parse_micros(str(text))
+    except ValueError:
+        raise InputError(what, f"not a valid timestamp: {text!r}") from None
+
+
+# ------------------------------------------------------------------------------ measuring
+
+
+@dataclass(frozen=True)
+class LocalDays:
+    """Day by day: one entry per (store, local date), sorted by (rank, date): ``rank``,
+    ``day`` (the local date as days since 1970-01-01) and the part of the range it covers,
+    ``[start_tick, end_tick)``."""
+
+    rank: np.ndarray
+    day: np.ndarray
+    start_tick: np.ndarray
+    end_tick: np.ndarray
+
+
+def local_days(calendar: StoreCalendar, from_tick: int, to_tick: int) -> LocalDays:
+    """Every (store, local date) whose midnight-to-midnight overlaps ``[from, to)``; the
+    midnights (wall 00:00 read as §3 reads wall times) once per distinct (zone, date)."""
+    used, zone_at = np.unique(calendar.zone_of_rank, return_inverse=True)
+    names = calendar.zone_names
+    edges_s = np.array([from_tick // TICKS_PER_SECOND, to_tick // TICKS_PER_SECOND])
+    edge_zone = np.repeat(used, 2)
+    local_s = np.tile(edges_s, len(used)) + tz.utc_offsets(
+        edge_zone, np.tile(edges_s, len(used)), names
+    )
+    first, last = (local_s // SECONDS_PER_DAY).reshape(len(used), 2).T
+    count = (last + 1) - (first - 1) + 2  # days first-1 .. last+1, and the day after
+    zone_pos, offset = ragged_take(np.zeros(len(used), dtype=np.int64), count)
+    day = first[zone_pos] - 1 + offset
+    midnight = tz.wall_to_utc(used[zone_pos], day, np.zeros(len(day), np.int64), names)
+    midnight = midnight * TICKS_PER_SECOND
+    start = np.maximum(midnight[:-1], from_tick)
+    end = np.minimum(midnight[1:], to_tick)
+    kept = (zone_pos[1:] == zone_pos[:-1]) & (start < end)
+    zone_of_day = zone_pos[:-1][kept]
+    per_zone = np.bincount(zone_of_day, minlength=len(used))
+    zone_at = zone_at.reshape(calendar.n_stores)
+    rank, at = ragged_take((np.cumsum(per_zone) - per_zone)[zone_at], per_zone[zone_at])
+    return LocalDays(
+        rank=rank,
+        day=day[:-1][kept][at],
+        start_tick=start[kept][at],
+        end_tick=end[kept][at],
+    )
+
+
+def unique_marks(n_stores: int, rank: np.ndarray, tick: np.ndarray) -> Marks:
+    """Marks from (rank, tick) pairs in any order, duplicates dropped."""
+    keys = GroupSortKeys(n_stores, [tick])
+    key = keys(rank, tick)
+    order = np.argsort(key, kind="stable")
+    first = group_starts(key[order])
+    return Marks(rank=rank[order][first], tick=tick[order][first])
+
+
+def measure_period(
+    period: Period,
+    timeline: Timeline,
+    calendar: StoreCalendar,
+    store_id: np.ndarray,
+    now_tick: int,
+    *,
+    incidents: bool = False,
+) -> tuple[PeriodEvents, pd.DataFrame, pd.DataFrame]:
+    """The period's events (with the week's start among the marks when ``incidents``), its
+    report frame and its percentages frame."""
+    n_stores = calendar.n_stores
+    extra = [now_tick - WEEK_HOURS * TICKS_PER_HOUR] if incidents else []
+    days = None
+    if period.daily:
+        assert period.from_us is not None and period.to_us is not None
+        days = local_days(calendar, period.from_us * TICKS_PER_US, now_tick)
+        rank = np.concatenate(
+            [days.rank, np.arange(n_stores), np.repeat(np.arange(n_stores), len(extra))]
+        )
+        tick = np.concatenate(
+            [days.start_tick, np.full(n_stores, now_tick), np.tile(extra, n_stores)]
+        )
+        marks = unique_marks(n_stores, rank.astype(np.int64), tick.astype(np.int64))
+    else:
+        starts = [now_tick - WINDOW_HOURS[name] * TICKS_PER_HOUR for name in period.windows]
+        if period.from_us is not None:
+            starts.append(period.from_us * TICKS_PER_US)
+        marks = Marks.common(n_stores, sorted(set(starts + extra + [now_tick])))
+    events = period_events(timeline, calendar, marks, now_tick)
+    if days is not None:
+        return events, *daily_frames(events, store_id, days)
+    if period.is_range:
+        assert period.from_us is not None
+        return events, *range_frames(events, store_id, period.from_us * TICKS_PER_US)
+    return events, *window_frames(events, store_id, period.windows)
+
+
+# ------------------------------------------------------------------------------ the frames
+
+
+def uptime_percent(uptime: np.ndarray, business: np.ndarray) -> np.ndarray:
+    """§7: uptime / business time × 100, 1 decimal; NaN without business time."""
+    share = np.full(len(uptime), np.nan)
+    np.divide(uptime * 100.0, business, out=share, where=business > 0)
+    return np.round(share, 1)
+
+
+def window_frames(
+    events: PeriodEvents, store_id: np.ndarray, windows: tuple[str, ...]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The windows report (minutes for the hour, hours otherwise, 2 decimals) and the
+    percentages, one row per store in rank order."""
+    rank = np.arange(events.n_stores)
+    now = events.now_tick
+    uptime, downtime = {}, {}
+    percent: dict[str, np.ndarray] = {"store_id": store_id}
+    for name in windows:
+        business, up = events.totals(rank, now - WINDOW_HOURS[name] * TICKS_PER_HOUR, now)
+        unit = WINDOW_UNIT_SECONDS[name] * TICKS_PER_SECOND
+        uptime[f"uptime_last_{name}"] = np.round(up / unit, 2)
+        downtime[f"downtime_last_{name}"] = np.round((business - up) / unit, 2)
+        percent[f"uptime_pct_last_{name}"] = uptime_percent(up, business)
+    report = pd.DataFrame(
+        {"store_id": store_id, **uptime, **downtime}, columns=window_columns(windows)
+    )
+    return report, pd.DataFrame(percent, columns=percentage_columns(windows))
+
+
+def range_frames(
+    events: PeriodEvents, store_id: np.ndarray, from_tick: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The range report (:data:`RANGE_COLUMNS`) and its percentages (store_id,
+    uptime_percent)."""
+    rank = np.arange(events.n_stores)
+    business, up = events.totals(rank, from_tick, events.now_tick)
+    report = pd.DataFrame(
+        {
+            "store_id": store_id,
+            "uptime_hours": np.round(up / TICKS_PER_HOUR, 2),
+            "downtime_hours": np.round((business - up) / TICKS_PER_HOUR, 2),
+            "uptime_percent": uptime_percent(up, business),
+        },
+        columns=RANGE_COLUMNS,
+    )
+    return report, report[["store_id", "uptime_percent"]].copy()
+
+
+def daily_frames(
+    events: PeriodEvents, store_id: np.ndarray, days: LocalDays
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The day-by-day report (:data:`DAILY_COLUMNS`) and its percentages (store_id, date,
+    uptime_percent)."""
+    business, up = events.totals(days.rank, days.start_tick, days.end_tick)
+    dates = np.datetime_as_string(days.day.astype("datetime64[D]")).astype(object)
+    report = pd.DataFrame(
+        {
+            "store_id": np.asarray(store_id, dtype=object)[days.rank],
+            "date": dates,
+            "business_hours": np.round(business / TICKS_PER_HOUR, 2),
+            "uptime_hours": np.round(up / TICKS_PER_HOUR, 2),
+            "downtime_hours": np.round((business - up) / TICKS_PER_HOUR, 2),
+            "uptime_percent": uptime_percent(up, business),
+        },
+        columns=DAILY_COLUMNS,
+    )
+    return report, report[["store_id", "date", "uptime_percent"]].copy()
