@@ -321,28 +321,7 @@ def _add_token_parser(commands: Any) -> None:
     token.set_defaults(handler=_token)
 
 
-def _add_ingest_command(commands: Any) -> None:
-    ingest = commands.add_parser(
-        "ingest", help="parse and validate the three CSV files once into a snapshot"
-    )
-    ingest.add_argument("--status", required=True, help="store_status CSV (.csv, .csv.gz, s3://)")
-    ingest.add_argument("--hours", required=True, help="menu_hours CSV (.csv, .csv.gz, s3://)")
-    ingest.add_argument("--timezones", required=True, help="timezones CSV (.csv, .csv.gz, s3://)")
-    ingest.add_argument(
-        "--closures", help="closures CSV (SPEC §9; .csv, .csv.gz, s3://): the snapshot carries them"
-    )
-    ingest.add_argument("--out", required=True, help="snapshot file to write")
-    _add_limit_flags(ingest)
-    ingest.set_defaults(handler=_ingest)
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="storemon",
-        description="Store uptime and downtime within business hours.",
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
-
+def _add_report_command(commands: Any) -> None:
     report = commands.add_parser("report", help="compute the uptime report from three CSV files")
     report.add_argument("--status", help="store_status CSV (.csv, .csv.gz, s3://)")
     report.add_argument("--hours", help="menu_hours CSV (.csv, .csv.gz, s3://)")
@@ -372,6 +351,30 @@ def build_parser() -> argparse.ArgumentParser:
     _add_limit_flags(report)
     report.set_defaults(handler=_report)
 
+
+def _add_ingest_command(commands: Any) -> None:
+    ingest = commands.add_parser(
+        "ingest", help="parse and validate the three CSV files once into a snapshot"
+    )
+    ingest.add_argument("--status", required=True, help="store_status CSV (.csv, .csv.gz, s3://)")
+    ingest.add_argument("--hours", required=True, help="menu_hours CSV (.csv, .csv.gz, s3://)")
+    ingest.add_argument("--timezones", required=True, help="timezones CSV (.csv, .csv.gz, s3://)")
+    ingest.add_argument(
+        "--closures", help="closures CSV (SPEC §9; .csv, .csv.gz, s3://): the snapshot carries them"
+    )
+    ingest.add_argument("--out", required=True, help="snapshot file to write")
+    _add_limit_flags(ingest)
+    ingest.set_defaults(handler=_ingest)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="storemon",
+        description="Store uptime and downtime within business hours.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    _add_report_command(commands)
     _add_ingest_command(commands)
 
     generate = commands.add_parser("generate", help="write a realistic synthetic dataset")

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from storemon.inputs import tables
 from storemon.inputs.closures import parse_closures
 from storemon.inputs.csv_reader import read_input
+from storemon.report.alerts import alert_incidents
 from storemon.report.periods import WINDOW_ORDER, Period
 from storemon.report.pipeline import report_from_frames
 from storemon.snapshot.answer import report_from_snapshot
@@ -30,6 +31,7 @@ from storemon.snapshot.reader import load_snapshot
 
 from .paths import AS_OF_DAYS
 from .reference import to_us
+from .reference_periods import alert_incidents as reference_alert_incidents
 from .reference_periods import (
     reference_daily,
     reference_incidents,
@@ -232,3 +234,33 @@ def test_incidents_with_closures_agree_with_the_reference(data, drawn, path, wit
         ]
         for store, (_, items) in expected.items()
     }
+
+
+@SETTINGS
+@given(dataset, closures_strategy)
+def test_alert_incidents_agree_with_the_reference(data, drawn):
+    polls, hours, zones, as_of = build(data)
+    plain, lines = closure_rows(data, drawn)
+    f = frames(polls, hours, zones)
+    body = "store_id,start_local,end_local,reason\n" + "\n".join(lines) + "\n"
+    found = alert_incidents(
+        tables.parse_status(f["status"]),
+        tables.parse_hours(f["hours"]),
+        tables.parse_timezones(f["timezones"]),
+        parse_closures(read_input(body.encode(), "closures")),
+        now_us=as_of,
+    )
+    expected = reference_alert_incidents(polls, hours, zones, plain, now_us=as_of)
+    assert {
+        (store, int(start)): (int(end), int(business), bool(ongoing), bool(in_week))
+        for store, start, end, business, ongoing, in_week in zip(
+            found.store_id,
+            found.start_tick,
+            found.end_tick,
+            found.business_ticks,
+            found.ongoing,
+            found.in_week,
+            strict=True,
+        )
+    } == expected
+    assert list(found.frame()["store_id"]) == sorted(found.store_id, key=str)

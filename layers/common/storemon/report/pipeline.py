@@ -168,7 +168,7 @@ def report_from_parsed(
     """
     started = time.perf_counter() if started is None else started
     period = period or Period()
-    _require_a_poll(polls)
+    require_a_poll(polls)
     now_us = report_now(period, as_of, polls)
     selected = select_polls(polls, now_us, store_ids)
     span_start_us = period.span_start_us(now_us, incidents=incidents)
@@ -251,7 +251,7 @@ def file_counts(polls: Polls, hours: Hours, zones: Zones, closures: Closures | N
     return counts
 
 
-def _require_a_poll(polls: Polls) -> None:
+def require_a_poll(polls: Polls) -> None:
     if len(polls.time_us) == 0:
         reasons = ", ".join(f"{k}: {v}" for k, v in sorted(polls.stats.skipped.items()))
         detail = f" ({polls.stats.rows_read} rows read; skipped {reasons})" if reasons else ""
