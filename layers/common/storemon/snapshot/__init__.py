@@ -26,10 +26,10 @@ same skip counts) and keeps what every later report needs, in the report's store
 - per-store facts (first and last poll, counts, zone, hours) and the three files' counts.
 
 ``report_from_snapshot`` then answers any ``as_of``, store subset and period with the same
-bytes as the CSV path: it never touches the per-poll arrays unless ``as_of`` falls before some store's last
-poll, and works per store (offsets) so one store costs microseconds. A period outside the
-calendar's range runs the engine on the snapshot's parsed inputs instead (closures included;
-still no CSV).
+bytes as the CSV path: it never touches the per-poll arrays unless ``now`` falls before some
+store's last poll, and works per store (offsets) so one store costs microseconds. A period
+outside the calendar's range runs the engine on the snapshot's parsed inputs instead
+(closures included; still no CSV).
 
 The arrays of the file, by section:
 
