@@ -13,6 +13,8 @@ the status file, the snapshot, the one-store route and the growth table.
 4. ``GET /stores/{id}/report`` against ``GET /store_summary`` (p50) on the warm local stack
    (<= 2x; reported as absent when this build has no such route).
 5. Growth: 1x, 4x, 16x the stores, CSV and snapshot paths, time and peak RSS.
+6. Periods (``bench/periods_bench.py``): ``--windows hour,day,week,month`` (<= 1.3x the default
+   report) and 30 days day by day for every store (<= 2x), on the CSV and snapshot paths.
 
 Each verdict is PASS or MISS; the machine's load average is printed at the start and the end
 (timings on a shared machine are only comparable within one run). Exits non-zero only when
@@ -45,6 +47,9 @@ BASELINE_CODE = "import sys, pandas; pandas.read_csv(sys.argv[1], dtype=str)"
 for _root in (DEV_ROOT, PACKAGE_ROOT):
     if str(_root) not in sys.path:
         sys.path.insert(0, str(_root))
+
+
+import periods_bench  # noqa: E402  (bench/, beside this file)
 
 
 class BenchError(Exception):
@@ -651,11 +656,14 @@ def main(argv: list[str] | None = None) -> int:
             snap = measure_snapshot(paths, args.repeat, pathlib.Path(scratch))
             if snap["csv"] != out_path.read_bytes():
                 raise BenchError("the snapshot's report differs from the CSV path's")
+            print("measuring: periods (windows with the month, 30 days day by day) ...", flush=True)
+            periods = periods_bench.measure_periods(paths, args.repeat, pathlib.Path(scratch))
     except BenchError as exc:
         print(f"bench: error: {exc}", file=sys.stderr)
         return 1
     print_results(subprocess_runs, in_process_runs, report_rows, args.stores)
     print_snapshot(snap, min(in_process_runs["report"]))
+    periods_bench.print_periods(periods)
     if not args.no_stack:
         print("measuring: the local stack ...", flush=True)
         try:

@@ -99,3 +99,21 @@ def test_a_plain_report_frame_takes_the_array_writer(monkeypatch):
     frame = pd.DataFrame({"store_id": ["1", "=2"], "hours": [0.25, 167.99]})
     monkeypatch.setattr(pd.DataFrame, "to_csv", lambda *a, **k: pytest.fail("pandas wrote it"))
     assert csv_output.to_csv(frame, float_format="%.2f") == "store_id,hours\n1,0.25\n'=2,167.99\n"
+
+
+def test_categorical_text_is_neutralised_too():
+    # the day-by-day report's store_id is categorical (one text per store, not per row)
+    frame = pd.DataFrame(
+        {
+            "store_id": pd.Categorical.from_codes([0, 1, 1], categories=["=1+1", "A"]),
+            "value": [1.0, 2.0, 3.0],
+        }
+    )
+    assert csv_output.to_csv(frame, float_format="%.2f").splitlines() == [
+        "store_id,value",
+        "'=1+1,1.00",
+        "A,2.00",
+        "A,3.00",
+    ]
+    plain = frame.assign(store_id=pd.Categorical.from_codes([0, 1, 1], categories=["B", "A"]))
+    assert csv_output.to_csv(plain, float_format="%.2f").splitlines()[1] == "B,1.00"

@@ -20,6 +20,7 @@ string). Instants are int64 ticks (:mod:`storemon.clock.ticks`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -127,12 +128,30 @@ class StoreCalendar:
             closure_rows=closure_rows,
         )
 
+    @cached_property
+    def _open_keys(self) -> tuple[int, int, int, np.ndarray] | None:
+        """``(low, high, span, keys)``: sort keys of the openings, ``rank * span + (open -
+        low)``, made once per calendar; a tick is keyed clamped into ``[low, high]`` (below
+        every opening, at or above every opening: the same answer). None when the keys would
+        not fit in 63 bits (then :meth:`locate` keys the openings with the ticks each call)."""
+        low = int(self.open_tick.min()) - 1
+        high = int(self.open_tick.max())
+        span = high - low + 1
+        if (self.n_stores + 1) * span >= 2**62:
+            return None
+        return low, high, span, self.open_rank.astype(np.int64) * span + (self.open_tick - low)
+
     def locate(self, rank: np.ndarray, tick: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For each (rank, tick): the index of the store's last interval opening at or before
         ``tick`` (0 when there is none) and whether there is one (bool)."""
-        keys = GroupSortKeys(self.n_stores + 1, [self.open_tick, tick])
-        open_keys = keys(self.open_rank, self.open_tick)
-        at = searchsorted_right(open_keys, keys(rank, tick)) - 1
+        cached = self._open_keys
+        if cached is None:
+            keys = GroupSortKeys(self.n_stores + 1, [self.open_tick, tick])
+            at = searchsorted_right(keys(self.open_rank, self.open_tick), keys(rank, tick)) - 1
+        else:
+            low, high, span, open_keys = cached
+            query = rank.astype(np.int64) * span + (np.clip(tick, low, high) - low)
+            at = searchsorted_right(open_keys, query) - 1
         safe = np.maximum(at, 0)
         return safe, (at >= 0) & (self.open_rank[safe] == rank)
 

@@ -28,13 +28,21 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for column in out.columns:
         values = out[column]
-        if values.dtype != object and not isinstance(values.dtype, pd.StringDtype):
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            if not _risky(pd.Series(values.cat.categories, dtype=object)).any():
+                continue  # (categories are checked once each, not per row)
+            values = values.astype(object)
+        elif values.dtype != object and not isinstance(values.dtype, pd.StringDtype):
             continue
-        text = values.astype(str)
-        risky = text.str.startswith(FORMULA_STARTS) & values.notna()
+        risky = _risky(values)
         if risky.any():
-            out[column] = values.where(~risky, "'" + text)
+            out[column] = values.where(~risky, "'" + values.astype(str))
     return out
+
+
+def _risky(values: pd.Series) -> pd.Series:
+    """Which text cells a spreadsheet would read as a formula."""
+    return values.astype(str).str.startswith(FORMULA_STARTS) & values.notna()
 
 
 def to_csv(frame: pd.DataFrame, **options) -> str:

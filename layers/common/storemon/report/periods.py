@@ -31,8 +31,8 @@ from storemon.clock.ticks import TICKS_PER_HOUR, TICKS_PER_SECOND, TICKS_PER_US,
 from storemon.clock.timestamps import parse_micros
 from storemon.errors import InputError
 from storemon.report.business_hours import StoreCalendar
-from storemon.report.per_group import GroupSortKeys, group_starts, ragged_take
-from storemon.report.timeline import Marks, PeriodEvents, Timeline, period_events
+from storemon.report.per_group import group_ends, ragged_take
+from storemon.report.timeline import Marks, PeriodEvents, Timeline, period_events, values_at
 
 WINDOW_ORDER = ("hour", "day", "week", "month")
 CLASSIC_WINDOWS = ("hour", "day", "week")
@@ -163,53 +163,60 @@ def _instant(text: str, what: str) -> int:
 @dataclass(frozen=True)
 class LocalDays:
     """Day by day: one entry per (store, local date), sorted by (rank, date): ``rank``,
-    ``day`` (the local date as days since 1970-01-01) and the part of the range it covers,
-    ``[start_tick, end_tick)``."""
+    ``day`` (the local date as days since 1970-01-01) and ``start_at``, where the part of
+    the range it covers starts among ``boundary_rank`` / ``boundary_tick`` (each store's
+    date starts inside the range, then ``to``; the day ends at the next boundary)."""
 
     rank: np.ndarray
     day: np.ndarray
-    start_tick: np.ndarray
-    end_tick: np.ndarray
+    start_at: np.ndarray
+    boundary_rank: np.ndarray
+    boundary_tick: np.ndarray
 
 
 def local_days(calendar: StoreCalendar, from_tick: int, to_tick: int) -> LocalDays:
-    """Every (store, local date) whose midnight-to-midnight overlaps ``[from, to)``; the
-    midnights (wall 00:00 read as §3 reads wall times) once per distinct (zone, date)."""
+    """Every (store, local date) whose midnight-to-midnight overlaps ``[from, to)``. The
+    work is per distinct zone (its dates and their midnights, wall 00:00 read as §3 reads
+    wall times), then each store takes its zone's lists."""
     used, zone_at = np.unique(calendar.zone_of_rank, return_inverse=True)
-    names = calendar.zone_names
-    edges_s = np.array([from_tick // TICKS_PER_SECOND, to_tick // TICKS_PER_SECOND])
-    edge_zone = np.repeat(used, 2)
-    local_s = np.tile(edges_s, len(used)) + tz.utc_offsets(
-        edge_zone, np.tile(edges_s, len(used)), names
+    zone_at = zone_at.reshape(calendar.n_stores)
+    day_zone, day, start = _zone_days(used, calendar.zone_names, from_tick, to_tick)
+    days_per_zone = np.bincount(day_zone, minlength=len(used))
+    # a zone's boundaries: its days' starts, then to (one more than its days; day -1)
+    after_last = np.cumsum(days_per_zone)
+    boundary = np.insert(start, after_last, to_tick)
+    boundary_day = np.insert(day, after_last, -1)
+    per_store = days_per_zone[zone_at] + 1
+    first_of_zone = after_last - days_per_zone + np.arange(len(used))
+    boundary_rank, at = ragged_take(first_of_zone[zone_at], per_store)
+    is_day = ~group_ends(boundary_rank)  # every boundary but a store's last starts a day
+    return LocalDays(
+        rank=boundary_rank[is_day],
+        day=boundary_day[at[is_day]],
+        start_at=np.flatnonzero(is_day),
+        boundary_rank=boundary_rank,
+        boundary_tick=boundary[at],
     )
+
+
+def _zone_days(
+    used: np.ndarray, zone_names: list[str], from_tick: int, to_tick: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per zone (position in ``used``, indexes into ``zone_names``), the local dates whose
+    midnight-to-midnight overlaps ``[from, to)``, in order: (zone position, date as days
+    since 1970-01-01, where the part of the range it covers starts, in ticks)."""
+    edges_s = np.tile([from_tick // TICKS_PER_SECOND, to_tick // TICKS_PER_SECOND], len(used))
+    local_s = edges_s + tz.utc_offsets(np.repeat(used, 2), edges_s, zone_names)
     first, last = (local_s // SECONDS_PER_DAY).reshape(len(used), 2).T
     count = (last + 1) - (first - 1) + 2  # days first-1 .. last+1, and the day after
     zone_pos, offset = ragged_take(np.zeros(len(used), dtype=np.int64), count)
     day = first[zone_pos] - 1 + offset
-    midnight = tz.wall_to_utc(used[zone_pos], day, np.zeros(len(day), np.int64), names)
+    midnight = tz.wall_to_utc(used[zone_pos], day, np.zeros(len(day), np.int64), zone_names)
     midnight = midnight * TICKS_PER_SECOND
     start = np.maximum(midnight[:-1], from_tick)
     end = np.minimum(midnight[1:], to_tick)
     kept = (zone_pos[1:] == zone_pos[:-1]) & (start < end)
-    zone_of_day = zone_pos[:-1][kept]
-    per_zone = np.bincount(zone_of_day, minlength=len(used))
-    zone_at = zone_at.reshape(calendar.n_stores)
-    rank, at = ragged_take((np.cumsum(per_zone) - per_zone)[zone_at], per_zone[zone_at])
-    return LocalDays(
-        rank=rank,
-        day=day[:-1][kept][at],
-        start_tick=start[kept][at],
-        end_tick=end[kept][at],
-    )
-
-
-def unique_marks(n_stores: int, rank: np.ndarray, tick: np.ndarray) -> Marks:
-    """Marks from (rank, tick) pairs in any order, duplicates dropped."""
-    keys = GroupSortKeys(n_stores, [tick])
-    key = keys(rank, tick)
-    order = np.argsort(key, kind="stable")
-    first = group_starts(key[order])
-    return Marks(rank=rank[order][first], tick=tick[order][first])
+    return zone_pos[:-1][kept], day[:-1][kept], start[kept]
 
 
 def measure_period(
@@ -225,29 +232,25 @@ def measure_period(
     report frame and its percentages frame."""
     n_stores = calendar.n_stores
     extra = [now_tick - WEEK_HOURS * TICKS_PER_HOUR] if incidents else []
-    days = None
+    starts = [now_tick - WINDOW_HOURS[name] * TICKS_PER_HOUR for name in period.windows]
+    if period.from_us is not None:
+        starts.append(period.from_us * TICKS_PER_US)
+    ticks = sorted(set(starts + extra + [now_tick]))
+    events = period_events(timeline, calendar, Marks.common(n_stores, ticks), now_tick)
     if period.daily:
-        assert period.from_us is not None and period.to_us is not None
-        days = local_days(calendar, period.from_us * TICKS_PER_US, now_tick)
-        rank = np.concatenate(
-            [days.rank, np.arange(n_stores), np.repeat(np.arange(n_stores), len(extra))]
-        )
-        tick = np.concatenate(
-            [days.start_tick, np.full(n_stores, now_tick), np.tile(extra, n_stores)]
-        )
-        marks = unique_marks(n_stores, rank.astype(np.int64), tick.astype(np.int64))
-    else:
-        starts = [now_tick - WINDOW_HOURS[name] * TICKS_PER_HOUR for name in period.windows]
-        if period.from_us is not None:
-            starts.append(period.from_us * TICKS_PER_US)
-        marks = Marks.common(n_stores, sorted(set(starts + extra + [now_tick])))
-    events = period_events(timeline, calendar, marks, now_tick)
-    if days is not None:
-        return events, *daily_frames(events, store_id, days)
-    if period.is_range:
-        assert period.from_us is not None
-        return events, *range_frames(events, store_id, period.from_us * TICKS_PER_US)
-    return events, *window_frames(events, store_id, period.windows)
+        days = local_days(calendar, period.from_us * TICKS_PER_US, now_tick)  # type: ignore[operator]
+        return events, *daily_frames(events, calendar, store_id, days)
+    first_mark = np.arange(n_stores) * len(ticks)
+    now_mark = first_mark + len(ticks) - 1
+
+    def since(tick: int) -> tuple[np.ndarray, np.ndarray]:
+        return events.between(first_mark + ticks.index(tick), now_mark)
+
+    if period.from_us is not None:
+        return events, *range_frames(store_id, since(period.from_us * TICKS_PER_US))
+    hours = WINDOW_HOURS
+    totals = {name: since(now_tick - hours[name] * TICKS_PER_HOUR) for name in period.windows}
+    return events, *window_frames(store_id, totals)
 
 
 # ------------------------------------------------------------------------------ the frames
@@ -261,16 +264,15 @@ def uptime_percent(uptime: np.ndarray, business: np.ndarray) -> np.ndarray:
 
 
 def window_frames(
-    events: PeriodEvents, store_id: np.ndarray, windows: tuple[str, ...]
+    store_id: np.ndarray, totals: dict[str, tuple[np.ndarray, np.ndarray]]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The windows report (minutes for the hour, hours otherwise, 2 decimals) and the
-    percentages, one row per store in rank order."""
-    rank = np.arange(events.n_stores)
-    now = events.now_tick
+    percentages, one row per store in rank order; ``totals``: (business, uptime) per window,
+    in :data:`WINDOW_ORDER` order."""
+    windows = tuple(totals)
     uptime, downtime = {}, {}
     percent: dict[str, np.ndarray] = {"store_id": store_id}
-    for name in windows:
-        business, up = events.totals(rank, now - WINDOW_HOURS[name] * TICKS_PER_HOUR, now)
+    for name, (business, up) in totals.items():
         unit = WINDOW_UNIT_SECONDS[name] * TICKS_PER_SECOND
         uptime[f"uptime_last_{name}"] = np.round(up / unit, 2)
         downtime[f"downtime_last_{name}"] = np.round((business - up) / unit, 2)
@@ -282,12 +284,11 @@ def window_frames(
 
 
 def range_frames(
-    events: PeriodEvents, store_id: np.ndarray, from_tick: int
+    store_id: np.ndarray, totals: tuple[np.ndarray, np.ndarray]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The range report (:data:`RANGE_COLUMNS`) and its percentages (store_id,
     uptime_percent)."""
-    rank = np.arange(events.n_stores)
-    business, up = events.totals(rank, from_tick, events.now_tick)
+    business, up = totals
     report = pd.DataFrame(
         {
             "store_id": store_id,
@@ -301,16 +302,25 @@ def range_frames(
 
 
 def daily_frames(
-    events: PeriodEvents, store_id: np.ndarray, days: LocalDays
+    events: PeriodEvents, calendar: StoreCalendar, store_id: np.ndarray, days: LocalDays
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The day-by-day report (:data:`DAILY_COLUMNS`) and its percentages (store_id, date,
-    uptime_percent)."""
-    business, up = events.totals(days.rank, days.start_tick, days.end_tick)
-    dates = np.datetime_as_string(days.day.astype("datetime64[D]")).astype(object)
+    uptime_percent). ``store_id`` and ``date`` are categorical (one text per store and per
+    date, not per row: a month of days of every store is a long frame)."""
+    business_at, uptime_at = values_at(events, calendar, days.boundary_rank, days.boundary_tick)
+    business = business_at[days.start_at + 1] - business_at[days.start_at]
+    up = uptime_at[days.start_at + 1] - uptime_at[days.start_at]
+    first_day = int(days.day.min()) if len(days.day) else 0
+    last_day = int(days.day.max()) if len(days.day) else -1
+    dates = np.datetime_as_string(np.arange(first_day, last_day + 1).astype("datetime64[D]"))
     report = pd.DataFrame(
         {
-            "store_id": np.asarray(store_id, dtype=object)[days.rank],
-            "date": dates,
+            "store_id": pd.Categorical.from_codes(
+                days.rank, categories=_distinct(store_id), validate=False
+            ),
+            "date": pd.Categorical.from_codes(
+                days.day - first_day, categories=dates.tolist(), validate=False
+            ),
             "business_hours": np.round(business / TICKS_PER_HOUR, 2),
             "uptime_hours": np.round(up / TICKS_PER_HOUR, 2),
             "downtime_hours": np.round((business - up) / TICKS_PER_HOUR, 2),
@@ -319,3 +329,8 @@ def daily_frames(
         columns=DAILY_COLUMNS,
     )
     return report, report[["store_id", "date", "uptime_percent"]].copy()
+
+
+def _distinct(store_id: np.ndarray) -> pd.Index:
+    """The store ids (distinct, in rank order) as categories of text."""
+    return pd.Index(np.asarray(store_id, dtype=object), dtype=object)

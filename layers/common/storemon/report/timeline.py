@@ -30,6 +30,7 @@ from storemon.report.per_group import (
     exclusive_group_cumsum,
     group_ends,
     group_starts,
+    searchsorted_right,
 )
 
 WEEK_HOURS = 168
@@ -124,20 +125,14 @@ class PeriodEvents:
     marks: Marks
     mark_at: np.ndarray
 
-    def totals(
-        self, rank: np.ndarray, start_tick: np.ndarray | int, end_tick: np.ndarray | int
+    def between(
+        self, start_mark: np.ndarray, end_mark: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Business time and uptime (int64 ticks) of each store ``rank`` in ``[start_tick,
-        end_tick)``; both must be marks of that store."""
-        start, end = self._event_of(rank, start_tick), self._event_of(rank, end_tick)
+        """Business time and uptime (int64 ticks) from each mark ``start_mark`` to the mark
+        ``end_mark`` of the same store (indexes into ``marks``)."""
+        start, end = self.mark_at[start_mark], self.mark_at[end_mark]
         business = self.business[end] - self.business[start]
         return business, self.uptime_before[end] - self.uptime_before[start]
-
-    def _event_of(self, rank: np.ndarray, tick: np.ndarray | int) -> np.ndarray:
-        ticks = np.broadcast_to(np.asarray(tick, dtype=np.int64), rank.shape)
-        keys = GroupSortKeys(self.n_stores, [self.marks.tick, ticks])
-        found = np.searchsorted(keys(self.marks.rank, self.marks.tick), keys(rank, ticks))
-        return self.mark_at[found]
 
 
 def select_polls(polls: Polls, now_us: int, store_ids: list[str] | None) -> SelectedPolls:
@@ -297,3 +292,16 @@ def period_events(
         marks=marks,
         mark_at=mark_at,
     )
+
+
+def values_at(
+    events: PeriodEvents, calendar: StoreCalendar, rank: np.ndarray, tick: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``B(t)`` and the uptime before ``t`` (int64 ticks, from the span's start) of each
+    store ``rank`` at each ``tick`` inside the span, without making them events: the
+    store's last event at or before ``t`` holds the status until ``t``."""
+    keys = GroupSortKeys(events.n_stores, [events.tick, tick])
+    last = searchsorted_right(keys(events.rank, events.tick), keys(rank, tick)) - 1
+    business = calendar.business_time(rank, tick)
+    since = np.where(events.active_after[last], business - events.business[last], 0)
+    return business, events.uptime_before[last] + since

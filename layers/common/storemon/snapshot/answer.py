@@ -15,14 +15,14 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from storemon.clock.iso import utc_texts
-from storemon.clock.ticks import TICKS_PER_SECOND, TICKS_PER_US
+from storemon.clock.ticks import TICKS_PER_SECOND, TICKS_PER_US, US_PER_SECOND
 from storemon.errors import InputError
 from storemon.inputs.closures import Closures
 from storemon.report.business_hours import StoreCalendar
@@ -220,20 +220,35 @@ class _StoreSlices:
     each element and where it is, an index array or, for every store, a slice)."""
 
     def __init__(self, snap: Snapshot, rank: np.ndarray):
+        self.snap = snap
         self.derived = snap.derived
         self.meta = snap.meta
+        self.rank = rank
         self.count = len(rank)
-        every = self.count == len(snap.store_ids)  # all stores: no gathering
+        self.every = self.count == len(snap.store_ids)  # all stores: no gathering
+        every = self.every
         self.pick: Callable[[np.ndarray], Any] = (lambda a: a) if every else (lambda a: a[rank])
-        self.intervals = self._slices("interval_offsets", rank, every)
-        self.changes = self._slices("change_offsets", rank, every)
 
-    def _slices(self, offsets_name: str, rank: np.ndarray, every: bool) -> tuple[np.ndarray, Any]:
+    @property
+    def intervals(self) -> tuple[np.ndarray, Any]:
+        return self._slices("interval_offsets")
+
+    @property
+    def changes(self) -> tuple[np.ndarray, Any]:
+        return self._slices("change_offsets")
+
+    def _slices(self, offsets_name: str) -> tuple[np.ndarray, Any]:
         offsets = self.derived[offsets_name]
-        lo, hi = offsets[rank], offsets[rank + 1]
-        if every:
-            return np.repeat(np.arange(self.count), hi - lo), slice(None)
+        if self.every:  # the same for every report of the snapshot: made once
+            owners = self.snap.memo(offsets_name, lambda: _owners(offsets))
+            return owners, slice(None)
+        lo, hi = offsets[self.rank], offsets[self.rank + 1]
         return ragged_take(lo, hi - lo)
+
+
+def _owners(offsets: np.ndarray) -> np.ndarray:
+    """The rank of each element of a per-store array with these offsets."""
+    return np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
 
 
 def _calendar(
@@ -245,32 +260,63 @@ def _calendar(
 ) -> StoreCalendar:
     """The reported stores' calendar from the stored intervals (already without closed
     time), with the engine's sentinel interval at the end, and their closed time near
-    ``span_us`` (the engine's own rows and spans, SPEC §9)."""
+    ``span_us`` (the engine's own rows and spans, SPEC §9). Every store's (a full report)
+    holds all the stored intervals and is made once per loaded snapshot."""
+    if stores.every:
+        calendar = stores.snap.memo("calendar", lambda: _stored_calendar(stores, None))
+    else:
+        calendar = _stored_calendar(stores, span_us)
+    if closures is None:
+        return calendar
+    listed = closure_rows(
+        closures,
+        pd.Index(store_id),
+        calendar.zone_of_rank,
+        calendar.zone_names,
+        within_us=span_us,
+    )
+    return replace(calendar, closed=closed_spans(listed, stores.count), closure_rows=listed)
+
+
+def _stored_calendar(stores: _StoreSlices, span_us: tuple[int, int] | None) -> StoreCalendar:
+    """The calendar of the stored intervals of the reported stores (those a report over
+    ``span_us`` reads; all of them when None)."""
     d, pick = stores.derived, stores.pick
-    owner, at = stores.intervals
     base_s = int(stores.meta["calendar_base_s"])
-    zone_names = list(stores.meta["zone_names"])
-    zone_of_rank = np.asarray(pick(d["zone_index"]), dtype=np.int64)
-    listed, closed = None, None
-    if closures is not None:
-        listed = closure_rows(
-            closures, pd.Index(store_id), zone_of_rank, zone_names, within_us=span_us
-        )
-        closed = closed_spans(listed, stores.count)
+    if span_us is None:
+        owner, at = stores.intervals
+    else:
+        span_s = (span_us[0] // US_PER_SECOND - base_s, span_us[1] // US_PER_SECOND - base_s + 1)
+        owner, at = _intervals_near(stores, span_s)
+    opens = d["interval_open"][at]
+    sentinel = int(opens.max() if len(opens) else 0) + base_s
     return StoreCalendar(
         n_stores=stores.count,
         has_hours=np.asarray(pick(d["has_hours"]), dtype=bool),
         days_with_hours=np.asarray(pick(d["hours_days"]), dtype=np.int64),
-        zone_names=zone_names,
-        zone_of_rank=zone_of_rank,
+        zone_names=list(stores.meta["zone_names"]),
+        zone_of_rank=np.asarray(pick(d["zone_index"]), dtype=np.int64),
         zone_source=ZONE_SOURCES[pick(d["zone_source"])],
         open_rank=np.append(owner, stores.count),
-        open_tick=_ticks_and_sentinel(d["interval_open"][at], base_s, now_tick),
-        close_tick=_ticks_and_sentinel(d["interval_close"][at], base_s, now_tick),
+        open_tick=_ticks_and_sentinel(opens, base_s, sentinel * TICKS_PER_SECOND),
+        close_tick=_ticks_and_sentinel(
+            d["interval_close"][at], base_s, sentinel * TICKS_PER_SECOND
+        ),
         business_before=_ticks_and_sentinel(d["interval_before"][at], 0, 0),
-        closed=closed,
-        closure_rows=listed,
     )
+
+
+def _intervals_near(stores: _StoreSlices, span_s: tuple[int, int]) -> tuple[np.ndarray, Any]:
+    """The reported stores' intervals a report over ``span_s`` (seconds after the calendar's
+    base) reads: those that reach its start or open before its end, and each store's one
+    before them (so ``B(t)`` at the span's start counts the business time before it)."""
+    owner, at = stores.intervals
+    close_s = stores.derived["interval_close"][at]
+    keep = close_s >= span_s[0]
+    keep[:-1] |= keep[1:] & (owner[:-1] == owner[1:])
+    keep &= stores.derived["interval_open"][at] <= span_s[1]
+    where = np.flatnonzero(keep)
+    return owner[where], (where if isinstance(at, slice) else at[where])
 
 
 def _ticks_and_sentinel(seconds: np.ndarray, base_s: int, sentinel: int) -> np.ndarray:

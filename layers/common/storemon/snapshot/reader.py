@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -33,6 +35,7 @@ class Snapshot:
         self.store_ids = self.derived["store_ids"]
         self._inputs: dict[str, np.ndarray] | None = None
         self._cumulative: dict[str, np.ndarray] = {}
+        self._memo: dict[str, Any] = {}
 
     @property
     def where(self) -> str:
@@ -50,6 +53,13 @@ class Snapshot:
         return int(low) <= now_us <= int(high) and span_start_us >= int(
             self.meta["calendar_from_us"]
         )
+
+    def memo(self, name: str, make: Callable[[], Any]) -> Any:
+        """``make()``, made once per loaded snapshot (what every report of it derives alike:
+        a loaded snapshot never changes)."""
+        if name not in self._memo:
+            self._memo[name] = make()
+        return self._memo[name]
 
     def cumulative(self, name: str) -> np.ndarray:
         """Running count (exclusive) of the packed per-poll flag ``name``, computed once."""
