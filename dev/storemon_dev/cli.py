@@ -182,6 +182,12 @@ def _report_from_snapshot(args: argparse.Namespace) -> int:
             raise
         print(f"storemon: snapshot refused ({exc}): reading the CSV files", file=sys.stderr)
         return _report_from_csv(args)
+    if args.closures:
+        print(
+            f"storemon: {args.closures} not read: the snapshot carries the closures it was "
+            "ingested with (storemon ingest --closures)",
+            file=sys.stderr,
+        )
     return _write_outputs(result, args, progress)
 
 

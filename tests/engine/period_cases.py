@@ -27,7 +27,8 @@ class Case:
     """One request on small inputs (CSV bodies without their header) and its answer.
 
     ``request``: ``{"windows": [...], "as_of": ...}`` (§8 windows), ``{"from", "to"}`` (a
-    range), ``{"from", "to", "daily": True}`` (day by day) or ``{"incidents": True, "as_of"}``.
+    range), ``{"from", "to", "daily": True}`` (day by day) or ``{"incidents": True, "as_of"}``
+    (or with ``from``/``to`` instead of ``as_of``: the week ending at ``to``).
     ``expected``: windows: ``{store: {column: value}}``; range: ``{store: (uptime_hours,
     downtime_hours, uptime_percent)}``; daily: ``{store: [(date, business_hours,
     uptime_hours, downtime_hours, uptime_percent)]}``; incidents: ``{store: [(start_utc,
@@ -125,6 +126,38 @@ CASES = [
         zones="A,America/Chicago\n",
         request={"from": "2023-11-05 05:00:00", "to": "2023-11-06 06:00:00 UTC"},
         expected={"A": (25.0, 0.0, 100.0)},
+    ),
+    # Day by day around the fall-back night, from 11-04 00:00 CDT (05:00 UTC) to 11-07 00:00
+    # CST (06:00 UTC), open 24/7: 11-04 is 24 h, 11-05 runs from 05:00 UTC to 11-06 06:00 UTC,
+    # 25 h, 11-06 24 h. Active at 11-05 05:00 UTC, inactive at 17:00 UTC: the flip is at 11:00
+    # UTC. 11-04: up 24 h (the first poll's status before it); 11-05: up 05:00-11:00 (6 h),
+    # down 11:00-06:00 (19 h), 6/25 = 24.0 %; 11-06: down 24 h.
+    Case(
+        name="days_around_fall_back",
+        status="A,active,2023-11-05 05:00:00 UTC\nA,inactive,2023-11-05 17:00:00 UTC\n",
+        hours="",
+        zones="A,America/Chicago\n",
+        request={"from": "2023-11-04T05:00:00Z", "to": "2023-11-07T06:00:00Z", "daily": True},
+        expected={
+            "A": [
+                ("2023-11-04", 24.0, 24.0, 0.0, 100.0),
+                ("2023-11-05", 25.0, 6.0, 19.0, 24.0),
+                ("2023-11-06", 24.0, 0.0, 24.0, 0.0),
+            ]
+        },
+    ),
+    # The incidents of a range are the week ending at its `to`: the same polls, to = 11-07
+    # 06:00 UTC, week from 10-31 06:00 UTC. Inactive from the flip at 11-05 11:00 UTC to the
+    # end: one ongoing incident, 43 h = 2580 business minutes (open 24/7).
+    Case(
+        name="incidents_of_a_range",
+        status="A,active,2023-11-05 05:00:00 UTC\nA,inactive,2023-11-05 17:00:00 UTC\n",
+        hours="",
+        zones="A,America/Chicago\n",
+        request={"from": "2023-11-04T05:00:00Z", "to": "2023-11-07T06:00:00Z", "incidents": True},
+        expected={
+            "A": [("2023-11-05T11:00:00.000000Z", "2023-11-07T06:00:00.000000Z", 2580.0, True)]
+        },
     ),
     # Day by day from 11-05 17:00 UTC to 11-06 12:00 UTC: 11-05's part is 17:00 -> 06:00 UTC
     # (13 h), 11-06's is 06:00 -> 12:00 UTC (6 h). One active poll: all up.

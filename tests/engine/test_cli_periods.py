@@ -114,6 +114,11 @@ def test_a_snapshot_ingested_with_closures_answers_the_same(files, closures, tmp
     capsys.readouterr()
     assert main(["report", "--snapshot", str(snapshot), *DAILY]) == 0
     assert capsys.readouterr().out.splitlines() == EXPECTED_WITH_CLOSURES
+    # a closures file beside a usable snapshot is not read, and the command says so
+    assert main(["report", "--snapshot", str(snapshot), *DAILY, "--closures", "x.csv"]) == 0
+    out = capsys.readouterr()
+    assert out.out.splitlines() == EXPECTED_WITH_CLOSURES
+    assert out.err.startswith("storemon: x.csv not read: the snapshot carries the closures")
 
 
 @pytest.mark.parametrize(

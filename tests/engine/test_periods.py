@@ -30,7 +30,7 @@ def period_of(request: dict) -> Period | None:
     if "windows" in request:
         return Period.of(windows=request["windows"])
     if "from" in request:
-        daily = request.get("daily", False)
+        daily = request.get("daily", False)  # (with incidents: the week ending at to, too)
         return Period.of(start=request["from"], end=request["to"], daily=daily)
     return None
 

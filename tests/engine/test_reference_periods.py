@@ -88,8 +88,9 @@ def answer(case: Case):
             for store, row in found.items()
         }
     if request.get("incidents"):
-        found = reference_incidents(polls, hours, zones, closures, now_us=instant(request["as_of"]))
-        now2 = 2 * instant(request["as_of"])
+        now_us = instant(request["as_of"] if "as_of" in request else request["to"])
+        found = reference_incidents(polls, hours, zones, closures, now_us=now_us)
+        now2 = 2 * now_us
         return {
             store: [
                 (utc_text(a), utc_text(b), round(m / 120_000_000, 2), b == now2)
