@@ -1,0 +1,1 @@
+"""SPEC §10 alerts: the rule, evaluation, subscriptions, delivery, SSRF refusals."""
