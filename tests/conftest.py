@@ -148,7 +148,8 @@ def resource_clients(moto_endpoint) -> dict:
 
     session = boto3.session.Session(region_name=FAKE_AWS["AWS_REGION"])
     return {
-        name: session.client(name, endpoint_url=moto_endpoint) for name in ("s3", "dynamodb", "sqs")
+        name: session.client(name, endpoint_url=moto_endpoint)
+        for name in ("s3", "dynamodb", "sqs", "sns")
     }
 
 
@@ -160,6 +161,10 @@ def _stack(monkeypatch, clients: dict, notifications: bool) -> dict:
         monkeypatch.setenv(name, value)
     # upload notifications refresh at once here (the quiet period has its own tests)
     monkeypatch.setenv("REFRESH_QUIET_SECONDS", "0")
+    # the subscriptions' and deliveries' resources; the worker evaluates alerts only with the
+    # ``alerts`` fixture (ALERTS_TABLE), so the report tests see report messages only
+    monkeypatch.setenv("SUBSCRIPTIONS_TABLE", res["subscriptions_table"])
+    monkeypatch.setenv("DELIVERY_QUEUE_URL", res["delivery_queue_url"])
     return res
 
 
@@ -185,7 +190,10 @@ def template():
 
 @pytest.fixture(scope="session")
 def apps():
-    return {name: load_app(name) for name in ("trigger", "worker", "get_report")}
+    return {
+        name: load_app(name)
+        for name in ("trigger", "worker", "get_report", "subscriptions", "delivery")
+    }
 
 
 @pytest.fixture(scope="session")

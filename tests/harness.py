@@ -291,28 +291,36 @@ def _response(response: HttpResponse) -> ApiResponse:
 
 
 class WorkerQueue:
-    """ReportQueue -> WorkerFunction through the local stack's SQS event source mapping, one
-    message per poll (the template's BatchSize 1, partial batch responses). A message the
-    worker hands back is made visible again at once instead of after its back-off."""
+    """ReportQueue -> WorkerFunction (or another queue -> its function) through the local
+    stack's SQS event source mapping, `batch_size` messages per poll (the template's BatchSize
+    1, partial batch responses). A message the function hands back is made visible again at
+    once instead of after its back-off."""
 
-    def __init__(self, invoke: Invoker, queue_url: str, queue_arn: str):
+    def __init__(
+        self,
+        invoke: Invoker,
+        queue_url: str,
+        queue_arn: str,
+        function: str = "WorkerFunction",
+        batch_size: int = 1,
+    ):
         from tests.iam_check import RECORDER
 
         self.sqs = boto3.client("sqs")
         self.queue_url = queue_url
-        # on AWS the event source mapping polls with the function's role: checked as the worker's
+        # on AWS the event source mapping polls with the function's role: checked as its own
         polling = boto3.client("sqs")
-        RECORDER.attach(polling, "WorkerFunction")
+        RECORDER.attach(polling, function)
         self.source = SqsEventSource(
             polling,
             queue_url,
             queue_arn,
-            lambda event: invoke("WorkerFunction", event),
+            lambda event: invoke(function, event),
             region=REGION,
-            batch_size=1,
+            batch_size=batch_size,
             report_batch_item_failures=True,
             wait_seconds=0,
-            name="worker-queue",
+            name=f"{function}-queue",
         )
         self.outcomes: list[BatchOutcome] = []
 

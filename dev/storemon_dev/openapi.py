@@ -14,7 +14,7 @@ from typing import Any
 
 from storemon_dev.handlers import load_app
 
-HANDLERS = ("trigger", "get_report")
+HANDLERS = ("trigger", "get_report", "subscriptions")
 TITLE = "storemon report API"
 VERSION = "1.0.0"
 DESCRIPTION = (
@@ -30,6 +30,7 @@ def _bodies() -> dict[tuple[str, str], Any]:
         ("post", "/trigger_report"): api_models.TriggerRequest,
         ("post", "/stores/{store_id}/trigger_report"): api_models.StoreTriggerRequest,
         ("post", "/get_report"): api_models.GetReportRequest,
+        ("post", "/subscriptions"): api_models.SubscriptionRequest,
     }
 
 

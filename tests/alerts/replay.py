@@ -80,13 +80,5 @@ class Replay:
                     sent[None].append(item)
                 for sub in notice.subscriptions:
                     sent[sub].append(item)
-        states = pd.DataFrame(
-            {
-                "store_id": pd.Series([s for s, _, _ in seen], dtype=object),
-                "start_tick": pd.Series([t for _, t, _ in seen], dtype="int64"),
-                "down_ticks": pd.Series([st.down_ticks for *_, st in seen], dtype="int64"),
-                "has_open": pd.Series([st.has_open() for *_, st in seen], dtype=bool),
-            }
-        )
-        self.mirror = candidates.next_mirror(view, self.mirror, states)
+        self.mirror = candidates.next_mirror(view, self.mirror, candidates.states_frame(seen))
         return {k: sorted(v, key=lambda n: (n[1], n[2])) for k, v in sent.items()}

@@ -20,13 +20,22 @@ from storemon_dev.local.resources import load_template
 from tests.harness import TEMPLATE
 from tests.service.helpers import put_inputs
 
+# the functions of the report flow (the alerts' functions have their own flow test:
+# tests/alerts/test_alert_flow.py)
 FUNCTIONS = {"TriggerFunction", "WorkerFunction", "GetReportFunction"}
+EVERY_FUNCTION = FUNCTIONS | {"SubscriptionsFunction", "DeliveryFunction"}
 
 
 def test_every_function_has_its_own_role_resolved():
     book = RoleBook.load(TEMPLATE)
-    assert set(book.roles) == FUNCTIONS
-    assert {r.name for r in book.roles.values()} == {"TriggerRole", "WorkerRole", "GetReportRole"}
+    assert set(book.roles) == EVERY_FUNCTION
+    assert {r.name for r in book.roles.values()} == {
+        "TriggerRole",
+        "WorkerRole",
+        "GetReportRole",
+        "SubscriptionsRole",
+        "DeliveryRole",
+    }
     worker = book.roles["WorkerFunction"].policies[0]["Statement"]
     [reads] = [s for s in worker if s["Sid"] == "ReadInputs"]
     assert reads["Resource"] == "arn:aws:s3:::storemon-data/input/*"
@@ -41,7 +50,11 @@ def test_roles_resolve_against_the_created_resources(stack):
         s for s in book.roles["TriggerFunction"].policies[0]["Statement"] if s["Sid"] == "QueueJobs"
     ]
     assert queue["Resource"] == stack["queue_arn"]
-    assert book.table_hash_keys() == {stack["table"]: "report_id"}
+    assert book.table_hash_keys() == {
+        stack["table"]: "report_id",
+        stack["alerts_table"]: "alert_key",
+        stack["subscriptions_table"]: "subscription_id",
+    }
 
 
 @pytest.fixture

@@ -58,6 +58,18 @@ TABLE = [
     (("GET", "/stores/9999/incidents", None), (401, 404, 403, 403)),
     (("GET", "/reports", None), (401, 200, 403, 403)),
     (("GET", "/reports?limit=5", None), (401, 200, 403, 403)),
+    # webhook subscriptions (who deletes whose: tests/alerts/test_subscriptions.py)
+    (("POST", "/subscriptions", {"url": "http://127.0.0.1:9/hook"}), (401, 201, 403, 403)),
+    (
+        ("POST", "/subscriptions", {"url": "http://127.0.0.1:9/hook", "store_ids": ["1001"]}),
+        (401, 201, 201, 201),
+    ),
+    (
+        ("POST", "/subscriptions", {"url": "http://127.0.0.1:9/hook", "store_ids": ["1002"]}),
+        (401, 201, 403, 201),
+    ),
+    (("GET", "/subscriptions", None), (401, 200, 200, 200)),
+    (("DELETE", "/subscriptions/{unknown}", None), (401, 404, 404, 404)),
     (("GET", "/no/such/route", None), (401, 404, 404, 404)),
 ]
 
@@ -87,9 +99,11 @@ def _call(client, method: str, target: str, payload: object):
 
 
 @pytest.fixture
-def world(stack, api, worker_queue):
+def world(stack, api, worker_queue, monkeypatch):
     """Callers per role and three finished reports: the admin's full one (moving latest), the
-    owner's of store 1001, the admin's of store 1001."""
+    owner's of store 1001, the admin's of store 1001. Webhook receivers on loopback are taken
+    (the local stack's setting)."""
+    monkeypatch.setenv("WEBHOOK_LOCAL_RECEIVERS", "true")
     put_inputs(stack["bucket"], STATUS, HOURS, TIMEZONES)
     callers = {
         "anonymous": api.with_token(None),

@@ -74,6 +74,9 @@ def test_every_spec_route_is_wired():
         ("GET", "/reports"): "GetReportFunction",
         ("GET", "/stores/{store_id}/report"): "GetReportFunction",
         ("GET", "/stores/{store_id}/incidents"): "GetReportFunction",
+        ("POST", "/subscriptions"): "SubscriptionsFunction",
+        ("GET", "/subscriptions"): "SubscriptionsFunction",
+        ("DELETE", "/subscriptions/{subscription_id}"): "SubscriptionsFunction",
         ("ANY", "$default"): "GetReportFunction",
     }
     assert routes == expected
@@ -95,6 +98,8 @@ def test_functions_layer_and_runtime():
         ("TriggerFunction", "trigger"),
         ("WorkerFunction", "worker"),
         ("GetReportFunction", "get_report"),
+        ("SubscriptionsFunction", "subscriptions"),
+        ("DeliveryFunction", "delivery"),
     ):
         assert RESOURCES[logical]["Properties"]["CodeUri"] == f"functions/{folder}/"
         assert (REPO / "functions" / folder / "app.py").is_file()
@@ -170,11 +175,15 @@ ROLES = {
     "TriggerFunction": "TriggerRole",
     "WorkerFunction": "WorkerRole",
     "GetReportFunction": "GetReportRole",
+    "SubscriptionsFunction": "SubscriptionsRole",
+    "DeliveryFunction": "DeliveryRole",
 }
 LOG_GROUPS = {
     "TriggerFunction": "TriggerLogGroup",
     "WorkerFunction": "WorkerLogGroup",
     "GetReportFunction": "GetReportLogGroup",
+    "SubscriptionsFunction": "SubscriptionsLogGroup",
+    "DeliveryFunction": "DeliveryLogGroup",
 }
 
 
@@ -227,8 +236,11 @@ def test_least_privilege():
         "WorkerFunction": [
             {"StringLike": {"s3:prefix": "input/*"}},
             {"StringLike": {"s3:prefix": "snapshots/*"}},
+            {"StringLike": {"s3:prefix": "alerts/*"}},
         ],
         "GetReportFunction": [{"StringLike": {"s3:prefix": ["reports/*", "snapshots/*"]}}],
+        "SubscriptionsFunction": [],
+        "DeliveryFunction": [],
     }
     # it reads reports and snapshots, never the inputs, and writes none of them
     s3_reads = {s["Resource"]["Fn::Sub"] for s in get_report if "s3:GetObject" in _actions([s])}
@@ -249,6 +261,40 @@ def test_least_privilege():
     assert writes["Condition"] == report_records
     worker = _actions(_statements("WorkerFunction"))
     assert {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"} <= worker
+
+
+def test_only_the_worker_publishes_alerts_and_only_the_api_and_delivery_read_secrets():
+    publishers = [role for role in ROLES if "sns:Publish" in _actions(_statements(role))]
+    assert publishers == ["WorkerFunction"]
+    [topic_policy] = RESOURCES["AlertTopicPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert topic_policy["Effect"] == "Deny" and topic_policy["Action"] == "sns:Publish"
+    assert topic_policy["Condition"] == {
+        "ArnNotEquals": {"aws:PrincipalArn": {"Fn::GetAtt": ["WorkerRole", "Arn"]}}
+    }
+    # the worker scans subscriptions for three attributes, never their signing keys or URLs
+    [scan] = [s for s in _statements("WorkerFunction") if s["Sid"] == "AlertAudiences"]
+    assert scan["Condition"]["ForAllValues:StringEquals"]["dynamodb:Attributes"] == [
+        "subscription_id",
+        "store_ids",
+        "min_minutes",
+    ]
+    # the delivery function reads a subscription and its queue, nothing else
+    delivery = _actions(_statements("DeliveryFunction")) - {
+        "xray:PutTraceSegments",
+        "xray:PutTelemetryRecords",
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+    }
+    assert delivery == {
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:GetQueueAttributes",
+        "sqs:ChangeMessageVisibility",
+        "dynamodb:GetItem",
+    }
+    queue = RESOURCES["DeliveryQueue"]["Properties"]
+    assert queue["VisibilityTimeout"] >= 6 * RESOURCES["DeliveryFunction"]["Properties"]["Timeout"]
+    assert queue["RedrivePolicy"]["maxReceiveCount"] == {"Ref": "WebhookMaxAttempts"}
 
 
 def test_api_access_logs_and_reserved_concurrency():
@@ -305,7 +351,14 @@ def test_resources_are_created_from_the_template(stack):
         "STOREMON_MAX_FIELD_CHARS": "128",
         "STOREMON_MAX_COLUMNS": "16",
     }
-    assert function_environment(stack, "WorkerFunction") == {**stack["env"], **limits}
+    alerts = {  # and the alerts' resources
+        "ALERTS_TABLE": stack["alerts_table"],
+        "SUBSCRIPTIONS_TABLE": stack["subscriptions_table"],
+        "ALERT_TOPIC_ARN": stack["topic_arn"],
+        "DELIVERY_QUEUE_URL": stack["delivery_queue_url"],
+        "ALERT_MIN_MINUTES": "0",
+    }
+    assert function_environment(stack, "WorkerFunction") == {**stack["env"], **limits, **alerts}
 
 
 def test_create_resources_is_idempotent_and_takes_names(aws_env):
@@ -334,11 +387,16 @@ API_EVENTS = {
     "store_report.json": 404,
     "store_incidents.json": 404,
     "unknown_route.json": 405,
+    "create_subscription.json": 400,  # a private receiver: refused
+    "list_subscriptions.json": 200,
+    "delete_subscription.json": 404,
 }
 FUNCTION_DIRS = {
     "TriggerFunction": "trigger",
     "WorkerFunction": "worker",
     "GetReportFunction": "get_report",
+    "SubscriptionsFunction": "subscriptions",
+    "DeliveryFunction": "delivery",
 }
 
 
@@ -358,6 +416,12 @@ def test_api_events_run_through_their_function(stack, api, name, status):
     code, body, headers = api.send_event(event)
     assert code == status, body
     assert headers["content-type"] == "application/json"
+
+
+def test_delivery_event_of_a_deleted_subscription_is_dropped(stack, apps):
+    event = json.loads((EVENTS / "delivery_message.json").read_text())
+    answer = apps["delivery"].lambda_handler(event, LambdaContext("delivery"))
+    assert answer == {"batchItemFailures": []}
 
 
 def test_worker_events_run(stack, apps):
@@ -412,6 +476,9 @@ def test_sam_transform_wires_routes_default_route_and_roles(monkeypatch):
         ("get", "/reports"),
         ("get", "/stores/{store_id}/report"),
         ("get", "/stores/{store_id}/incidents"),
+        ("post", "/subscriptions"),
+        ("get", "/subscriptions"),
+        ("delete", "/subscriptions/{subscription_id}"),
         ("x-amazon-apigateway-any-method", "$default"),
     }
     mapping = resources["WorkerFunctionReportQueueEvent"]["Properties"]

@@ -254,7 +254,7 @@ def test_vectorised_parser_agrees_with_the_grammar(texts):
     assert _vectorised(texts) == [_scalar(text) for text in texts]
 
 
-@pytest.mark.parametrize("function", ["trigger", "get_report"])
+@pytest.mark.parametrize("function", ["trigger", "get_report", "subscriptions", "delivery"])
 def test_the_api_functions_cold_start_imports_no_pandas(function):
     """get_report loads the engine only for GET /stores/{id}/report (service.stores)."""
     import subprocess

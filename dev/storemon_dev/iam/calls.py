@@ -174,6 +174,8 @@ _DYNAMODB_ITEM_OPS = {"GetItem", "PutItem", "UpdateItem", "DeleteItem"}
 
 def _dynamodb(call: Call, hash_keys: dict[str, str]) -> list[Needed]:
     op, p = call.operation, call.params
+    if op == "BatchGetItem":
+        return _dynamodb_batch(call, hash_keys)
     table = table_arn(p["TableName"], call.region)
     if op in _DYNAMODB_ITEM_OPS:
         item = p.get("Item") if op == "PutItem" else p.get("Key")
@@ -184,8 +186,36 @@ def _dynamodb(call: Call, hash_keys: dict[str, str]) -> list[Needed]:
         return [Needed(Request(f"dynamodb:{op}", table, context))]
     if op in ("Query", "Scan"):
         resource = f"{table}/index/{p['IndexName']}" if p.get("IndexName") else table
-        return [Needed(Request(f"dynamodb:{op}", resource))]
+        return [Needed(Request(f"dynamodb:{op}", resource, _projection_context(p)))]
     raise ValueError(f"the IAM check does not know dynamodb.{op}")
+
+
+def _projection_context(params: dict[str, Any]) -> dict[str, Any]:
+    """``dynamodb:Attributes`` (the projected attributes' names) and ``dynamodb:Select`` of a
+    Query or Scan, when it names them."""
+    context: dict[str, Any] = {}
+    projection = params.get("ProjectionExpression")
+    if projection:
+        names = params.get("ExpressionAttributeNames") or {}
+        context["dynamodb:Attributes"] = [
+            names.get(part.strip(), part.strip()) for part in projection.split(",")
+        ]
+    if params.get("Select"):
+        context["dynamodb:Select"] = params["Select"]
+    return context
+
+
+def _dynamodb_batch(call: Call, hash_keys: dict[str, str]) -> list[Needed]:
+    """BatchGetItem: dynamodb:BatchGetItem on each table, the keys read as LeadingKeys."""
+    out = []
+    for table_name, request in (call.params.get("RequestItems") or {}).items():
+        key_name = hash_keys.get(table_name)
+        keys = [_attribute_text(k[key_name]) for k in request.get("Keys") or [] if key_name in k]
+        context: dict[str, Any] = {"dynamodb:LeadingKeys": keys} if key_name else {}
+        out.append(
+            Needed(Request("dynamodb:BatchGetItem", table_arn(table_name, call.region), context))
+        )
+    return out
 
 
 def _attribute_text(value: Any) -> str:
@@ -214,4 +244,10 @@ def _sqs(call: Call, _: dict[str, str]) -> list[Needed]:
     return [Needed(Request(action, queue_arn(call.params["QueueUrl"], call.region)))]
 
 
-_MAPPERS = {"s3": _s3, "dynamodb": _dynamodb, "sqs": _sqs}
+def _sns(call: Call, _: dict[str, str]) -> list[Needed]:
+    if call.operation not in ("Publish", "PublishBatch"):
+        raise ValueError(f"the IAM check does not know sns.{call.operation}")
+    return [Needed(Request("sns:Publish", str(call.params["TopicArn"])))]
+
+
+_MAPPERS = {"s3": _s3, "dynamodb": _dynamodb, "sqs": _sqs, "sns": _sns}

@@ -146,10 +146,21 @@ def default_context(template: Mapping[str, Any]) -> _Context:
     ctx.attrs[("DataBucket", "Arn")] = f"arn:aws:s3:::{bucket}"
     ctx.refs["ReportsTable"] = table
     ctx.attrs[("ReportsTable", "Arn")] = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{table}"
-    for logical in ("ReportQueue", "ReportDeadLetterQueue"):
+    for logical in ("AlertsTable", "SubscriptionsTable"):
+        name = DEFAULT_NAMES[logical]
+        ctx.refs[logical] = name
+        ctx.attrs[(logical, "Arn")] = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{name}"
+    for logical in (
+        "ReportQueue",
+        "ReportDeadLetterQueue",
+        "DeliveryQueue",
+        "DeliveryDeadLetterQueue",
+    ):
         name = DEFAULT_NAMES[logical]
         ctx.refs[logical] = f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/{name}"
         ctx.attrs[(logical, "Arn")] = f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}"
+    topic = DEFAULT_NAMES["AlertTopic"]
+    ctx.refs["AlertTopic"] = f"arn:aws:sns:{REGION}:{ACCOUNT}:{topic}"
     return ctx
 
 

@@ -52,6 +52,11 @@ DEFAULT_NAMES: dict[str, str] = {
     "ReportsTable": "storemon-reports",
     "ReportQueue": "storemon-reports",
     "ReportDeadLetterQueue": "storemon-reports-dlq",
+    "AlertsTable": "storemon-alerts",
+    "SubscriptionsTable": "storemon-subscriptions",
+    "DeliveryQueue": "storemon-deliveries",
+    "DeliveryDeadLetterQueue": "storemon-deliveries-dlq",
+    "AlertTopic": "storemon-alerts",
 }
 
 _PSEUDO_DEFAULTS = {
@@ -195,12 +200,29 @@ class _Context:
 # ----------------------------------------------------------------------------- creation
 def _clients(clients: Any) -> dict:
     if isinstance(clients, dict):
+        if "sns" not in clients:  # the SNS topic, on the same endpoint as the queues
+            import boto3
+
+            sqs = clients["sqs"]
+            clients = dict(clients) | {
+                "sns": boto3.session.Session().client(
+                    "sns",
+                    endpoint_url=sqs.meta.endpoint_url,
+                    region_name=sqs.meta.region_name,
+                )
+            }
         return clients
     if clients is None:
         import boto3
 
         clients = boto3.session.Session()
-    return {name: clients.client(name) for name in ("s3", "dynamodb", "sqs")}
+    return {name: clients.client(name) for name in ("s3", "dynamodb", "sqs", "sns")}
+
+
+def _create_topic(sns: Any, ctx: _Context, logical: str, name: str) -> None:
+    arn = sns.create_topic(Name=name)["TopicArn"]
+    ctx.refs[logical] = arn
+    ctx.attrs[(logical, "TopicName")] = name
 
 
 def _parameters(template: dict, overrides: dict | None) -> dict[str, str]:
@@ -376,7 +398,12 @@ def _create_bucket(
 
 def _order(resources: dict) -> list[str]:
     """Logical ids of the creatable resources, dependencies first (queues, table, bucket)."""
-    rank = {"AWS::SQS::Queue": 0, "AWS::DynamoDB::Table": 1, "AWS::S3::Bucket": 2}
+    rank = {
+        "AWS::SNS::Topic": 0,
+        "AWS::SQS::Queue": 0,
+        "AWS::DynamoDB::Table": 1,
+        "AWS::S3::Bucket": 2,
+    }
     ids = [k for k, v in resources.items() if v.get("Type") in rank]
 
     # a queue named in another queue's RedrivePolicy goes first
@@ -411,7 +438,9 @@ def create_resources(
         props = spec.get("Properties") or {}
         name = chosen.get(logical) or f"storemon-{logical.lower()}"
         kind = spec["Type"]
-        if kind == "AWS::SQS::Queue":
+        if kind == "AWS::SNS::Topic":
+            _create_topic(cl["sns"], ctx, logical, name)
+        elif kind == "AWS::SQS::Queue":
             _create_queue(cl["sqs"], ctx, logical, props, name)
         elif kind == "AWS::DynamoDB::Table":
             _create_table(cl["dynamodb"], ctx, logical, props, name)
@@ -427,6 +456,12 @@ def create_resources(
         "queue_arn": ctx.attrs.get(("ReportQueue", "Arn")),
         "dlq_url": ctx.refs.get("ReportDeadLetterQueue"),
         "dlq_arn": ctx.attrs.get(("ReportDeadLetterQueue", "Arn")),
+        "alerts_table": ctx.refs.get("AlertsTable"),
+        "subscriptions_table": ctx.refs.get("SubscriptionsTable"),
+        "topic_arn": ctx.refs.get("AlertTopic"),
+        "delivery_queue_url": ctx.refs.get("DeliveryQueue"),
+        "delivery_queue_arn": ctx.attrs.get(("DeliveryQueue", "Arn")),
+        "delivery_dlq_url": ctx.refs.get("DeliveryDeadLetterQueue"),
         "names": created,
         "parameters": params,
         "env": env,

@@ -259,6 +259,9 @@ class LocalStack:
 
         env = function_environment(self.resources, spec.logical_id)
         env.update(aws_environment(self.endpoint, self.region))
+        # webhook receivers on loopback (http:// allowed), as tests and `make demo` run them;
+        # the template never sets it, so on AWS receivers are https:// and public
+        env["WEBHOOK_LOCAL_RECEIVERS"] = "true"
         return env
 
     def _make_function(self, spec: FunctionSpec) -> LocalFunction:

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from storemon.alerting.rule import NO_DOWN, Audience
+from storemon.alerting.rule import NO_DOWN, Audience, State
 
 if TYPE_CHECKING:
     from storemon.report.alerts import AlertIncidents
@@ -100,6 +100,19 @@ def select(view: pd.DataFrame, mirror: pd.DataFrame, audiences: Iterable[Audienc
             crossing &= store.isin(audience.stores).to_numpy(dtype=bool)
         owed |= crossing
     return merged[owed].reset_index(drop=True)
+
+
+def states_frame(states: list[tuple[str, int, State]]) -> pd.DataFrame:
+    """(store, start, state) of incidents whose state was just read or written, as mirror
+    rows."""
+    return pd.DataFrame(
+        {
+            "store_id": pd.Series([s for s, _, _ in states], dtype=object),
+            "start_tick": pd.Series([t for _, t, _ in states], dtype="int64"),
+            "down_ticks": pd.Series([st.down_ticks for *_, st in states], dtype="int64"),
+            "has_open": pd.Series([st.has_open() for *_, st in states], dtype=bool),
+        }
+    )
 
 
 def next_mirror(

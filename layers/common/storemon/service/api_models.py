@@ -40,6 +40,9 @@ REPORT_ID_PATTERN = (
     r"^(?:[Ll][Aa][Tt][Ee][Ss][Tt]"
     r"|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-4[0-9A-Fa-f]{3}-[89ABab][0-9A-Fa-f]{3}-[0-9A-Fa-f]{12})$"
 )
+SUBSCRIPTION_ID_PATTERN = (
+    r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-4[0-9A-Fa-f]{3}-[89ABab][0-9A-Fa-f]{3}-[0-9A-Fa-f]{12}$"
+)
 # as_of: SPEC §1's timestamp forms with a real date of the years 1970-9998, no surrounding space
 _YEAR = r"(?:19[7-9][0-9]|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])"
 _LEAP_YEAR = r"(?:19(?:7[26]|8[048]|9[26])|[2-9][0-9](?:0[48]|[2468][048]|[13579][26])" + (
@@ -65,6 +68,7 @@ PATTERN_MESSAGES = {
     STORE_ID_PATTERN: STORE_ID_RULE,
     AS_OF_PATTERN: AS_OF_RULE,
     REPORT_ID_PATTERN: REPORT_ID_RULE,
+    SUBSCRIPTION_ID_PATTERN: "is a malformed subscription id: expected a uuid4",
 }
 
 
@@ -160,6 +164,34 @@ class GetReportRequest(_Body):
     report_id: ReportId
     format: Format | None = Field(
         None, description="csv / html: redirect (303) to the report's CSV / page"
+    )
+
+
+MAX_MIN_MINUTES = 525_600  # a year
+
+
+class SubscriptionRequest(_Body):
+    """POST /subscriptions: a webhook receiver of SPEC §10's notifications."""
+
+    url: str = Field(
+        min_length=1,
+        max_length=2048,
+        description="https:// URL of a public receiver (no private, loopback or link-local "
+        "address); notifications are POSTed to it, signed as Standard Webhooks do",
+        examples=["https://hooks.example.com/storemon"],
+    )
+    store_ids: list[StoreId] | None = Field(
+        None,
+        min_length=1,
+        max_length=MAX_STORE_IDS,
+        description="the stores to hear about; leave out for every store (administrators)",
+    )
+    min_minutes: int | None = Field(
+        None,
+        ge=0,
+        le=MAX_MIN_MINUTES,
+        description="notify an incident once it holds this many business minutes (default: "
+        "the service's ALERT_MIN_MINUTES)",
     )
 
 
@@ -292,6 +324,36 @@ class StoreIncidents(BaseModel):
     report_id: str
 
 
+class Subscription(BaseModel):
+    """A webhook subscription (its secret is shown once, when it is created)."""
+
+    id: str
+    url: str
+    store_ids: list[str] | None = Field(description="null: every store")
+    min_minutes: int
+    created_at: str
+    owner: str | None = Field(None, description="who subscribed (administrators see it)")
+
+
+class SubscriptionCreated(Subscription):
+    """201: the subscription, and the secret that verifies its deliveries (shown only now)."""
+
+    secret: str = Field(description="whsec_<base64>: the Standard Webhooks signing secret")
+
+
+class SubscriptionDeleted(BaseModel):
+    """The subscription is gone: no delivery is made to it any more."""
+
+    id: str
+    deleted: bool
+
+
+class SubscriptionList(BaseModel):
+    """GET /subscriptions: the caller's subscriptions (an administrator's: every one)."""
+
+    subscriptions: list[Subscription]
+
+
 class UnauthorizedAnswer(BaseModel):
     """401: no valid access token. API Gateway's authorizer answers ``{"message":
     "Unauthorized"}`` (and says why in ``www-authenticate``); a function reached without
@@ -335,7 +397,7 @@ ERROR_MEANINGS = {
     400: "the request is malformed (the error says what is wrong)",
     403: "not for this caller: a store owner asked for another store, every store, latest, "
     "the report list or a report someone else triggered",
-    404: "no such report / store",
+    404: "no such report / store / subscription",
     409: "the report is Running or Failed",
     429: "the caller (a store owner) has as many reports running as allowed: wait Retry-After",
     503: "try again later (Retry-After when known): the report could not be queued, or the "

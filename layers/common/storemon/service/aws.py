@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,19 +27,25 @@ __all__ = [
     "ObjectInfo",
     "ObjectMissing",
     "add_client_hook",
+    "batch_get_items",
     "change_visibility",
+    "delete_item",
     "get_item",
     "get_object",
     "head_object",
     "list_objects",
     "presign_get",
+    "publish_batch",
     "put_item_if_absent",
+    "put_item_when",
     "put_object",
     "count_index",
     "query_index",
     "read_s3_url",
     "reset",
+    "scan_items",
     "send_message",
+    "send_message_batch",
     "update_item",
 ]
 
@@ -266,6 +273,88 @@ def put_item_if_absent(table: str, item: dict, key_name: str) -> bool:
     return True
 
 
+def put_item_when(table: str, item: dict, condition: str, values: dict[str, Any]) -> bool:
+    """Write `item` if `condition` (attributes as ``#name``, values as ``:name``) holds; False
+    when it did not."""
+    names = {f"#{word}": word for word in re.findall(r"#(\w+)", condition)}
+    args: dict[str, Any] = {
+        "TableName": table,
+        "Item": _to_ddb(item),
+        "ConditionExpression": condition,
+    }
+    if names:
+        args["ExpressionAttributeNames"] = names
+    if values:
+        args["ExpressionAttributeValues"] = _to_ddb(values)
+    try:
+        _client("dynamodb").put_item(**args)
+    except Exception as exc:
+        if _error_code(exc) == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def batch_get_items(table: str, key_name: str, keys: list[str]) -> dict[str, dict]:
+    """The items of these partition keys that exist (strongly consistent), by key; 100 keys a
+    call, unprocessed keys asked again."""
+    found: dict[str, dict] = {}
+    for start in range(0, len(keys), 100):
+        pending: dict[str, Any] = {
+            table: {
+                "Keys": [_to_ddb({key_name: k}) for k in keys[start : start + 100]],
+                "ConsistentRead": True,
+            }
+        }
+        while pending:
+            response = _client("dynamodb").batch_get_item(RequestItems=pending)
+            for raw in (response.get("Responses") or {}).get(table, []):
+                item = _from_ddb(raw)
+                found[str(item[key_name])] = item
+            pending = response.get("UnprocessedKeys") or {}
+    return found
+
+
+def delete_item(
+    table: str, key: dict[str, str], condition: str | None = None, values: dict | None = None
+) -> bool:
+    """Delete the item if `condition` holds (attributes ``#name``, values ``:name``); False
+    when it did not."""
+    args: dict[str, Any] = {"TableName": table, "Key": _to_ddb(key)}
+    if condition:
+        args["ConditionExpression"] = condition
+        args["ExpressionAttributeNames"] = {
+            f"#{word}": word for word in re.findall(r"#(\w+)", condition)
+        }
+        if values:
+            args["ExpressionAttributeValues"] = _to_ddb(values)
+    try:
+        _client("dynamodb").delete_item(**args)
+    except Exception as exc:
+        if _error_code(exc) == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def scan_items(table: str, attributes: list[str]) -> list[dict]:
+    """Every item of the table, only `attributes` of each (every page)."""
+    names = {f"#a{i}": name for i, name in enumerate(attributes)}
+    args: dict[str, Any] = {
+        "TableName": table,
+        "ProjectionExpression": ", ".join(names),
+        "ExpressionAttributeNames": names,
+        "Select": "SPECIFIC_ATTRIBUTES",
+    }
+    items: list[dict] = []
+    while True:
+        response = _client("dynamodb").scan(**args)
+        items.extend(_from_ddb(item) for item in response.get("Items", []))
+        if "LastEvaluatedKey" not in response:
+            return items
+        args["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
 def update_item(
     table: str,
     key: dict[str, str],
@@ -299,8 +388,6 @@ def update_item(
         "UpdateExpression": expression,
     }
     if condition:
-        import re
-
         for word in re.findall(r"#(\w+)", condition):
             names[f"#{word}"] = word
         expr_values.update(condition_values or {})
@@ -366,7 +453,44 @@ def send_message(queue_url: str, body: dict, delay_seconds: int = 0) -> str:
     return _client("sqs").send_message(**args)["MessageId"]
 
 
+def send_message_batch(queue_url: str, bodies: list[dict]) -> None:
+    """Queue each of `bodies` (JSON), 10 a call; raises when SQS refused any."""
+    for start in range(0, len(bodies), 10):
+        entries = [
+            {"Id": str(i), "MessageBody": json.dumps(body)}
+            for i, body in enumerate(bodies[start : start + 10])
+        ]
+        failed = (
+            _client("sqs").send_message_batch(QueueUrl=queue_url, Entries=entries).get("Failed")
+        )
+        if failed:
+            raise RuntimeError(f"SQS refused {len(failed)} message(s): {failed[0]}")
+
+
 def change_visibility(queue_url: str, receipt_handle: str, seconds: int) -> None:
     _client("sqs").change_message_visibility(
         QueueUrl=queue_url, ReceiptHandle=receipt_handle, VisibilityTimeout=int(seconds)
     )
+
+
+# ----------------------------------------------------------------------------- SNS
+def publish_batch(topic_arn: str, messages: list[tuple[dict, dict[str, str]]]) -> None:
+    """Publish each (JSON body, string message attributes) to the topic, 10 a call; raises when
+    SNS refused any."""
+    for start in range(0, len(messages), 10):
+        entries = [
+            {
+                "Id": str(i),
+                "Message": json.dumps(body),
+                "MessageAttributes": {
+                    name: {"DataType": "String", "StringValue": value}
+                    for name, value in attributes.items()
+                },
+            }
+            for i, (body, attributes) in enumerate(messages[start : start + 10])
+        ]
+        answer = _client("sns").publish_batch(
+            TopicArn=topic_arn, PublishBatchRequestEntries=entries
+        )
+        if answer.get("Failed"):
+            raise RuntimeError(f"SNS refused {len(answer['Failed'])} message(s)")

@@ -39,6 +39,9 @@ ROUTES: tuple[tuple[str, str], ...] = (
     ("GET", "/reports"),
     ("GET", "/stores/{store_id}/report"),
     ("GET", "/stores/{store_id}/incidents"),
+    ("POST", "/subscriptions"),
+    ("GET", "/subscriptions"),
+    ("DELETE", "/subscriptions/{subscription_id}"),
 )
 
 # The status code of each request error (the most specific class listed wins).

@@ -23,7 +23,7 @@ routes of the get_report function that never need them do not load them.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from storemon.errors import ObjectForbidden, ObjectMissing
 from storemon.service import aws, records, sources
@@ -180,6 +180,27 @@ def _rebuild(settings: Settings, input_set: str, parsed: tuple) -> None:
         return
     write_snapshot(settings, input_set, data)
     _SNAPSHOTS.forget(settings.bucket, snapshot_key(input_set))
+
+
+def alert_view_of_record(settings: Settings, record: ReportRecord) -> Any:
+    """SPEC §10's incidents of a record's inputs at their newest poll, as the alerts read them
+    (:func:`storemon.alerting.candidates.view_frame`): from the input set's snapshot, else the
+    CSV files. UnusableInput when the inputs cannot work."""
+    from storemon.alerting.candidates import view_frame
+    from storemon.report.alerts import alert_incidents
+
+    inputs = record.get("inputs") or {}
+    input_set = input_set_id(inputs)
+    snap = stored_snapshot(settings, input_set) if input_set else None
+    if snap is not None:
+        return view_frame(alert_incidents(*snap.parsed_inputs(), snap.closures()))
+    from storemon.inputs.limits import Limits
+    from storemon.inputs.parse import parse_input_files
+
+    limits = Limits.from_env()
+    data, names = sources.read(settings, inputs, limits.max_input_bytes)
+    parsed = parse_input_files(*data, names=(names[0], names[1], names[2]), limits=limits)
+    return view_frame(alert_incidents(*parsed))
 
 
 # ----------------------------------------------------------------------------- snapshot only

@@ -19,7 +19,7 @@ import uuid
 
 from storemon.clock.iso import utc_text
 from storemon.errors import UnusableInput
-from storemon.service import input_sets, records, report_files, sources
+from storemon.service import alerts, input_sets, records, report_files, sources
 from storemon.service.observability import add_count, add_duration_ms, logger, set_report_id
 from storemon.service.records import ReportRecord
 from storemon.service.settings import Settings
@@ -126,8 +126,9 @@ def compute_and_complete(settings: Settings, record: ReportRecord) -> str:
 def advance_latest(settings: Settings, record: ReportRecord) -> None:
     """Point ``latest`` at a complete full report if its inputs are still the current ones
     (a report of superseded or mixed inputs never does), unless ``latest`` names a report
-    whose inputs were seen current later. The time is taken before looking at the inputs, so
-    of two reports the one of the newer inputs always carries the later time."""
+    whose inputs were seen current later; then queue the alerts' evaluation of this ingest.
+    The time is taken before looking at the inputs, so of two reports the one of the newer
+    inputs always carries the later time."""
     if not records.is_full(record):
         return
     current_at = utc_text(records.utcnow())
@@ -135,8 +136,12 @@ def advance_latest(settings: Settings, record: ReportRecord) -> None:
     if not sources.is_current(settings, inputs):
         logger.info("newer inputs were uploaded since this report's: latest not moved")
         return
+    before = (records.latest_pointer(settings) or {}).get("target_id")
     if records.advance_latest(settings, record["report_id"], current_at, inputs):
         logger.info("latest now points at this report", extra={"current_at": current_at})
+        if alerts.enabled(settings) and before != record["report_id"]:
+            # SPEC §10: the alerts of the ingest latest now covers (once per report)
+            alerts.queue_evaluation(settings, record["report_id"], current_at)
 
 
 def skipped_rows(summary: dict) -> int:

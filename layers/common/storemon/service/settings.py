@@ -23,7 +23,18 @@ NUMBERS = {
     "stale_after_seconds": "STALE_AFTER_SECONDS",
     "refresh_quiet_seconds": "REFRESH_QUIET_SECONDS",
     "max_running_per_caller": "MAX_RUNNING_PER_CALLER",
+    "alert_min_minutes": "ALERT_MIN_MINUTES",
 }
+# the alerts' resources (SPEC §10), given to the functions that use them only
+OPTIONAL = {
+    "alerts_table": "ALERTS_TABLE",
+    "subscriptions_table": "SUBSCRIPTIONS_TABLE",
+    "alert_topic_arn": "ALERT_TOPIC_ARN",
+    "delivery_queue_url": "DELIVERY_QUEUE_URL",
+}
+# Set by the local stack and the tests only (never by template.yaml): webhook receivers may be
+# http:// and must be on loopback (127.0.0.0/8, ::1); without it: https:// and public addresses.
+LOCAL_RECEIVERS = "WEBHOOK_LOCAL_RECEIVERS"
 MAX_DELAY_SECONDS = 900  # SQS DelaySeconds
 URL_EXPIRY_BOUND = 3600  # presigned URLs: an hour, unless URL_EXPIRY_OVERRIDE_SECONDS says more
 MAX_URL_EXPIRY = 43200  # the role session that signs a URL lasts at most 12 hours
@@ -33,6 +44,7 @@ BOUNDS: dict[str, tuple[int, int | None]] = {
     "URL_EXPIRY_OVERRIDE_SECONDS": (0, MAX_URL_EXPIRY),
     "REFRESH_QUIET_SECONDS": (0, MAX_DELAY_SECONDS),
     "MAX_RUNNING_PER_CALLER": (0, None),
+    "ALERT_MIN_MINUTES": (0, 525_600),
 }
 
 
@@ -49,6 +61,12 @@ class Settings:
     stale_after_seconds: int = 7200
     refresh_quiet_seconds: int = 0
     max_running_per_caller: int = 10  # 0: no limit
+    alert_min_minutes: int = 0  # SPEC §10's M for the SNS topic (and new subscriptions)
+    alerts_table: str = ""
+    subscriptions_table: str = ""
+    alert_topic_arn: str = ""
+    delivery_queue_url: str = ""
+    local_receivers: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -62,6 +80,9 @@ class Settings:
             number = _number(env, name)
             if number is not None:
                 values[field] = number
+        for field, name in OPTIONAL.items():
+            values[field] = env.get(name, "").strip()
+        values["local_receivers"] = env.get(LOCAL_RECEIVERS, "").strip().lower() == "true"
         override = _number(env, "URL_EXPIRY_OVERRIDE_SECONDS") or 0
         if override:  # the operator's knowing choice (template UrlExpiryOverrideSeconds)
             if override < 60:
@@ -91,4 +112,13 @@ def _number(env: Mapping[str, str], name: str) -> int | None:
     if value < low or (high is not None and value > high):
         bounds = f"from {low} to {high}" if high is not None else f"at least {low}"
         raise ConfigurationError(f"{name} must be {bounds}, not {value}")
+    return value
+
+
+def require(settings: Settings, field: str) -> str:
+    """The value of an optional setting a function needs; ConfigurationError naming its
+    variable when the function's environment lacks it."""
+    value = str(getattr(settings, field))
+    if not value:
+        raise ConfigurationError(f"the environment variable {OPTIONAL[field]} is not set")
     return value

@@ -6,6 +6,8 @@
   after the quiet period: start a refresh report (:mod:`storemon.service.refresh`).
 - ``{"kind": "snapshot", "report_id": ...}`` from get_report, whose one-store route found no
   usable snapshot of latest's inputs: build it (:func:`storemon.service.input_sets.handle_build`).
+- ``{"kind": "alerts", "report_id": ..., "ingest_at": ...}`` queued when ``latest`` moved:
+  evaluate SPEC §10's alerts of that ingest (:func:`storemon.service.alerts.handle_evaluation`).
 
 Errors: an unusable input fails the report at once (in ``report_jobs``); anything else raised here
 is transient: the message is handed back (a batch item failure) with a short back-off (30 s,
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 import json
 
-from storemon.service import aws, input_sets, records, refresh, report_jobs
+from storemon.service import alerts, aws, input_sets, records, refresh, report_jobs
 from storemon.service.observability import (
     add_count,
     add_invocation_keys,
@@ -39,7 +41,8 @@ def handle_message(
 ) -> str:
     """Process one SQS message body; raise to hand the message back to the queue. Returns what
     was done (for logs and tests): "complete", "failed", "duplicate", "unknown", "ignored",
-    "refresh:<report_id>", "refresh-skipped", "refresh-check-queued", "refresh-superseded"."""
+    "refresh:<report_id>", "refresh-skipped", "refresh-check-queued", "refresh-superseded",
+    "alerts:<n> sent", "alerts-done", "alerts-busy"."""
     set_report_id(None)
     add_invocation_keys(message_id=message_id, receive_count=receive_count)
     add_count("MessagesReceived")
@@ -73,16 +76,27 @@ def _dispatch(settings: Settings, message: dict, receive_count: int, message_id:
     if message.get("Event") == "s3:TestEvent":
         logger.info("S3 test event ignored")
         return "ignored"
-    if message.get("kind") == refresh.CHECK:
-        return refresh.handle_check(settings, message, receive_count)
-    if message.get("kind") == input_sets.BUILD:
-        return input_sets.handle_build(settings, message)
+    kind = message.get("kind")
+    if kind in (refresh.CHECK, input_sets.BUILD, alerts.EVALUATE):
+        return _dispatch_kind(settings, message, receive_count, message_id)
     report_id = message.get("report_id")
     if not isinstance(report_id, str) or not records.is_report_id(report_id):
         logger.error("dropping a message without a valid report_id", extra={"m": message})
         add_count("MessagesDropped")
         return "ignored"
     return report_jobs.handle_report_job(settings, report_id, receive_count, message_id)
+
+
+def _dispatch_kind(
+    settings: Settings, message: dict, receive_count: int, message_id: str | None
+) -> str:
+    """The messages the service sends itself, by ``kind``."""
+    kind = message["kind"]
+    if kind == refresh.CHECK:
+        return refresh.handle_check(settings, message, receive_count)
+    if kind == input_sets.BUILD:
+        return input_sets.handle_build(settings, message)
+    return alerts.handle_evaluation(settings, message, message_id)
 
 
 def _back_off(settings: Settings, receipt_handle: str | None, receive_count: int) -> None:

@@ -1,0 +1,275 @@
+"""SPEC §10's alerts, evaluated after each ingest: which notifications are owed, recorded in
+DynamoDB with conditional writes, then published to the SNS topic and queued for the webhook
+subscriptions.
+
+The one call an ingest makes once ``latest`` covers it::
+
+    alerts.queue_evaluation(settings, report_id, ingest_at)   # the worker evaluates it
+    # or, in the worker, with the ingest's alert incidents already computed:
+    alerts.evaluate(settings, view, ingest_at=..., token=...)
+
+``view`` is :func:`storemon.alerting.candidates.view_frame` of the ingest's
+:func:`storemon.report.alerts.alert_incidents`; ``ingest_at`` orders ingests (ISO UTC text,
+later ingests later: ``latest``'s ``current_at``). An evaluation:
+
+1. takes the lease of the ``cursor`` (:mod:`storemon.service.alert_store`): one evaluation at
+   a time; an ingest already evaluated, or older than one evaluated, is not evaluated again;
+2. sends what a previous evaluation left in the outbox (it stopped before sending);
+3. picks the incidents that may owe something (:mod:`storemon.alerting.candidates`, against
+   the mirror of the last evaluation), reads their states, applies the rule
+   (:func:`storemon.alerting.rule.notices`);
+4. writes the owed notifications to the outbox (S3 ``alerts/outbox.json``), then each changed
+   state with a conditional write on its version (a state another evaluation moved first is
+   read again and decided again), so no identity is ever notified twice by a duplicate or
+   concurrent evaluation;
+5. publishes each topic notification to SNS and queues one delivery message per notification
+   and subscription (:mod:`storemon.service.delivery` POSTs it), then writes the mirror and
+   completes the cursor.
+
+A failure anywhere raises: the worker's message is retried, and the retry resends the outbox
+before deciding anything again (at least once; receivers drop repeats by ``webhook-id``).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from storemon.alerting.rule import Audience, Notice, State, View, identity_key, notices
+from storemon.clock.iso import utc_text
+from storemon.errors import ObjectForbidden, ObjectMissing
+from storemon.service import alert_store, aws, input_sets, records, subscriptions
+from storemon.service.observability import add_count, logger
+from storemon.service.records import utcnow
+from storemon.service.settings import Settings, require
+
+EVALUATE = "alerts"
+PREFIX = "alerts/"
+MIRROR_KEY = PREFIX + "mirror.csv.gz"
+OUTBOX_KEY = PREFIX + "outbox.json"
+LEASE_SECONDS = 300  # the worker's timeout
+BUSY_DELAY_SECONDS = 2
+MAX_CONFLICTS = 3
+
+
+def queue_evaluation(settings: Settings, report_id: str, ingest_at: str, delay: int = 0) -> None:
+    """Ask the worker to evaluate the alerts of the ingest `report_id` covers."""
+    message = {"kind": EVALUATE, "report_id": report_id, "ingest_at": ingest_at}
+    aws.send_message(settings.queue_url, message, delay_seconds=delay)
+
+
+def enabled(settings: Settings) -> bool:
+    return bool(settings.alerts_table)
+
+
+def handle_evaluation(settings: Settings, message: dict, message_id: str | None = None) -> str:
+    """The worker's part: evaluate the ingest of ``message`` (``report_id``: the complete
+    report that moved ``latest``, ``ingest_at``). A busy cursor queues it again shortly."""
+    report_id, ingest_at = message.get("report_id"), message.get("ingest_at")
+    if not enabled(settings):
+        logger.info("alerts are not configured (ALERTS_TABLE): evaluation dropped")
+        return "alerts-off"
+    record = records.get(settings, report_id) if isinstance(report_id, str) else None
+    if (
+        record is None
+        or record["status"] != records.COMPLETE
+        or not isinstance(report_id, str)
+        or not isinstance(ingest_at, str)
+    ):
+        logger.error("dropping an alerts evaluation of no complete report", extra={"m": message})
+        add_count("MessagesDropped")
+        return "unknown"
+    view = input_sets.alert_view_of_record(settings, record)
+    outcome = evaluate(settings, view, ingest_at=ingest_at, token=message_id or str(uuid.uuid4()))
+    if outcome == f"alerts-{alert_store.BUSY}":
+        queue_evaluation(settings, report_id, ingest_at, delay=BUSY_DELAY_SECONDS)
+    return outcome
+
+
+def evaluate(settings: Settings, view: Any, *, ingest_at: str, token: str) -> str:
+    """Evaluate one ingest (see the module doc): "alerts:<n> sent", "alerts-done" (evaluated
+    already) or "alerts-busy" (another evaluation runs: try again shortly)."""
+    taken = alert_store.acquire(settings, ingest_at, token, LEASE_SECONDS)
+    if taken != alert_store.ACQUIRED:
+        return f"alerts-{taken}"
+    try:
+        sent = _evaluate(settings, view, ingest_at, token)
+    except Exception:
+        alert_store.release(settings, token)
+        raise
+    alert_store.finish(settings, token, ingest_at)
+    return f"alerts:{sent} sent"
+
+
+def _evaluate(settings: Settings, view: Any, ingest_at: str, token: str) -> int:
+    from storemon.alerting import candidates
+
+    if alert_store.cursor(settings).get("outbox_at"):
+        _send(settings, _read_outbox(settings))
+        alert_store.sent_outbox(settings, token)
+    audiences = subscriptions.audiences(settings)
+    mirror = _load_mirror(settings)
+    chosen = candidates.select(view, mirror, audiences)
+    context = Context(audiences, utc_text(utcnow()), ingest_at)
+    plans = _plan(settings, chosen, context)
+    planned = [n for plan in plans for n in plan.owed]
+    if planned:  # before any state moves: a retry sends them even if this stops
+        _write_outbox(settings, planned)
+        alert_store.note_outbox(settings, token, ingest_at)
+    owed, states = _apply(settings, plans, context)
+    if owed:
+        if owed != planned:
+            _write_outbox(settings, owed)
+        _send(settings, owed)
+    if planned:
+        alert_store.sent_outbox(settings, token)
+    logger.info(
+        "alerts evaluated",
+        extra={"incidents": len(view), "candidates": len(chosen), "notifications": len(owed)},
+    )
+    add_count("AlertCandidates", len(chosen))
+    add_count("AlertNotifications", len(owed))
+    _save_mirror(settings, candidates.next_mirror(view, mirror, candidates.states_frame(states)))
+    return len(owed)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every identity of one evaluation is decided with."""
+
+    audiences: list[Audience]
+    timestamp: str  # when the notifications were found (their "timestamp")
+    ingest_at: str
+
+
+@dataclass
+class Plan:
+    """One chosen incident: its key, view, stored item, and what the rule decided."""
+
+    key: str
+    view: View
+    texts: dict[str, str]
+    item: dict | None
+    state: State  # the state after this ingest
+    owed: list[Notice]
+    write: bool
+
+
+def _plan(settings: Settings, chosen: Any, context: Context) -> list[Plan]:
+    """Read the chosen incidents' states and decide each (nothing written yet)."""
+    rows = list(chosen.itertuples(index=False))
+    keys = [identity_key(r.store_id, int(r.start_tick)) for r in rows]
+    stored = alert_store.read_states(settings, keys)
+    plans = []
+    for row, key in zip(rows, keys, strict=True):
+        view = View(
+            str(row.store_id),
+            int(row.start_tick),
+            int(row.end_tick),
+            int(row.business_ticks),
+            bool(row.ongoing),
+            bool(row.in_week),
+        )
+        texts = {"start_utc": str(row.start_utc), "end_utc": str(row.end_utc)}
+        plans.append(_decide(key, view, texts, stored.get(key), context))
+    return plans
+
+
+def _decide(key: str, view: View, texts: dict, item: dict | None, context: Context) -> Plan:
+    state = alert_store.state_of(item)
+    if item and str(item.get("evaluated_at", "")) > context.ingest_at:
+        return Plan(key, view, texts, item, state, [], False)  # a newer ingest decided it
+    step, owed = notices(state, view, context.audiences, texts, context.timestamp)
+    return Plan(key, view, texts, item, step.state, owed, step.state != state)
+
+
+def _apply(
+    settings: Settings, plans: list[Plan], context: Context
+) -> tuple[list[Notice], list[tuple[str, int, State]]]:
+    """Write each changed state (conditional on its version; a conflict is read again and
+    decided again); the notifications owed, and every chosen incident's state now."""
+    owed: list[Notice] = []
+    states: list[tuple[str, int, State]] = []
+    for planned in plans:
+        plan = _written(settings, planned, context)
+        owed.extend(plan.owed)
+        states.append((plan.view.store_id, plan.view.start_tick, plan.state))
+    return owed, states
+
+
+def _written(settings: Settings, plan: Plan, context: Context) -> Plan:
+    """The plan once its state is written: the same, or, after a conflict, decided again
+    from the state another evaluation wrote."""
+    for _ in range(MAX_CONFLICTS):
+        if not plan.write or _write(settings, plan, context):
+            return plan
+        add_count("AlertStateConflicts")
+        item = alert_store.read_states(settings, [plan.key]).get(plan.key)
+        plan = _decide(plan.key, plan.view, plan.texts, item, context)
+    raise RuntimeError(f"the alert state {plan.key} kept changing under this evaluation")
+
+
+def _write(settings: Settings, plan: Plan, context: Context) -> bool:
+    return alert_store.write_state(
+        settings,
+        plan.key,
+        (plan.view.store_id, plan.view.start_tick),
+        plan.state,
+        old_version=alert_store.version_of(plan.item),
+        ingest_at=context.ingest_at,
+        ongoing=plan.view.ongoing,
+    )
+
+
+# ----------------------------------------------------------------------------- sending
+def _send(settings: Settings, owed: list[Notice]) -> None:
+    """Publish the topic's notifications to SNS; queue one delivery per subscription."""
+    topic = [
+        (n.payload, {"type": n.payload["type"], "store_id": n.payload["data"]["store_id"]})
+        for n in owed
+        if n.topic
+    ]
+    if topic:
+        aws.publish_batch(require(settings, "alert_topic_arn"), topic)
+    deliveries = [
+        {"subscription_id": sub, "webhook_id": n.webhook_id, "payload": n.payload}
+        for n in owed
+        for sub in n.subscriptions
+    ]
+    if deliveries:
+        aws.send_message_batch(require(settings, "delivery_queue_url"), deliveries)
+
+
+def _write_outbox(settings: Settings, owed: list[Notice]) -> None:
+    body = json.dumps({"notices": [n.to_json() for n in owed]})
+    aws.put_object(settings.bucket, OUTBOX_KEY, body, "application/json")
+
+
+def _read_outbox(settings: Settings) -> list[Notice]:
+    try:
+        data = json.loads(aws.get_object(settings.bucket, OUTBOX_KEY))
+    except (ObjectMissing, ObjectForbidden, ValueError):
+        logger.warning("the alerts outbox is unreadable: its notifications are not resent")
+        return []
+    return [Notice.from_json(n) for n in data.get("notices") or []]
+
+
+def _load_mirror(settings: Settings) -> Any:
+    from storemon.alerting import candidates
+
+    try:
+        return candidates.mirror_from_bytes(aws.get_object(settings.bucket, MIRROR_KEY))
+    except ObjectMissing:
+        return candidates.empty_mirror()
+    except (ObjectForbidden, ValueError, OSError, EOFError):
+        logger.warning("the alerts mirror is unreadable: every incident is a candidate")
+        return candidates.empty_mirror()
+
+
+def _save_mirror(settings: Settings, mirror: Any) -> None:
+    from storemon.alerting import candidates
+
+    data = candidates.mirror_to_bytes(mirror)
+    aws.put_object(settings.bucket, MIRROR_KEY, data, "application/gzip")

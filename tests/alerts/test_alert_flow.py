@@ -1,0 +1,132 @@
+"""SPEC §10 through the template's functions on moto: uploads -> refresh -> latest -> the
+worker's evaluation -> the SNS topic and the delivery queue -> the delivery function -> local
+receivers, signatures verified with the standardwebhooks package. The IAM check (every test)
+holds each function's calls to its role."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+from standardwebhooks import Webhook
+
+from storemon.service import alerts as alerts_service
+from storemon.service.settings import Settings
+from tests.alerts.conftest import topic_messages
+from tests.harness import handler_invoker, record
+from tests.service.helpers import STATUS_CSV, put_inputs
+
+# store 1001 (open Monday 09:00-12:00 UTC): active at 10:00, inactive at 11:30, now 12:00 (the
+# newest poll, store 2002's): one incident from the midpoint 10:45 to now, 75 business minutes
+DOWN = {
+    "type": "store.down",
+    "data": {
+        "store_id": "1001",
+        "start_utc": "2023-01-23T10:45:00.000000Z",
+        "end_utc": "2023-01-23T12:00:00.000000Z",
+        "business_minutes": 75.0,
+        "ongoing": True,
+    },
+}
+# a later status file adds 1001 active at 11:50: the incident ends at the midpoint 11:40
+RECOVERED_STATUS = STATUS_CSV + "1001,active,2023-01-23 11:50:00 UTC\n"
+RECOVERED = {
+    "type": "store.recovered",
+    "data": {
+        "store_id": "1001",
+        "start_utc": "2023-01-23T10:45:00.000000Z",
+        "end_utc": "2023-01-23T11:40:00.000000Z",
+        "business_minutes": 55.0,
+        "ongoing": False,
+    },
+}
+
+
+def without_timestamp(body: dict) -> dict:
+    assert body["timestamp"].endswith("Z")
+    return {k: v for k, v in body.items() if k != "timestamp"}
+
+
+def subscribe(client, receivers, path: str, **fields) -> dict:
+    status, body, _ = client.post("/subscriptions", json={"url": receivers.url + path, **fields})
+    assert status == 201, body
+    return body
+
+
+def verified(receivers, path: str, secret: str) -> list[dict]:
+    """The bodies POSTed to `path`, each signature checked as a receiver would."""
+    out = []
+    for got in receivers.got:
+        if got.path == path:
+            out.append(Webhook(secret).verify(got.body, got.headers))
+    return out
+
+
+def test_an_incident_is_notified_once_to_the_topic_and_every_matching_subscriber(
+    alerts, api, worker_queue, delivery_queue, receivers
+):
+    admin = subscribe(api, receivers, "/ok/admin")
+    owner = api.as_user("olivia", stores=("1001",))
+    mine = subscribe(owner, receivers, "/ok/olivia", store_ids=["1001"])
+    subscribe(api.as_user("oscar", stores=("2002",)), receivers, "/ok/oscar", store_ids=["2002"])
+    subscribe(api, receivers, "/ok/slow", min_minutes=120)
+
+    put_inputs(alerts["bucket"])
+    worker_queue.drain()
+    delivery_queue.drain()
+    assert [without_timestamp(m) for m in topic_messages(alerts)] == [DOWN]
+    [to_admin] = verified(receivers, "/ok/admin", admin["secret"])
+    [to_owner] = verified(receivers, "/ok/olivia", mine["secret"])
+    assert without_timestamp(to_admin) == without_timestamp(to_owner) == DOWN
+    ids = {g.headers["webhook-id"] for g in receivers.got}
+    assert len(ids) == 1 and ids.pop().startswith("msg_")
+    assert {g.path for g in receivers.got} == {"/ok/admin", "/ok/olivia"}
+
+    boto3.client("s3").put_object(
+        Bucket=alerts["bucket"], Key="input/store_status.csv", Body=RECOVERED_STATUS.encode()
+    )
+    worker_queue.drain()
+    delivery_queue.drain()
+    assert [without_timestamp(m) for m in topic_messages(alerts)] == [RECOVERED]
+    assert [without_timestamp(b) for b in verified(receivers, "/ok/olivia", mine["secret"])] == [
+        DOWN,
+        RECOVERED,
+    ]
+    assert [g.path for g in receivers.got].count("/ok/admin") == 2
+    assert not any(g.path in ("/ok/oscar", "/ok/slow") for g in receivers.got)
+
+
+def test_a_duplicate_or_repeated_evaluation_sends_nothing_twice(flow, template, apps):
+    alerts, api, worker_queue = flow.stack, flow.api, flow.worker_queue
+    delivery_queue, receivers = flow.delivery_queue, flow.receivers
+    subscribe(api, receivers, "/ok/admin")
+    put_inputs(alerts["bucket"])
+    worker_queue.drain()
+    evaluations = [
+        json.loads(m["Body"])
+        for outcome in worker_queue.outcomes
+        for m in outcome.messages
+        if json.loads(m["Body"]).get("kind") == "alerts"
+    ]
+    [evaluation] = evaluations
+    delivery_queue.drain()
+    assert len(receivers.got) == 1 and len(topic_messages(alerts)) == 1
+    # the same message again (SQS delivers at least once), and the same ingest under another id
+    for message_id in ("m-again", "m-other"):
+        event = {"Records": [record(evaluation, message_id=message_id)]}
+        answer = handler_invoker(template, apps)("WorkerFunction", event)
+        assert answer == {"batchItemFailures": []}
+    # a refresh of the same inputs moves latest again: a new evaluation, nothing new owed
+    settings = Settings.from_env()
+    view = __import__("storemon.service.input_sets", fromlist=["x"]).alert_view_of_record(
+        settings,
+        __import__("storemon.service.records", fromlist=["x"]).get(
+            settings, evaluation["report_id"]
+        ),
+    )
+    later = alerts_service.evaluate(
+        settings, view, ingest_at=evaluation["ingest_at"] + "9", token="direct"
+    )
+    assert later == "alerts:0 sent"
+    delivery_queue.drain()
+    assert len(receivers.got) == 1 and topic_messages(alerts) == []
