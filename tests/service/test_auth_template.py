@@ -14,7 +14,13 @@ from tests.service.helpers import TEMPLATE
 DATA = load_template(TEMPLATE)
 RESOURCES = DATA["Resources"]
 SCOPES = ["storemon/api", "aws.cognito.signin.user.admin"]
-FUNCTIONS = ("TriggerFunction", "WorkerFunction", "GetReportFunction")
+FUNCTIONS = (
+    "TriggerFunction",
+    "WorkerFunction",
+    "GetReportFunction",
+    "SubscriptionsFunction",
+    "DeliveryFunction",
+)
 
 
 def transformed(template: dict) -> dict:
