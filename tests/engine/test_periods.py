@@ -155,3 +155,30 @@ def test_the_snapshot_answers_each_case_itself(case, caplog):
     with caplog.at_level("INFO", logger="storemon.snapshot.answer"):
         run("snapshot", case)
     assert not [r for r in caplog.records if "engine runs on its inputs" in r.getMessage()]
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_the_closures_applied_are_listed_with_their_reason(path):
+    # the * holiday of 2023-01-23 in each store's zone (the page draws these as closed)
+    case = next(c for c in CASES if c.name == "a_star_closure_in_each_stores_zone")
+    listed = run(path, case).closures
+    assert listed.to_dict("records") == [
+        {
+            "store_id": "A",
+            "start_utc": "2023-01-23T06:00:00.000000Z",
+            "end_utc": "2023-01-24T06:00:00.000000Z",
+            "start_local": "2023-01-23T00:00:00.000000-06:00",
+            "end_local": "2023-01-24T00:00:00.000000-06:00",
+            "reason": "holiday",
+        },
+        {
+            "store_id": "B",
+            "start_utc": "2023-01-23T05:00:00.000000Z",
+            "end_utc": "2023-01-24T05:00:00.000000Z",
+            "start_local": "2023-01-23T00:00:00.000000-05:00",
+            "end_local": "2023-01-24T00:00:00.000000-05:00",
+            "reason": "holiday",
+        },
+    ]
+    without = next(c for c in CASES if c.name == "the_same_without_the_closure")
+    assert run(path, without).closures is None

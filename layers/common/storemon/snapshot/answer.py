@@ -80,7 +80,7 @@ def report_from_snapshot(
     facts = _store_facts(stores, at_now)
     now_tick = now_us * TICKS_PER_US
     closures = snap.closures()
-    calendar = _calendar(stores, now_tick, facts.store_id, closures, (span_start_us, now_us))
+    calendar = _calendar(stores, facts.store_id, closures, (span_start_us, now_us))
     timeline = _timeline(stores, at_now, span_start_us * TICKS_PER_US, now_tick)
     events, *frames = measure_period(
         period, timeline, calendar, facts.store_id, now_tick, incidents=incidents
@@ -253,13 +253,12 @@ def _owners(offsets: np.ndarray) -> np.ndarray:
 
 def _calendar(
     stores: _StoreSlices,
-    now_tick: int,
     store_id: np.ndarray,
     closures: Closures | None,
     span_us: tuple[int, int],
 ) -> StoreCalendar:
     """The reported stores' calendar from the stored intervals (already without closed
-    time), with the engine's sentinel interval at the end, and their closed time near
+    time), with a sentinel interval at the end, and their closed time near
     ``span_us`` (the engine's own rows and spans, SPEC §9). Every store's (a full report)
     holds all the stored intervals and is made once per loaded snapshot."""
     if stores.every:
