@@ -31,15 +31,16 @@ def test_rows_read_and_their_values():
     table = read_closures(
         b"\xef\xbb\xbfStore_ID , End_Local,start_local\r\n"  # BOM, any case and order, CR LF
         b" A ,2023-01-24 00:00,2023-01-23T09:30:15\r\n"
-        b"*,2023-01-25 10:00:00,2023-01-25 09:00\r\n",
+        b"*,2023-01-25 10:00:00,2023-01-25 09:00\r\n"
+        b"B,2023-01-23 24:00,2023-01-23 10:00\r\n",  # 24:00 only as an end: the next midnight
         "c.csv",
     )
-    assert list(table.store_id) == ["A", "*"]
-    assert list(table.start_day) == [19_380, 19_382]  # 2023-01-23, 2023-01-25
-    assert list(table.start_s) == [9 * 3600 + 30 * 60 + 15, 9 * 3600]
-    assert list(table.end_day) == [19_381, 19_382]
-    assert list(table.end_s) == [0, 10 * 3600]
-    assert list(table.reason) == ["", ""]  # no reason column: empty reasons
+    assert list(table.store_id) == ["A", "*", "B"]
+    assert list(table.start_day) == [19_380, 19_382, 19_380]  # 2023-01-23, 2023-01-25
+    assert list(table.start_s) == [9 * 3600 + 30 * 60 + 15, 9 * 3600, 10 * 3600]
+    assert list(table.end_day) == [19_381, 19_382, 19_381]
+    assert list(table.end_s) == [0, 10 * 3600, 0]
+    assert list(table.reason) == ["", "", ""]  # no reason column: empty reasons
     assert table.stats.as_dict()["rows_skipped"] == 0
 
 
@@ -48,6 +49,7 @@ def test_bad_rows_are_skipped_and_counted_by_reason():
         b",2023-01-23 10:00,2023-01-23 11:00,no id\n"
         b"A,2023-02-30 10:00,2023-03-01 11:00,no such date\n"
         b"A,2023-01-23 24:00,2023-01-24 11:00,no such time\n"
+        b"A,2023-01-23 10:00,2023-01-23 24:01,no such time either\n"
         b"A,2023-01-23 10:00:00.5,2023-01-23 11:00,a fraction\n"
         b"A,23-01-23 10:00,2023-01-23 11:00,short year\n"
         b"A,2023-01-23 10:00,soon,not a time\n"
@@ -60,11 +62,11 @@ def test_bad_rows_are_skipped_and_counted_by_reason():
     assert list(table.reason) == ["lunch, then a meeting"]
     assert table.stats.as_dict() == {
         "file": "c.csv",
-        "rows_read": 10,
-        "rows_skipped": 9,
+        "rows_read": 11,
+        "rows_skipped": 10,
         "skipped_reasons": {
             "end_local not after start_local": 2,
-            "invalid end_local": 1,
+            "invalid end_local": 2,
             "invalid start_local": 4,
             "missing store_id": 1,
             "wrong number of fields": 1,

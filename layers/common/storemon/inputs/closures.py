@@ -2,7 +2,8 @@
 
 Columns ``store_id,start_local,end_local[,reason]`` (any case, any order; ``reason`` may be
 absent). ``store_id`` ``*`` closes every store. Times are local wall-clock times
-``YYYY-MM-DD HH:MM[:SS]`` (a ``T`` instead of the space too), read later in each store's zone
+``YYYY-MM-DD HH:MM[:SS]`` (a ``T`` instead of the space too; an end may be ``24:00``, the
+midnight at the end of its date), read later in each store's zone
 (:mod:`storemon.report.closures`); each closure is ``[start, end)``.
 
 The file goes through the general reader (:func:`storemon.inputs.csv_reader.read_input`), so
@@ -18,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -68,24 +70,17 @@ class Closures:
         )
 
 
-def wall_times(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def wall_times(
+    values: np.ndarray, *, end: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each ``YYYY-MM-DD HH:MM[:SS]`` string (trimmed) as (local day since 1970-01-01,
-    seconds after midnight, valid); a real calendar date, hours <= 23, minutes and seconds
-    <= 59."""
+    seconds after midnight, valid): a real calendar date, hours <= 23, minutes and seconds
+    <= 59; with ``end``, ``24:00[:00]`` too, the midnight at the end of that date (as an end
+    of business hours may be, SPEC §1)."""
     days, seconds, valid = [], [], []
     for value in values:
-        match = _WALL_TIME.fullmatch(str(value).strip())
-        day, second, ok = 0, 0, False
-        if match:
-            year, month, mday, hour, minute = (int(g) for g in match.groups()[:5])
-            sec = int(match.group(6) or 0)
-            try:
-                day = date(year, month, mday).toordinal() - _EPOCH_ORDINAL
-                ok = hour <= 23 and minute <= 59 and sec <= 59
-            except ValueError:
-                ok = False
-            second = hour * 3600 + minute * 60 + sec if ok else 0
-        days.append(day if ok else 0)
+        day, second, ok = _wall_time(str(value).strip(), end)
+        days.append(day)
         seconds.append(second)
         valid.append(ok)
     return (
@@ -95,12 +90,29 @@ def wall_times(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     )
 
 
+def _wall_time(text: str, end: bool) -> tuple[int, int, bool]:
+    match = _WALL_TIME.fullmatch(text)
+    if match is None:
+        return 0, 0, False
+    year, month, mday, hour, minute = (int(g) for g in match.groups()[:5])
+    sec = int(match.group(6) or 0)
+    try:
+        day = date(year, month, mday).toordinal() - _EPOCH_ORDINAL
+    except ValueError:
+        return 0, 0, False
+    if end and (hour, minute, sec) == (24, 0, 0):
+        return day + 1, 0, True
+    if hour > 23 or minute > 59 or sec > 59:
+        return 0, 0, False
+    return day, hour * 3600 + minute * 60 + sec, True
+
+
 def parse_closures(frame: pd.DataFrame) -> Closures:
     """:class:`Closures` from the general reader's frame of raw strings."""
     stats = stats_for(frame, "closures")
     store_id = stripped(frame["store_id"])
     start_day, start_s, start_ok = per_distinct(frame["start_local"], wall_times)
-    end_day, end_s, end_ok = per_distinct(frame["end_local"], wall_times)
+    end_day, end_s, end_ok = per_distinct(frame["end_local"], partial(wall_times, end=True))
     after = (end_day * SECONDS_PER_DAY + end_s) > (start_day * SECONDS_PER_DAY + start_s)
     keep = stats.keep_valid(
         [
