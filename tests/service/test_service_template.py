@@ -141,6 +141,18 @@ def test_queue_worker_and_dead_letter_settings():
     ] == {"Ref": "MaxReceiveCount"}
 
 
+def test_the_functions_own_traces_can_be_switched_off():
+    """TraceDisabled is POWERTOOLS_TRACE_DISABLED of every function (tracing off: no X-Ray SDK
+    at cold start, tests/service/test_cold_starts.py); Lambda's own segments stay Active."""
+    parameter = TEMPLATE_DATA["Parameters"]["TraceDisabled"]
+    assert parameter["Default"] == "false" and parameter["AllowedValues"] == ["false", "true"]
+    glob = TEMPLATE_DATA["Globals"]["Function"]
+    assert glob["Environment"]["Variables"]["POWERTOOLS_TRACE_DISABLED"] == {
+        "Ref": "TraceDisabled"
+    }
+    assert glob["Tracing"] == "Active"
+
+
 def test_table_and_bucket_settings():
     table = RESOURCES["ReportsTable"]["Properties"]
     assert table["BillingMode"] == "PAY_PER_REQUEST"

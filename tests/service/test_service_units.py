@@ -252,26 +252,3 @@ _timestamp_like = st.builds(
 @given(st.lists(st.one_of(_timestamp_like, st.text(max_size=40)), min_size=1, max_size=20))
 def test_vectorised_parser_agrees_with_the_grammar(texts):
     assert _vectorised(texts) == [_scalar(text) for text in texts]
-
-
-@pytest.mark.parametrize("function", ["trigger", "get_report", "subscriptions", "delivery"])
-def test_the_api_functions_cold_start_imports_no_pandas(function):
-    """get_report loads the engine only for GET /stores/{id}/report (service.stores)."""
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parents[2]
-    code = (
-        "import sys\n"
-        "from storemon_dev.handlers import load_app\n"
-        f"load_app({function!r})\n"
-        "print(sorted({'pandas', 'numpy'} & set(sys.modules)))\n"
-    )
-    env = {"PYTHONPATH": f"{root}:{root / 'layers/common'}:{root / 'dev'}", "PATH": "/usr/bin"}
-    env["POWERTOOLS_TRACE_DISABLED"] = "true"
-    run = subprocess.run(
-        [sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, check=False
-    )
-    assert run.returncode == 0, run.stderr[-2000:]
-    assert run.stdout.strip() == "[]"

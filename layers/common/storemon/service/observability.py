@@ -7,6 +7,13 @@ their configuration (``POWERTOOLS_SERVICE_NAME``, ``POWERTOOLS_METRICS_NAMESPACE
 ``POWERTOOLS_LOG_LEVEL``, ``POWERTOOLS_TRACE_DISABLED``) from the environment when this
 module is first imported.
 
+Tracing costs nothing when it is off. Powertools' ``Tracer`` imports the X-Ray SDK's recorder
+(``aws_xray_sdk.core``: about 0.4 s of a cold start) whatever its settings, unless it is given
+a provider; so when tracing is off (:func:`tracing_enabled`: ``POWERTOOLS_TRACE_DISABLED``,
+which the template's ``Tracing`` parameter sets, or not on Lambda) the tracer is a disabled
+``Tracer`` whose provider, :class:`NoTracing`, does nothing. The decorators
+(``capture_lambda_handler``, ``capture_method``) stay where they are either way.
+
 The keys of one invocation (the Lambda context, the report id, the SQS message) are
 Powertools' thread-safe keys (``Logger.thread_safe_append_keys``: a context variable): on
 Lambda an execution environment runs one invocation at a time, but the local stack runs
@@ -16,10 +23,15 @@ one invocation's report id or function name into another's lines.
 
 from __future__ import annotations
 
+import os
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.shared.functions import resolve_truthy_env_var_choice
+from aws_lambda_powertools.tracing.base import BaseProvider, BaseSegment
 
 __all__ = [
     "add_count",
@@ -30,10 +42,80 @@ __all__ = [
     "metrics",
     "set_report_id",
     "tracer",
+    "tracing_enabled",
 ]
 
+
+def tracing_enabled(environ: Mapping[str, str] | None = None) -> bool:
+    """Powertools' own rule: tracing is on only on Lambda (``LAMBDA_TASK_ROOT`` set, neither
+    ``sam local`` nor Chalice's local mode) and without ``POWERTOOLS_TRACE_DISABLED`` true;
+    ``environ`` (default: the process's environment)."""
+    environ = os.environ if environ is None else environ
+    if resolve_truthy_env_var_choice(env=environ.get("POWERTOOLS_TRACE_DISABLED", "false")):
+        return False
+    local = environ.get("AWS_SAM_LOCAL") or environ.get("AWS_CHALICE_CLI_MODE")
+    return bool(environ.get("LAMBDA_TASK_ROOT")) and not local
+
+
+class _NoSegment(BaseSegment):
+    """A segment that records nothing."""
+
+    def close(self, end_time: int | None = None) -> None:
+        pass
+
+    def add_subsegment(self, subsegment: Any) -> None:
+        pass
+
+    def remove_subsegment(self, subsegment: Any) -> None:
+        pass
+
+    def put_annotation(self, key: str, value: Any) -> None:
+        pass
+
+    def put_metadata(self, key: str, value: Any, namespace: str = "default") -> None:
+        pass
+
+    def add_exception(self, exception: BaseException, stack: Any, remote: bool = False) -> None:
+        pass
+
+
+class NoTracing(BaseProvider):
+    """Powertools' tracing provider when tracing is off: segments that record nothing, and no
+    X-Ray SDK."""
+
+    segment = _NoSegment()
+
+    @contextmanager
+    def in_subsegment(self, name: str | None = None, **kwargs: Any) -> Iterator[BaseSegment]:
+        yield self.segment
+
+    @asynccontextmanager
+    async def in_subsegment_async(
+        self, name: str | None = None, **kwargs: Any
+    ) -> AsyncIterator[BaseSegment]:
+        yield self.segment
+
+    def put_annotation(self, key: str, value: Any) -> None:
+        pass
+
+    def put_metadata(self, key: str, value: Any, namespace: str = "default") -> None:
+        pass
+
+    def patch(self, modules: Sequence[str]) -> None:
+        pass
+
+    def patch_all(self) -> None:
+        pass
+
+
+def _tracer() -> Tracer:
+    if tracing_enabled():
+        return Tracer()
+    return Tracer(disabled=True, provider=NoTracing(), auto_patch=False)
+
+
 logger = Logger()
-tracer = Tracer()
+tracer = _tracer()
 metrics = Metrics()
 
 

@@ -1,0 +1,153 @@
+"""What a cold start loads (what it costs is `make bench`'s, never a test's).
+
+Each handler is imported in a fresh process as Lambda imports it: the layer's package on the
+path, ``LAMBDA_TASK_ROOT`` set (so Powertools would trace), the template's Powertools
+variables, tracing switched off by ``POWERTOOLS_TRACE_DISABLED`` (the template's ``Tracing``
+parameter). None of them loads pandas, NumPy or the X-Ray SDK's recorder then; get_report
+loads neither after answering every route that computes nothing (all but
+``GET /stores/{id}/report``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from storemon.service.observability import tracing_enabled
+from tests.harness import ApiClient, handler_invoker
+from tests.service.helpers import put_inputs
+
+ROOT = Path(__file__).resolve().parents[2]
+HEAVY = ("pandas", "numpy", "aws_xray_sdk.core")
+
+
+def lambda_environment(function: str, *, tracing: bool) -> dict[str, str]:
+    """The process environment of a cold Lambda of ``function`` (no AWS needed to import)."""
+    return {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": os.pathsep.join(str(ROOT / p) for p in ("layers/common", "dev")),
+        "LAMBDA_TASK_ROOT": str(ROOT / "functions" / function),
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "POWERTOOLS_SERVICE_NAME": "storemon",
+        "POWERTOOLS_METRICS_NAMESPACE": "storemon",
+        "POWERTOOLS_TRACE_DISABLED": "false" if tracing else "true",
+    }
+
+
+def run_fresh(code: str, env: dict[str, str], *args: str, stdin: str | None = None) -> dict:
+    """Run ``code`` in a fresh interpreter; the JSON it prints last."""
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        input=stdin,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+HEAVY_LOADED = f"[m for m in {HEAVY!r} if m in sys.modules]"
+IMPORT_HANDLER = f"""
+import json, sys
+from storemon_dev.handlers import load_app
+load_app(sys.argv[1])
+tracer = sys.modules["storemon.service.observability"].tracer
+provider = type(tracer.provider)
+print(json.dumps({{
+    "loaded": {HEAVY_LOADED},
+    "provider": provider.__module__ + "." + provider.__name__,
+    "disabled": bool(tracer.disabled),
+}}))
+"""
+
+
+@pytest.mark.parametrize(
+    "function", ["trigger", "get_report", "worker", "subscriptions", "delivery"]
+)
+def test_a_cold_start_loads_no_pandas_numpy_or_xray_recorder(function):
+    found = run_fresh(IMPORT_HANDLER, lambda_environment(function, tracing=False), function)
+    assert found["loaded"] == []
+    assert found["provider"] == "storemon.service.observability.NoTracing"
+    assert found["disabled"] is True
+
+
+def test_with_tracing_on_the_tracer_is_x_rays():
+    found = run_fresh(IMPORT_HANDLER, lambda_environment("trigger", tracing=True), "trigger")
+    assert found["loaded"] == ["aws_xray_sdk.core"]
+    assert found["provider"].startswith("aws_xray_sdk.core.")
+    assert found["disabled"] is False
+
+
+@pytest.mark.parametrize(
+    ("environ", "enabled"),
+    [
+        ({"LAMBDA_TASK_ROOT": "/var/task"}, True),
+        ({"LAMBDA_TASK_ROOT": "/var/task", "POWERTOOLS_TRACE_DISABLED": "false"}, True),
+        ({"LAMBDA_TASK_ROOT": "/var/task", "POWERTOOLS_TRACE_DISABLED": "true"}, False),
+        ({"LAMBDA_TASK_ROOT": "/var/task", "POWERTOOLS_TRACE_DISABLED": "1"}, False),
+        ({"LAMBDA_TASK_ROOT": "/var/task", "AWS_SAM_LOCAL": "true"}, False),
+        ({}, False),  # not on Lambda: no daemon to send traces to
+    ],
+)
+def test_tracing_is_on_only_on_lambda_and_not_switched_off(environ, enabled):
+    assert tracing_enabled(environ) is enabled
+
+
+REPLAY = f"""
+import json, sys
+from storemon_dev.handlers import load_app
+
+class Context:
+    function_name = "get_report"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:get_report"
+    aws_request_id = "cold-start-test"
+
+    @staticmethod
+    def get_remaining_time_in_millis():
+        return 30000
+
+app = load_app("get_report")
+events = json.load(sys.stdin)
+statuses = [app.lambda_handler(event, Context())["statusCode"] for event in events]
+print(json.dumps({{"statuses": statuses, "loaded": {HEAVY_LOADED}}}))
+"""
+
+
+def test_get_report_answers_what_it_does_not_compute_without_pandas(
+    live_stack, worker_queue, template, apps, user_pool_auth
+):
+    put_inputs(live_stack["bucket"])  # the uploads make latest: a full report with its files
+    assert not any(outcome.failed for outcome in worker_queue.drain())
+    events: list[dict] = []
+    invoke = handler_invoker(template, apps)
+
+    def recording(function: str, event: dict) -> dict:
+        if function == "GetReportFunction":
+            events.append(event)
+        return invoke(function, event)
+
+    client = ApiClient(template, recording, user_pool_auth)
+    client = client.with_token(client.token("admin", admin=True))
+    status, latest, _ = client.get("/get_report/latest")
+    assert status == 200 and latest["status"] == "Complete"
+    rid = latest["report_id"]
+    answers = [
+        client.get("/get_report", query={"report_id": rid}),
+        client.post("/get_report", {"report_id": rid}),
+        client.get("/store_summary", query={"store_id": "1001"}),
+        client.get("/reports"),
+        client.get("/stores/1001/incidents"),
+    ]
+    assert [answer.status for answer in answers] == [200] * 5
+    env = {**os.environ, **lambda_environment("get_report", tracing=False)}
+    replayed = run_fresh(REPLAY, env, stdin=json.dumps(events))
+    assert replayed == {"statuses": [200] * 6, "loaded": []}
