@@ -91,7 +91,11 @@ def _store_ids(args: argparse.Namespace) -> list[str] | None:
 
 
 def _period(args: argparse.Namespace):
-    """The period the flags name (InputError when they cannot work together)."""
+    """The period the flags name (InputError when they cannot work together); None when they
+    name none (the engine's default, §5's windows: the periods module, and pandas with it,
+    is not imported for it)."""
+    if args.windows is None and args.start is None and args.end is None and not args.daily:
+        return None
     from storemon.report.periods import Period
 
     period = Period.of(windows=args.windows, start=args.start, end=args.end, daily=args.daily)
@@ -101,7 +105,13 @@ def _period(args: argparse.Namespace):
 
 
 def _report_from_csv(args: argparse.Namespace) -> int:
-    from storemon.report.pipeline import report_from_csv_bytes
+    """The report from the CSV files, as the worker makes it: parse, then report from the
+    parsed tables. Reading and parsing the files needs no pandas, so the engine (pandas with
+    it, a third of a second of imports) loads on a thread of its own meanwhile."""
+    from storemon.report.preload import import_engine_in_background
+
+    import_engine_in_background()
+    from storemon.inputs.parse import parse_input_files
 
     progress = Progress(sys.stderr.isatty())
     limits = _limits(args)
@@ -111,21 +121,32 @@ def _report_from_csv(args: argparse.Namespace) -> int:
     zones = load_source(args.timezones, limits.max_input_bytes)
     closures = load_source(args.closures, limits.max_input_bytes) if args.closures else None
     progress("read the input files")
-    result = report_from_csv_bytes(
-        status,
-        hours,
-        zones,
+    started = time.perf_counter()
+    closed = _read_closures(closures, args.closures, limits)  # its errors first, as ever
+    names = (args.status, args.hours, args.timezones)
+    parsed = parse_input_files(status, hours, zones, names=names, progress=progress, limits=limits)
+    del status, hours, zones
+    from storemon.report.pipeline import report_from_parsed
+
+    result = report_from_parsed(
+        *parsed,
         as_of=args.as_of,
         store_ids=_store_ids(args),
-        names=(args.status, args.hours, args.timezones),
-        progress=progress,
+        started=started,
         incidents=bool(args.incidents or args.html),  # the page shows them too
-        limits=limits,
         period=period,
-        closures=closures,
-        closures_name=args.closures,
+        closures=closed,
     )
+    progress(f"computed the report of {len(result.report):,} rows")
     return _write_outputs(result, args, progress)
+
+
+def _read_closures(data: bytes | None, name: str | None, limits):
+    if data is None:
+        return None
+    from storemon.inputs.closures import read_closures
+
+    return read_closures(data, name, limits)
 
 
 def _write_outputs(result, args: argparse.Namespace, progress: Progress) -> int:

@@ -101,6 +101,17 @@ def test_tracing_is_on_only_on_lambda_and_not_switched_off(environ, enabled):
     assert tracing_enabled(environ) is enabled
 
 
+def test_the_report_path_parses_before_it_needs_pandas():
+    """The storemon command and the worker parse the files while pandas loads on a thread
+    (storemon.report.preload): the parser itself must not import it."""
+    code = (
+        "import json, sys\n"
+        "import storemon.inputs.parse, storemon.report.preload, storemon_dev.cli\n"
+        "print(json.dumps([m for m in ('pandas',) if m in sys.modules]))\n"
+    )
+    assert run_fresh(code, lambda_environment("worker", tracing=False)) == []
+
+
 REPLAY = f"""
 import json, sys
 from storemon_dev.handlers import load_app

@@ -17,7 +17,13 @@ import numpy as np
 import pandas as pd
 
 from storemon.errors import InputError
-from storemon.inputs.file_text import CUT_BYTES, LINE_BLOCK_BYTES, clean_lines, prepare_text
+from storemon.inputs.file_text import (
+    CUT_BYTES,
+    DEFAULT_NAMES,
+    LINE_BLOCK_BYTES,
+    clean_lines,
+    prepare_text,
+)
 from storemon.inputs.limits import DEFAULT as DEFAULT_LIMITS
 from storemon.inputs.limits import Limits
 
@@ -29,12 +35,6 @@ KIND_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 # Columns a kind may have: read when the header names them, empty strings otherwise.
 OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {"closures": ("reason",)}
-DEFAULT_NAMES = {
-    "status": "store_status.csv",
-    "hours": "menu_hours.csv",
-    "timezones": "timezones.csv",
-    "closures": "closures.csv",
-}
 # Alternative header spellings, compared case-insensitively after trimming.
 COLUMN_ALIASES = {"day": "dayOfWeek", "day_of_week": "dayOfWeek"}
 

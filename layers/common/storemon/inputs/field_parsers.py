@@ -10,9 +10,12 @@ no Python loop over rows, no ``datetime`` objects.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 US_PER_SECOND = 1_000_000
 SECONDS_PER_DAY = 86_400

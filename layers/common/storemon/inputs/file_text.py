@@ -20,6 +20,13 @@ from storemon.inputs.limits import DEFAULT as DEFAULT_LIMITS
 from storemon.inputs.limits import Limits
 
 # What str.strip() removes (ASCII), as bytes and as a table indexed by byte value.
+# the name a file goes by in messages when its caller gives none
+DEFAULT_NAMES = {
+    "status": "store_status.csv",
+    "hours": "menu_hours.csv",
+    "timezones": "timezones.csv",
+    "closures": "closures.csv",
+}
 WHITESPACE_BYTES = b"\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f "
 IS_WHITESPACE = np.zeros(256, dtype=bool)
 IS_WHITESPACE[list(WHITESPACE_BYTES)] = True

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from storemon.inputs import csv_reader, status_reader, tables
+from storemon.inputs import status_reader, tables
+from storemon.inputs.file_text import DEFAULT_NAMES
 from storemon.inputs.limits import DEFAULT as DEFAULT_LIMITS
 from storemon.inputs.limits import Limits
 from storemon.inputs.tables import Hours, Polls, Zones
@@ -26,12 +27,14 @@ def parse_input_files(
     limits = limits or DEFAULT_LIMITS
     progress = progress or (lambda phase: None)
     status_name, hours_name, zones_name = names or (
-        csv_reader.DEFAULT_NAMES["status"],
-        csv_reader.DEFAULT_NAMES["hours"],
-        csv_reader.DEFAULT_NAMES["timezones"],
+        DEFAULT_NAMES["status"],
+        DEFAULT_NAMES["hours"],
+        DEFAULT_NAMES["timezones"],
     )
 
     def hours_and_zones() -> tuple[Hours, Zones]:
+        from storemon.inputs import csv_reader  # pandas: loads here while the status file is read
+
         hours_frame = csv_reader.read_input(hours, "hours", hours_name, limits)
         zones_frame = csv_reader.read_input(timezones, "timezones", zones_name, limits)
         return tables.parse_hours(hours_frame), tables.parse_timezones(zones_frame)

@@ -27,9 +27,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
-from storemon.inputs import csv_reader, field_parsers, file_text, tables
+from storemon.inputs import field_parsers, file_text, tables
 from storemon.inputs.file_text import IS_WHITESPACE
 from storemon.inputs.limits import DEFAULT as DEFAULT_LIMITS
 from storemon.inputs.limits import Limits
@@ -71,6 +70,8 @@ def read_status(data: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> tabl
 
 
 def _read_by_general_reader(text: bytes, name: str, limits: Limits) -> tables.Polls:
+    from storemon.inputs import csv_reader
+
     return tables.parse_status(csv_reader.read_text(text, "status", name, limits))
 
 
@@ -420,6 +421,8 @@ def _polls_of(parts: list[_BlockPolls], stats: tables.FileStats) -> tables.Polls
 def _factorize_id_words(words: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """(int64 code per row, object array of the distinct id strings) of ids given by their
     three words."""
+    import pandas as pd
+
     key = words[2] ^ (words[1] * _KEY_FACTORS[1]) ^ (words[0] * _KEY_FACTORS[0])
     codes, _ = pd.factorize(key)
     codes = codes.astype(np.int64)
@@ -452,12 +455,16 @@ def _id_strings(words: list[np.ndarray]) -> np.ndarray:
 
 
 def _factorize_strings(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    import pandas as pd
+
     codes, uniques = pd.factorize(ids)
     return codes.astype(np.int64), np.asarray(uniques, dtype=object)
 
 
 def _concat(a: tables.Polls, b: tables.Polls) -> tables.Polls:
     """Polls of two parts of one file, with one set of store ids."""
+    import pandas as pd
+
     codes, ids = pd.factorize(np.concatenate([a.store_ids, b.store_ids]))
     stats = a.stats
     stats.rows_read += b.stats.rows_read

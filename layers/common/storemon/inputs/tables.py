@@ -12,12 +12,15 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from storemon.inputs import field_parsers
-from storemon.inputs.csv_reader import DEFAULT_NAMES
+from storemon.inputs.file_text import DEFAULT_NAMES
+
+if TYPE_CHECKING:  # pandas is imported where a frame is made or read: the status file's fast
+    import pandas as pd  # reader needs none (it is parsed while pandas loads, inputs.parse)
 
 
 @dataclass
@@ -62,6 +65,8 @@ def stats_for(frame: pd.DataFrame, kind: str) -> FileStats:
 def per_distinct(series: pd.Series, parse) -> tuple[np.ndarray, ...]:
     """Apply ``parse`` (which maps an object array of distinct strings to arrays) once per
     distinct value of ``series`` and spread the results back to every row."""
+    import pandas as pd
+
     codes, distinct = pd.factorize(series.to_numpy(dtype=object), use_na_sentinel=False)
     results = parse(np.asarray(distinct, dtype=object))
     return tuple(np.asarray(result)[codes] for result in results)
@@ -96,6 +101,8 @@ def status_checks(has_id, status_ok, timestamp_ok) -> list[tuple[str, np.ndarray
 
 
 def parse_status(frame: pd.DataFrame) -> Polls:
+    import pandas as pd
+
     stats = stats_for(frame, "status")
     store_id = stripped(frame["store_id"])
     has_id = store_id != ""
@@ -196,6 +203,8 @@ class Zones:
 
 
 def parse_timezones(frame: pd.DataFrame) -> Zones:
+    import pandas as pd
+
     stats = stats_for(frame, "timezones")
     store_id = stripped(frame["store_id"])
     has_id = store_id != ""

@@ -151,9 +151,11 @@ def _from_snapshot(
 def _from_csv(
     settings: Settings, inputs: dict, rebuild_set: str | None, options: dict
 ) -> ReportResult:
+    from storemon.report.preload import import_engine_in_background
+
+    import_engine_in_background()  # pandas loads while S3 answers and the status file parses
     from storemon.inputs.limits import Limits
     from storemon.inputs.parse import parse_input_files
-    from storemon.report.pipeline import report_from_parsed
 
     started = time.perf_counter()
     limits = Limits.from_env()  # STOREMON_MAX_*, from the template's Max* parameters
@@ -162,6 +164,8 @@ def _from_csv(
         data[0], data[1], data[2], names=(names[0], names[1], names[2]), limits=limits
     )
     del data
+    from storemon.report.pipeline import report_from_parsed
+
     result = report_from_parsed(*parsed, started=started, **options)
     if rebuild_set:
         _rebuild(settings, rebuild_set, parsed)
@@ -237,7 +241,6 @@ def handle_build(settings: Settings, message: dict) -> str:
     from storemon.errors import UnusableInput
     from storemon.inputs.limits import Limits
     from storemon.inputs.parse import parse_input_files
-    from storemon.snapshot.build import snapshot_from_parsed
 
     report_id = message.get("report_id")
     record = records.get(settings, report_id) if isinstance(report_id, str) else None
@@ -254,6 +257,8 @@ def handle_build(settings: Settings, message: dict) -> str:
     except UnusableInput as exc:
         logger.error("cannot build the snapshot", extra={"reason": str(exc)})
         return "snapshot-impossible"
+    from storemon.snapshot.build import snapshot_from_parsed
+
     aws.put_object(
         settings.bucket,
         snapshot_key(input_set),
