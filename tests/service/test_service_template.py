@@ -147,10 +147,15 @@ def test_the_functions_own_traces_can_be_switched_off():
     parameter = TEMPLATE_DATA["Parameters"]["TraceDisabled"]
     assert parameter["Default"] == "false" and parameter["AllowedValues"] == ["false", "true"]
     glob = TEMPLATE_DATA["Globals"]["Function"]
-    assert glob["Environment"]["Variables"]["POWERTOOLS_TRACE_DISABLED"] == {
-        "Ref": "TraceDisabled"
-    }
+    assert glob["Environment"]["Variables"]["POWERTOOLS_TRACE_DISABLED"] == {"Ref": "TraceDisabled"}
     assert glob["Tracing"] == "Active"
+
+
+def test_pydantic_looks_for_no_plugins():
+    """Without it, the first model built at a cold start reads every installed package's entry
+    points, looking for pydantic plugins (storemon uses none)."""
+    variables = TEMPLATE_DATA["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["PYDANTIC_DISABLE_PLUGINS"] == "__all__"
 
 
 def test_table_and_bucket_settings():

@@ -229,20 +229,27 @@ def describe(errors: list) -> str:
 
 
 # ----------------------------------------------------------------------------- answers
-class ErrorAnswer(BaseModel):
+class _Answer(BaseModel):
+    """An answer's shape, for the OpenAPI document only (the routes' answers are never
+    validated against it): its schema is built when the document is, not at each cold start."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class ErrorAnswer(_Answer):
     """Every error: what is wrong, and the status code again."""
 
     error: str
     status: int
 
 
-class Accepted(BaseModel):
+class Accepted(_Answer):
     """202: the report is recorded and queued; ask GET /get_report/{report_id}."""
 
     report_id: str
 
 
-class ReportAnswer(BaseModel):
+class ReportAnswer(_Answer):
     """A report's state. Complete adds report_url, summary_url, url_expires_in,
     url_expires_at, completed_at, source (snapshot or csv: what it was computed from), rows,
     summary, store_ids_not_found, warnings; Failed adds error and failed_at; ``latest`` may add
@@ -258,13 +265,13 @@ class ReportAnswer(BaseModel):
     inputs: dict | None = None
 
 
-class ReportList(BaseModel):
+class ReportList(_Answer):
     """GET /reports: the newest reports first."""
 
     reports: list[ReportAnswer]
 
 
-class StoreSummary(BaseModel):
+class StoreSummary(_Answer):
     """What the newest full report saw of one store."""
 
     model_config = ConfigDict(extra="allow")
@@ -274,7 +281,7 @@ class StoreSummary(BaseModel):
     now: str | None = None
 
 
-class StoreReport(BaseModel):
+class StoreReport(_Answer):
     """One store's report row (SPEC §5) and uptime percentages (§7, null without business
     time) at the latest inputs' ``now`` (or ``as_of``), answered in the request from the
     snapshot of the inputs ``latest`` was made of (``source``: snapshot, or csv when it was
@@ -299,7 +306,7 @@ class StoreReport(BaseModel):
     source: Literal["snapshot", "csv"]
 
 
-class Incident(BaseModel):
+class Incident(_Answer):
     """One incident (SPEC §7): a maximal stretch of interpolated inactive status in the week
     window that overlaps business hours."""
 
@@ -311,7 +318,7 @@ class Incident(BaseModel):
     ongoing: bool
 
 
-class StoreIncidents(BaseModel):
+class StoreIncidents(_Answer):
     """One store's incidents in a full report (oldest first) and its uptime percentages
     (SPEC §7, null without business time)."""
 
@@ -324,7 +331,7 @@ class StoreIncidents(BaseModel):
     report_id: str
 
 
-class Subscription(BaseModel):
+class Subscription(_Answer):
     """A webhook subscription (its secret is shown once, when it is created)."""
 
     id: str
@@ -341,20 +348,20 @@ class SubscriptionCreated(Subscription):
     secret: str = Field(description="whsec_<base64>: the Standard Webhooks signing secret")
 
 
-class SubscriptionDeleted(BaseModel):
+class SubscriptionDeleted(_Answer):
     """The subscription is gone: no delivery is made to it any more."""
 
     id: str
     deleted: bool
 
 
-class SubscriptionList(BaseModel):
+class SubscriptionList(_Answer):
     """GET /subscriptions: the caller's subscriptions (an administrator's: every one)."""
 
     subscriptions: list[Subscription]
 
 
-class UnauthorizedAnswer(BaseModel):
+class UnauthorizedAnswer(_Answer):
     """401: no valid access token. API Gateway's authorizer answers ``{"message":
     "Unauthorized"}`` (and says why in ``www-authenticate``); a function reached without
     verified claims answers ``{"error", "status"}``."""
