@@ -2,10 +2,10 @@
 
 Each handler is imported in a fresh process as Lambda imports it: the layer's package on the
 path, ``LAMBDA_TASK_ROOT`` set (so Powertools would trace), the template's Powertools
-variables, tracing switched off by ``POWERTOOLS_TRACE_DISABLED`` (the template's ``Tracing``
-parameter). None of them loads pandas, NumPy or the X-Ray SDK's recorder then; get_report
-loads neither after answering every route that computes nothing (all but
-``GET /stores/{id}/report``).
+variables, tracing switched off by ``POWERTOOLS_TRACE_DISABLED`` (the template's ``TraceDisabled``
+parameter). None of them loads pandas, NumPy or the X-Ray SDK's recorder then, and the queue
+functions no pydantic either; get_report loads neither after answering every route that
+computes nothing (all but ``GET /stores/{id}/report``).
 """
 
 from __future__ import annotations
@@ -24,6 +24,9 @@ from tests.service.helpers import put_inputs
 
 ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("pandas", "numpy", "aws_xray_sdk.core")
+# the queue functions validate no HTTP request: pydantic (Powertools' validation, the request
+# models) is the API functions' alone
+QUEUE_FUNCTIONS = ("worker", "delivery")
 
 
 def lambda_environment(function: str, *, tracing: bool) -> dict[str, str]:
@@ -63,6 +66,7 @@ tracer = sys.modules["storemon.service.observability"].tracer
 provider = type(tracer.provider)
 print(json.dumps({{
     "loaded": {HEAVY_LOADED},
+    "pydantic": "pydantic" in sys.modules,
     "provider": provider.__module__ + "." + provider.__name__,
     "disabled": bool(tracer.disabled),
 }}))
@@ -75,6 +79,7 @@ print(json.dumps({{
 def test_a_cold_start_loads_no_pandas_numpy_or_xray_recorder(function):
     found = run_fresh(IMPORT_HANDLER, lambda_environment(function, tracing=False), function)
     assert found["loaded"] == []
+    assert found["pydantic"] is (function not in QUEUE_FUNCTIONS)
     assert found["provider"] == "storemon.service.observability.NoTracing"
     assert found["disabled"] is True
 
