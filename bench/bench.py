@@ -1,20 +1,29 @@
-"""`make bench`: issue 9's figures: the report's speed and memory against a bare pandas read of
-the status file, the snapshot, the one-store route and the growth table.
+"""`make bench`: the report's speed and memory against a bare pandas read of the status file
+and against DuckDB, the cold starts, the snapshot, the one-store route and the growth table.
 
 1. Generates the full-scale synthetic data set once into ``.bench/data/`` (plain CSV) and
    reuses it while the parameters and the generator's source are unchanged (``stamp.json``).
-2. Times ``storemon report`` against ``pandas.read_csv(store_status.csv, dtype=str)``:
-   (a) as fresh subprocesses, and (b) in this process
-   (``storemon.report.pipeline.report_from_csv_bytes`` on the files' bytes); best of
-   ``--repeat`` runs each, the two commands alternating.
-   Targets: report / baseline <= 1.2 in both, the report subprocess's peak RSS < 1 GB.
-3. The snapshot: size, ingest time, full report (<= 1/10 of the CSV path in process and
+   Compiles this checkout's packages to bytecode first, as an installed package has it (pip
+   compiles at install; an editable install under ``PYTHONDONTWRITEBYTECODE`` would compile
+   storemon again in every fresh process).
+2. Times ``storemon report`` against ``pandas.read_csv(store_status.csv, dtype=str)`` and
+   against the same report as one DuckDB SQL query on two threads (``bench/duckdb_report.py``,
+   whose CSV is compared with storemon's cell by cell): (a) as fresh subprocesses, the three
+   alternating, and (b) in this process (``storemon.report.pipeline.report_from_csv_bytes``
+   on the files' bytes against ``pandas.read_csv``); best of ``--repeat`` runs each.
+   Targets (issue 18): in fresh processes, report / DuckDB <= 0.8 and report / read_csv
+   <= 1.0; in process, report / read_csv <= 1.2; the report subprocess's peak RSS < 1 GB.
+3. Cold starts (``bench/coldstart.py``): each handler imported in a fresh interpreter from the
+   layer as ``sam build`` makes it, against the floor every such handler pays.
+4. The snapshot: size, ingest time, full report (<= 1/10 of the CSV path in process and
    < 0.1 s) and one store (<= 1/100) from a fresh load of the file.
-4. ``GET /stores/{id}/report`` against ``GET /store_summary`` (p50) on the warm local stack
+5. ``GET /stores/{id}/report`` against ``GET /store_summary`` (p50) on the warm local stack
    (<= 2x; reported as absent when this build has no such route).
-5. Growth: 1x, 4x, 16x the stores, CSV and snapshot paths, time and peak RSS.
-6. Periods (``bench/periods_bench.py``): ``--windows hour,day,week,month`` (<= 1.3x the default
+6. Growth: 1x, 4x, 16x the stores, CSV and snapshot paths, time and peak RSS.
+7. Periods (``bench/periods_bench.py``): ``--windows hour,day,week,month`` (<= 1.3x the default
    report) and 30 days day by day for every store (<= 2x), on the CSV and snapshot paths.
+
+``--csv-only`` stops after 2 and 3 (``--no-coldstart``, ``--no-duckdb`` leave those out).
 
 Each verdict is PASS or MISS; the machine's load average is printed at the start and the end
 (timings on a shared machine are only comparable within one run). Exits non-zero only when
@@ -26,6 +35,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import os
 import pathlib
 import subprocess
@@ -40,9 +50,13 @@ DATA_DIR = REPO / ".bench" / "data"
 STAMP_NAME = "stamp.json"
 GENERATOR_SOURCE = DEV_ROOT / "storemon_dev" / "generate"  # its modules' bytes, in name order
 
-RATIO_TARGET = 1.2
+RATIO_TARGET = 1.2  # in process, report / read_csv
+SUBPROCESS_RATIO_TARGET = 1.0  # fresh processes, report / read_csv
+DUCKDB_RATIO_TARGET = 0.8  # fresh processes, report / DuckDB
 PEAK_RSS_TARGET_BYTES = 1e9
 BASELINE_CODE = "import sys, pandas; pandas.read_csv(sys.argv[1], dtype=str)"
+DUCKDB_SCRIPT = REPO / "bench" / "duckdb_report.py"
+DUCKDB_THREADS = 2
 
 for _root in (DEV_ROOT, PACKAGE_ROOT):
     if str(_root) not in sys.path:
@@ -71,6 +85,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--growth-only", action="store_true", help="only the growth table (see --growth)"
     )
+    parser.add_argument(
+        "--csv-only",
+        action="store_true",
+        help="only the CSV path (read_csv, DuckDB, in process) and the cold starts",
+    )
+    parser.add_argument("--no-duckdb", action="store_true", help="skip the DuckDB query")
+    parser.add_argument("--no-coldstart", action="store_true", help="skip the cold starts")
     parser.add_argument(
         "--growth",
         default="1,4,16",
@@ -198,9 +219,32 @@ def run_child(command: list[str]) -> tuple[float, int]:
     return float(fields[1]), int(fields[2])
 
 
+def compile_checkout() -> None:
+    """Bytecode for this checkout's packages, as an installed package has it."""
+    import compileall
+
+    for root in (PACKAGE_ROOT / "storemon", DEV_ROOT / "storemon_dev"):
+        if not compileall.compile_dir(str(root), quiet=1):
+            raise BenchError(f"cannot compile {root}")
+
+
+def duckdb_available() -> str | None:
+    """Why the DuckDB comparison cannot run here (None: it can)."""
+    try:
+        import duckdb  # noqa: F401
+    except ImportError:
+        return "duckdb is not installed (a dev dependency: make install)"
+    return None
+
+
 def measure_subprocess(
-    paths: dict[str, pathlib.Path], repeat: int, out_path: pathlib.Path
+    paths: dict[str, pathlib.Path],
+    repeat: int,
+    out_path: pathlib.Path,
+    duckdb_out: pathlib.Path | None,
 ) -> dict[str, list[tuple[float, int]]]:
+    """Fresh processes, the commands alternating: read_csv, storemon report and (unless
+    ``duckdb_out`` is None) the DuckDB query writing ``duckdb_out``."""
     report_command = [
         sys.executable,
         "-m",
@@ -215,12 +259,45 @@ def measure_subprocess(
         "--out",
         str(out_path),
     ]
-    baseline_command = [sys.executable, "-c", BASELINE_CODE, str(paths["status"])]
-    runs: dict[str, list[tuple[float, int]]] = {"baseline": [], "report": []}
+    commands = {
+        "baseline": [sys.executable, "-c", BASELINE_CODE, str(paths["status"])],
+        "report": report_command,
+    }
+    if duckdb_out is not None:
+        commands["duckdb"] = [
+            sys.executable,
+            str(DUCKDB_SCRIPT),
+            *("--status", str(paths["status"]), "--hours", str(paths["hours"])),
+            *("--timezones", str(paths["timezones"]), "--out", str(duckdb_out)),
+            *("--threads", str(DUCKDB_THREADS)),
+        ]
+    runs: dict[str, list[tuple[float, int]]] = {name: [] for name in commands}
     for _ in range(repeat):
-        runs["baseline"].append(run_child(baseline_command))
-        runs["report"].append(run_child(report_command))
+        for name, command in commands.items():
+            runs[name].append(run_child(command))
     return runs
+
+
+def differing_cells(ours: bytes, theirs: bytes) -> tuple[int, int, int]:
+    """(cells that differ, of how many, rows only one side has) of two CSV reports: the
+    same header and one row per store, compared by store id."""
+    import csv
+    import io
+
+    def rows(data: bytes) -> tuple[list[str], dict[str, list[str]]]:
+        header, *body = csv.reader(io.StringIO(data.decode()))
+        return header, {row[0]: row for row in body}
+
+    (our_header, our_rows), (their_header, their_rows) = rows(ours), rows(theirs)
+    differ = sum(a != b for a, b in zip(our_header, their_header, strict=False))
+    differ += abs(len(our_header) - len(their_header))
+    for store, row in our_rows.items():
+        other = their_rows.get(store)
+        if other is not None:
+            differ += sum(a != b for a, b in zip(row, other, strict=False))
+            differ += abs(len(row) - len(other))
+    only_one_side = len(set(our_rows) ^ set(their_rows))
+    return differ, len(our_header) * (len(our_rows) + 1), only_one_side
 
 
 def measure_in_process(paths: dict[str, pathlib.Path], repeat: int) -> dict[str, list[float]]:
@@ -581,49 +658,63 @@ def print_results(
     report_rows: int,
     stores: int,
 ) -> None:
-    rows = []
-    for mode, baseline_times, report_times in (
-        (
-            "subprocess",
-            [seconds for seconds, _ in subprocess_runs["baseline"]],
-            [seconds for seconds, _ in subprocess_runs["report"]],
-        ),
-        ("in-process", in_process_runs["baseline"], in_process_runs["report"]),
-    ):
-        ratio = min(report_times) / min(baseline_times)
-        rows.append((mode, min(baseline_times), min(report_times), ratio))
-
+    best = {name: min(seconds for seconds, _ in runs) for name, runs in subprocess_runs.items()}
+    in_best = {name: min(runs) for name, runs in in_process_runs.items()}
     print()
-    print("best of the runs (seconds); baseline = pandas.read_csv(store_status.csv, dtype=str)")
-    header = f"{'mode':<11} {'baseline s':>10} {'report s':>9} {'ratio':>6}  target   result"
+    print("the CSV path, best of the runs (s); read_csv = pandas.read_csv(status, dtype=str),")
+    print(f"DuckDB = bench/duckdb_report.py on {DUCKDB_THREADS} threads, the same report")
+    header = (
+        f"{'mode':<16} {'read_csv':>8} {'DuckDB':>7} {'storemon':>8}"
+        f" | {'/read_csv':>9} {'target':>7} {'':<4} | {'/DuckDB':>7} {'target':>7}"
+    )
     print(header)
     print("-" * len(header))
-    for mode, baseline_seconds, report_seconds, ratio in rows:
-        print(
-            f"{mode:<11} {baseline_seconds:>10.2f} {report_seconds:>9.2f} {ratio:>6.2f}"
-            f"  <= {RATIO_TARGET:.1f}   {verdict(ratio <= RATIO_TARGET)}"
-        )
-    peak_rss = max(rss for _, rss in subprocess_runs["report"])
-    baseline_rss = max(rss for _, rss in subprocess_runs["baseline"])
+    ratio = best["report"] / best["baseline"]
+    line = (
+        f"{'fresh processes':<16} {best['baseline']:>8.2f} {best.get('duckdb', math.nan):>7.2f}"
+        f" {best['report']:>8.2f} | {ratio:>9.2f} {'<= 1.0':>7}"
+        f" {verdict(ratio <= SUBPROCESS_RATIO_TARGET):<4} |"
+    )
+    if "duckdb" in best:
+        versus = best["report"] / best["duckdb"]
+        line += f" {versus:>7.2f} {'<= 0.8':>7} {verdict(versus <= DUCKDB_RATIO_TARGET)}"
+    print(line)
+    ratio = in_best["report"] / in_best["baseline"]
     print(
-        f"{'peak RSS':<11} {baseline_rss / 1e6:>8.0f}MB {peak_rss / 1e6:>7.0f}MB"
-        f" {peak_rss / baseline_rss:>6.2f}  < {PEAK_RSS_TARGET_BYTES / 1e9:.0f} GB  "
-        f"   {verdict(peak_rss < PEAK_RSS_TARGET_BYTES)}"
-        "  (report subprocess; baseline shown for scale)"
+        f"{'in process':<16} {in_best['baseline']:>8.2f} {'':>7} {in_best['report']:>8.2f}"
+        f" | {ratio:>9.2f} {'<= 1.2':>7} {verdict(ratio <= RATIO_TARGET):<4} |"
+    )
+    rss = {name: max(r for _, r in runs) for name, runs in subprocess_runs.items()}
+    shown = ", ".join(f"{name} {value / 1e6:.0f} MB" for name, value in rss.items())
+    print(
+        f"peak RSS of the fresh processes: {shown}; storemon < 1 GB"
+        f" {verdict(rss['report'] < PEAK_RSS_TARGET_BYTES)}"
     )
     print()
     print("all runs (seconds):")
-    for name in ("baseline", "report"):
-        subprocess_times = " ".join(f"{seconds:.2f}" for seconds, _ in subprocess_runs[name])
-        in_process_times = " ".join(f"{seconds:.2f}" for seconds in in_process_runs[name])
-        print(f"  subprocess {name:<8}: {subprocess_times}")
-        print(f"  in-process {name:<8}: {in_process_times}")
+    for name, runs in subprocess_runs.items():
+        print(f"  fresh {name:<9}: " + " ".join(f"{seconds:.2f}" for seconds, _ in runs))
+    for name, times in in_process_runs.items():
+        print(f"  in-process {name:<9}: " + " ".join(f"{seconds:.2f}" for seconds in times))
     print(
         "  (in-process report = read the three files' bytes + "
         "storemon.report.pipeline.report_from_csv_bytes; "
-        "subprocess report = `python -m storemon_dev.cli report ... --out FILE`)"
+        "fresh report = `python -m storemon_dev.cli report ... --out FILE`)"
     )
     print(f"report rows: {report_rows:,} (stores generated: {stores:,})")
+
+
+def print_duckdb_check(cells: tuple[int, int, int] | None, absent: str | None) -> None:
+    if absent:
+        print(f"DuckDB: not measured: {absent}")
+        return
+    if cells is None:
+        return
+    differ, total, one_side = cells
+    print(
+        f"DuckDB's report against storemon's: {differ:,} of {total:,} cells differ,"
+        f" {one_side:,} stores in one only   {verdict(differ == 0 and one_side == 0)}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -637,42 +728,94 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.growth_only:
         return run_growth(args)
+    absent = "--no-duckdb" if args.no_duckdb else duckdb_available()
     try:
-        paths = prepare_dataset(args)
-        describe_dataset(paths)
-        try:
-            import storemon.report.pipeline  # noqa: F401
-        except ImportError as exc:
-            raise BenchError(f"storemon.report.pipeline is not importable: {exc}") from None
-        with tempfile.TemporaryDirectory(prefix="storemon-bench-") as scratch:
-            out_path = pathlib.Path(scratch) / "report.csv"
-            print("measuring: subprocesses ...", flush=True)
-            subprocess_runs = measure_subprocess(paths, args.repeat, out_path)
-            with out_path.open("rb") as handle:
-                report_rows = sum(1 for _ in handle) - 1
-            print("measuring: in process ...", flush=True)
-            in_process_runs = measure_in_process(paths, args.repeat)
-            print("measuring: the snapshot ...", flush=True)
-            snap = measure_snapshot(paths, args.repeat, pathlib.Path(scratch))
-            if snap["csv"] != out_path.read_bytes():
-                raise BenchError("the snapshot's report differs from the CSV path's")
-            print("measuring: periods (windows with the month, 30 days day by day) ...", flush=True)
-            periods = periods_bench.measure_periods(paths, args.repeat, pathlib.Path(scratch))
+        measured = measure_csv_path(args, with_duckdb=absent is None)
     except BenchError as exc:
         print(f"bench: error: {exc}", file=sys.stderr)
         return 1
-    print_results(subprocess_runs, in_process_runs, report_rows, args.stores)
-    print_snapshot(snap, min(in_process_runs["report"]))
-    periods_bench.print_periods(periods)
-    if not args.no_stack:
-        print("measuring: the local stack ...", flush=True)
-        try:
-            ids = [line.split(",", 1)[0] for line in snap["csv"].decode().splitlines()[1:51]]
-            print_route(measure_route(DATA_DIR, ids))
-        except BenchError as exc:
-            print(f"bench: error: {exc}", file=sys.stderr)
-            return 1
+    print_results(measured["subprocess"], measured["in_process"], measured["rows"], args.stores)
+    print_duckdb_check(measured["cells"], absent)
+    if not args.no_coldstart and run_cold_starts(args.repeat) != 0:
+        return 1
+    if measured["snap"] is None:  # --csv-only
+        print(f"end of bench: {load_average()}")
+        return 0
+    return run_the_rest(args, measured)
+
+
+def run_the_rest(args: argparse.Namespace, measured: dict) -> int:
+    """The snapshot's table, the periods', the local stack's routes and the growth table."""
+    print_snapshot(measured["snap"], min(measured["in_process"]["report"]))
+    periods_bench.print_periods(measured["periods"])
+    if not args.no_stack and run_route(measured["snap"]) != 0:
+        return 1
     return run_growth(args)
+
+
+def measure_csv_path(args: argparse.Namespace, *, with_duckdb: bool) -> dict:
+    """The data set, then the CSV path's measurements (and the snapshot's, unless
+    ``--csv-only``); BenchError when a step fails."""
+    paths = prepare_dataset(args)
+    describe_dataset(paths)
+    compile_checkout()
+    try:
+        import storemon.report.pipeline  # noqa: F401
+    except ImportError as exc:
+        raise BenchError(f"storemon.report.pipeline is not importable: {exc}") from None
+    with tempfile.TemporaryDirectory(prefix="storemon-bench-") as directory:
+        scratch = pathlib.Path(directory)
+        out_path = scratch / "report.csv"
+        duckdb_out = scratch / "duckdb.csv" if with_duckdb else None
+        print(f"measuring: fresh processes ... ({load_average()})", flush=True)
+        subprocess_runs = measure_subprocess(paths, args.repeat, out_path, duckdb_out)
+        report_csv = out_path.read_bytes()
+        cells = None
+        if duckdb_out is not None:
+            cells = differing_cells(report_csv, duckdb_out.read_bytes())
+        print("measuring: in process ...", flush=True)
+        in_process_runs = measure_in_process(paths, args.repeat)
+        snap = periods = None
+        if not args.csv_only:
+            print("measuring: the snapshot ...", flush=True)
+            snap = measure_snapshot(paths, args.repeat, scratch)
+            if snap["csv"] != report_csv:
+                raise BenchError("the snapshot's report differs from the CSV path's")
+            print("measuring: periods (windows with the month, 30 days day by day) ...", flush=True)
+            periods = periods_bench.measure_periods(paths, args.repeat, scratch)
+    return {
+        "subprocess": subprocess_runs,
+        "in_process": in_process_runs,
+        "rows": report_csv.count(b"\n") - 1,
+        "cells": cells,
+        "snap": snap,
+        "periods": periods,
+    }
+
+
+def run_route(snap: dict) -> int:
+    print("measuring: the local stack ...", flush=True)
+    try:
+        ids = [line.split(",", 1)[0] for line in snap["csv"].decode().splitlines()[1:51]]
+        print_route(measure_route(DATA_DIR, ids))
+    except BenchError as exc:
+        print(f"bench: error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def run_cold_starts(repeat: int) -> int:
+    """bench/coldstart.py's measurement and table (0, or 1 when it failed)."""
+    import coldstart  # bench/coldstart.py, beside this script
+
+    print(f"measuring: cold starts ... ({load_average()})", flush=True)
+    try:
+        results = coldstart.measure(repeat)
+    except coldstart.ColdStartError as exc:
+        print(f"bench: error: {exc}", file=sys.stderr)
+        return 1
+    coldstart.print_cold_starts(results)
+    return 0
 
 
 def load_average() -> str:
