@@ -25,6 +25,7 @@ def current_versions(bucket):
     return {
         kind: s3.head_object(Bucket=bucket, Key=f"input/{name}.csv")["VersionId"]
         for kind, name in sources.BASENAMES.items()
+        if kind in sources.KINDS  # no closures file in these tests
     }
 
 

@@ -1,8 +1,9 @@
-"""An input set (the recorded versions of the three inputs), its snapshot, and the report of a
-record computed from one or the other (issue 9).
+"""An input set (the recorded versions of the inputs: the three required ones and the optional
+closures file), its snapshot, and the report of a record computed from one or the other
+(issue 9).
 
-- The first report of an input set (normally the upload refresh) parses the three inputs
-  once, computes the report from the parsed inputs and writes their snapshot at
+- The first report of an input set (normally the upload refresh) parses its inputs once,
+  computes the report from the parsed inputs and writes their snapshot (closures included) at
   ``snapshots/<input-set id>/snapshot.bin`` (:mod:`storemon.snapshot`). Writing is best
   effort: a failed write is logged and counted, the report does not fail.
 - Every later report on the same input versions (full, subset, ``as_of``, one store) reads
@@ -33,8 +34,13 @@ from storemon.service.records import InputSet, ReportRecord
 from storemon.service.settings import Settings
 
 if TYPE_CHECKING:
+    from storemon.inputs.closures import Closures
+    from storemon.inputs.tables import Hours, Polls, Zones
     from storemon.report.result import ReportResult
     from storemon.snapshot.reader import Snapshot
+
+    # an input set read and parsed: polls, hours, zones and the closures (None without a file)
+    ParsedInputs = tuple[Polls, Hours, Zones, Closures | None]
 
 SNAPSHOT_PREFIX = "snapshots/"
 SNAPSHOT_NAME = "snapshot.bin"
@@ -149,35 +155,48 @@ def _from_snapshot(
 
 
 def _from_csv(
-    settings: Settings, inputs: dict, rebuild_set: str | None, options: dict
+    settings: Settings, inputs: InputSet, rebuild_set: str | None, options: dict
 ) -> ReportResult:
     from storemon.report.preload import import_engine_in_background
 
     import_engine_in_background()  # pandas loads while S3 answers and the status file parses
+
+    started = time.perf_counter()
+    parsed = parse_recorded(settings, inputs)
+    from storemon.report.pipeline import report_from_parsed
+
+    result = report_from_parsed(*parsed[:3], started=started, closures=parsed[3], **options)
+    if rebuild_set:
+        _rebuild(settings, rebuild_set, parsed)
+    return result
+
+
+def parse_recorded(settings: Settings, inputs: InputSet) -> ParsedInputs:
+    """The recorded versions of an input set, read and parsed: (polls, hours, zones,
+    closures or None). UnusableInput when one cannot work (the closures file included)."""
     from storemon.inputs.limits import Limits
     from storemon.inputs.parse import parse_input_files
 
-    started = time.perf_counter()
     limits = Limits.from_env()  # STOREMON_MAX_*, from the template's Max* parameters
     data, names = sources.read(settings, inputs, limits.max_input_bytes)
     parsed = parse_input_files(
         data[0], data[1], data[2], names=(names[0], names[1], names[2]), limits=limits
     )
     del data
-    from storemon.report.pipeline import report_from_parsed
+    closures_file = sources.read_closures(settings, inputs, limits.max_input_bytes)
+    if closures_file is None:
+        return (*parsed, None)
+    from storemon.inputs.closures import read_closures  # pandas: after the status file parsed
 
-    result = report_from_parsed(*parsed, started=started, **options)
-    if rebuild_set:
-        _rebuild(settings, rebuild_set, parsed)
-    return result
+    return (*parsed, read_closures(*closures_file, limits))
 
 
-def _rebuild(settings: Settings, input_set: str, parsed: tuple) -> None:
+def _rebuild(settings: Settings, input_set: str, parsed: ParsedInputs) -> None:
     """Write the snapshot of parsed inputs (best effort)."""
     from storemon.snapshot.build import snapshot_from_parsed
 
     try:
-        data = snapshot_from_parsed(*parsed)
+        data = snapshot_from_parsed(*parsed[:3], closures=parsed[3])
     except Exception:
         logger.warning("could not build the snapshot", exc_info=True)
         add_count("SnapshotWriteFailures")
@@ -198,13 +217,8 @@ def alert_view_of_record(settings: Settings, record: ReportRecord) -> Any:
     snap = stored_snapshot(settings, input_set) if input_set else None
     if snap is not None:
         return view_frame(alert_incidents(*snap.parsed_inputs(), snap.closures()))
-    from storemon.inputs.limits import Limits
-    from storemon.inputs.parse import parse_input_files
-
-    limits = Limits.from_env()
-    data, names = sources.read(settings, inputs, limits.max_input_bytes)
-    parsed = parse_input_files(*data, names=(names[0], names[1], names[2]), limits=limits)
-    return view_frame(alert_incidents(*parsed))
+    polls, hours, zones, closures = parse_recorded(settings, inputs)
+    return view_frame(alert_incidents(polls, hours, zones, closures))
 
 
 # ----------------------------------------------------------------------------- snapshot only
@@ -239,8 +253,6 @@ def handle_build(settings: Settings, message: dict) -> str:
     "unknown". An unusable input is logged and the message dropped (the report route keeps
     answering 503); anything else is raised (retried)."""
     from storemon.errors import UnusableInput
-    from storemon.inputs.limits import Limits
-    from storemon.inputs.parse import parse_input_files
 
     report_id = message.get("report_id")
     record = records.get(settings, report_id) if isinstance(report_id, str) else None
@@ -250,10 +262,8 @@ def handle_build(settings: Settings, message: dict) -> str:
         return "unknown"
     if stored_snapshot(settings, input_set) is not None:
         return "snapshot-present"
-    limits = Limits.from_env()
     try:
-        data, names = sources.read(settings, record["inputs"], limits.max_input_bytes)
-        parsed = parse_input_files(*data, names=(names[0], names[1], names[2]), limits=limits)
+        polls, hours, zones, closures = parse_recorded(settings, record["inputs"])
     except UnusableInput as exc:
         logger.error("cannot build the snapshot", extra={"reason": str(exc)})
         return "snapshot-impossible"
@@ -262,7 +272,7 @@ def handle_build(settings: Settings, message: dict) -> str:
     aws.put_object(
         settings.bucket,
         snapshot_key(input_set),
-        snapshot_from_parsed(*parsed),
+        snapshot_from_parsed(polls, hours, zones, closures=closures),
         "application/octet-stream",
     )
     _SNAPSHOTS.forget(settings.bucket, snapshot_key(input_set))

@@ -51,7 +51,8 @@ class InputVersion(TypedDict):
     size: int
 
 
-# the three inputs by kind ("status", "hours", "timezones"); None when one is missing
+# the inputs by kind: "status", "hours", "timezones" (None when one is missing) and, only when
+# the input set has one, "closures" (SPEC §9)
 InputSet = dict[str, InputVersion | None]
 
 
@@ -114,7 +115,8 @@ def new_report_id() -> str:
 
 def refresh_report_id(inputs: InputSet) -> str:
     """The same input set always gives the same id (uuid4-shaped: version 4, RFC variant), so
-    several upload notifications that see the same three files make one refresh report."""
+    several upload notifications that see the same files make one refresh report (a set
+    without closures has no ``closures`` key: its id is the three files' alone)."""
     canon = json.dumps(
         {k: (v["version_id"] or v["etag"]) if v else None for k, v in inputs.items()}
         | {"keys": sorted(v["key"] if v else "" for v in inputs.values())},

@@ -1,10 +1,13 @@
-"""The three input files in S3: which objects they are, and their bytes by recorded version.
+"""The input files in S3: which objects they are, and their bytes by recorded version.
 
-Each input may be uploaded as ``<prefix><name>.csv`` or ``<prefix><name>.csv.gz``. When both
-exist, the one modified last wins (a tie goes to the plain ``.csv``): the newest upload is what
-the operator meant. The chosen object's version id (the bucket is versioned) and ETag are
-recorded in the report, and the worker reads exactly that version, so a report never mixes an
-old file with a new one.
+Three inputs are required (status, hours, time zones); a fourth, ``closures`` (SPEC §9), is
+optional: without it no time is closed. Each may be uploaded as ``<prefix><name>.csv`` or
+``<prefix><name>.csv.gz``. When both exist, the one modified last wins (a tie goes to the plain
+``.csv``): the newest upload is what the operator meant. The chosen object's version id (the
+bucket is versioned) and ETag are recorded in the report, and the worker reads exactly that
+version, so a report never mixes an old file with a new one. An input set without closures
+has no ``closures`` entry at all (so its id, :func:`records.refresh_report_id`, is what it
+was before closures existed); an upload of the closures file refreshes like the other three.
 """
 
 from __future__ import annotations
@@ -14,16 +17,23 @@ from datetime import datetime
 from storemon.clock.iso import utc_text
 from storemon.errors import InputError, MissingInput, ObjectForbidden, ObjectMissing
 from storemon.service import aws
-from storemon.service.records import InputSet
+from storemon.service.records import InputSet, InputVersion
 from storemon.service.settings import Settings
 
-KINDS = ("status", "hours", "timezones")
-BASENAMES = {"status": "store_status", "hours": "menu_hours", "timezones": "timezones"}
+KINDS = ("status", "hours", "timezones")  # required
+OPTIONAL_KINDS = ("closures",)  # SPEC §9: an input set may have it
+BASENAMES = {
+    "status": "store_status",
+    "hours": "menu_hours",
+    "timezones": "timezones",
+    "closures": "closures",
+}
 SUFFIXES = (".csv", ".csv.gz")
 
 
 def kind_of_key(key: str, prefix: str) -> str | None:
-    """ "status" / "hours" / "timezones" when `key` is one of the accepted input names."""
+    """ "status" / "hours" / "timezones" / "closures" when `key` is one of the accepted input
+    names."""
     if not key.startswith(prefix):
         return None
     name = key[len(prefix) :]
@@ -34,7 +44,8 @@ def kind_of_key(key: str, prefix: str) -> str | None:
 
 
 def resolve(settings: Settings) -> InputSet:
-    """The current input objects: {kind: {key, version_id, etag, last_modified, size} | None}."""
+    """The current input objects: {kind: {key, version_id, etag, last_modified, size} | None}
+    for the three required kinds, and ``closures`` only when it exists."""
     best: dict[str, aws.ObjectInfo] = {}
     for obj in aws.list_objects(settings.bucket, settings.input_prefix):
         kind = kind_of_key(obj.key, settings.input_prefix)
@@ -45,11 +56,12 @@ def resolve(settings: Settings) -> InputSet:
         if current is None or rank > (current.last_modified, current.key.endswith(".csv")):
             best[kind] = obj
     out: InputSet = {}
-    for kind in KINDS:
+    for kind in KINDS + OPTIONAL_KINDS:
         listed = best.get(kind)
         head = aws.head_object(settings.bucket, listed.key) if listed else None
         if head is None:
-            out[kind] = None
+            if kind in KINDS:
+                out[kind] = None
             continue
         out[kind] = {
             "key": head.key,
@@ -71,15 +83,16 @@ def marker(inputs: InputSet, resolved_at: datetime) -> str | None:
     is at least as new). None when an input is missing."""
     if missing(inputs):
         return None
-    newest = max(inputs[kind]["last_modified"] for kind in KINDS)  # type: ignore[index]
+    newest = max(ref["last_modified"] for ref in inputs.values() if ref)
     return f"{newest}|{utc_text(resolved_at)}"
 
 
 def identity(inputs: InputSet) -> tuple:
-    """What tells input sets apart: each input's key and version id (or ETag)."""
+    """What tells input sets apart: each input's key and version id (or ETag), the closures'
+    (or None) included."""
     return tuple(
         (ref["key"], ref.get("version_id") or ref.get("etag")) if ref else None
-        for ref in (inputs.get(kind) for kind in KINDS)
+        for ref in (inputs.get(kind) for kind in KINDS + OPTIONAL_KINDS)
     )
 
 
@@ -91,8 +104,9 @@ def is_current(settings: Settings, inputs: InputSet) -> bool:
 def read(
     settings: Settings, inputs: InputSet, max_bytes: int | None = None
 ) -> tuple[list[bytes], list[str]]:
-    """The recorded versions' bytes and file names, in KINDS order; MissingInput otherwise,
-    InputError for an object over ``max_bytes`` (checked before it is read)."""
+    """The three required inputs' recorded versions' bytes and file names, in KINDS order;
+    MissingInput otherwise, InputError for an object over ``max_bytes`` (checked before it is
+    read)."""
     gone = missing(inputs)
     if gone:
         where = f"s3://{settings.bucket}/{settings.input_prefix}"
@@ -103,20 +117,36 @@ def read(
     for kind in KINDS:
         ref = inputs[kind]
         assert ref is not None
-        name = ref["key"].rsplit("/", 1)[-1]
-        size = int(ref.get("size") or 0)
-        if max_bytes is not None and size > max_bytes:
-            raise InputError(
-                name, f"file is {size:,} bytes, over the limit of {max_bytes:,} (max_input_bytes)"
-            )
-        try:
-            body = aws.get_object(
-                settings.bucket, ref["key"], version_id=ref.get("version_id"), etag=ref.get("etag")
-            )
-        except ObjectMissing as exc:
-            raise MissingInput(f"{name}: {exc}") from exc
-        except ObjectForbidden as exc:  # the role's permissions: retrying cannot help
-            raise ObjectForbidden(f"{name}: {exc}") from exc
+        body, name = _read_version(settings, ref, max_bytes)
         data.append(body)
         names.append(name)
     return data, names
+
+
+def read_closures(
+    settings: Settings, inputs: InputSet, max_bytes: int | None = None
+) -> tuple[bytes, str] | None:
+    """The recorded closures file's bytes and name, or None when the input set has none (the
+    same errors as :func:`read`)."""
+    ref = inputs.get("closures")
+    return _read_version(settings, ref, max_bytes) if ref else None
+
+
+def _read_version(
+    settings: Settings, ref: InputVersion, max_bytes: int | None
+) -> tuple[bytes, str]:
+    name = ref["key"].rsplit("/", 1)[-1]
+    size = int(ref.get("size") or 0)
+    if max_bytes is not None and size > max_bytes:
+        raise InputError(
+            name, f"file is {size:,} bytes, over the limit of {max_bytes:,} (max_input_bytes)"
+        )
+    try:
+        body = aws.get_object(
+            settings.bucket, ref["key"], version_id=ref.get("version_id"), etag=ref.get("etag")
+        )
+    except ObjectMissing as exc:
+        raise MissingInput(f"{name}: {exc}") from exc
+    except ObjectForbidden as exc:  # the role's permissions: retrying cannot help
+        raise ObjectForbidden(f"{name}: {exc}") from exc
+    return body, name
