@@ -72,6 +72,8 @@ def load_source(location: str, max_bytes: int | None = None) -> bytes:
 
 
 def _report(args: argparse.Namespace) -> int:
+    if args.history:
+        return _report_from_history(args)
     if args.snapshot:
         return _report_from_snapshot(args)
     missing = _missing_inputs(args)
@@ -149,6 +151,15 @@ def _read_closures(data: bytes | None, name: str | None, limits):
     return read_closures(data, name, limits)
 
 
+def _report_from_history(args: argparse.Namespace) -> int:
+    from storemon_dev.history_cli import report_of_history
+
+    progress = Progress(sys.stderr.isatty())
+    incidents = bool(args.incidents or args.html)
+    result = report_of_history(args, _period(args), _store_ids(args), incidents)
+    return _write_outputs(result, args, progress)
+
+
 def _write_outputs(result, args: argparse.Namespace, progress: Progress) -> int:
     from storemon.report.result import report_to_csv
 
@@ -213,7 +224,15 @@ def _report_from_snapshot(args: argparse.Namespace) -> int:
 
 
 def _ingest(args: argparse.Namespace) -> int:
-    """Parse and validate the three files once into a snapshot file."""
+    """Parse and validate the three files once into a snapshot file (``--into``: add a
+    batch to a poll history)."""
+    if args.into:
+        from storemon_dev.history_cli import ingest_into
+
+        return ingest_into(args, load_source, _limits(args))
+    missing = _missing_inputs(args) + ([] if args.out else ["--out"])
+    if missing:
+        raise CommandError(f"{', '.join(missing)} required (or --into)")
     from storemon.snapshot.build import snapshot_from_csv_bytes
     from storemon.snapshot.reader import load_snapshot
 
@@ -357,6 +376,9 @@ def _add_report_command(commands: Any) -> None:
         "--snapshot", help="snapshot from `storemon ingest` (the CSVs, if given, are the fallback)"
     )
     report.add_argument(
+        "--history", help="poll history directory from `storemon ingest --into` (SPEC §10)"
+    )
+    report.add_argument(
         "--closures",
         help="closures CSV (store_id,start_local,end_local[,reason]; with --snapshot: read "
         "only when the snapshot is refused, a snapshot carries its own)",
@@ -384,12 +406,29 @@ def _add_ingest_command(commands: Any) -> None:
         "ingest", help="parse and validate the three CSV files once into a snapshot"
     )
     ingest.add_argument("--status", required=True, help="store_status CSV (.csv, .csv.gz, s3://)")
-    ingest.add_argument("--hours", required=True, help="menu_hours CSV (.csv, .csv.gz, s3://)")
-    ingest.add_argument("--timezones", required=True, help="timezones CSV (.csv, .csv.gz, s3://)")
+    ingest.add_argument("--hours", help="menu_hours CSV (.csv, .csv.gz, s3://)")
+    ingest.add_argument("--timezones", help="timezones CSV (.csv, .csv.gz, s3://)")
     ingest.add_argument(
         "--closures", help="closures CSV (SPEC §9; .csv, .csv.gz, s3://): the snapshot carries them"
     )
-    ingest.add_argument("--out", required=True, help="snapshot file to write")
+    ingest.add_argument("--out", help="snapshot file to write")
+    ingest.add_argument(
+        "--into",
+        help="poll history directory: add --status as one batch (SPEC §10; docs/history.md); "
+        "--hours/--timezones/--closures, when given, replace the history's",
+    )
+    ingest.add_argument(
+        "--base", action="store_true", help="with --into: --status is the new base file"
+    )
+    ingest.add_argument(
+        "--retention-days", type=_positive, default=90, help="with --into, a new history: days kept"
+    )
+    ingest.add_argument(
+        "--carry-lag-days",
+        type=_positive,
+        default=8,
+        help="with --into, a new history: the carry's cut, days before the newest",
+    )
     _add_limit_flags(ingest)
     ingest.set_defaults(handler=_ingest)
 

@@ -64,8 +64,11 @@ def _pad(size: int) -> int:
     return -size % ALIGN
 
 
-def encode(version: int, sections: dict[str, dict[str, np.ndarray]]) -> bytes:
-    """The file's bytes: header and sections."""
+def encode(
+    version: int, sections: dict[str, dict[str, np.ndarray]], *, tz_bound: bool = True
+) -> bytes:
+    """The file's bytes: header and sections. ``tz_bound=False``: the data does not depend on
+    the time-zone database (a reader with another one may use it)."""
     directory: dict[str, dict] = {}
     section_info: dict[str, dict] = {}
     bodies: list[bytes] = []
@@ -86,10 +89,12 @@ def encode(version: int, sections: dict[str, dict[str, np.ndarray]]) -> bytes:
         body = b"".join(parts)
         section_info[section] = {"bytes": len(body), "sha256": hashlib.sha256(body).hexdigest()}
         bodies.append(body)
-    return _assemble(version, directory, section_info, bodies)
+    return _assemble(version, directory, section_info, bodies, tz_bound)
 
 
-def _assemble(version: int, directory: dict, section_info: dict, bodies: list[bytes]) -> bytes:
+def _assemble(
+    version: int, directory: dict, section_info: dict, bodies: list[bytes], tz_bound: bool
+) -> bytes:
     """Header, padding, sections. The sections' offsets depend on the header's length and the
     header holds the offsets: iterate until they agree (the 64-byte padding absorbs it)."""
     start = 0
@@ -98,7 +103,7 @@ def _assemble(version: int, directory: dict, section_info: dict, bodies: list[by
         for info in section_info.values():
             info["offset"] = position
             position += info["bytes"]
-        header = _header(version, directory, section_info)
+        header = _header(version, directory, section_info, tz_bound)
         needed = _PREFIX + len(header) + _pad(_PREFIX + len(header))
         if needed == start:
             break
@@ -108,11 +113,11 @@ def _assemble(version: int, directory: dict, section_info: dict, bodies: list[by
     return prefix + header + padding + b"".join(bodies)
 
 
-def _header(version: int, directory: dict, section_info: dict) -> bytes:
+def _header(version: int, directory: dict, section_info: dict, tz_bound: bool) -> bytes:
     document = {
         "format": FORMAT,
         "version": version,
-        "tz_database": tz_database_version(),
+        "tz_database": tz_database_version() if tz_bound else None,
         "sections": section_info,
         "arrays": directory,
     }
@@ -146,36 +151,64 @@ class SnapshotFile:
 
     def section(self, name: str) -> dict[str, np.ndarray]:
         """The named section's arrays, after checking its sha256 (once)."""
-        info = self.header["sections"].get(name)
-        if not isinstance(info, dict):
-            raise SnapshotError(f"{self.where}: damaged header (no section {name!r})")
-        start, size = int(info["offset"]), int(info["bytes"])
+        start, size = section_span(self.header, name, self.where)
         if start + size > self.size:
             raise SnapshotError(
                 f"{self.where}: truncated ({self.size:,} bytes, the header describes "
                 f"{start + size:,})"
             )
         view = memoryview(self.buffer)[start : start + size]
-        if name not in self._checked:
-            if hashlib.sha256(view).hexdigest() != info["sha256"]:
-                raise SnapshotError(f"{self.where}: damaged (section {name!r} fails its sha256)")
-            self._checked.add(name)
-        return self._arrays(name, view)
-
-    def _arrays(self, section: str, view: memoryview) -> dict[str, np.ndarray]:
-        arrays = {}
-        for name, entry in self.header["arrays"].items():
-            if entry["section"] != section:
-                continue
-            dtype = np.dtype(entry["dtype"])
-            shape = tuple(int(n) for n in entry["shape"])
-            count = int(np.prod(shape, dtype=np.int64))
-            offset = int(entry["offset"])
-            if offset + count * dtype.itemsize > len(view):
-                raise SnapshotError(f"{self.where}: damaged header (array {name!r} out of bounds)")
-            flat = np.frombuffer(view, dtype=dtype, count=count, offset=offset)
-            arrays[name] = flat.reshape(shape)
+        arrays = section_arrays(
+            self.header, name, view, self.where, check=name not in self._checked
+        )
+        self._checked.add(name)
         return arrays
+
+
+def header_size(first: bytes, where: str) -> int:
+    """How many bytes the magic, the header's length and digest and the header take, from the
+    file's first bytes (at least 58 of them); :class:`SnapshotError` when it is not a
+    storemon snapshot file."""
+    if len(first) < _PREFIX or bytes(first[: len(MAGIC)]) != MAGIC:
+        raise SnapshotError(f"{where}: not a storemon snapshot (or truncated before its header)")
+    (length,) = struct.unpack("<Q", bytes(first[len(MAGIC) : len(MAGIC) + 8]))
+    return _PREFIX + int(length)
+
+
+def read_header(buffer: Any, where: str, version: int) -> dict:
+    """The checked header of a file whose first bytes (at least :func:`header_size`) are
+    ``buffer``."""
+    return _read_header(buffer, where, version)
+
+
+def section_span(header: dict, name: str, where: str) -> tuple[int, int]:
+    """(offset, size) of a section in the file; :class:`SnapshotError` when it has none."""
+    info = header["sections"].get(name)
+    if not isinstance(info, dict):
+        raise SnapshotError(f"{where}: damaged header (no section {name!r})")
+    return int(info["offset"]), int(info["bytes"])
+
+
+def section_arrays(
+    header: dict, section: str, view: Any, where: str, *, check: bool = True
+) -> dict[str, np.ndarray]:
+    """The arrays of one section from its bytes ``view`` (checked against its sha256 unless
+    ``check`` is false: already checked)."""
+    if check and hashlib.sha256(view).hexdigest() != header["sections"][section]["sha256"]:
+        raise SnapshotError(f"{where}: damaged (section {section!r} fails its sha256)")
+    arrays = {}
+    for name, entry in header["arrays"].items():
+        if entry["section"] != section:
+            continue
+        dtype = np.dtype(entry["dtype"])
+        shape = tuple(int(n) for n in entry["shape"])
+        count = int(np.prod(shape, dtype=np.int64))
+        offset = int(entry["offset"])
+        if offset + count * dtype.itemsize > len(view):
+            raise SnapshotError(f"{where}: damaged header (array {name!r} out of bounds)")
+        flat = np.frombuffer(view, dtype=dtype, count=count, offset=offset)
+        arrays[name] = flat.reshape(shape)
+    return arrays
 
 
 def _read_header(buffer: Any, where: str, version: int) -> dict:
@@ -197,7 +230,8 @@ def _read_header(buffer: Any, where: str, version: int) -> dict:
             f"{where}: snapshot format version {header.get('version')!r}, this storemon reads "
             f"version {version}: run `storemon ingest` again"
         )
-    if header.get("tz_database") != tz_database_version():
+    # None: data that does not depend on the time-zone database (encode's tz_bound=False)
+    if header.get("tz_database") not in (None, tz_database_version()):
         raise SnapshotError(
             f"{where}: made with time-zone database {header.get('tz_database')!r}, this "
             f"system has {tz_database_version()!r}: business hours may differ, ingest again"

@@ -1,0 +1,16 @@
+"""The poll history (SPEC §10): batches ingested once into UTC-day partitions, reports that
+read only the partitions their span needs plus a small carry (docs/history.md).
+
+- :mod:`~storemon.history.buckets`: the stable store bucket of a store id (FNV-1a), the one
+  hash every reader of the layout (store shards, issue 18) imports;
+- :mod:`~storemon.history.partition`: one UTC day's polls, deduplicated, sorted by (bucket,
+  store, time) with per-bucket offsets, in the snapshot file format;
+- :mod:`~storemon.history.carry`: the few polls per store from before a cut that a report
+  needs (the last evidence poll, its status run's start and the poll before it);
+- :mod:`~storemon.history.ingest`: a batch (or a new base) merged into the history; the
+  manifest; the carry moved forward; retention;
+- :mod:`~storemon.history.answer`: the report from a history.
+
+Everything here is pure: bytes in (a ``load(key)`` callable), objects and a new manifest
+out; the caller (the ``storemon`` command, the service) stores them.
+"""

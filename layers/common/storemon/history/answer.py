@@ -1,0 +1,153 @@
+"""The report from a history: only the days its span needs, plus the carry.
+
+A report's span starts at :meth:`Period.span_start_us` (the longest window's start, the
+range's start, the week's when incidents are asked). When the carry's cut is at or before
+it, the report reads the carry and the partitions from the cut to ``now``'s day; otherwise
+(an ``as_of`` or a range further back) the retained carry and every partition to ``now``'s
+day. Either way the polls handed to the engine give the same report as every poll of the
+history would (docs/history.md), and the engine's own phases compute it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+
+from storemon.clock.ticks import US_PER_DAY
+from storemon.history import partition
+from storemon.history.ingest import Load, newest_poll, parsed_inputs
+from storemon.history.partition import Partition
+from storemon.inputs.closures import Closures
+from storemon.inputs.tables import FileStats, Hours, Polls, Zones
+from storemon.report.periods import Period
+from storemon.report.pipeline import parse_instant, report_from_parsed
+from storemon.report.result import ReportResult
+
+
+@dataclass(frozen=True)
+class HistoryPolls:
+    """The polls a report reads from a history, the engine's inputs, and what was read."""
+
+    polls: Polls
+    hours: Hours
+    zones: Zones
+    closures: Closures | None
+    read: dict
+
+
+def history_stats(manifest: dict, name: str) -> FileStats:
+    """The summary's ``store_status`` of a history: rows read and skipped (by reason) summed
+    over the base and every batch ingested (each batch counted once, when it was read)."""
+    stats = FileStats(name)
+    entries = ([manifest["base"]] if manifest["base"] else []) + list(manifest["batches"])
+    reasons: Counter = Counter()
+    for entry in entries:
+        stats.rows_read += int(entry["rows_read"])
+        reasons.update(entry["skipped_reasons"])
+    for reason, count in sorted(reasons.items()):
+        stats.skip(reason, count)
+    return stats
+
+
+def polls_for(
+    manifest: dict,
+    load: Load,
+    *,
+    period: Period,
+    as_of: str | None = None,
+    incidents: bool = False,
+    name: str = "history",
+) -> HistoryPolls:
+    """The carry (or the retained carry) and the partitions the report's span needs."""
+    hours, zones, closures = parsed_inputs(manifest, load)
+    newest = newest_poll(manifest)
+    if newest is None:
+        from storemon.errors import InputError
+
+        raise InputError(name, "the history holds no poll yet")
+    as_of_us = None if as_of is None or period.is_range else parse_instant(as_of)
+    now_us = period.now_us(as_of_us, newest)
+    span_start = period.span_start_us(now_us, incidents=incidents)
+    carry = manifest["carry"]
+    use_carry = carry is not None and carry["cut_day"] * US_PER_DAY <= span_start
+    first = carry if use_carry else manifest["retained"]
+    from_day = carry["cut_day"] if use_carry else -(2**40)
+    now_day = now_us // US_PER_DAY
+    days = [e for e in manifest["partitions"].values() if from_day <= e["day"] <= now_day]
+    parts = [_read(load, first)] + [_read(load, e) for e in sorted(days, key=lambda e: e["day"])]
+    read = {
+        "partitions": len(days),
+        "carry": "carry" if use_carry else "retained",
+        "bytes": sum(int(e["bytes"]) for e in days) + (int(first["bytes"]) if first else 0),
+    }
+    polls = concatenated(parts, history_stats(manifest, name))
+    if not len(polls.time_us):  # as_of before the history: the engine says so
+        polls = concatenated([_read(load, e) for e in manifest["partitions"].values()], polls.stats)
+    return HistoryPolls(polls, hours, zones, closures, read)
+
+
+def _read(load: Load, entry: dict | None) -> Partition:
+    if entry is None:
+        return partition.empty()
+    return partition.from_bytes(load(entry["key"]), entry["key"])
+
+
+def concatenated(parts: list[Partition], stats: FileStats) -> Polls:
+    """The polls of partitions with disjoint times, as one :class:`Polls` (the store
+    dictionaries joined, never the polls sorted)."""
+    parts = [part for part in parts if len(part)]
+    if not parts:
+        return Polls(
+            np.zeros(0, dtype=object),
+            *(np.zeros(0, dtype=np.int64),) * 2,
+            np.zeros(0, dtype=bool),
+            stats,
+        )
+    ids, store = partition.pooled(parts)
+    distinct, code = np.unique(ids, return_inverse=True)
+    return Polls(
+        store_ids=np.char.decode(distinct, "utf-8").astype(object),
+        store=code.reshape(-1)[store],
+        time_us=np.concatenate([part.time_us for part in parts]),
+        active=np.concatenate([part.active() for part in parts]),
+        stats=stats,
+    )
+
+
+def report_from_history(
+    manifest: dict,
+    load: Load,
+    *,
+    as_of: str | None = None,
+    store_ids: list[str] | None = None,
+    incidents: bool = False,
+    period: Period | None = None,
+    name: str = "history",
+) -> ReportResult:
+    """The report from a history (``load(key)`` reads its objects): the same report as one
+    status file holding every poll of the history; the summary's ``store_status`` counts the
+    rows of the base and every batch, and ``history`` says what the report read."""
+    started = time.perf_counter()
+    period = period or Period()
+    found = polls_for(manifest, load, period=period, as_of=as_of, incidents=incidents, name=name)
+    result = report_from_parsed(
+        found.polls,
+        found.hours,
+        found.zones,
+        as_of=as_of,
+        store_ids=store_ids,
+        started=started,
+        incidents=incidents,
+        period=period,
+        closures=found.closures,
+    )
+    result.summary["history"] = {
+        "batches": len(manifest["batches"]),
+        "base": manifest["base"]["name"] if manifest["base"] else None,
+        "generation": manifest["generation"],
+        "read": found.read,
+    }
+    return result
