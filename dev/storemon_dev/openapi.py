@@ -94,10 +94,13 @@ def _add_security(doc: dict[str, Any]) -> None:
 
 
 def _drop_422(doc: dict[str, Any]) -> None:
-    """Validation errors are answered 400 here (http.validation_error), not Powertools' 422."""
+    """Validation errors are answered 400 here (http.validation_error), not Powertools' 422
+    (a route's own 422, an :class:`~storemon.errors.Unprocessable`, stays)."""
     for operations in doc["paths"].values():
         for operation in operations.values():
-            operation.get("responses", {}).pop("422", None)
+            responses = operation.get("responses", {})
+            if "HTTPValidationError" in json.dumps(responses.get("422", {})):
+                responses.pop("422")
     schemas = doc.get("components", {}).get("schemas", {})
     for name in ("HTTPValidationError", "ValidationError"):
         schemas.pop(name, None)

@@ -32,7 +32,7 @@ SubscriptionIdPath = Annotated[
 @app.post(
     "/subscriptions",
     summary="Subscribe a webhook receiver to store.down / store.recovered notifications",
-    responses=answers(201, SubscriptionCreated, 400, 403, 429),
+    responses=answers(201, SubscriptionCreated, 400, 403, 422, 429),
 )
 @tracer.capture_method
 def create_subscription():

@@ -71,6 +71,8 @@ def test_owners_list_and_delete_only_their_own(local_receivers, api):
         ({}, "url"),
         ({"url": RECEIVER, "min_minutes": -1}, "min_minutes"),
         ({"url": RECEIVER, "min_minutes": "5"}, "min_minutes"),
+        ({"url": RECEIVER, "min_minutes": 1.5}, "min_minutes"),
+        ({"url": RECEIVER, "min_minutes": True}, "min_minutes"),
         ({"url": RECEIVER, "store_ids": []}, "store_ids"),
         ({"url": RECEIVER, "colour": "red"}, "colour"),
         ({"url": "not a url"}, "url"),
@@ -79,6 +81,12 @@ def test_owners_list_and_delete_only_their_own(local_receivers, api):
 def test_malformed_subscriptions_are_refused(local_receivers, api, body, wrong):
     status, answer, _ = api.post("/subscriptions", json=body)
     assert status == 400 and wrong in answer["error"]
+
+
+def test_min_minutes_is_an_integer_as_json_schema_reads_one(local_receivers, api):
+    """30.0 is the integer 30 (JSON Schema's "integer", what the document publishes)."""
+    status, body, _ = api.post("/subscriptions", json={"url": RECEIVER, "min_minutes": 30.0})
+    assert (status, body["min_minutes"]) == (201, 30), body
 
 
 def test_a_malformed_id_is_refused(local_receivers, api):

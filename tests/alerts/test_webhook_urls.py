@@ -4,11 +4,12 @@ the address actually connected to; the local stack's loopback-only receivers."""
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 
 import pytest
 
-from storemon.service import webhook_url
+from storemon.service import api_models, webhook_url
 from storemon.service.webhook_url import UrlRefused, check
 
 PUBLIC = "93.184.215.14"  # a public address (never connected to: these tests only resolve)
@@ -87,6 +88,11 @@ def test_the_local_stack_takes_loopback_receivers_only():
     for url in ("http://10.0.0.1/hook", "http://169.254.169.254/", f"https://{PUBLIC}/"):
         with pytest.raises(UrlRefused, match="not a loopback address"):
             check(url, local=True)
+    for url in ("http://2130706433/", "http://0x7f.1/", "http://127.1/"):
+        with pytest.raises(UrlRefused, match="numeric address"):
+            check(url, local=True)
+    with pytest.raises(UrlRefused, match="delivers to 127.0.0.1"):
+        check("http://hooks.example.com/", local=True)  # no name is looked up locally
 
 
 def test_the_connected_peer_is_checked_again(monkeypatch):
@@ -109,11 +115,48 @@ def test_the_connected_peer_is_checked_again(monkeypatch):
 
 
 def test_a_subscription_to_a_private_address_is_refused(stack, api):
+    """Well formed (the document's pattern holds): 422, saying why the destination is refused."""
     status, body, _ = api.post("/subscriptions", json={"url": "https://10.0.0.1/hook"})
-    assert status == 400 and "private" in body["error"]
+    assert (status, body["status"]) == (422, 422) and "private" in body["error"]
     status, body, _ = api.post("/subscriptions", json={"url": "http://169.254.169.254/"})
-    assert status == 400 and "https://" in body["error"]
+    assert status == 422 and "https://" in body["error"]
+    status, body, _ = api.post("/subscriptions", json={"url": "https://2130706433/"})
+    assert status == 422 and "numeric address" in body["error"]
     assert api.get("/subscriptions")[1] == {"subscriptions": []}
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ftp://hooks.example.com/",
+        "https://user:secret@hooks.example.com/",
+        " https://hooks.example.com/",
+        "https://hooks.example.com/a b",
+        "https:///hook",
+        "https://hôte.example/",
+        "not a url",
+    ],
+)
+def test_a_url_outside_the_documented_pattern_is_malformed(stack, api, url):
+    """400, as the document's pattern says (api_models.WEBHOOK_URL_PATTERN), before any DNS."""
+    status, body, _ = api.post("/subscriptions", json={"url": url})
+    assert status == 400 and body["error"].startswith("url: is not an http(s) URL"), body
+    assert not re.fullmatch(api_models.WEBHOOK_URL_PATTERN.strip("^$"), url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://hooks.example.com/storemon",
+        "HTTPS://hooks.example.com:8443/storemon?x=1#f",
+        "http://127.0.0.1:8080/hook",
+        "http://[::1]:8080/hook",
+        "https://[::ffff:10.0.0.1]/hook",
+        "http://2130706433/",
+    ],
+)
+def test_the_documented_pattern_takes_every_url_the_destination_check_judges(url):
+    assert re.fullmatch(api_models.WEBHOOK_URL_PATTERN.strip("^$"), url)
 
 
 def test_a_receiver_rebound_to_a_private_address_is_refused_at_delivery(flow, dns, monkeypatch):

@@ -20,6 +20,8 @@ from . import isolated
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "openapi.json"
+# one exception, said and explained there: a webhook URL refused for its destination (422)
+CONFIG = Path(__file__).with_name("schemathesis.toml")
 # a fixed number of examples per operation (and a fixed seed): bounded in time, ~1 min
 EXAMPLES = int(os.environ.get("STOREMON_FUZZ_EXAMPLES", "20"))
 
@@ -39,6 +41,13 @@ def test_the_document_covers_every_route_and_body():
     trigger = doc["components"]["schemas"]["TriggerRequest"]
     assert trigger["additionalProperties"] is False
     assert trigger["properties"]["store_ids"]["anyOf"][0]["maxItems"] == 1000
+    subscription = doc["components"]["schemas"]["SubscriptionRequest"]["properties"]
+    assert subscription["min_minutes"]["anyOf"][0] == {
+        "type": "integer",
+        "minimum": 0,
+        "maximum": 525_600,
+    }
+    assert subscription["url"]["pattern"].startswith("^[Hh][Tt][Tt][Pp][Ss]?://")
 
 
 @pytest.mark.slow
@@ -63,6 +72,8 @@ def test_schemathesis_all_checks_pass_with_a_token(tmp_path):
                     sys.executable,
                     "-m",
                     "schemathesis.cli",
+                    "--config-file",
+                    str(CONFIG),
                     "run",
                     str(DOC),
                     "--url",

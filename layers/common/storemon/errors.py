@@ -17,6 +17,7 @@
         ├── NotFound         404: nothing at that address
         │   └── ReportNotFound
         ├── Conflict         409: the resource is in the wrong state
+        ├── Unprocessable    422: well formed, but what it names cannot be used
         ├── TooManyRequests  429: over a quota; try again later
         └── Unavailable      503: a dependency failed; try again
 
@@ -101,6 +102,12 @@ class ReportNotFound(NotFound):
 
 class Conflict(RequestError):
     """The resource is in a state that does not allow the request (e.g. a Failed report's CSV)."""
+
+
+class Unprocessable(RequestError):
+    """The request is well formed (its schema holds) but what it names cannot be used, for a
+    reason no schema can say: a webhook URL whose host does not resolve, or resolves to an
+    address the service refuses to reach."""
 
 
 class TooManyRequests(RequestError):

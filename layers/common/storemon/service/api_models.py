@@ -11,7 +11,14 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+)
 
 from storemon.clock import timestamps
 from storemon.clock.iso import request_text
@@ -43,6 +50,12 @@ REPORT_ID_PATTERN = (
 SUBSCRIPTION_ID_PATTERN = (
     r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-4[0-9A-Fa-f]{3}-[89ABab][0-9A-Fa-f]{3}-[0-9A-Fa-f]{12}$"
 )
+# a webhook receiver's URL: http:// or https:// (any case), a host (an ASCII name or address,
+# a port; no user name or password: no "@"), then an optional path, query or fragment of
+# printable ASCII, no spaces. Whether the host may receive webhooks (https on AWS, every address
+# it resolves to public) is asked of DNS at request time: no schema can say it, so a URL that
+# matches this pattern and is refused for its destination is a 422, not a 400.
+WEBHOOK_URL_PATTERN = r"^[Hh][Tt][Tt][Pp][Ss]?://[0-9A-Za-z._~:!$&'()*+,;=%\[\]-]+(?:[/?#][!-~]*)?$"
 # as_of: SPEC §1's timestamp forms with a real date of the years 1970-9998, no surrounding space
 _YEAR = r"(?:19[7-9][0-9]|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])"
 _LEAP_YEAR = r"(?:19(?:7[26]|8[048]|9[26])|[2-9][0-9](?:0[48]|[2468][048]|[13579][26])" + (
@@ -69,6 +82,8 @@ PATTERN_MESSAGES = {
     AS_OF_PATTERN: AS_OF_RULE,
     REPORT_ID_PATTERN: REPORT_ID_RULE,
     SUBSCRIPTION_ID_PATTERN: "is a malformed subscription id: expected a uuid4",
+    WEBHOOK_URL_PATTERN: "is not an http(s) URL: http(s)://host[:port][/path], printable ASCII "
+    "without spaces, no user name or password",
 }
 
 
@@ -135,6 +150,14 @@ ReportId = Annotated[
 Format = Literal["json", "csv", "html"]
 
 
+def _integral_number(value: Any) -> Any:
+    """JSON Schema's integers include numbers with a zero fraction (``91.0``): those are the
+    integer; anything else is left to the strict check (``"5"``, ``true`` and ``1.5`` refused)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
@@ -168,6 +191,9 @@ class GetReportRequest(_Body):
 
 
 MAX_MIN_MINUTES = 525_600  # a year
+# an integer as JSON Schema reads one (30.0 is 30), of at most a year (the bounds before the
+# validator: then the document publishes them as minimum and maximum)
+MinMinutes = Annotated[int, Field(ge=0, le=MAX_MIN_MINUTES), BeforeValidator(_integral_number)]
 
 
 class SubscriptionRequest(_Body):
@@ -176,8 +202,12 @@ class SubscriptionRequest(_Body):
     url: str = Field(
         min_length=1,
         max_length=2048,
-        description="https:// URL of a public receiver (no private, loopback or link-local "
-        "address); notifications are POSTed to it, signed as Standard Webhooks do",
+        pattern=WEBHOOK_URL_PATTERN,
+        description="https:// URL of a public receiver; notifications are POSTed to it, signed "
+        "as Standard Webhooks do. A URL of this form is still refused (422) when its host does "
+        "not resolve or resolves to a private, loopback, link-local, multicast, reserved or "
+        "unspecified address, and on AWS when it is http:// (the local stack takes loopback "
+        "receivers only)",
         examples=["https://hooks.example.com/storemon"],
     )
     store_ids: list[StoreId] | None = Field(
@@ -186,10 +216,8 @@ class SubscriptionRequest(_Body):
         max_length=MAX_STORE_IDS,
         description="the stores to hear about; leave out for every store (administrators)",
     )
-    min_minutes: int | None = Field(
+    min_minutes: MinMinutes | None = Field(
         None,
-        ge=0,
-        le=MAX_MIN_MINUTES,
         description="notify an incident once it holds this many business minutes (default: "
         "the service's ALERT_MIN_MINUTES)",
     )
@@ -406,7 +434,10 @@ ERROR_MEANINGS = {
     "the report list or a report someone else triggered",
     404: "no such report / store / subscription",
     409: "the report is Running or Failed",
-    429: "the caller (a store owner) has as many reports running as allowed: wait Retry-After",
+    422: "the webhook URL is well formed but may not receive webhooks (the error says why: its "
+    "host does not resolve or resolves to a refused address, or http:// on AWS)",
+    429: "over the caller's quota (a store owner): as many reports running as allowed (wait "
+    "Retry-After), or as many subscriptions as allowed (delete one)",
     503: "try again later (Retry-After when known): the report could not be queued, or the "
     "snapshot of the latest inputs is being built",
 }

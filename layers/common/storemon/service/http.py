@@ -51,6 +51,7 @@ STATUS: dict[type[errors.RequestError], int] = {
     errors.Forbidden: 403,
     errors.NotFound: 404,
     errors.Conflict: 409,
+    errors.Unprocessable: 422,
     errors.TooManyRequests: 429,
     errors.Unavailable: 503,
 }

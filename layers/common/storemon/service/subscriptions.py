@@ -75,7 +75,7 @@ def create(settings: Settings, body: dict, principal: Principal) -> dict:
     key = secrets.token_bytes(32)
     item: dict = {
         KEY: str(uuid.uuid4()),
-        "url": request.url.strip(),
+        "url": request.url,
         "min_minutes": settings.alert_min_minutes
         if request.min_minutes is None
         else request.min_minutes,

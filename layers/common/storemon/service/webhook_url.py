@@ -33,7 +33,7 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from storemon.errors import InvalidRequest
+from storemon.errors import Unprocessable
 
 MAX_URL_CHARS = 2048
 CONNECT_SECONDS = 3.0
@@ -47,8 +47,9 @@ _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
-class UrlRefused(InvalidRequest):
-    """The URL may not receive webhooks (400 at subscription time; a failed delivery later)."""
+class UrlRefused(Unprocessable):
+    """The URL may not receive webhooks (422 at subscription time: the request's schema holds,
+    its URL pattern included; a failed delivery later)."""
 
 
 @dataclass(frozen=True)
