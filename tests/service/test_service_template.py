@@ -404,7 +404,7 @@ API_EVENTS = {
     "store_report.json": 404,
     "store_incidents.json": 404,
     "unknown_route.json": 405,
-    "create_subscription.json": 400,  # a private receiver: refused
+    "create_subscription.json": 422,  # https://10.0.0.1: a private receiver, refused
     "list_subscriptions.json": 200,
     "delete_subscription.json": 404,
 }
