@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -107,17 +108,24 @@ def set_inputs(
     limits: Limits = DEFAULT_LIMITS,
 ) -> Update:
     """New hours / timezones / closures files (``kind -> (name, bytes)``, kinds ``hours``,
-    ``timezones``, ``closures``): checked, stored, and the carries made again with them."""
+    ``timezones``, ``closures``): checked, stored, and the carries made again with them.
+    Files whose bytes the history already has change nothing."""
+    current = manifest["inputs"] or {}
+    files = {
+        kind: (name, data)
+        for kind, (name, data) in files.items()
+        if (current.get(kind) or {}).get("sha256") != digest(data)
+    }
+    if not files:
+        return Update(manifest, changed=False, note="the same input files")
     for kind, (name, data) in files.items():
         _parse_input(kind, name, data, limits)  # an unusable file fails here, naming it
-    inputs = dict(manifest["inputs"] or {})
+    inputs = dict(current)
     objects = {}
     for kind, (name, data) in files.items():
         key = f"inputs/{digest(data)[:20]}-{kind}"
         inputs[kind] = {"name": name, "key": key, "sha256": digest(data)}
         objects[key] = data
-    if inputs == manifest["inputs"]:
-        return Update(manifest, changed=False, note="the same input files")
     updated = _next(manifest)
     updated["inputs"] = inputs
     updated["carry"] = None  # made again below, with the new inputs
@@ -156,10 +164,12 @@ def add_batch(
     base: bool = False,
     limits: Limits = DEFAULT_LIMITS,
     received_at: str | None = None,
+    source: str | None = None,
 ) -> Update:
     """A batch of polls (``base``: a new base file, replacing the old base's polls) read
     once and merged into the days it touches. A batch already ingested (same bytes) adds
-    nothing; a batch with no valid poll fails (InputError naming it)."""
+    nothing; a batch with no valid poll fails (InputError naming it). ``source``: what the
+    caller knows the file as (the service: its key and version), kept in the manifest."""
     sha = digest(data)
     if not base and any(entry["sha256"] == sha for entry in manifest["batches"]):
         return Update(manifest, changed=False, note=f"{name}: already ingested")
@@ -170,7 +180,9 @@ def add_batch(
     oldest_kept = _oldest_kept_day(manifest)
     too_old = day < oldest_kept
     polls.stats.skip(TOO_OLD, int(too_old.sum()))
-    entry = {"name": name, "sha256": sha, "received_at": received_at, **polls.stats.as_dict()}
+    entry: dict[str, Any] = {"name": name, "sha256": sha, "received_at": received_at}
+    entry["source"] = source
+    entry |= polls.stats.as_dict()
     entry.pop("file", None)
     entry["polls"] = int((~too_old).sum())
     objects: dict[str, bytes] = {}
@@ -258,16 +270,23 @@ def _day_text(day: int) -> str:
 def _settle(manifest: dict, load: Load, objects: dict[str, bytes]) -> Update:
     """Retention (whole days past it folded into the retained carry, then dropped), then the
     carry moved to its cut (made again when it was dropped)."""
-    if manifest["newest_us"] is None or not manifest.get("inputs"):
+    inputs_of = manifest.get("inputs") or {}
+    if manifest["newest_us"] is None or not {"hours", "timezones"} <= set(inputs_of):
         return Update(manifest, objects)
-    inputs = parsed_inputs(manifest, lambda key: objects.get(key) or load(key))
+    parsed: list = []
+
+    def inputs():  # parsed only when a carry is made (not for most batches)
+        if not parsed:
+            parsed.extend(parsed_inputs(manifest, lambda key: objects.get(key) or load(key)))
+        return parsed
+
     read = _reader(load, objects)
     newest_day = int(manifest["newest_us"]) // US_PER_DAY
     drop_before = newest_day - int(manifest["settings"]["retention_days"])
     dropped = [e for e in manifest["partitions"].values() if e["day"] < drop_before]
     if dropped:
         parts = [read(manifest["retained"])] + [read(e) for e in dropped]
-        retained = carry_of(partition.merge(parts), *inputs)
+        retained = carry_of(partition.merge(parts), *inputs())
         _put_carry(manifest, objects, "retained", drop_before, retained)
         for entry in dropped:
             manifest["partitions"].pop(_day_text(entry["day"]))
@@ -280,7 +299,7 @@ def _settle(manifest: dict, load: Load, objects: dict[str, bytes]) -> Update:
         folded = [e for e in manifest["partitions"].values() if start <= e["day"] < cut]
         first = read(carry if carry is not None else manifest["retained"])
         merged = partition.merge([first] + [read(e) for e in folded])
-        _put_carry(manifest, objects, "carry", cut, carry_of(merged, *inputs))
+        _put_carry(manifest, objects, "carry", cut, carry_of(merged, *inputs()))
     return Update(manifest, objects)
 
 

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
 SNAPSHOT_PREFIX = "snapshots/"
 SNAPSHOT_NAME = "snapshot.bin"
-FROM_SNAPSHOT, FROM_CSV = "snapshot", "csv"
+FROM_SNAPSHOT, FROM_CSV, FROM_HISTORY = "snapshot", "csv", "history"
 BUILD = "snapshot"  # the worker's message kind: build an input set's snapshot
 BUILD_REQUEST_SECONDS = 60  # one build request per input set and warm container in this time
 _BUILDS_REQUESTED: dict[str, float] = {}
@@ -123,6 +123,11 @@ def report_of_record(
         "incidents": incidents,
     }
     inputs = record.get("inputs") or {}
+    if inputs.get("history"):
+        of_history = _from_history(settings, inputs, options)
+        logger.info("report computed from the poll history", extra=of_history.summary["history"])
+        add_count("ReportsFromHistory")
+        return of_history, FROM_HISTORY
     input_set = input_set_id(inputs)
     started = time.perf_counter()
     result = _from_snapshot(settings, input_set, started, options) if input_set else None
@@ -134,6 +139,34 @@ def report_of_record(
     logger.info("report computed from the CSV files", extra={"input_set": input_set})
     add_count("ReportsFromCsv")
     return result, FROM_CSV
+
+
+def _from_history(settings: Settings, inputs: InputSet, options: dict) -> ReportResult:
+    """The report of the recorded version of the poll history (SPEC §10): the carry and the
+    days its span needs (docs/history.md)."""
+    from storemon.history.answer import report_from_history
+    from storemon.service import history_store
+
+    version = inputs["history"]
+    assert version is not None
+    manifest = history_store.manifest_at(settings, version["key"])
+    return report_from_history(manifest, history_store.load(settings), name="history", **options)
+
+
+def _history_polls(settings: Settings, inputs: InputSet, *, every_day: bool) -> ParsedInputs:
+    """The history's polls (``every_day``: all of them, for a snapshot; else those of a
+    report of §5's windows with the incidents, for the alerts) and its files."""
+    from storemon.history.answer import polls_for
+    from storemon.report.periods import Period
+    from storemon.service import history_store
+
+    version = inputs["history"]
+    assert version is not None
+    manifest = history_store.manifest_at(settings, version["key"])
+    if every_day:
+        manifest = {**manifest, "carry": None}  # the retained carry and every day
+    found = polls_for(manifest, history_store.load(settings), period=Period(), incidents=True)
+    return found.polls, found.hours, found.zones, found.closures
 
 
 def _from_snapshot(
@@ -177,6 +210,8 @@ def parse_recorded(settings: Settings, inputs: InputSet) -> ParsedInputs:
     from storemon.inputs.limits import Limits
     from storemon.inputs.parse import parse_input_files
 
+    if inputs.get("history"):
+        return _history_polls(settings, inputs, every_day=True)
     limits = Limits.from_env()  # STOREMON_MAX_*, from the template's Max* parameters
     data, names = sources.read(settings, inputs, limits.max_input_bytes)
     parsed = parse_input_files(
@@ -213,6 +248,8 @@ def alert_view_of_record(settings: Settings, record: ReportRecord) -> Any:
     from storemon.report.alerts import alert_incidents
 
     inputs = record.get("inputs") or {}
+    if inputs.get("history"):
+        return view_frame(alert_incidents(*_history_polls(settings, inputs, every_day=False)))
     input_set = input_set_id(inputs)
     snap = stored_snapshot(settings, input_set) if input_set else None
     if snap is not None:

@@ -9,10 +9,12 @@ uploads have stopped for ``REFRESH_QUIET_SECONDS`` (template parameter ``Refresh
    follows); the newest one resolves the current version of each input *then* and records and
    queues a refresh report of that set (:func:`start_refresh`).
 
-With a quiet period of 0 the notification starts the refresh at once. The refresh's id is a
-digest of its input set (:func:`records.refresh_report_id`), so checks that see the same three
-files make one report. Which report ``latest`` names is decided when reports finish
-(:func:`storemon.service.report_jobs.advance_latest`).
+With a quiet period of 0 the notification starts the refresh at once. A batch of polls
+(``input/polls/...``, SPEC §10) is merged into the poll history when its notification
+arrives (:mod:`storemon.service.history_store`); its refresh then follows the same rule.
+The refresh's id is a digest of its input set (:func:`records.refresh_report_id`), so checks
+that see the same three files make one report. Which report ``latest`` names is decided
+when reports finish (:func:`storemon.service.report_jobs.advance_latest`).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from __future__ import annotations
 import time
 from urllib.parse import unquote_plus
 
-from storemon.service import aws, records, sources
+from storemon.service import aws, history_store, records, sources
 from storemon.service.observability import (
     add_count,
     add_invocation_keys,
@@ -41,7 +43,7 @@ def input_keys(message: dict, prefix: str) -> list[str]:
         if not str(rec.get("eventName", "")).startswith("ObjectCreated"):
             continue
         key = unquote_plus(((rec.get("s3") or {}).get("object") or {}).get("key", ""))
-        if sources.kind_of_key(key, prefix):
+        if sources.kind_of_key(key, prefix) or history_store.is_batch_key(key, prefix):
             keys.append(key)
     return keys
 
@@ -53,6 +55,10 @@ def handle_s3_notification(settings: Settings, message: dict, receive_count: int
     if not keys:
         logger.info("upload notification for no input file: ignored")
         return "ignored"
+    batches = [key for key in keys if history_store.is_batch_key(key, settings.input_prefix)]
+    outcomes = [history_store.ingest_batch(settings, key) for key in batches]
+    if batches and "batch-ingested" not in outcomes and len(batches) == len(keys):
+        return ",".join(outcomes)  # nothing new: no refresh
     if settings.refresh_quiet_seconds <= 0:
         return _started(start_refresh(settings, receive_count))
     noticed_ms = int(time.time() * 1000)
@@ -86,6 +92,9 @@ def start_refresh(settings: Settings, receive_count: int = 1) -> str | None:
     is nothing to do (an input is missing, or latest already covers these inputs)."""
     resolved_at = records.utcnow()
     inputs = sources.resolve(settings)
+    if inputs.get("history"):  # the history's base and files first: then its version
+        history_store.sync(settings, inputs)
+        inputs = sources.resolve(settings)
     missing = sources.missing(inputs)
     if missing:
         logger.info("refresh waits for %s", ", ".join(missing))

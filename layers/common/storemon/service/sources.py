@@ -45,7 +45,9 @@ def kind_of_key(key: str, prefix: str) -> str | None:
 
 def resolve(settings: Settings) -> InputSet:
     """The current input objects: {kind: {key, version_id, etag, last_modified, size} | None}
-    for the three required kinds, and ``closures`` only when it exists."""
+    for the three required kinds, ``closures`` only when it exists, and ``history`` (the
+    poll history's current manifest, :mod:`storemon.service.history_store`) only when a
+    batch was ever ingested."""
     best: dict[str, aws.ObjectInfo] = {}
     for obj in aws.list_objects(settings.bucket, settings.input_prefix):
         kind = kind_of_key(obj.key, settings.input_prefix)
@@ -70,11 +72,19 @@ def resolve(settings: Settings) -> InputSet:
             "last_modified": utc_text(head.last_modified),
             "size": head.size,
         }
+    from storemon.service import history_store
+
+    history = history_store.version(settings)
+    if history is not None:
+        out["history"] = history
     return out
 
 
 def missing(inputs: InputSet) -> list[str]:
-    return [BASENAMES[kind] + ".csv" for kind in KINDS if not inputs.get(kind)]
+    """The required files an input set lacks (with a poll history, the status file is its
+    optional base)."""
+    required = KINDS[1:] if inputs.get("history") else KINDS
+    return [BASENAMES[kind] + ".csv" for kind in required if not inputs.get(kind)]
 
 
 def marker(inputs: InputSet, resolved_at: datetime) -> str | None:
@@ -92,7 +102,7 @@ def identity(inputs: InputSet) -> tuple:
     (or None) included."""
     return tuple(
         (ref["key"], ref.get("version_id") or ref.get("etag")) if ref else None
-        for ref in (inputs.get(kind) for kind in KINDS + OPTIONAL_KINDS)
+        for ref in (inputs.get(kind) for kind in (*KINDS, *OPTIONAL_KINDS, "history"))
     )
 
 
@@ -130,6 +140,13 @@ def read_closures(
     same errors as :func:`read`)."""
     ref = inputs.get("closures")
     return _read_version(settings, ref, max_bytes) if ref else None
+
+
+def read_version(
+    settings: Settings, ref: InputVersion, max_bytes: int | None = None
+) -> tuple[bytes, str]:
+    """One recorded input's bytes and file name (the same errors as :func:`read`)."""
+    return _read_version(settings, ref, max_bytes)
 
 
 def _read_version(

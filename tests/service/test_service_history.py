@@ -1,0 +1,121 @@
+"""SPEC §10 on the service: batches under input/polls/ ingested once into the poll history,
+``latest`` after each batch the report of every poll received (the union's, byte for byte),
+duplicate notifications ingesting nothing, a failed batch visible and never replacing
+``latest``; concurrent ingests serialised by the conditional manifest pointer."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+
+from storemon.service import history_store
+from storemon.service.settings import Settings
+from tests.service.helpers import HOURS_CSV, STATUS_CSV, TZ_CSV, engine_csv, put_inputs, s3_text
+
+HEADER = "store_id,status,timestamp_utc\n"
+BATCH_1 = HEADER + "1001,active,2023-01-23 11:50:00 UTC\n2002,inactive,2023-01-23 12:30:00 UTC\n"
+# overlaps the base and the first batch, and adds an older poll of 0042
+BATCH_2 = (
+    HEADER
+    + "1001,active,2023-01-23 11:50:00 UTC\n"
+    + "1001,inactive,2023-01-23 10:00:00 UTC\n"
+    + "0042,active,2023-01-16 09:00:00 UTC\n"
+    + "3003,active,2023-01-23 12:45:00 UTC\n"
+)
+
+
+def latest(api):
+    return api.get("/get_report/latest")[1]
+
+
+def put(bucket: str, key: str, text: str) -> None:
+    boto3.client("s3").put_object(Bucket=bucket, Key=key, Body=text.encode())
+
+
+def union(*texts: str) -> str:
+    return HEADER + "".join(text.split("\n", 1)[1] for text in texts)
+
+
+def test_each_batch_moves_latest_to_the_report_of_every_poll(live_stack, api, worker_queue):
+    bucket = live_stack["bucket"]
+    put_inputs(bucket)
+    worker_queue.drain()
+    put(bucket, "input/polls/2023-01-23T12.csv", BATCH_1)
+    assert not any(o.failed for o in worker_queue.drain())
+    first = latest(api)
+    assert first["status"] == "Complete" and first["inputs"]["history"]
+    expected = engine_csv(status=union(STATUS_CSV, BATCH_1))
+    assert s3_text(bucket, f"reports/{first['report_id']}/report.csv") == expected
+
+    put(bucket, "input/polls/2023-01-23T13.csv.gz", BATCH_2)  # named .gz, plain: detected
+    worker_queue.drain()
+    second = latest(api)
+    assert second["report_id"] != first["report_id"]
+    expected = engine_csv(status=union(STATUS_CSV, BATCH_1, BATCH_2))
+    assert s3_text(bucket, f"reports/{second['report_id']}/report.csv") == expected
+    summary = json.loads(s3_text(bucket, f"reports/{second['report_id']}/summary.json"))
+    assert summary["history"]["batches"] == 2
+    rows = len(STATUS_CSV.splitlines()) + len(BATCH_1.splitlines()) + len(BATCH_2.splitlines())
+    assert summary["files"]["store_status"]["rows_read"] == rows - 3  # three headers
+
+    # the same bytes again (a duplicate notification, a re-upload): nothing new
+    put(bucket, "input/polls/again.csv", BATCH_1)
+    worker_queue.drain()
+    assert latest(api)["report_id"] == second["report_id"]
+
+
+def test_a_failed_batch_is_visible_and_latest_stays(live_stack, api, worker_queue):
+    bucket = live_stack["bucket"]
+    put_inputs(bucket)
+    put(bucket, "input/polls/good.csv", BATCH_1)
+    worker_queue.drain()
+    good = latest(api)
+    put(bucket, "input/polls/broken.csv", HEADER + "1001,maybe,yesterday\n")
+    outcomes = worker_queue.drain()
+    assert not any(o.failed for o in outcomes)
+    after = latest(api)
+    assert after["report_id"] == good["report_id"] and after["status"] == "Complete"
+    failure = after["newer_refresh_failed"]
+    assert "broken.csv" in failure["error"] and "no valid poll" in failure["error"]
+    status, record, _ = api.get(f"/get_report/{failure['report_id']}")
+    assert status == 200 and record["status"] == "Failed" and record["kind"] == "batch"
+
+
+def test_a_new_base_replaces_the_old_bases_polls(live_stack, api, worker_queue):
+    bucket = live_stack["bucket"]
+    put_inputs(bucket)
+    put(bucket, "input/polls/b1.csv", BATCH_1)
+    worker_queue.drain()
+    newer_base = STATUS_CSV.replace("1001,inactive,2023-01-23 11:30:00 UTC\n", "")
+    put(bucket, "input/store_status.csv", newer_base)
+    worker_queue.drain()
+    report = latest(api)
+    assert s3_text(bucket, f"reports/{report['report_id']}/report.csv") == engine_csv(
+        status=union(newer_base, BATCH_1)
+    )
+
+
+def test_concurrent_ingests_both_land(stack, monkeypatch):
+    """Two ingests that read the same manifest: the second's pointer write fails, it merges
+    again on the first's manifest, and both batches are in the history."""
+    put_inputs(stack["bucket"], status=STATUS_CSV, hours=HOURS_CSV, timezones=TZ_CSV)
+    settings = Settings.from_env()
+    put(stack["bucket"], "input/polls/a.csv", BATCH_1)
+    put(stack["bucket"], "input/polls/b.csv", BATCH_2)
+    real_current = history_store._current
+    raced = []
+
+    def stale_once(settings_):
+        found = real_current(settings_)
+        if not raced:
+            raced.append(True)
+            history_store.ingest_batch(settings_, "input/polls/b.csv")  # lands first
+        return found
+
+    monkeypatch.setattr(history_store, "_current", stale_once)
+    assert history_store.ingest_batch(settings, "input/polls/a.csv") == "batch-ingested"
+    pointer = history_store.pointer(settings)
+    manifest = history_store.manifest_at(settings, pointer["manifest_key"])
+    assert [b["name"] for b in manifest["batches"]] == ["input/polls/b.csv", "input/polls/a.csv"]
+    assert pointer["generation"] == 2
