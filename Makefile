@@ -26,6 +26,7 @@ test-fast: lint
 bench: install
 	$(BIN)/python bench/bench.py
 	$(BIN)/python bench/page_bench.py
+	$(BIN)/python bench/alerts_bench.py
 
 # storemon report on each hostile input file of issue 8: exit code, message, time, peak RSS
 hostile: install

@@ -26,14 +26,14 @@ def test_demo_runs_end_to_end(tmp_path):
             "--out",
             str(tmp_path),
             "--timeout",
-            "60",
+            "120",
         ],
         check=False,
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=240,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "stores reported: 40" in done.stdout
@@ -44,3 +44,10 @@ def test_demo_runs_end_to_end(tmp_path):
     assert page.stem == report.stem and page.read_text().startswith("<!DOCTYPE html>")
     assert "report page (" in done.stdout and "its link (valid 3600 s" in done.stdout
     assert (tmp_path / "serve.log").is_file()
+    # the alerts: a receiver subscribed to three stores, two hourly batches taking them down
+    # and up again, every delivery verified with standardwebhooks
+    assert done.stdout.count("  store.down ") == 3
+    assert done.stdout.count("  store.recovered ") == 3
+    assert "6 alerts received, every signature verified (standardwebhooks), 0 rejected" in (
+        done.stdout
+    )

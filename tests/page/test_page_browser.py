@@ -176,3 +176,23 @@ def test_paging_through_many_stores(open_page):
     assert page.is_disabled("#next")
     page.select_option("#page-size", "250")
     assert len(row_ids(page)) == 120
+
+
+def test_stores_down_now_are_listed_at_the_top(open_page):
+    """Store A's incident of the worked example is ongoing (10:45 local until now), C's ended
+    on the 22nd, B had none: A alone is down now; its button finds it in the table."""
+    page = open_page(render_report_page(worked_example())).page
+    assert page.inner_text("#down-now-count").startswith("1 store is down now")
+    rows = page.locator("#down-now-table tbody tr")
+    assert rows.count() == 1
+    assert rows.locator("td").all_inner_texts() == ["A", "Mon 23 Jan 10:45", "1:15", "1:15"]
+    sections = page.locator("main > section").evaluate_all("nodes => nodes.map(n => n.id)")
+    assert sections[0] == "down-now"
+    rows.locator("button.find").click()
+    assert row_ids(page) == ["A"]
+
+
+def test_no_store_down_now_says_so(open_page):
+    result = engine_result("B,active,2023-01-20 12:00:00 UTC\n", incidents=True)
+    page = open_page(render_report_page(result)).page
+    assert page.inner_text("#down-now-count") == "No store is down now."

@@ -8,7 +8,11 @@
 4. polls ``GET /get_report/{id}`` until the report is ``Complete``;
 5. downloads the CSV and the report page through their presigned S3 URLs (plain urllib);
 6. prints where it saved them, the page's link, and a summary: stores, the five stores with
-   the most downtime last week; then stops the stack.
+   the most downtime last week;
+7. SPEC §10's alerts (:mod:`storemon_dev.local.demo_alerts`): subscribes a webhook receiver
+   of its own, uploads two hourly batches that take a few stores down and back up, and prints
+   the alerts it received, each signature verified with ``standardwebhooks``; then stops the
+   stack.
 
 Exit code 0 on success, 1 with a message on failure or timeout. The stack's own log (handlers'
 JSON logs, requests) is written to ``<out>/serve.log``.
@@ -159,14 +163,14 @@ def _generate(data_dir: Path, stores: int) -> None:
     t = time.monotonic()
     paths = write_dataset(data_dir, stores=stores, days=7, seed=0)
     sizes = ", ".join(f"{p.name} {_size(p.stat().st_size)}" for p in paths.values())
-    _say(f"[1/5] generated {stores:,} stores x 7 days in {time.monotonic() - t:.1f} s: {sizes}")
+    _say(f"[1/8] generated {stores:,} stores x 7 days in {time.monotonic() - t:.1f} s: {sizes}")
 
 
 def _trigger(api: str, token: str) -> str:
     status, answer = _http("POST", f"{api}/trigger_report", {}, token=token)
     if status != 202 or not isinstance(answer, dict) or "report_id" not in answer:
         raise DemoError(f"POST /trigger_report answered {status}: {answer}")
-    _say(f"[3/5] POST /trigger_report -> {status} report_id {answer['report_id']}")
+    _say(f"[3/8] POST /trigger_report -> {status} report_id {answer['report_id']}")
     return str(answer["report_id"])
 
 
@@ -182,7 +186,7 @@ def _wait_complete(api: str, token: str, report_id: str, timeout: float) -> dict
         if status != 200 or state not in ("Running", "Complete"):
             raise DemoError(f"GET /get_report/{report_id} answered {status}: {answer}")
         if state == "Complete":
-            _say(f"[4/5] Complete after {elapsed:.1f} s")
+            _say(f"[4/8] Complete after {elapsed:.1f} s")
             return dict(answer)
         if elapsed - last_print >= 2 or last_print == 0:
             _say(f"      {state} ... {elapsed:.0f} s")
@@ -198,7 +202,7 @@ def _download(url: str, target: Path) -> bytes:
         csv_bytes = response.read()
     target.write_bytes(csv_bytes)
     _say(
-        f"[5/5] downloaded through the presigned URL in {time.monotonic() - t:.2f} s: "
+        f"[5/8] downloaded through the presigned URL in {time.monotonic() - t:.2f} s: "
         f"{target} ({_size(len(csv_bytes))})"
     )
     return bytes(csv_bytes)
@@ -225,7 +229,7 @@ def _drive(server: ServeProcess, out_dir: Path, timeout: float) -> None:
     info = server.wait_ready(timeout=min(timeout, 300))
     api = info["API"]
     _say(
-        f"[2/5] local stack up in {time.monotonic() - t:.1f} s, inputs uploaded to "
+        f"[2/8] local stack up in {time.monotonic() - t:.1f} s, inputs uploaded to "
         f"s3://{info['BUCKET']}/input/\n      API {api}   AWS {info['AWS']}"
     )
     token = info["TOKEN"]  # an administrator's access token, for every request
@@ -234,7 +238,31 @@ def _drive(server: ServeProcess, out_dir: Path, timeout: float) -> None:
     target = (out_dir / f"report-{report_id}.csv").resolve()
     csv_bytes = _download(answer["report_url"], target)
     _save_page(answer, out_dir)
-    _print_summary(csv_bytes, answer.get("summary") or {})
+    summary = answer.get("summary") or {}
+    _print_summary(csv_bytes, summary)
+    _say()
+    _alerts(info, out_dir / "data", csv_bytes.decode("utf-8"), str(summary.get("now", "")))
+
+
+def _alerts(info: dict[str, str], data_dir: Path, report_csv: str, now: str) -> None:
+    import boto3
+
+    from storemon_dev.local.demo_alerts import Stack, run_alerts
+    from storemon_dev.local.stack import aws_environment
+
+    env = aws_environment(info["AWS"])
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=info["AWS"],
+        region_name=env["AWS_REGION"],
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+    )
+    stack = Stack(info["API"], info["TOKEN"], info["BUCKET"], s3, data_dir, _http)
+    try:
+        run_alerts(stack, report_csv, now, _say)
+    except RuntimeError as exc:
+        raise DemoError(str(exc)) from exc
 
 
 def _save_page(answer: dict[str, Any], out_dir: Path) -> None:

@@ -59,6 +59,66 @@
     return incidents ? incidents.ptr[i + 1] - incidents.ptr[i] : null;
   }
 
+  // ------------------------------------------------------------------ down now
+  var DOWN_NOW_SHOWN = 20;
+  // the stores whose status is inactive now (an ongoing incident), longest down first
+  function downNow() {
+    var out = [];
+    if (!incidents) { return out; }
+    for (var i = 0; i < storeCount; i++) {
+      for (var k = incidents.ptr[i]; k < incidents.ptr[i + 1]; k++) {
+        if (incidents.g[k]) { out.push([i, k]); }
+      }
+    }
+    out.sort(function (a, b) {
+      return (incidents.s[a[1]] - incidents.s[b[1]]) || (a[0] - b[0]);
+    });
+    return out;
+  }
+  function renderDownNow() {
+    var root = document.getElementById("down-now");
+    var down = downNow();
+    root.appendChild(el("h2", null, "Down now"));
+    if (!down.length) {
+      root.appendChild(el("p", { id: "down-now-count" }, incidents ?
+        "No store is down now." : "Incidents are not part of this report."));
+      return;
+    }
+    root.appendChild(el("p", { id: "down-now-count" }, group(down.length) + " store" +
+      (down.length > 1 ? "s are" : " is") + " down now (an ongoing incident), longest first."));
+    var table = root.appendChild(el("table", { id: "down-now-table" }));
+    var head = table.appendChild(el("thead")).appendChild(el("tr"));
+    ["Store", "Down since (local)", "For", "In business hours"].forEach(function (h) {
+      head.appendChild(el("th", { scope: "col" }, h));
+    });
+    var body = table.appendChild(el("tbody"));
+    down.slice(0, DOWN_NOW_SHOWN).forEach(function (pair) {
+      var i = pair[0], k = pair[1];
+      var tr = body.appendChild(el("tr", { "class": "down", "data-index": String(i) }));
+      var cell = tr.appendChild(el("td", { "class": "id" }));
+      cell.appendChild(el("button", { type: "button", "class": "find",
+        title: "Show this store in the table below" }, stores.id[i]));
+      var start = wall(incidents.s[k], incidents.o[k]);
+      tr.appendChild(el("td", { "class": "since", title: offsetLabel(incidents.o[k]) },
+        incidents.s[k] <= 0 ? "over a week" : dayLabel(start) + " " + clock(start)));
+      tr.appendChild(el("td", { "class": "num for" },
+        hmm((incidents.e[k] - incidents.s[k]) / 60) + (incidents.s[k] <= 0 ? "+" : "")));
+      tr.appendChild(el("td", { "class": "num business" }, hmm(incidents.b[k])));
+    });
+    if (down.length > DOWN_NOW_SHOWN) {
+      root.appendChild(el("p", { "class": "note" }, "… and " +
+        group(down.length - DOWN_NOW_SHOWN) + " more in the table below."));
+    }
+    body.addEventListener("click", function (e) {
+      var button = e.target.closest("button.find");
+      if (!button) { return; }
+      var search = document.getElementById("search");
+      search.value = button.textContent;
+      search.dispatchEvent(new Event("input"));
+      document.getElementById("stores").scrollIntoView();
+    });
+  }
+
   // ------------------------------------------------------------------ fleet and quality
   function card(label, value, note, id) {
     var box = el("div", { "class": "card" });
@@ -421,6 +481,7 @@
     return box;
   }
 
+  renderDownNow();
   renderFleet();
   renderStoresSection();
   renderQuality();

@@ -16,6 +16,7 @@ UTC texts that sort as time.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from storemon.alerting.rule import State, state_from_item, state_to_item
@@ -116,33 +117,45 @@ def version_of(item: dict | None) -> int:
     return int((item or {}).get("version", 0))
 
 
-def write_state(
-    settings: Settings,
-    key: str,
-    identity: tuple[str, int],
-    state: State,
-    *,
-    old_version: int,
-    ingest_at: str,
-    ongoing: bool,
-) -> bool:
-    """Store the identity's new state if it is still at `old_version`; False when another
+@dataclass(frozen=True)
+class StateWrite:
+    """One identity's new state, to be written if it is still at `old_version`."""
+
+    key: str
+    identity: tuple[str, int]  # (store, start tick)
+    state: State
+    old_version: int
+    ingest_at: str
+    ongoing: bool
+
+    def put(self) -> tuple[dict, str, dict]:
+        """The item, its condition and the condition's values."""
+        now = utcnow()
+        kept = timedelta(days=ONGOING_KEPT_DAYS if self.ongoing else ENDED_KEPT_DAYS)
+        item = {
+            KEY: self.key,
+            "store_id": self.identity[0],
+            "start_tick": self.identity[1],
+            **state_to_item(self.state),
+            "version": self.old_version + 1,
+            "evaluated_at": self.ingest_at,
+            "updated_at": utc_text(now),
+            "expires_at": int((now + kept).timestamp()),
+        }
+        if self.old_version == 0:
+            return item, "attribute_not_exists(#alert_key)", {}
+        return item, "#version = :v", {":v": self.old_version}
+
+
+def write_state(settings: Settings, write: StateWrite) -> bool:
+    """Store the identity's new state if it is still at its old version; False when another
     evaluation moved it first (read it again and decide again)."""
-    now = utcnow()
-    kept = timedelta(days=ONGOING_KEPT_DAYS if ongoing else ENDED_KEPT_DAYS)
-    item = {
-        KEY: key,
-        "store_id": identity[0],
-        "start_tick": identity[1],
-        **state_to_item(state),
-        "version": old_version + 1,
-        "evaluated_at": ingest_at,
-        "updated_at": utc_text(now),
-        "expires_at": int((now + kept).timestamp()),
-    }
-    if old_version == 0:
-        return aws.put_item_when(_table(settings), item, "attribute_not_exists(#alert_key)", {})
-    return aws.put_item_when(_table(settings), item, "#version = :v", {":v": old_version})
+    return aws.put_item_when(_table(settings), *write.put())
+
+
+def write_states(settings: Settings, writes: list[StateWrite]) -> list[bool]:
+    """Each write done or not (:func:`write_state`)."""
+    return [write_state(settings, w) for w in writes]
 
 
 def state_of(item: dict | None) -> State:

@@ -18,13 +18,14 @@ later ingests later: ``latest``'s ``current_at``). An evaluation:
 3. picks the incidents that may owe something (:mod:`storemon.alerting.candidates`, against
    the mirror of the last evaluation), reads their states, applies the rule
    (:func:`storemon.alerting.rule.notices`);
-4. writes the owed notifications to the outbox (S3 ``alerts/outbox.json``), then each changed
-   state with a conditional write on its version (a state another evaluation moved first is
-   read again and decided again), so no identity is ever notified twice by a duplicate or
-   concurrent evaluation;
-5. publishes each topic notification to SNS and queues one delivery message per notification
-   and subscription (:mod:`storemon.service.delivery` POSTs it), then writes the mirror and
-   completes the cursor.
+4. writes the owed notifications to the outbox (S3 ``alerts/outbox.json``), then, 25
+   identities at a time (those that notify first, ongoing ones first), each changed state
+   with a conditional write on its version (a state another evaluation moved first is read
+   again and decided again: no identity is ever notified twice by a duplicate or concurrent
+   evaluation) and their notifications: each topic notification published to SNS, one
+   delivery message per notification and subscription queued
+   (:mod:`storemon.service.delivery` POSTs it);
+5. writes the mirror and completes the cursor.
 
 A failure anywhere raises: the worker's message is retried, and the retry resends the outbox
 before deciding anything again (at least once; receivers drop repeats by ``webhook-id``).
@@ -52,6 +53,7 @@ OUTBOX_KEY = PREFIX + "outbox.json"
 LEASE_SECONDS = 300  # the worker's timeout
 BUSY_DELAY_SECONDS = 2
 MAX_CONFLICTS = 3
+SEND_CHUNK = 25  # states written, then their notifications sent
 
 
 def queue_evaluation(settings: Settings, report_id: str, ingest_at: str, delay: int = 0) -> None:
@@ -113,16 +115,20 @@ def _evaluate(settings: Settings, view: Any, ingest_at: str, token: str) -> int:
     mirror = _load_mirror(settings)
     chosen = candidates.select(view, mirror, audiences)
     context = Context(audiences, utc_text(utcnow()), ingest_at)
-    plans = _plan(settings, chosen, context)
+    plans = sorted(_plan(settings, chosen, context), key=lambda p: (not p.owed, not p.view.ongoing))
     planned = [n for plan in plans for n in plan.owed]
     if planned:  # before any state moves: a retry sends them even if this stops
         _write_outbox(settings, planned)
         alert_store.note_outbox(settings, token, ingest_at)
-    owed, states = _apply(settings, plans, context)
-    if owed:
-        if owed != planned:
-            _write_outbox(settings, owed)
-        _send(settings, owed)
+    owed: list[Notice] = []
+    states: list[tuple[str, int, State]] = []
+    # the incidents that notify first, a chunk at a time: its states written, then its
+    # notifications sent, so the first alerts leave before the rest is written
+    for start in range(0, len(plans), SEND_CHUNK):
+        sent, decided = _apply(settings, plans[start : start + SEND_CHUNK], context)
+        _send(settings, sent)
+        owed.extend(sent)
+        states.extend(decided)
     if planned:
         alert_store.sent_outbox(settings, token)
     logger.info(
@@ -188,38 +194,40 @@ def _decide(key: str, view: View, texts: dict, item: dict | None, context: Conte
 def _apply(
     settings: Settings, plans: list[Plan], context: Context
 ) -> tuple[list[Notice], list[tuple[str, int, State]]]:
-    """Write each changed state (conditional on its version; a conflict is read again and
-    decided again); the notifications owed, and every chosen incident's state now."""
+    """Write each changed state (conditional on its version; a state
+    another evaluation moved is read again and decided again); the notifications owed, and
+    every chosen incident's state now."""
+    writes = [plan for plan in plans if plan.write]
+    done = alert_store.write_states(settings, [_write(plan, context) for plan in writes])
+    moved = {id(plan) for plan, ok in zip(writes, done, strict=True) if not ok}
     owed: list[Notice] = []
     states: list[tuple[str, int, State]] = []
     for planned in plans:
-        plan = _written(settings, planned, context)
+        plan = _decided_again(settings, planned, context) if id(planned) in moved else planned
         owed.extend(plan.owed)
         states.append((plan.view.store_id, plan.view.start_tick, plan.state))
     return owed, states
 
 
-def _written(settings: Settings, plan: Plan, context: Context) -> Plan:
-    """The plan once its state is written: the same, or, after a conflict, decided again
-    from the state another evaluation wrote."""
+def _decided_again(settings: Settings, plan: Plan, context: Context) -> Plan:
+    """A plan whose state another evaluation moved first: read, decide and write again."""
     for _ in range(MAX_CONFLICTS):
-        if not plan.write or _write(settings, plan, context):
-            return plan
         add_count("AlertStateConflicts")
         item = alert_store.read_states(settings, [plan.key]).get(plan.key)
         plan = _decide(plan.key, plan.view, plan.texts, item, context)
+        if not plan.write or alert_store.write_state(settings, _write(plan, context)):
+            return plan
     raise RuntimeError(f"the alert state {plan.key} kept changing under this evaluation")
 
 
-def _write(settings: Settings, plan: Plan, context: Context) -> bool:
-    return alert_store.write_state(
-        settings,
+def _write(plan: Plan, context: Context) -> alert_store.StateWrite:
+    return alert_store.StateWrite(
         plan.key,
         (plan.view.store_id, plan.view.start_tick),
         plan.state,
-        old_version=alert_store.version_of(plan.item),
-        ingest_at=context.ingest_at,
-        ongoing=plan.view.ongoing,
+        alert_store.version_of(plan.item),
+        context.ingest_at,
+        plan.view.ongoing,
     )
 
 

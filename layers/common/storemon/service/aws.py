@@ -259,18 +259,7 @@ def get_item(table: str, key: dict[str, str]) -> dict | None:
 
 def put_item_if_absent(table: str, item: dict, key_name: str) -> bool:
     """Write `item` unless an item with its key exists; False when it existed."""
-    try:
-        _client("dynamodb").put_item(
-            TableName=table,
-            Item=_to_ddb(item),
-            ConditionExpression="attribute_not_exists(#k)",
-            ExpressionAttributeNames={"#k": key_name},
-        )
-    except Exception as exc:
-        if _error_code(exc) == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return put_item_when(table, item, f"attribute_not_exists(#{key_name})", {})
 
 
 def put_item_when(table: str, item: dict, condition: str, values: dict[str, Any]) -> bool:
@@ -315,26 +304,8 @@ def batch_get_items(table: str, key_name: str, keys: list[str]) -> dict[str, dic
     return found
 
 
-def delete_item(
-    table: str, key: dict[str, str], condition: str | None = None, values: dict | None = None
-) -> bool:
-    """Delete the item if `condition` holds (attributes ``#name``, values ``:name``); False
-    when it did not."""
-    args: dict[str, Any] = {"TableName": table, "Key": _to_ddb(key)}
-    if condition:
-        args["ConditionExpression"] = condition
-        args["ExpressionAttributeNames"] = {
-            f"#{word}": word for word in re.findall(r"#(\w+)", condition)
-        }
-        if values:
-            args["ExpressionAttributeValues"] = _to_ddb(values)
-    try:
-        _client("dynamodb").delete_item(**args)
-    except Exception as exc:
-        if _error_code(exc) == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+def delete_item(table: str, key: dict[str, str]) -> None:
+    _client("dynamodb").delete_item(TableName=table, Key=_to_ddb(key))
 
 
 def scan_items(table: str, attributes: list[str]) -> list[dict]:
