@@ -37,7 +37,7 @@ from hypothesis import settings
 # Timing goals live in `make bench`, never in a test: no hypothesis deadline anywhere (the first
 # example of a test can pay for imports and warm-up, which failed a property test run alone).
 # Example counts come from the profile, never from a test: `ci` explores, `dev` is a quick look.
-settings.register_profile("ci", deadline=None, max_examples=200, print_blob=True)
+settings.register_profile("ci", deadline=None, max_examples=100, print_blob=True)
 settings.register_profile("dev", deadline=None, max_examples=10)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
