@@ -41,6 +41,13 @@ def test_a_failing_receiver_is_retried_with_the_same_id_then_dead_lettered(
     assert [m["Body"] for m in dead] and failing["id"] in dead[0]["Body"]
 
 
+def test_the_back_off_doubles_up_to_15_minutes():
+    from storemon.service.delivery import retry_delay
+
+    assert [retry_delay(30, n) for n in range(1, 8)] == [30, 60, 120, 240, 480, 900, 900]
+    assert [retry_delay(1, n) for n in (1, 2, 3)] == [1, 2, 4]
+
+
 def test_a_hanging_or_redirecting_receiver_never_holds_the_others(flow, monkeypatch):
     alerts, api, receivers = flow.stack, flow.api, flow.receivers
     monkeypatch.setattr(webhook_url, "ANSWER_SECONDS", 0.5)  # bounded reads, shortened here

@@ -9,8 +9,9 @@ A message (queued by :mod:`storemon.service.alerts`) is ``{"subscription_id", "w
 - POSTs the §10 JSON signed with the ``standardwebhooks`` package (headers ``webhook-id``,
   the same on every retry, ``webhook-timestamp`` of this attempt, ``webhook-signature``);
 - a 2xx answer is delivered; anything else (an error status, a refusal, a timeout: each
-  attempt is bounded) raises, so the message is handed back with a back-off of 30 s, 60 s,
-  ... (at most 15 min) and after ``DELIVERY_MAX_ATTEMPTS`` receives SQS moves it to the
+  attempt is bounded) raises, so the message is handed back with a back-off of
+  ``WEBHOOK_BACKOFF_SECONDS`` (30 s), twice that, ... (at most 15 min) and after
+  ``WebhookMaxAttempts`` receives (the queue's redrive policy) SQS moves it to the
   dead-letter queue.
 
 Every delivery is a message of its own and the function reports partial batch failures, so a
@@ -27,7 +28,6 @@ from storemon.service import aws, subscriptions, webhook_url
 from storemon.service.observability import add_count, add_invocation_keys, logger
 from storemon.service.settings import Settings, require
 
-BACKOFF_SECONDS = 30
 MAX_BACKOFF_SECONDS = 900
 USER_AGENT = "storemon-webhooks/1"
 
@@ -104,11 +104,18 @@ def deliver(settings: Settings, item: dict, webhook_id: str, payload: dict) -> i
     return webhook_url.post(target, data.encode(), headers, local=settings.local_receivers)
 
 
+def retry_delay(backoff_seconds: int, receive_count: int) -> int:
+    """Seconds before the next attempt after the `receive_count`-th failed: the back-off,
+    doubled after each failure, at most 15 min."""
+    return min(backoff_seconds * 2 ** max(receive_count - 1, 0), MAX_BACKOFF_SECONDS)
+
+
 def _retry_later(settings: Settings, receipt_handle: str | None, receive_count: int) -> None:
-    """Retry in 30 s, 60 s, ... (at most 15 min) instead of the queue's visibility timeout."""
+    """Retry in WEBHOOK_BACKOFF_SECONDS (30 s), twice that, ... (at most 15 min) instead of
+    the queue's visibility timeout."""
     if not receipt_handle:
         return
-    delay = min(BACKOFF_SECONDS * 2 ** max(receive_count - 1, 0), MAX_BACKOFF_SECONDS)
+    delay = retry_delay(settings.webhook_backoff_seconds, receive_count)
     try:
         aws.change_visibility(require(settings, "delivery_queue_url"), receipt_handle, delay)
     except Exception:  # best effort: the visibility timeout retries it anyway

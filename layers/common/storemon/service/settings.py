@@ -24,6 +24,7 @@ NUMBERS = {
     "refresh_quiet_seconds": "REFRESH_QUIET_SECONDS",
     "max_running_per_caller": "MAX_RUNNING_PER_CALLER",
     "alert_min_minutes": "ALERT_MIN_MINUTES",
+    "webhook_backoff_seconds": "WEBHOOK_BACKOFF_SECONDS",
 }
 # the alerts' resources (SPEC §10), given to the functions that use them only
 OPTIONAL = {
@@ -45,6 +46,7 @@ BOUNDS: dict[str, tuple[int, int | None]] = {
     "REFRESH_QUIET_SECONDS": (0, MAX_DELAY_SECONDS),
     "MAX_RUNNING_PER_CALLER": (0, None),
     "ALERT_MIN_MINUTES": (0, 525_600),
+    "WEBHOOK_BACKOFF_SECONDS": (1, MAX_DELAY_SECONDS),
 }
 
 
@@ -66,6 +68,7 @@ class Settings:
     subscriptions_table: str = ""
     alert_topic_arn: str = ""
     delivery_queue_url: str = ""
+    webhook_backoff_seconds: int = 30  # the first retry's wait; doubled each time, at most 900
     local_receivers: bool = False
 
     @classmethod
