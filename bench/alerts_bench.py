@@ -10,9 +10,9 @@ is uploaded, taking those stores down in odd hours and up in even ones; for each
 times from the upload to ``latest`` Complete, to the end of the alerts' evaluation and to the
 receiver holding every ``store.down`` (signature verified) are printed, and their p50.
 
-Until batches under ``input/polls/`` exist, a batch is uploaded as today's refresh reads it: a
-new version of ``input/store_status.csv`` holding every poll so far (so the refresh re-reads
-the whole history: the upload-to-latest part is today's full refresh, not a batch ingest).
+Each batch is an object of its own under ``input/polls/`` (``hour-N.csv``, one poll per
+store): read once into the poll history, then the refresh makes ``latest`` from the history
+(the days its windows need) and the worker evaluates the alerts.
 """
 
 from __future__ import annotations
@@ -114,7 +114,6 @@ class Hours:
         body = {"url": self.receiver.url, "store_ids": self.chosen}
         self.receiver.secret = self.call("POST", "/subscriptions", body)["secret"]
         self.stores = [line.split(",", 1)[0] for line in io.StringIO(report_csv)][1:]
-        self.base = status_path.read_bytes().rstrip(b"\n") + b"\n"
 
     def call(self, method: str, path: str, body: dict | None = None) -> dict:
         code, answer = self.http(method, f"{self.api}{path}", body, token=self.token)
@@ -125,26 +124,25 @@ class Hours:
     def measure(self, hours: int) -> list[tuple[int, str, float, float, float]]:
         from storemon_dev.local.demo_alerts import batch_csv
 
-        rows, sent = [], []
+        rows = []
         try:
             for hour in range(hours):
                 down = set(self.chosen) if hour % 2 == 0 else set()
                 start = self.now + timedelta(hours=hour)
-                sent.append(batch_csv(self.stores, start, down, seed=10 + hour))
-                rows.append(self.one_hour(hour + 1, "".join(sent), bool(down)))
+                polls = batch_csv(self.stores, start, down, seed=10 + hour)
+                rows.append(self.one_hour(hour + 1, polls, bool(down)))
         finally:
             self.receiver.stop()
         return rows
 
-    def one_hour(self, hour: int, batches: str, down: bool) -> tuple[int, str, float, float, float]:
+    def one_hour(self, hour: int, polls: str, down: bool) -> tuple[int, str, float, float, float]:
+        from storemon_dev.local.demo_alerts import upload_batch
+
         probe, receiver = self.probe, self.receiver
         before, cursor, had = probe.latest(), probe.evaluated_at(), len(receiver.alerts)
         kind = "store.down" if down else "store.recovered"
         t0 = time.monotonic()
-        body = self.base + batches.encode()
-        self.stack.client("s3").put_object(
-            Bucket=self.stack.bucket, Key="input/store_status.csv", Body=body
-        )
+        upload_batch(self.stack.client("s3"), self.stack.bucket, f"hour-{hour}", polls)
         _wait(lambda: probe.latest() != before, 600, f"hour {hour}'s latest")
         t_latest = time.monotonic() - t0
 

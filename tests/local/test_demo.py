@@ -46,6 +46,8 @@ def test_demo_runs_end_to_end(tmp_path):
     assert (tmp_path / "serve.log").is_file()
     # the alerts: a receiver subscribed to three stores, two hourly batches taking them down
     # and up again, every delivery verified with standardwebhooks
+    assert "uploaded input/polls/hour-1.csv (40 polls)" in done.stdout  # batches, SPEC §10
+    assert "uploaded input/polls/hour-2.csv (40 polls)" in done.stdout
     assert done.stdout.count("  store.down ") == 3
     assert done.stdout.count("  store.recovered ") == 3
     assert "6 alerts received, every signature verified (standardwebhooks), 0 rejected" in (

@@ -10,9 +10,9 @@
 6. prints where it saved them, the page's link, and a summary: stores, the five stores with
    the most downtime last week;
 7. SPEC §10's alerts (:mod:`storemon_dev.local.demo_alerts`): subscribes a webhook receiver
-   of its own, uploads two hourly batches that take a few stores down and back up, and prints
-   the alerts it received, each signature verified with ``standardwebhooks``; then stops the
-   stack.
+   of its own, uploads two hourly batches under ``input/polls/`` that take a few stores down
+   and back up, and prints the alerts it received, each signature verified with
+   ``standardwebhooks``; then stops the stack.
 
 Exit code 0 on success, 1 with a message on failure or timeout. The stack's own log (handlers'
 JSON logs, requests) is written to ``<out>/serve.log``.

@@ -9,8 +9,9 @@ second (a ``store.recovered``). The receiver is subscribed to those stores only 
 evaluation of a full-scale data set notifies some 15,000 incidents of the week to the SNS
 topic).
 
-A batch is uploaded as the refresh of today's service reads it: a new version of
-``input/store_status.csv`` holding the polls so far and the batch's.
+Each batch is an object of its own under ``input/polls/`` (``hour-1.csv``, ``hour-2.csv``:
+the status file's columns), read once into the poll history; ``latest`` then moves to the
+report of every poll received and the alerts are evaluated (README, docs/history.md).
 """
 
 from __future__ import annotations
@@ -131,10 +132,14 @@ def parse_now(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
 
 
-def upload_batch(s3: Any, bucket: str, base: bytes, batches: list[str]) -> None:
-    """The refresh's upload: the status file with every batch so far appended."""
-    body = base.rstrip(b"\n") + b"\n" + "".join(batches).encode()
-    s3.put_object(Bucket=bucket, Key="input/store_status.csv", Body=body)
+STATUS_HEADER = "store_id,status,timestamp_utc\n"
+
+
+def upload_batch(s3: Any, bucket: str, name: str, polls: str) -> str:
+    """One batch of polls (lines of `batch_csv`) under ``input/polls/``; its key."""
+    key = f"input/polls/{name}.csv"
+    s3.put_object(Bucket=bucket, Key=key, Body=(STATUS_HEADER + polls).encode())
+    return key
 
 
 def describe(alert: Alert, uploaded_s: float) -> str:
@@ -190,16 +195,14 @@ def _batches(
 ) -> None:
     chosen, report_csv, now = what
     stores = [r["store_id"] for r in csv.DictReader(io.StringIO(report_csv))]
-    base = (stack.data_dir / "store_status.csv").read_bytes()
     first = batch_csv(stores, now, set(chosen), seed=1)
     second = batch_csv(stores, now + HOUR, set(), seed=2)
-    for step, (kind, batches) in enumerate(
-        (("store.down", [first]), ("store.recovered", [first, second])), start=7
+    for step, (hour, kind, polls) in enumerate(
+        ((1, "store.down", first), (2, "store.recovered", second)), start=7
     ):
-        hour = len(batches)
         uploaded = time.monotonic()
-        upload_batch(stack.s3, stack.bucket, base, batches)
-        say(f"[{step}/8] uploaded hour {hour} ({len(stores):,} polls): waiting for {kind}")
+        key = upload_batch(stack.s3, stack.bucket, f"hour-{hour}", polls)
+        say(f"[{step}/8] uploaded {key} ({len(stores):,} polls): waiting for {kind}")
         got = receiver.wait_for(kind, chosen, timeout=300)
         for alert in sorted(got, key=lambda a: a.event["data"]["store_id"]):
             say(describe(alert, uploaded))
