@@ -1,5 +1,6 @@
 """get_report: GET /get_report?report_id=, GET /get_report/{report_id}, POST /get_report,
-GET /store_summary?store_id=, GET /reports?limit=, GET /stores/{store_id}/report[?as_of=],
+GET /store_summary?store_id=, GET /reports?limit=,
+GET /stores/{store_id}/report[?as_of= | ?from=&to=], GET /stores/{store_id}/days[?from=&to=],
 GET /stores/{store_id}/incidents[?report_id=], and the API's $default route (JSON 404 / 405).
 Query and path parameters are validated by Powertools (and documented in the OpenAPI
 document); the answers come from :mod:`storemon.service.reports` (a report, the list) and
@@ -14,6 +15,7 @@ from storemon.service import api_models, http, reports, stores
 from storemon.service.api_models import (
     ReportAnswer,
     ReportList,
+    StoreDays,
     StoreIncidents,
     StoreReport,
     StoreSummary,
@@ -51,6 +53,25 @@ StoreIdQuery = Annotated[
 AsOfQuery = Annotated[
     str | None,
     Query(max_length=40, pattern=api_models.AS_OF_PATTERN, description=api_models.TIMESTAMP_FORMS),
+]
+FromQuery = Annotated[
+    str | None,
+    Query(
+        alias="from",
+        max_length=40,
+        pattern=api_models.AS_OF_PATTERN,
+        description="SPEC §8: the start of a range [from, to) (needs to; before it, at most 366 "
+        f"days; not with as_of): {api_models.TIMESTAMP_FORMS}",
+    ),
+]
+ToQuery = Annotated[
+    str | None,
+    Query(
+        alias="to",
+        max_length=40,
+        pattern=api_models.AS_OF_PATTERN,
+        description=f"the range's end (needs from): {api_models.TIMESTAMP_FORMS}",
+    ),
 ]
 REPORT_STATES = answers(200, ReportAnswer, 400, 403, 404, also=(202, 303, 409))
 FormatQuery = Annotated[
@@ -126,9 +147,31 @@ def recent_reports(
 def store_report(
     store_id: StoreIdPath,
     as_of: AsOfQuery = None,
+    start: FromQuery = None,
+    end: ToQuery = None,
 ):
-    http.check_query(app.current_event.query_string_parameters, ("as_of",))
-    answer = stores.store_report(function.settings(), store_id, as_of, principal=function.caller())
+    http.check_query(app.current_event.query_string_parameters, ("as_of", "from", "to"))
+    answer = stores.store_report(
+        function.settings(), store_id, as_of, principal=function.caller(), start=start, end=end
+    )
+    return http.json_response(200, answer)
+
+
+@app.get(
+    "/stores/<store_id>/days",
+    summary="One store's uptime day by day (default: the last 30 days), answered at once",
+    responses=answers(200, StoreDays, 400, 403, 404, 503),
+)
+@tracer.capture_method
+def store_days(
+    store_id: StoreIdPath,
+    start: FromQuery = None,
+    end: ToQuery = None,
+):
+    http.check_query(app.current_event.query_string_parameters, ("from", "to"))
+    answer = stores.store_days(
+        function.settings(), store_id, start, end, principal=function.caller()
+    )
     return http.json_response(200, answer)
 
 

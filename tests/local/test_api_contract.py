@@ -20,7 +20,8 @@ from . import isolated
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "openapi.json"
-# one exception, said and explained there: a webhook URL refused for its destination (422)
+# the exceptions, said and explained there: a webhook URL refused for its destination (422),
+# a period's rules JSON Schema cannot state (400)
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 # a fixed number of examples per operation (and a fixed seed): bounded in time, ~1 min
 EXAMPLES = int(os.environ.get("STOREMON_FUZZ_EXAMPLES", "20"))

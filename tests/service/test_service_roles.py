@@ -24,6 +24,24 @@ TABLE = [
     (("POST", "/trigger_report", {"store_ids": ["1001"]}), (401, 202, 202, 202)),
     (("POST", "/trigger_report", {"store_ids": ["1001", "1002"]}), (401, 202, 403, 202)),
     (("POST", "/trigger_report", {"as_of": "2023-01-23 11:00:00"}), (401, 202, 403, 403)),
+    (("POST", "/trigger_report", {"windows": ["month"]}), (401, 202, 403, 403)),
+    (
+        ("POST", "/trigger_report", {"windows": ["month"], "store_ids": ["1001"]}),
+        (401, 202, 202, 202),
+    ),
+    (
+        (
+            "POST",
+            "/trigger_report",
+            {
+                "from": "2023-01-22 00:00:00",
+                "to": "2023-01-24 00:00:00",
+                "daily": True,
+                "store_ids": ["1002"],
+            },
+        ),
+        (401, 202, 403, 202),
+    ),
     (("GET", "/stores/1001/trigger_report", None), (401, 202, 202, 202)),
     (
         ("POST", "/stores/1001/trigger_report", {"as_of": "2023-01-23 11:00:00"}),
@@ -51,6 +69,21 @@ TABLE = [
     (("GET", "/stores/1001/report?as_of=2023-01-23 11:00:00", None), (401, 200, 200, 200)),
     (("GET", "/stores/1002/report", None), (401, 200, 403, 200)),
     (("GET", "/stores/9999/report", None), (401, 404, 403, 403)),
+    (
+        ("GET", "/stores/1001/report?from=2023-01-23 09:00:00&to=2023-01-23 12:00:00", None),
+        (401, 200, 200, 200),
+    ),
+    (
+        ("GET", "/stores/1002/report?from=2023-01-23 09:00:00&to=2023-01-23 12:00:00", None),
+        (401, 200, 403, 200),
+    ),
+    (("GET", "/stores/1001/days", None), (401, 200, 200, 200)),
+    (
+        ("GET", "/stores/1001/days?from=2023-01-22 00:00:00&to=2023-01-24 00:00:00", None),
+        (401, 200, 200, 200),
+    ),
+    (("GET", "/stores/1002/days", None), (401, 200, 403, 200)),
+    (("GET", "/stores/9999/days", None), (401, 404, 403, 403)),
     (("GET", "/stores/1001/incidents", None), (401, 200, 200, 200)),
     (("GET", "/stores/1001/incidents?report_id={full}", None), (401, 200, 200, 200)),
     (("GET", "/stores/1001/incidents?report_id={owners}", None), (401, 404, 404, 404)),

@@ -148,6 +148,7 @@ ReportId = Annotated[
     ),
 ]
 Format = Literal["json", "csv", "html"]
+Window = Literal["hour", "day", "week", "month"]
 
 
 def _integral_number(value: Any) -> Any:
@@ -173,6 +174,28 @@ class TriggerRequest(_Body):
         None, min_length=1, max_length=MAX_STORE_IDS, description="leave out for every store"
     )
     as_of: Timestamp | None = None
+    windows: list[Window] | None = Field(
+        None,
+        min_length=1,
+        max_length=4,
+        description="SPEC §8: the windows ending at now (as_of) to report, any of hour, day, "
+        "week, month (the last 30 days); the report's columns come in that order; not with "
+        "from/to. Leave out for §5's hour, day, week",
+    )
+    start: Timestamp | None = Field(
+        None,
+        alias="from",
+        description="SPEC §8: a range [from, to) instead of windows: its start (needs to; "
+        "before to, at most 366 days before it; not with as_of or windows)",
+    )
+    end: Timestamp | None = Field(
+        None, alias="to", description="the range's end (needs from): the report's now"
+    )
+    daily: bool | None = Field(
+        None,
+        description="with from/to: one row per store and local date (the store's zone) instead "
+        "of one per store",
+    )
 
 
 class StoreTriggerRequest(_Body):
@@ -309,29 +332,73 @@ class StoreSummary(_Answer):
     now: str | None = None
 
 
+MINUTES, HOURS, PERCENT = "minutes", "hours", "percent of the business time, 1 decimal"
+_PCT = f"{PERCENT}; null without business time"
+ISO = "ISO 8601 UTC (YYYY-MM-DDTHH:MM:SS.ffffffZ)"
+
+
+def _number(unit: str, what: str) -> Any:
+    return Field(description=f"{what} ({unit})")
+
+
+def _maybe(unit: str, what: str) -> Any:
+    return Field(None, description=f"{what} ({unit})")
+
+
 class StoreReport(_Answer):
     """One store's report row (SPEC §5) and uptime percentages (§7, null without business
-    time) at the latest inputs' ``now`` (or ``as_of``), answered in the request from the
-    snapshot of the inputs ``latest`` was made of (``source``: snapshot, or csv when it was
-    missing or refused)."""
+    time) at the latest inputs' ``now`` (or ``as_of``), or with ``from`` and ``to`` over that
+    range (SPEC §8: uptime_hours, downtime_hours, uptime_percent instead of the windows),
+    answered in the request from the snapshot of the inputs ``latest`` was made of."""
 
     model_config = ConfigDict(extra="allow")
 
     store_id: str
-    uptime_last_hour: float
-    uptime_last_day: float
-    uptime_last_week: float
-    downtime_last_hour: float
-    downtime_last_day: float
-    downtime_last_week: float
-    uptime_pct_last_hour: float | None = None
-    uptime_pct_last_day: float | None = None
-    uptime_pct_last_week: float | None = None
-    now: str
-    as_of: str | None = None
+    uptime_last_hour: float | None = _maybe(MINUTES, "windows only: uptime in the last hour")
+    uptime_last_day: float | None = _maybe(HOURS, "windows only: uptime in the last day")
+    uptime_last_week: float | None = _maybe(HOURS, "windows only: uptime in the last week")
+    downtime_last_hour: float | None = _maybe(MINUTES, "windows only: downtime, last hour")
+    downtime_last_day: float | None = _maybe(HOURS, "windows only: downtime in the last day")
+    downtime_last_week: float | None = _maybe(HOURS, "windows only: downtime in the last week")
+    uptime_pct_last_hour: float | None = _maybe(_PCT, "windows only")
+    uptime_pct_last_day: float | None = _maybe(_PCT, "windows only")
+    uptime_pct_last_week: float | None = _maybe(_PCT, "windows only")
+    uptime_hours: float | None = _maybe(HOURS, "a range only: uptime in [from, to)")
+    downtime_hours: float | None = _maybe(HOURS, "a range only: downtime in [from, to)")
+    uptime_percent: float | None = _maybe(_PCT, "a range only")
+    now: str = Field(description=f"the report's now (a range's to): {ISO}")
+    as_of: str | None = Field(None, description=f"the as_of asked: {ISO}")
+    start: str | None = Field(None, alias="from", description=f"a range only: {ISO}")
+    end: str | None = Field(None, alias="to", description=f"a range only: {ISO}")
     report_id: str
     input_set: str
     source: Literal["snapshot", "csv"]
+
+
+class StoreDay(_Answer):
+    """One local date of a store (its zone), SPEC §8's day by day."""
+
+    date: str = Field(description="YYYY-MM-DD in the store's zone")
+    business_hours: float = _number(HOURS, "business time of the date within [from, to)")
+    uptime_hours: float = _number(HOURS, "uptime")
+    downtime_hours: float = _number(HOURS, "downtime")
+    uptime_percent: float | None = _maybe(_PCT, "uptime / business time")
+
+
+class StoreDays(_Answer):
+    """GET /stores/{store_id}/days: one store's uptime per local date overlapping [from, to)
+    (default: the 30 local dates ending at the data's now; from is then 30 days before now
+    and the date it falls in, only partly inside, is left out), oldest first, from the
+    snapshot of the inputs ``latest`` was made of."""
+
+    store_id: str
+    start: str = Field(alias="from", description=f"the range's start: {ISO}")
+    end: str = Field(alias="to", description=f"the range's end (the days' now): {ISO}")
+    days: list[StoreDay]
+    now: str = Field(description=f"the range's end: {ISO}")
+    report_id: str
+    input_set: str
+    source: Literal["snapshot"]
 
 
 class Incident(_Answer):
@@ -342,7 +409,7 @@ class Incident(_Answer):
     end_utc: str
     start_local: str
     end_local: str
-    business_minutes: float
+    business_minutes: float = _number(MINUTES, "business time the incident holds")
     ongoing: bool
 
 
@@ -351,9 +418,9 @@ class StoreIncidents(_Answer):
     (SPEC §7, null without business time)."""
 
     store_id: str
-    uptime_pct_last_hour: float | None = None
-    uptime_pct_last_day: float | None = None
-    uptime_pct_last_week: float | None = None
+    uptime_pct_last_hour: float | None = _maybe(_PCT, "the last hour")
+    uptime_pct_last_day: float | None = _maybe(_PCT, "the last day")
+    uptime_pct_last_week: float | None = _maybe(_PCT, "the last week")
     incidents: list[Incident]
     now: str | None = None
     report_id: str

@@ -39,6 +39,7 @@ ROUTES: tuple[tuple[str, str], ...] = (
     ("GET", "/reports"),
     ("GET", "/stores/{store_id}/report"),
     ("GET", "/stores/{store_id}/incidents"),
+    ("GET", "/stores/{store_id}/days"),
     ("POST", "/subscriptions"),
     ("GET", "/subscriptions"),
     ("DELETE", "/subscriptions/{subscription_id}"),

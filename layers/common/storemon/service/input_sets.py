@@ -30,12 +30,13 @@ from storemon.errors import ObjectForbidden, ObjectMissing
 from storemon.service import aws, records, sources
 from storemon.service.cache import ObjectCache
 from storemon.service.observability import add_count, logger
-from storemon.service.records import InputSet, ReportRecord
+from storemon.service.records import InputSet, ReportRecord, RequestPeriod
 from storemon.service.settings import Settings
 
 if TYPE_CHECKING:
     from storemon.inputs.closures import Closures
     from storemon.inputs.tables import Hours, Polls, Zones
+    from storemon.report.periods import Period
     from storemon.report.result import ReportResult
     from storemon.snapshot.reader import Snapshot
 
@@ -47,6 +48,8 @@ SNAPSHOT_NAME = "snapshot.bin"
 FROM_SNAPSHOT, FROM_CSV, FROM_HISTORY = "snapshot", "csv", "history"
 BUILD = "snapshot"  # the worker's message kind: build an input set's snapshot
 BUILD_REQUEST_SECONDS = 60  # one build request per input set and warm container in this time
+DEFAULT_DAYS = 30  # GET /stores/{id}/days without a range: the last 30 days (the page's bars)
+_US_PER_DAY = 86_400_000_000
 _BUILDS_REQUESTED: dict[str, float] = {}
 
 
@@ -121,6 +124,7 @@ def report_of_record(
         "as_of": request.get("as_of") if request else None,
         "store_ids": request.get("store_ids") if request else None,
         "incidents": incidents,
+        "period": engine_period(request.get("period") if request else None),
     }
     inputs = record.get("inputs") or {}
     if inputs.get("history"):
@@ -261,13 +265,54 @@ def alert_view_of_record(settings: Settings, record: ReportRecord) -> Any:
 # ----------------------------------------------------------------------------- snapshot only
 
 
+def engine_period(period: RequestPeriod | None) -> Period | None:
+    """The engine's period of a request's (None: §5's windows)."""
+    if not period:
+        return None
+    from storemon.report.periods import Period
+
+    return Period.of(
+        windows=period["windows"], start=period["from"], end=period["to"], daily=period["daily"]
+    )
+
+
 def report_from_stored_snapshot(
-    settings: Settings, input_set: str, *, as_of: str | None, store_ids: list[str] | None
+    settings: Settings,
+    input_set: str,
+    *,
+    as_of: str | None,
+    store_ids: list[str] | None,
+    period: RequestPeriod | None = None,
 ) -> ReportResult | None:
     """The report from the input set's snapshot alone, or None when it is missing, unreadable
     or refused (never the CSV files: get_report's memory is sized for snapshots)."""
-    options = {"as_of": as_of, "store_ids": store_ids, "incidents": False}
+    options = {
+        "as_of": as_of,
+        "store_ids": store_ids,
+        "incidents": False,
+        "period": engine_period(period),
+    }
     return _from_snapshot(settings, input_set, time.perf_counter(), options)
+
+
+def days_from_stored_snapshot(
+    settings: Settings, input_set: str, store_id: str, period: RequestPeriod | None
+) -> ReportResult | None:
+    """One store's report day by day from the input set's snapshot alone (None as
+    :func:`report_from_stored_snapshot`): over `period`'s range, or without one over the
+    :data:`DEFAULT_DAYS` days before the data's now."""
+    if period is None:
+        from storemon.clock.iso import request_text
+
+        snap = stored_snapshot(settings, input_set)
+        if snap is None:
+            return None
+        to_us = int(snap.now_us)
+        start = request_text(to_us - DEFAULT_DAYS * _US_PER_DAY)
+        period = {"windows": None, "from": start, "to": request_text(to_us), "daily": True}
+    return report_from_stored_snapshot(
+        settings, input_set, as_of=None, store_ids=[store_id], period=period
+    )
 
 
 def request_build(settings: Settings, input_set: str, report_id: str) -> None:

@@ -25,7 +25,7 @@ import json
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Required, TypedDict, cast
+from typing import NotRequired, Required, TypedDict, cast
 
 from storemon.clock.iso import utc_text
 from storemon.service import aws
@@ -56,12 +56,22 @@ class InputVersion(TypedDict):
 InputSet = dict[str, InputVersion | None]
 
 
+# A period a request named (SPEC §8; service.period_request): windows (SPEC §8's order) or
+# None for a range; the range's from and to (the request's normal form, UTC) or None; daily.
+RequestPeriod = TypedDict(
+    "RequestPeriod",
+    {"windows": list[str] | None, "from": str | None, "to": str | None, "daily": bool},
+)
+
+
 class ReportRequest(TypedDict):
     """What was asked: some stores (or every store: None) at ``as_of`` (or the data's own
-    now: None), ``as_of`` in its normal form ``YYYY-MM-DD HH:MM:SS.ffffff`` (UTC)."""
+    now: None), ``as_of`` in its normal form ``YYYY-MM-DD HH:MM:SS.ffffff`` (UTC); and only
+    when the request named one, its ``period``."""
 
     store_ids: list[str] | None
     as_of: str | None
+    period: NotRequired[RequestPeriod]
 
 
 class Requester(TypedDict, total=False):
@@ -289,10 +299,12 @@ def recent(settings: Settings, limit: int) -> list[ReportRecord]:
 
 
 def is_full(record: ReportRecord) -> bool:
-    """A report of every store at the inputs' own `now`: what ``latest`` and store summaries
-    are made of."""
+    """A report of every store at the inputs' own `now` over §5's windows: what ``latest``
+    and store summaries are made of."""
     request = record.get("request")
-    return not request or (not request.get("store_ids") and not request.get("as_of"))
+    if not request:
+        return True
+    return not request.get("store_ids") and not request.get("as_of") and not request.get("period")
 
 
 def summary_view(record: ReportRecord) -> dict:

@@ -16,9 +16,13 @@ from __future__ import annotations
 from typing import Any
 
 from storemon import json_values
+from storemon.clock.iso import utc_text
+from storemon.clock.timestamps import parse_micros
 from storemon.errors import Conflict, InvalidRequest, NotFound, Unavailable
 from storemon.service import authz, input_sets, records, report_files
 from storemon.service.authz import Principal
+from storemon.service.period_request import check_period
+from storemon.service.records import ReportRecord
 from storemon.service.settings import Settings
 
 # GET /stores/{id}/report while the worker builds the missing snapshot (a full-scale one: ~1 min)
@@ -49,41 +53,101 @@ def store_summary(settings: Settings, store_id: object, principal: Principal) ->
 
 
 def store_report(
-    settings: Settings, store_id: object, as_of: object = None, *, principal: Principal
+    settings: Settings,
+    store_id: object,
+    as_of: object = None,
+    *,
+    principal: Principal,
+    start: str | None = None,
+    end: str | None = None,
 ) -> dict:
     """One store's report row and uptime percentages at the latest inputs' ``now`` (or
-    `as_of`), from their snapshot; Unavailable (503, Retry-After) while it is being built."""
+    `as_of`), or over the range [`start`, `end`) (SPEC §8), from their snapshot; Unavailable
+    (503, Retry-After) while it is being built."""
     from storemon.service import api_models
 
     store = api_models.store_id_from_path(store_id if isinstance(store_id, str) else "")
     authz.require_store(principal, store)
-    when = _as_of(as_of)
-    pointer = records.latest_pointer(settings) or {}
-    target = pointer.get("target_id")
+    when = _instant("as_of", as_of)
+    period = check_period(start=_instant("from", start), end=_instant("to", end), as_of=when)
+    record, input_set = _latest_input_set(settings)
+    result = input_sets.report_from_stored_snapshot(
+        settings, input_set, as_of=when, store_ids=[store], period=period
+    )
+    if result is None:
+        raise _building(settings, input_set, record["report_id"])
+    if len(result.report) == 0:
+        at = " at or before as_of" if when is not None else ""
+        at = " at or before to" if period else at
+        raise NotFound(f"store {store} has no valid poll in the data{at}")
+    source = input_sets.FROM_SNAPSHOT
+    return _store_row(result, report_id=record["report_id"], input_set=input_set, source=source)
+
+
+def store_days(
+    settings: Settings,
+    store_id: str,
+    start: str | None = None,
+    end: str | None = None,
+    *,
+    principal: Principal,
+) -> dict:
+    """One store's uptime day by day (SPEC §8: its local dates overlapping [`start`, `end`),
+    by default the last 30 days before the data's now), from the latest inputs' snapshot."""
+    from storemon.service import api_models
+
+    store = api_models.store_id_from_path(store_id)
+    authz.require_store(principal, store)
+    start, end = _instant("from", start), _instant("to", end)
+    period = None
+    if start is not None or end is not None:
+        period = check_period(start=start, end=end, daily=True)
+    record, input_set = _latest_input_set(settings)
+    result = input_sets.days_from_stored_snapshot(settings, input_set, store, period)
+    if result is None:
+        raise _building(settings, input_set, record["report_id"])
+    if len(result.report) == 0:
+        raise NotFound(f"store {store} has no valid poll in the data at or before to")
+    days = json_values.to_json_values(
+        result.report.drop(columns="store_id").to_dict(orient="records")
+    )
+    if period is None:  # the last 30 days: the first date is only the end of one, left out
+        days = days[-input_sets.DEFAULT_DAYS :]
+    summary = result.summary_json()
+    return {
+        "store_id": store,
+        "from": summary["period"]["from"],
+        "to": summary["period"]["to"],
+        "days": days,
+        "now": summary["now"],
+        "report_id": record["report_id"],
+        "input_set": input_set,
+        "source": input_sets.FROM_SNAPSHOT,
+    }
+
+
+def _latest_input_set(settings: Settings) -> tuple[ReportRecord, str]:
+    """The record ``latest`` names and its input set (NotFound before the first report)."""
+    target = (records.latest_pointer(settings) or {}).get("target_id")
     record = records.get(settings, target) if target else None
     if record is None:
         raise NotFound("no finished report of the inputs yet: upload them (or trigger one)")
     input_set = input_sets.input_set_id(record.get("inputs") or {})
-    result = None
-    if input_set is not None:
-        result = input_sets.report_from_stored_snapshot(
-            settings, input_set, as_of=when, store_ids=[store]
-        )
-    if result is None:  # expired, never written, refused: the worker builds it
-        if input_set is not None:
-            input_sets.request_build(settings, input_set, record["report_id"])
-        raise Unavailable(
-            "the snapshot of the latest inputs is being built: retry in a minute",
-            retry_after=SNAPSHOT_RETRY_SECONDS,
-        )
-    if len(result.report) == 0:
-        at = " at or before as_of" if when is not None else ""
-        raise NotFound(f"store {store} has no valid poll in the data{at}")
-    source = input_sets.FROM_SNAPSHOT
-    return _store_row(result, report_id=target, input_set=input_set, source=source)
+    if input_set is None:  # latest always names a complete input set; never seen
+        raise NotFound("the latest report's inputs are incomplete: upload the missing files")
+    return record, input_set
 
 
-def _as_of(value: object) -> str | None:
+def _building(settings: Settings, input_set: str, report_id: str) -> Unavailable:
+    """The snapshot is expired, never written or refused: the worker builds it."""
+    input_sets.request_build(settings, input_set, report_id)
+    return Unavailable(
+        "the snapshot of the latest inputs is being built: retry in a minute",
+        retry_after=SNAPSHOT_RETRY_SECONDS,
+    )
+
+
+def _instant(name: str, value: object) -> str | None:
     from storemon.service import api_models
 
     if value is None:
@@ -91,7 +155,7 @@ def _as_of(value: object) -> str | None:
     try:
         return api_models.as_of_instant(str(value))
     except ValueError as exc:
-        raise InvalidRequest(f"as_of {exc}") from None
+        raise InvalidRequest(f"{name} {exc}") from None
 
 
 def _store_row(result: Any, **about: Any) -> dict:
@@ -99,7 +163,11 @@ def _store_row(result: Any, **about: Any) -> dict:
     if len(result.percentages):
         row |= result.percentages.iloc[0].drop("store_id").to_dict()
     summary = result.summary_json()
-    about_now = {"now": summary["now"], "as_of": summary.get("as_of")}
+    as_of = summary.get("as_of")  # ISO 8601 as now is (the request's normal form in summaries)
+    about_now = {"now": summary["now"], "as_of": as_of and utc_text(parse_micros(as_of))}
+    period = summary.get("period") or {}
+    if period.get("from"):
+        about_now |= {"from": period["from"], "to": period["to"]}
     return json_values.to_json_values(row) | about_now | about
 
 

@@ -13,6 +13,7 @@ from storemon.errors import InvalidRequest, TooManyRequests, Unavailable
 from storemon.service import api_models, authz, aws, records, sources
 from storemon.service.authz import Principal
 from storemon.service.observability import add_count, logger, set_report_id
+from storemon.service.period_request import check_period
 from storemon.service.records import ReportRecord, ReportRequest, Requester
 from storemon.service.settings import Settings
 
@@ -29,12 +30,23 @@ def normalize_timestamp(value: str) -> str:
 def parse_request(
     body: dict, store_id: str | None = None, query: dict | None = None
 ) -> ReportRequest:
-    """{"store_ids": [...] | None, "as_of": str | None} from a request's JSON body (and, for
-    the one-store routes, the path's store id and the query's as_of); InvalidRequest if bad."""
+    """{"store_ids": [...] | None, "as_of": str | None} (and the ``period`` the body names, SPEC
+    §8) from a request's JSON body (and, for the one-store routes, the path's store id and the
+    query's as_of); InvalidRequest if bad."""
     if store_id is None:
         request = api_models.parse(api_models.TriggerRequest, body)
         store_ids = list(dict.fromkeys(request.store_ids)) if request.store_ids else None
-        return {"store_ids": store_ids, "as_of": request.as_of}
+        asked: ReportRequest = {"store_ids": store_ids, "as_of": request.as_of}
+        period = check_period(
+            windows=list(request.windows) if request.windows else None,
+            start=request.start,
+            end=request.end,
+            daily=request.daily,
+            as_of=request.as_of,
+        )
+        if period:
+            asked["period"] = period
+        return asked
     if "store_ids" in body:
         raise InvalidRequest("store_ids is not allowed here: the path names the store")
     if body.get("as_of") is None and (query or {}).get("as_of") is not None:
