@@ -15,12 +15,12 @@ from storemon.service import api_models, http, reports, stores
 from storemon.service.api_models import (
     ReportAnswer,
     ReportList,
-    StoreDays,
     StoreIncidents,
     StoreReport,
     StoreSummary,
     answers,
 )
+from storemon.service.api_units import StoreDays
 from storemon.service.lambda_entry import HttpFunction
 from storemon.service.observability import tracer
 

@@ -23,6 +23,7 @@ from pydantic import (
 from storemon.clock import timestamps
 from storemon.clock.iso import request_text
 from storemon.errors import InvalidRequest
+from storemon.service.api_units import _PCT, HOURS, ISO, MINUTES, _Answer, _maybe, _number
 
 MAX_STORE_IDS = 1000
 # UTF-8 bytes of one store id: 1,000 of them (the request, and the summary's ids not found)
@@ -280,13 +281,6 @@ def describe(errors: list) -> str:
 
 
 # ----------------------------------------------------------------------------- answers
-class _Answer(BaseModel):
-    """An answer's shape, for the OpenAPI document only (the routes' answers are never
-    validated against it): its schema is built when the document is, not at each cold start."""
-
-    model_config = ConfigDict(defer_build=True)
-
-
 class ErrorAnswer(_Answer):
     """Every error: what is wrong, and the status code again."""
 
@@ -332,19 +326,6 @@ class StoreSummary(_Answer):
     now: str | None = None
 
 
-MINUTES, HOURS, PERCENT = "minutes", "hours", "percent of the business time, 1 decimal"
-_PCT = f"{PERCENT}; null without business time"
-ISO = "ISO 8601 UTC (YYYY-MM-DDTHH:MM:SS.ffffffZ)"
-
-
-def _number(unit: str, what: str) -> Any:
-    return Field(description=f"{what} ({unit})")
-
-
-def _maybe(unit: str, what: str) -> Any:
-    return Field(None, description=f"{what} ({unit})")
-
-
 class StoreReport(_Answer):
     """One store's report row (SPEC §5) and uptime percentages (§7, null without business
     time) at the latest inputs' ``now`` (or ``as_of``), or with ``from`` and ``to`` over that
@@ -373,32 +354,6 @@ class StoreReport(_Answer):
     report_id: str
     input_set: str
     source: Literal["snapshot", "csv"]
-
-
-class StoreDay(_Answer):
-    """One local date of a store (its zone), SPEC §8's day by day."""
-
-    date: str = Field(description="YYYY-MM-DD in the store's zone")
-    business_hours: float = _number(HOURS, "business time of the date within [from, to)")
-    uptime_hours: float = _number(HOURS, "uptime")
-    downtime_hours: float = _number(HOURS, "downtime")
-    uptime_percent: float | None = _maybe(_PCT, "uptime / business time")
-
-
-class StoreDays(_Answer):
-    """GET /stores/{store_id}/days: one store's uptime per local date overlapping [from, to)
-    (default: the 30 local dates ending at the data's now; from is then 30 days before now
-    and the date it falls in, only partly inside, is left out), oldest first, from the
-    snapshot of the inputs ``latest`` was made of."""
-
-    store_id: str
-    start: str = Field(alias="from", description=f"the range's start: {ISO}")
-    end: str = Field(alias="to", description=f"the range's end (the days' now): {ISO}")
-    days: list[StoreDay]
-    now: str = Field(description=f"the range's end: {ISO}")
-    report_id: str
-    input_set: str
-    source: Literal["snapshot"]
 
 
 class Incident(_Answer):
