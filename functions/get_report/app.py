@@ -1,10 +1,11 @@
 """get_report: GET /get_report?report_id=, GET /get_report/{report_id}, POST /get_report,
 GET /store_summary?store_id=, GET /reports?limit=,
 GET /stores/{store_id}/report[?as_of= | ?from=&to=], GET /stores/{store_id}/days[?from=&to=],
-GET /stores/{store_id}/incidents[?report_id=], and the API's $default route (JSON 404 / 405).
+GET /stores/{store_id}/incidents[?report_id=], GET /stores/{store_id}/status, and the API's
+$default route (JSON 404 / 405).
 Query and path parameters are validated by Powertools (and documented in the OpenAPI
 document); the answers come from :mod:`storemon.service.reports` (a report, the list) and
-:mod:`storemon.service.stores` (one store's summary, report and incidents)."""
+:mod:`storemon.service.stores` (one store's summary, report, incidents and status)."""
 
 from typing import Annotated, Literal
 
@@ -17,6 +18,7 @@ from storemon.service.api_models import (
     ReportList,
     StoreIncidents,
     StoreReport,
+    StoreStatus,
     StoreSummary,
     answers,
 )
@@ -190,6 +192,21 @@ def store_incidents(
     answer = stores.store_incidents(
         function.settings(), store, report_id, principal=function.caller()
     )
+    return http.json_response(200, answer)
+
+
+@app.get(
+    "/stores/<store_id>/status",
+    summary="One store's status now: since when, its last poll, open now, its ongoing incident",
+    responses=answers(200, StoreStatus, 400, 403, 404),
+)
+@tracer.capture_method
+def store_status(
+    store_id: StoreIdPath,
+):
+    http.check_query(app.current_event.query_string_parameters, ())
+    store = api_models.store_id_from_path(store_id)
+    answer = stores.store_status(function.settings(), store, principal=function.caller())
     return http.json_response(200, answer)
 
 

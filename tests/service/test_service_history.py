@@ -59,6 +59,23 @@ def test_each_batch_moves_latest_to_the_report_of_every_poll(live_stack, api, wo
     rows = len(STATUS_CSV.splitlines()) + len(BATCH_1.splitlines()) + len(BATCH_2.splitlines())
     assert summary["files"]["store_status"]["rows_read"] == rows - 3  # three headers
 
+    # SPEC §10's status now (now = 12:45, 3003's poll): 1001 is open Mondays 09:00-12:00
+    # UTC; its evidence: active 10:00, inactive 11:30, active 11:50 (in hours): active since
+    # the midpoint 11:40, last poll 11:50, closed now. 2002 (24/7, no hours row): active at
+    # 12:00, inactive at 12:30: inactive since 12:15, 30 business minutes so far.
+    status, body, _ = api.get("/stores/1001/status")
+    assert status == 200 and body["report_id"] == second["report_id"]
+    assert (body["status"], body["since_utc"]) == ("active", "2023-01-23T11:40:00.000000Z")
+    assert body["last_poll_utc"] == "2023-01-23T11:50:00.000000Z"
+    assert body["open_now"] is False and body["incident"] is None
+    status, body, _ = api.get("/stores/2002/status")
+    assert (body["status"], body["open_now"]) == ("inactive", True)
+    assert body["incident"] == {
+        "start_utc": "2023-01-23T12:15:00.000000Z",
+        "business_minutes": 30.0,
+    }
+    assert body["now"] == "2023-01-23T12:45:00.000000Z"
+
     # the same bytes again (a duplicate notification, a re-upload): nothing new
     put(bucket, "input/polls/again.csv", BATCH_1)
     worker_queue.drain()

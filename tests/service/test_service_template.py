@@ -75,6 +75,7 @@ def test_every_spec_route_is_wired():
         ("GET", "/stores/{store_id}/report"): "GetReportFunction",
         ("GET", "/stores/{store_id}/incidents"): "GetReportFunction",
         ("GET", "/stores/{store_id}/days"): "GetReportFunction",
+        ("GET", "/stores/{store_id}/status"): "GetReportFunction",
         ("POST", "/subscriptions"): "SubscriptionsFunction",
         ("GET", "/subscriptions"): "SubscriptionsFunction",
         ("DELETE", "/subscriptions/{subscription_id}"): "SubscriptionsFunction",
@@ -405,6 +406,7 @@ API_EVENTS = {
     "store_report.json": 404,
     "store_incidents.json": 404,
     "store_days.json": 404,
+    "store_status.json": 404,
     "unknown_route.json": 405,
     "create_subscription.json": 422,  # https://10.0.0.1: a private receiver, refused
     "list_subscriptions.json": 200,
@@ -496,6 +498,7 @@ def test_sam_transform_wires_routes_default_route_and_roles(monkeypatch):
         ("get", "/stores/{store_id}/report"),
         ("get", "/stores/{store_id}/incidents"),
         ("get", "/stores/{store_id}/days"),
+        ("get", "/stores/{store_id}/status"),
         ("post", "/subscriptions"),
         ("get", "/subscriptions"),
         ("delete", "/subscriptions/{subscription_id}"),

@@ -130,6 +130,29 @@ def report_from_history(
     """The report from a history (``load(key)`` reads its objects): the same report as one
     status file holding every poll of the history; the summary's ``store_status`` counts the
     rows of the base and every batch, and ``history`` says what the report read."""
+    return report_and_polls(
+        manifest,
+        load,
+        as_of=as_of,
+        store_ids=store_ids,
+        incidents=incidents,
+        period=period,
+        name=name,
+    )[0]
+
+
+def report_and_polls(
+    manifest: dict,
+    load: Load,
+    *,
+    as_of: str | None = None,
+    store_ids: list[str] | None = None,
+    incidents: bool = False,
+    period: Period | None = None,
+    name: str = "history",
+) -> tuple[ReportResult, HistoryPolls]:
+    """:func:`report_from_history`, and the polls and files it read (for the stores' status
+    now, which needs the same carry and days)."""
     started = time.perf_counter()
     period = period or Period()
     found = polls_for(manifest, load, period=period, as_of=as_of, incidents=incidents, name=name)
@@ -150,4 +173,4 @@ def report_from_history(
         "generation": manifest["generation"],
         "read": found.read,
     }
-    return result
+    return result, found

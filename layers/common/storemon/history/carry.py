@@ -8,9 +8,13 @@ need where that last poll's inactive (or active) stretch started: the first evid
 its run of equal statuses and the evidence poll before that run (the stretch starts at
 their midpoint). So per store the carry keeps, of its evidence class before ``C``:
 
-- the last evidence poll, the first poll of its run and the poll before that run (at most
-  three polls), from the business-hours class when the store has any such poll before
-  ``C``, else from all its polls (then none of them is inside business hours).
+- the last evidence poll, the first poll of its run and the poll before that run, from the
+  business-hours class when the store has any such poll before ``C``, else from all its
+  polls (then none of them is inside business hours);
+- its newest poll (the status route's "last poll"; outside business hours it is not
+  evidence when the store has in-hours polls, and it is the last evidence poll otherwise).
+
+At most four polls per store.
 
 Replacing a store's polls before ``C`` by these gives every report and every alert stretch
 from ``C`` on the same answer (docs/history.md, "Why the carry is exact"). It depends on the
@@ -65,6 +69,7 @@ def carry_of(part: Partition, hours: Hours, zones: Zones, closures: Closures | N
     has_inside = np.bincount(rank[inside], minlength=selected.n_stores) > 0
     used = np.flatnonzero(inside | ~has_inside[rank])
     kept = used[_last_run_polls(rank[used], active[used])]
+    kept = np.union1d(kept, np.flatnonzero(group_ends(rank)))  # and its newest poll
     # back to the partition's polls: the selected polls are the partition's, re-sorted
     order = _selected_order(part, selected.store_id)
     keep = np.zeros(len(part), dtype=bool)

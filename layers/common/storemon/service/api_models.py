@@ -381,6 +381,27 @@ class StoreIncidents(_Answer):
     report_id: str
 
 
+class OngoingIncident(_Answer):
+    """The store's ongoing incident (SPEC §10): its inactive stretch, not clipped."""
+
+    start_utc: str
+    business_minutes: float = Field(description="business time of the whole stretch so far")
+
+
+class StoreStatus(_Answer):
+    """One store's status now (SPEC §10), at the newest poll of the latest full report."""
+
+    store_id: str
+    status: Literal["active", "inactive"] = Field(description="SPEC §4's status at now")
+    since_utc: str = Field(description="where the current stretch started (SPEC §10)")
+    since_local: str
+    last_poll_utc: str
+    open_now: bool = Field(description="inside business hours and not closed at now")
+    incident: OngoingIncident | None = Field(description="null when the store is active")
+    now: str | None = None
+    report_id: str
+
+
 class Subscription(_Answer):
     """A webhook subscription (its secret is shown once, when it is created)."""
 

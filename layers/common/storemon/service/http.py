@@ -40,6 +40,7 @@ ROUTES: tuple[tuple[str, str], ...] = (
     ("GET", "/stores/{store_id}/report"),
     ("GET", "/stores/{store_id}/incidents"),
     ("GET", "/stores/{store_id}/days"),
+    ("GET", "/stores/{store_id}/status"),
     ("POST", "/subscriptions"),
     ("GET", "/subscriptions"),
     ("DELETE", "/subscriptions/{subscription_id}"),

@@ -115,10 +115,12 @@ def write_snapshot(settings: Settings, input_set: str, data: bytes) -> None:
 
 def report_of_record(
     settings: Settings, record: ReportRecord, *, incidents: bool = False, rebuild: bool = True
-) -> tuple[ReportResult, str]:
-    """The report a record asks for and where it came from: ``snapshot`` when its inputs have
-    a usable one, else ``csv`` (and, with `rebuild`, the snapshot is written from the parsed
-    CSV files). UnusableInput when the inputs cannot work."""
+) -> tuple[ReportResult, str, Any]:
+    """The report a record asks for, where it came from (``history`` for an input set with a
+    poll history; else ``snapshot`` when its inputs have a usable one, else ``csv``, and with
+    `rebuild` the snapshot is written from the parsed CSV files) and, with ``incidents`` (a
+    full report), every store's status now (:func:`storemon.report.current_status`; else
+    None). UnusableInput when the inputs cannot work."""
     request = record.get("request")
     options = {
         "as_of": request.get("as_of") if request else None,
@@ -128,33 +130,46 @@ def report_of_record(
     }
     inputs = record.get("inputs") or {}
     if inputs.get("history"):
-        of_history = _from_history(settings, inputs, options)
+        of_history, parsed = _from_history(settings, inputs, options)
         logger.info("report computed from the poll history", extra=of_history.summary["history"])
         add_count("ReportsFromHistory")
-        return of_history, FROM_HISTORY
+        return of_history, FROM_HISTORY, _status(parsed) if incidents else None
     input_set = input_set_id(inputs)
     started = time.perf_counter()
-    result = _from_snapshot(settings, input_set, started, options) if input_set else None
-    if result is not None:
+    snap = stored_snapshot(settings, input_set) if input_set else None
+    result = _answer(settings, input_set, snap, started, options) if input_set and snap else None
+    if result is not None and snap is not None:
         logger.info("report computed from the snapshot", extra={"input_set": input_set})
         add_count("ReportsFromSnapshot")
-        return result, FROM_SNAPSHOT
-    result = _from_csv(settings, inputs, input_set if rebuild else None, options)
+        status = _status((*snap.parsed_inputs(), snap.closures())) if incidents else None
+        return result, FROM_SNAPSHOT, status
+    result, parsed = _from_csv(settings, inputs, input_set if rebuild else None, options)
     logger.info("report computed from the CSV files", extra={"input_set": input_set})
     add_count("ReportsFromCsv")
-    return result, FROM_CSV
+    return result, FROM_CSV, _status(parsed) if incidents else None
 
 
-def _from_history(settings: Settings, inputs: InputSet, options: dict) -> ReportResult:
+def _status(parsed: ParsedInputs) -> Any:
+    from storemon.report.current_status import current_status
+
+    return current_status(*parsed)
+
+
+def _from_history(
+    settings: Settings, inputs: InputSet, options: dict
+) -> tuple[ReportResult, ParsedInputs]:
     """The report of the recorded version of the poll history (SPEC §10): the carry and the
-    days its span needs (docs/history.md)."""
-    from storemon.history.answer import report_from_history
+    days its span needs (docs/history.md), and the polls and files it read."""
+    from storemon.history.answer import report_and_polls
     from storemon.service import history_store
 
     version = inputs["history"]
     assert version is not None
     manifest = history_store.manifest_at(settings, version["key"])
-    return report_from_history(manifest, history_store.load(settings), name="history", **options)
+    result, found = report_and_polls(
+        manifest, history_store.load(settings), name="history", **options
+    )
+    return result, (found.polls, found.hours, found.zones, found.closures)
 
 
 def _history_polls(settings: Settings, inputs: InputSet, *, every_day: bool) -> ParsedInputs:
@@ -176,12 +191,17 @@ def _history_polls(settings: Settings, inputs: InputSet, *, every_day: bool) -> 
 def _from_snapshot(
     settings: Settings, input_set: str, started: float, options: dict
 ) -> ReportResult | None:
+    snap = stored_snapshot(settings, input_set)
+    return None if snap is None else _answer(settings, input_set, snap, started, options)
+
+
+def _answer(
+    settings: Settings, input_set: str, snap: Snapshot, started: float, options: dict
+) -> ReportResult | None:
+    """The report from a loaded snapshot; None (logged, forgotten) when it is refused."""
     from storemon.errors import SnapshotError
     from storemon.snapshot.answer import report_from_snapshot
 
-    snap = stored_snapshot(settings, input_set)
-    if snap is None:
-        return None
     try:
         return report_from_snapshot(snap, started=started, **options)
     except SnapshotError as exc:  # a section damaged past the header
@@ -193,7 +213,7 @@ def _from_snapshot(
 
 def _from_csv(
     settings: Settings, inputs: InputSet, rebuild_set: str | None, options: dict
-) -> ReportResult:
+) -> tuple[ReportResult, ParsedInputs]:
     from storemon.report.preload import import_engine_in_background
 
     import_engine_in_background()  # pandas loads while S3 answers and the status file parses
@@ -205,7 +225,7 @@ def _from_csv(
     result = report_from_parsed(*parsed[:3], started=started, closures=parsed[3], **options)
     if rebuild_set:
         _rebuild(settings, rebuild_set, parsed)
-    return result
+    return result, parsed
 
 
 def parse_recorded(settings: Settings, inputs: InputSet) -> ParsedInputs:

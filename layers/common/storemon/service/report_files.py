@@ -10,7 +10,9 @@ the data's own ``now``) also has what the per-store routes and the owner read:
 - ``incidents.csv``: the incidents with exactly SPEC §7's header
   (:func:`storemon.report.incidents.incidents_to_csv`), presigned as ``incidents_url``;
 - ``incidents.json``: per store, its uptime percentages and its incidents
-  (``GET /stores/{store_id}/incidents``).
+  (``GET /stores/{store_id}/incidents``);
+- ``status.json``: per store, its status now, since when, its last poll, open now and the
+  ongoing incident (``GET /stores/{store_id}/status``, SPEC §10).
 
 The keys derive from the report id only, so concurrent deliveries write the same objects. The
 files never change once written: the JSON ones are read once per warm container
@@ -35,6 +37,7 @@ FULL_REPORT_ONLY = {
     "page": "report.html",
     "incidents": "incidents.csv",
     "incidents_json": "incidents.json",
+    "status_json": "status.json",
 }
 HTML = "text/html; charset=utf-8"
 _DOCUMENTS: ObjectCache[dict] = ObjectCache(size=4, parse=json.loads)
@@ -75,6 +78,26 @@ def _write_owner_files(settings: Settings, report_id: str, keys: dict, result: A
     aws.put_object(bucket, keys["incidents"], incidents_to_csv(result.incidents), "text/csv")
     document = json.dumps(incidents_document(report_id, result), separators=(",", ":"))
     aws.put_object(bucket, keys["incidents_json"], document, "application/json")
+
+
+def write_status(settings: Settings, key: str, report_id: str, now: Any, frame: Any) -> None:
+    """``status.json``: ``{"report_id", "now", "stores": {store_id: {"status", "since_utc",
+    "since_local", "last_poll_utc", "open_now", "incident": null | {"start_utc",
+    "business_minutes"}}}}`` (:func:`storemon.report.current_status.current_status`)."""
+    rows = json_values.to_json_values(frame.to_dict(orient="records"))
+    stores = {}
+    for row in rows:
+        start = row.pop("incident_start_utc")
+        minutes = row.pop("incident_business_minutes")
+        store_id = row.pop("store_id")
+        row["incident"] = (
+            None if start is None else {"start_utc": start, "business_minutes": minutes}
+        )
+        stores[str(store_id)] = row
+    document = {"report_id": report_id, "now": json_values.scalar(now), "stores": stores}
+    aws.put_object(
+        settings.bucket, key, json.dumps(document, separators=(",", ":")), "application/json"
+    )
 
 
 def incidents_document(report_id: str, result: Any) -> dict:

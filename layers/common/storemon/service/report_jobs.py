@@ -95,10 +95,14 @@ def compute_and_complete(settings: Settings, record: ReportRecord) -> str:
     "duplicate". Full reports come with their incidents (the page and the incidents files)."""
     started = time.perf_counter()
     full = records.is_full(record)
-    result, source = input_sets.report_of_record(settings, record, incidents=full)
+    result, source, status = input_sets.report_of_record(settings, record, incidents=full)
     keys = report_files.result_keys(settings, record["report_id"], full)
     summary = result.summary_json()
     report_files.write_report_files(settings, record["report_id"], keys, result, summary)
+    if keys["status_json"] and status is not None:
+        report_files.write_status(
+            settings, keys["status_json"], record["report_id"], summary["now"], status
+        )
     duration_ms = round((time.perf_counter() - started) * 1000, 1)
     fields = {
         "result": keys,

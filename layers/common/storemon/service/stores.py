@@ -8,7 +8,10 @@
   and the answer is 503 with Retry-After (parsing the CSV files here would not fit get_report's
   memory at full scale);
 - ``GET /stores/{store_id}/incidents[?report_id=]`` (:func:`store_incidents`): its uptime
-  percentages and incidents in a complete full report (its entry in ``incidents.json``).
+  percentages and incidents in a complete full report (its entry in ``incidents.json``);
+- ``GET /stores/{store_id}/status`` (:func:`store_status`): its status now, since when, its
+  last poll, open now and its ongoing incident (SPEC §10; its entry in ``latest``'s
+  ``status.json``).
 """
 
 from __future__ import annotations
@@ -195,3 +198,19 @@ def store_incidents(
     if entry is None:
         raise NotFound(f"store {store_id} is not in report {rid} (no valid poll)")
     return {"store_id": store_id, **entry, "now": document.get("now"), "report_id": rid}
+
+
+def store_status(settings: Settings, store_id: str, *, principal: Principal) -> dict:
+    """One store's status now, from the ``status.json`` of ``latest`` (the newest full report
+    of the current inputs, every batch received)."""
+    authz.require_store(principal, store_id)
+    target = (records.latest_pointer(settings) or {}).get("target_id")
+    record = records.get(settings, target) if target else None
+    key = ((record.get("result") if record else None) or {}).get("status_json")
+    if not key:
+        raise NotFound("no status yet: it comes with the next full report of the inputs")
+    document = report_files.read_document(settings, key)
+    entry = document["stores"].get(store_id)
+    if entry is None:
+        raise NotFound(f"store {store_id} has no valid poll in the data")
+    return {"store_id": store_id, **entry, "now": document.get("now"), "report_id": target}
