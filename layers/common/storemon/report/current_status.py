@@ -84,16 +84,20 @@ def current_status(
             "last_poll_utc": utc_texts(last_poll[store_rank]),
             "open_now": open_now,
             "incident_start_utc": pd.Series(
-                np.where(active_now, None, stretch["start_utc"].to_numpy(dtype=object)),
-                dtype=object,
+                _unless(active_now, stretch["start_utc"]), dtype=object
             ),
-            "incident_business_minutes": np.where(
-                active_now, None, stretch["business_minutes"].to_numpy(dtype=object)
-            ),
+            "incident_business_minutes": _unless(active_now, stretch["business_minutes"]),
         },
         columns=STATUS_COLUMNS,
     )
     return frame
+
+
+def _unless(active: np.ndarray, values: pd.Series) -> np.ndarray:
+    """The values (object array), None where the store is active (no ongoing incident)."""
+    out = values.to_numpy(dtype=object).copy()
+    out[active] = None
+    return out
 
 
 def current_stretches(
