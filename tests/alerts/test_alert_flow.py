@@ -130,3 +130,45 @@ def test_a_duplicate_or_repeated_evaluation_sends_nothing_twice(flow, template, 
     assert later == "alerts:0 sent"
     delivery_queue.drain()
     assert len(receivers.got) == 1 and topic_messages(alerts) == []
+
+
+def test_a_concurrent_evaluation_never_notifies_an_identity_twice(flow, monkeypatch):
+    """Two evaluations of one ingest at once (the second past the lease, as when the first's
+    lease ran out while it still ran): both plan the same store.down from the same state;
+    the second writes and sends it first, the first's conditional write then fails, it reads
+    the state again, decides again and sends nothing. (Had the first already noted its outbox,
+    the second would resend that too, as the retry of a stopped evaluation does: at least
+    once, the same webhook-id.)"""
+    from storemon.service import input_sets, records
+
+    alerts, api, receivers = flow.stack, flow.api, flow.receivers
+    subscribe(api, receivers, "/ok/admin")
+    monkeypatch.delenv("ALERTS_TABLE")  # the report alone: its evaluation message is dropped
+    put_inputs(alerts["bucket"])
+    flow.worker_queue.drain()
+    monkeypatch.setenv("ALERTS_TABLE", alerts["alerts_table"])
+    settings = Settings.from_env()
+    report_id = api.get("/get_report/latest")[1]["report_id"]
+    view = input_sets.alert_view_of_record(settings, records.get(settings, report_id))
+    ingest_at = "2026-12-03T12:00:00.000000Z"
+    write_outbox, raced = alerts_service._write_outbox, []
+
+    def the_other_goes_first(settings, owed):  # the first has planned: states read, not written
+        if not raced:  # once: the other evaluation's own outbox goes through
+            raced.append(None)
+            raced[0] = alerts_service._evaluate(settings, view, ingest_at, "other")
+        return write_outbox(settings, owed)
+
+    monkeypatch.setattr(alerts_service, "_write_outbox", the_other_goes_first)
+    decided_again, again = alerts_service._decided_again, []
+    monkeypatch.setattr(
+        alerts_service, "_decided_again", lambda *a: again.append(a) or decided_again(*a)
+    )
+    assert alerts_service.evaluate(settings, view, ingest_at=ingest_at, token="first") == (
+        "alerts:0 sent"
+    )
+    assert raced == [1]  # the other evaluation sent the one store.down
+    assert len(again) == 1  # the first's write was refused: its state read and decided again
+    flow.delivery_queue.drain()
+    assert [without_timestamp(m) for m in topic_messages(alerts)] == [DOWN]
+    assert [g.path for g in receivers.got] == ["/ok/admin"]
