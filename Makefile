@@ -40,6 +40,7 @@ lint: install $(CHECKOV)
 	$(BIN)/python scripts/check_function_length.py --max 60 --max-module-lines 500
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python scripts/check_handler_imports.py
+	@test $$(wc -l < README.md) -le 300 || { echo "README.md: $$(wc -l < README.md) lines, at most 300 (move details to docs/)"; exit 1; }
 	$(CHECKOV) -f template.yaml --framework cloudformation --skip-download --compact --quiet
 
 # checkov in a venv of its own: it pins boto3/botocore 1.35 and packaging 23.2, which would
