@@ -15,7 +15,7 @@ def ingest_into(args: argparse.Namespace, load_source, limits) -> int:
 
     started = time.perf_counter()
     history = HistoryDir(args.into)
-    files = {
+    files: dict[str, tuple[str, bytes] | None] = {
         kind: (location, load_source(location, limits.max_input_bytes))
         for kind, location in (
             ("hours", args.hours),

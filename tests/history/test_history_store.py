@@ -209,3 +209,21 @@ def test_a_new_base_replaces_the_old_bases_polls_only(tmp_path, inputs):
     after, summary = report(tmp_path, "--history", str(history))
     assert "R,60.00,3.00,3.00,0.00,0.00,0.00" in after.splitlines()
     assert summary["history"]["base"] == new
+
+
+def test_closures_dropped_from_the_inputs_leave_the_history():
+    from storemon.history.ingest import new_manifest, set_inputs
+
+    store: dict[str, bytes] = {}
+    closures = b"store_id,start_local,end_local\nA,2023-01-02 09:00,2023-01-02 10:00\n"
+    files: dict[str, tuple[str, bytes] | None] = {
+        "hours": ("h.csv", HOURS.encode()),
+        "timezones": ("z.csv", ZONES.encode()),
+        "closures": ("c.csv", closures),
+    }
+    update = set_inputs(new_manifest(), store.__getitem__, files)
+    assert "closures" in update.manifest["inputs"]
+    dropped = set_inputs(update.manifest, store.__getitem__, {"closures": None})
+    assert dropped.changed and "closures" not in dropped.manifest["inputs"]
+    again = set_inputs(dropped.manifest, store.__getitem__, {"closures": None})
+    assert not again.changed

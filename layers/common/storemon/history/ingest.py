@@ -104,25 +104,27 @@ def _next(manifest: dict) -> dict:
 def set_inputs(
     manifest: dict,
     load: Load,
-    files: dict[str, tuple[str, bytes]],
+    files: dict[str, tuple[str, bytes] | None],
     limits: Limits = DEFAULT_LIMITS,
 ) -> Update:
     """New hours / timezones / closures files (``kind -> (name, bytes)``, kinds ``hours``,
-    ``timezones``, ``closures``): checked, stored, and the carries made again with them.
-    Files whose bytes the history already has change nothing."""
+    ``timezones``, ``closures``; ``None``: the history has no such file any more, closures
+    only): checked, stored, and the carries made again with them. Files whose bytes the
+    history already has change nothing."""
     current = manifest["inputs"] or {}
-    files = {
-        kind: (name, data)
-        for kind, (name, data) in files.items()
-        if (current.get(kind) or {}).get("sha256") != digest(data)
+    dropped = [kind for kind, file in files.items() if file is None and kind in current]
+    given = {
+        kind: file
+        for kind, file in files.items()
+        if file is not None and (current.get(kind) or {}).get("sha256") != digest(file[1])
     }
-    if not files:
+    if not given and not dropped:
         return Update(manifest, changed=False, note="the same input files")
-    for kind, (name, data) in files.items():
+    for kind, (name, data) in given.items():
         _parse_input(kind, name, data, limits)  # an unusable file fails here, naming it
-    inputs = dict(current)
+    inputs = {kind: entry for kind, entry in current.items() if kind not in dropped}
     objects = {}
-    for kind, (name, data) in files.items():
+    for kind, (name, data) in given.items():
         key = f"inputs/{digest(data)[:20]}-{kind}"
         inputs[kind] = {"name": name, "key": key, "sha256": digest(data)}
         objects[key] = data

@@ -189,20 +189,20 @@ def _batch_version(key: str, head: aws.ObjectInfo) -> InputVersion:
 
 def sync(settings: Settings, inputs: InputSet) -> None:
     """Bring the history's base and its hours, zones and closures files to the recorded
-    versions ``inputs``: the small files are compared by their bytes, the base by its
-    version (read only when it changed)."""
+    versions ``inputs``: the small files are compared by their bytes (a closures file no
+    longer uploaded is dropped from the history too), the base by its version (read only
+    when it changed; a base no longer uploaded stays in the history)."""
     from storemon.history.ingest import set_inputs
     from storemon.inputs.limits import Limits
 
     limits = Limits.from_env()
-    files = {}
+    files: dict[str, tuple[str, bytes] | None] = {"closures": None}  # removed, unless present
     for kind in ("hours", "timezones", "closures"):
         ref = inputs.get(kind)
         if ref:
             body, name = sources.read_version(settings, ref, limits.max_input_bytes)
             files[kind] = (name, body)
-    if files:
-        apply(settings, lambda manifest, read: set_inputs(manifest, read, files, limits))
+    apply(settings, lambda manifest, read: set_inputs(manifest, read, files, limits))
     base = inputs.get("status")
     if base:
         apply(settings, lambda manifest, read: _base(settings, manifest, read, base, limits))
