@@ -9,7 +9,10 @@ read only the partitions their span needs plus a small carry (docs/history.md).
   needs (the last evidence poll, its status run's start and the poll before it);
 - :mod:`~storemon.history.ingest`: a batch (or a new base) merged into the history; the
   manifest; the carry moved forward; retention;
-- :mod:`~storemon.history.answer`: the report from a history.
+- :mod:`~storemon.history.answer`: the report from a history;
+- :mod:`~storemon.history.shards`: a report split into store shards by bucket range, each
+  shard's report at the whole report's ``now``, and the shards assembled into the one report
+  (issue 18).
 
 Everything here is pure: bytes in (a ``load(key)`` callable), objects and a new manifest
 out; the caller (the ``storemon`` command, the service) stores them.

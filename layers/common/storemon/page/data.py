@@ -256,7 +256,7 @@ def business_columns(
     rank = rank[keep]
     opens = np.clip(_epoch_us(frame["open_utc"][keep]) - week_start_us, 0, WEEK_SECONDS * 10**6)
     closes = np.clip(_epoch_us(frame["close_utc"][keep]) - week_start_us, 0, WEEK_SECONDS * 10**6)
-    always = np.flatnonzero(np.asarray(flags) & FLAG_DEFAULT_24X7)
+    always = np.flatnonzero(np.asarray(flags, dtype=np.int64) & FLAG_DEFAULT_24X7)
     always = always[~np.isin(always, rank)]
     rank = np.concatenate([rank, always])
     opens = np.concatenate([opens, np.zeros(len(always), dtype=np.int64)])

@@ -155,6 +155,7 @@ def report_from_parsed(
     incidents: bool = False,
     period: Period | None = None,
     closures: Closures | None = None,
+    now_us: int | None = None,
 ) -> ReportResult:
     """The report from parsed inputs: the phases of the module docstring, in order.
 
@@ -163,13 +164,16 @@ def report_from_parsed(
     ``perf_counter`` value) is when the caller began, for the summary's duration;
     ``incidents=True`` also locates the week's incidents (SPEC §7,
     :mod:`storemon.report.incidents`); ``period`` (:class:`~storemon.report.periods.Period`,
-    default §5's windows); ``closures`` (SPEC §9, default none). Raises
-    :class:`InputError` when the status file holds no valid poll or the request cannot work.
+    default §5's windows); ``closures`` (SPEC §9, default none); ``now_us``: the report's
+    ``now`` when the caller knows it (a store shard, :mod:`storemon.history.shards`: the
+    whole report's, and its polls may be none). Raises :class:`InputError` when the status
+    file holds no valid poll or the request cannot work.
     """
     started = time.perf_counter() if started is None else started
     period = period or Period()
-    require_a_poll(polls)
-    now_us = report_now(period, as_of, polls)
+    if now_us is None:
+        require_a_poll(polls)
+        now_us = report_now(period, as_of, polls)
     selected = select_polls(polls, now_us, store_ids)
     span_start_us = period.span_start_us(now_us, incidents=incidents)
     calendar, timeline = calendar_and_timeline(selected, hours, zones, closures, span_start_us)
@@ -181,7 +185,7 @@ def report_from_parsed(
         as_of=as_of,
         store_ids=store_ids,
         files=file_counts(polls, hours, zones, closures),
-        poll_range=(int(polls.time_us.max()), int(polls.time_us.min())),
+        poll_range=poll_range(polls, now_us),
         polls_used=len(selected.rank),
         evidence_polls=timeline.evidence_polls,
         period=period.describe() if period.named else None,
@@ -232,6 +236,14 @@ def report_now(period: Period, as_of: str | None, polls: Polls) -> int:
         raise InputError("as_of", "a range ends at its own to: give as_of or a range, not both")
     as_of_us = parse_instant(as_of) if as_of is not None else None
     return period.now_us(as_of_us, int(polls.time_us.max()))
+
+
+def poll_range(polls: Polls, now_us: int) -> tuple[int, int]:
+    """The newest and oldest valid poll (µs); ``(now_us, now_us)`` when there is none (a
+    store shard without polls: the assembly reads the ranges of the shards with polls)."""
+    if not len(polls.time_us):
+        return now_us, now_us
+    return int(polls.time_us.max()), int(polls.time_us.min())
 
 
 def _first_poll(selected: SelectedPolls, now_us: int) -> int:
