@@ -17,7 +17,8 @@ and against DuckDB, the cold starts, the snapshot, the one-store route and the g
    layer as ``sam build`` makes it, against the floor every such handler pays.
 4. The snapshot: size, ingest time, full report (<= 1/10 of the CSV path in process and
    < 0.1 s) and one store (<= 1/100) from a fresh load of the file.
-5. ``GET /stores/{id}/report`` against ``GET /store_summary`` (p50) on the warm local stack
+5. ``GET /stores/{id}/report`` and ``GET /stores/{id}/days`` (the last 30 days) against
+   ``GET /store_summary`` (p50) on the warm local stack
    (<= 2x; reported as absent when this build has no such route).
 6. Growth: 1x, 4x, 16x the stores, CSV and snapshot paths, time and peak RSS.
 7. Periods (``bench/periods_bench.py``): ``--windows hour,day,week,month`` (<= 1.3x the default
@@ -465,7 +466,7 @@ def measure_route(data_dir: pathlib.Path, store_ids: list[str]) -> dict[str, flo
     route (404 for a store of the data set) only the first, and ``absent`` says why."""
     from storemon_dev.local.demo import ServeProcess
 
-    times: dict[str, list[float]] = {"summary": [], "route": []}
+    times: dict[str, list[float]] = {"summary": [], "route": [], "days": []}
     absent = ""
     with tempfile.TemporaryDirectory(prefix="storemon-serve-") as scratch:
         server = ServeProcess(data_dir, pathlib.Path(scratch) / "serve.log")
@@ -478,11 +479,13 @@ def measure_route(data_dir: pathlib.Path, store_ids: list[str]) -> dict[str, flo
                 summary = _latency(api, token, f"/store_summary?store_id={store_id}")
                 try:
                     route = _latency(api, token, f"/stores/{store_id}/report")
+                    days = _latency(api, token, f"/stores/{store_id}/days")  # the last 30
                 except RouteAbsent as exc:
-                    absent, route = str(exc), float("nan")
+                    absent, route, days = str(exc), float("nan"), float("nan")
                 if number >= 5:  # the first calls warm the containers and caches
                     times["summary"].append(summary)
                     times["route"].append(route)
+                    times["days"].append(days)
         except BenchError:
             print(server.tail(), file=sys.stderr)
             raise
@@ -502,6 +505,11 @@ def print_route(latency: dict) -> None:
     ratio = latency["route"] / latency["summary"]
     print(
         f"  GET /stores/{{id}}/report       {latency['route'] * 1000:7.1f} ms"
+        f"  = {ratio:.2f}x (<= 2x)   {verdict(ratio <= 2)}"
+    )
+    ratio = latency["days"] / latency["summary"]
+    print(
+        f"  GET /stores/{{id}}/days         {latency['days'] * 1000:7.1f} ms"
         f"  = {ratio:.2f}x (<= 2x)   {verdict(ratio <= 2)}"
     )
 

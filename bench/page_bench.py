@@ -2,8 +2,10 @@
 
 1. Generates the synthetic data set (14,092 stores, a week) into a temporary directory, or uses
    ``--data DIR`` (the three files of ``storemon generate``).
-2. Computes the report with incidents (``report_from_csv_bytes(..., incidents=True)``) and
-   renders the page (best of ``--repeat``); prints its size, plain and gzipped.
+2. Computes the report with incidents (``report_from_csv_bytes(..., incidents=True)``), the
+   month and each store's last 30 days (``storemon.page.periods.page_periods``: two more
+   reports from the files) and renders the page with its 30-day bars (best of ``--repeat``);
+   prints its size, plain and gzipped.
 3. Loads it in headless Chromium (Debian's package, through Playwright) as if from a presigned
    URL, and times in the page (``performance.now()``, forced layout included): the load until
    the page script is done, a search, a sort, opening a store's timeline.
@@ -47,6 +49,10 @@ TIMED = {
     "open the first store's week": """() => { const t = performance.now();
         document.querySelector('#store-rows tr.store button.open').click();
         document.body.offsetHeight; return performance.now() - t; }""",
+    "focus its last day's bar": """() => { const t = performance.now();
+        const bars = document.querySelectorAll('tr.details .day-bar');
+        bars[bars.length - 1].focus(); document.body.offsetHeight;
+        return performance.now() - t; }""",
 }
 
 
@@ -79,22 +85,25 @@ def dataset(args: argparse.Namespace, scratch: pathlib.Path) -> dict[str, pathli
 
 
 def build_page(paths: dict[str, pathlib.Path], repeat: int) -> tuple[str, object]:
+    from storemon.page.periods import page_periods
     from storemon.page.render import render_report_page
     from storemon.report.pipeline import report_from_csv_bytes
 
+    files = [paths[kind].read_bytes() for kind in ("status", "hours", "timezones")]
     started = time.perf_counter()
-    result = report_from_csv_bytes(
-        paths["status"].read_bytes(),
-        paths["hours"].read_bytes(),
-        paths["timezones"].read_bytes(),
-        incidents=True,
-    )
+    result = report_from_csv_bytes(*files, incidents=True)
     report_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    periods = page_periods(
+        lambda period, as_of: report_from_csv_bytes(*files, period=period, as_of=as_of),
+        result.summary["now"],
+    )
+    periods_seconds = time.perf_counter() - started
     renders = []
     html = ""
     for _ in range(repeat):
         started = time.perf_counter()
-        html = render_report_page(result)
+        html = render_report_page(result, periods=periods)
         renders.append(time.perf_counter() - started)
     size = len(html.encode())
     packed = len(gzip.compress(html.encode(), 6))
@@ -102,7 +111,11 @@ def build_page(paths: dict[str, pathlib.Path], repeat: int) -> tuple[str, object
         f"report with incidents:   {report_seconds:8.2f} s  ({len(result.report):,} stores, "
         f"{len(result.incidents):,} incidents)"
     )
-    print(f"render the page:         {min(renders):8.2f} s  (best of {repeat})")
+    print(
+        f"the month and 30 days:   {periods_seconds:8.2f} s  (two more reports from the files, "
+        f"{len(periods.days):,} store-days)"
+    )
+    print(f"render the page:         {min(renders):8.2f} s  (best of {repeat}, with the bars)")
     print(f"page size:               {size / 1e6:8.2f} MB  ({packed / 1e6:.2f} MB gzipped)")
     return html, result
 
@@ -132,6 +145,9 @@ def in_browser(html: str, screenshot: str | None) -> None:
             print(f"browser: {name:<26} {page.evaluate(code):6.0f} ms")
         if screenshot:
             page.select_option("#page-size", "25")
+            bars = page.locator("tr.details .day-bar")
+            if bars.count():  # the opened store's last day, its numbers shown as on focus
+                bars.last.focus()
             page.screenshot(path=screenshot, full_page=True)
             print(f"screenshot: {screenshot}")
         browser.close()

@@ -16,9 +16,6 @@ if TYPE_CHECKING:
     from storemon.report.result import ReportResult
 
 
-PAGE_WINDOWS = ("hour", "day", "week")
-
-
 class CommandError(StoremonError):
     """The command cannot be done as given: a flag missing, an output that cannot be written."""
 
@@ -100,10 +97,7 @@ def _period(args: argparse.Namespace):
         return None
     from storemon.report.periods import Period
 
-    period = Period.of(windows=args.windows, start=args.start, end=args.end, daily=args.daily)
-    if args.html and not set(PAGE_WINDOWS) <= set(period.windows):
-        raise InputError("--html", "the page shows the hour, day and week windows: ask for them")
-    return period
+    return Period.of(windows=args.windows, start=args.start, end=args.end, daily=args.daily)
 
 
 def _report_from_csv(args: argparse.Namespace) -> int:
@@ -140,7 +134,11 @@ def _report_from_csv(args: argparse.Namespace) -> int:
         closures=closed,
     )
     progress(f"computed the report of {len(result.report):,} rows")
-    return _write_outputs(result, args, progress)
+
+    def compute(**asked):
+        return report_from_parsed(*parsed, store_ids=_store_ids(args), closures=closed, **asked)
+
+    return _write_outputs(result, args, progress, compute)
 
 
 def _read_closures(data: bytes | None, name: str | None, limits):
@@ -157,10 +155,15 @@ def _report_from_history(args: argparse.Namespace) -> int:
     progress = Progress(sys.stderr.isatty())
     incidents = bool(args.incidents or args.html)
     result = report_of_history(args, _period(args), _store_ids(args), incidents)
-    return _write_outputs(result, args, progress)
+
+    def compute(period=None, as_of=None, incidents=False):
+        at = argparse.Namespace(**{**vars(args), "as_of": as_of})
+        return report_of_history(at, period, _store_ids(args), incidents)
+
+    return _write_outputs(result, args, progress, compute)
 
 
-def _write_outputs(result, args: argparse.Namespace, progress: Progress) -> int:
+def _write_outputs(result, args: argparse.Namespace, progress: Progress, compute) -> int:
     from storemon.report.result import report_to_csv
 
     text = report_to_csv(result.report)
@@ -172,7 +175,10 @@ def _write_outputs(result, args: argparse.Namespace, progress: Progress) -> int:
             Path(args.out).write_text(text)
         if args.summary:
             Path(args.summary).write_text(json.dumps(result.summary, indent=2) + "\n")
-        _write_page(args, result)
+        if args.html:
+            from storemon_dev.page_cli import write_page
+
+            write_page(args.html, result, compute, period_named=_period(args) is not None)
         if args.incidents:
             _write_incidents(result, args.incidents)
     except OSError as exc:
@@ -220,7 +226,11 @@ def _report_from_snapshot(args: argparse.Namespace) -> int:
             "ingested with (storemon ingest --closures)",
             file=sys.stderr,
         )
-    return _write_outputs(result, args, progress)
+
+    def compute(**asked):
+        return report_from_snapshot(snap, store_ids=_store_ids(args), **asked)
+
+    return _write_outputs(result, args, progress, compute)
 
 
 def _ingest(args: argparse.Namespace) -> int:
@@ -268,15 +278,6 @@ def _ingest(args: argparse.Namespace) -> int:
         f"{time.perf_counter() - started:.2f} s)"
     )
     return 0
-
-
-def _write_page(args: argparse.Namespace, result) -> None:
-    """``--html FILE``: the report page (one self-contained HTML file, storemon.page)."""
-    if not args.html:
-        return
-    from storemon.page.render import render_report_page
-
-    Path(args.html).write_text(render_report_page(result), encoding="utf-8")
 
 
 def _write_incidents(result: ReportResult, path: str) -> None:

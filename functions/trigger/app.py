@@ -1,4 +1,5 @@
-"""trigger: POST /trigger_report, GET|POST /stores/{store_id}/trigger_report -> 202 {report_id}.
+"""trigger: POST /trigger_report, GET|POST /stores/{store_id}/trigger_report -> 202 {report_id};
+GET /stores/{store_id}/page -> 303 to the page of a new report of that store.
 
 The JSON bodies are validated by :mod:`storemon.service.api_models` (and documented from it in
 the OpenAPI document); query and path parameters by Powertools."""
@@ -18,6 +19,12 @@ app = function.app
 StoreIdPath = Annotated[
     str, Path(max_length=api_models.MAX_STORE_ID_BYTES, pattern=api_models.STORE_ID_PATTERN)
 ]
+PAGE_ANSWERS = answers(303, Accepted, 400, 403, 429, 503)
+PAGE_ANSWERS[303]["description"] = (
+    "a report of the store from the latest inputs is queued: Location is "
+    "/get_report/{report_id}?format=html (202 with Retry-After while it runs, then 303 to the "
+    "page)"
+)
 AsOfQuery = Annotated[
     str | None,
     Query(max_length=40, pattern=api_models.AS_OF_PATTERN, description=api_models.TIMESTAMP_FORMS),
@@ -52,6 +59,18 @@ def trigger_store_report(store_id: StoreIdPath, as_of: AsOfQuery = None):
         function.settings(), body, store_id, query, principal=function.caller()
     )
     return http.accepted(report_id)
+
+
+@app.get(
+    "/stores/<store_id>/page",
+    summary="A page of one store from the latest data: 303 to its report's page",
+    responses=PAGE_ANSWERS,
+)
+@tracer.capture_method
+def store_page(store_id: StoreIdPath):
+    http.check_query(app.current_event.query_string_parameters, ())
+    report_id = trigger.trigger(function.settings(), {}, store_id, principal=function.caller())
+    return http.see_page(report_id)
 
 
 lambda_handler = function.lambda_handler

@@ -134,7 +134,6 @@ def test_a_snapshot_ingested_with_closures_answers_the_same(files, closures, tmp
         ),
         (["--windows", "day", *DAILY[:4]], "windows: windows end at now and a range"),
         ([*DAILY[:4], "--as-of", "2023-01-23T00:00:00Z"], "as_of: a range ends at its own to"),
-        (["--windows", "month", "--html", "x.html"], "--html: the page shows the hour, day"),
     ],
 )
 def test_periods_that_cannot_work_fail_with_one_line(files, capsys, flags, message):  # noqa: F811

@@ -64,3 +64,21 @@ def test_unwritable_html_path_is_an_error_line(tmp_path, capsys):
     )
     assert code == 2
     assert "cannot write output" in capsys.readouterr().err
+
+
+def test_a_range_reports_page_draws_the_windows_at_its_to(tmp_path):
+    """The page of a period's report (here day by day over a range) draws §5's windows at the
+    report's now (the range's to) with the month and the last 30 days; the CSV is the range's."""
+    status, hours, zones = write_inputs(tmp_path)
+    page, out = tmp_path / "range.html", tmp_path / "range.csv"
+    argv = ["report", "--status", status, "--hours", hours, "--timezones", zones, "--daily"]
+    argv += ["--from", "2023-01-22T00:00:00Z", "--to", "2023-01-23T18:00:00Z"]
+    assert main([*argv, "--out", str(out), "--html", str(page)]) == 0
+    text = page.read_text(encoding="utf-8")
+    data = json.loads(
+        re.search(r'<script type="application/json" id="report-data">(.*?)</script>', text).group(1)
+    )
+    assert data["now"] == "2023-01-23T18:00:00.000000Z"
+    assert data["stores"]["dw"] == [1.25, 0]  # the week window at to, as the default report
+    assert data["days"]["ptr"] == [0, 30, 60]  # 30 local dates per store
+    assert out.read_text().splitlines()[0].startswith("store_id,date,business_hours")

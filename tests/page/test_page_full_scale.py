@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from storemon.page.periods import page_periods
 from storemon.page.render import render_report_page
 from storemon.report.pipeline import report_from_csv_bytes
 
@@ -21,15 +22,17 @@ def full_scale(tmp_path_factory):
     from storemon_dev.generate.dataset import write_dataset
 
     paths = write_dataset(tmp_path_factory.mktemp("full"), stores=FULL_SCALE, days=7, seed=0)
-    result = report_from_csv_bytes(
-        *(Path(paths[kind]).read_bytes() for kind in ("status", "hours", "timezones")),
-        incidents=True,
+    files = [Path(paths[kind]).read_bytes() for kind in ("status", "hours", "timezones")]
+    result = report_from_csv_bytes(*files, incidents=True)
+    periods = page_periods(
+        lambda period, as_of: report_from_csv_bytes(*files, period=period, as_of=as_of),
+        result.summary["now"],
     )
-    return result, render_report_page(result)
+    return result, render_report_page(result, periods=periods), periods
 
 
 def test_full_scale_page(full_scale, open_page):
-    result, html = full_scale
+    result, html, periods = full_scale
     report = result.report
     page = open_page(html).page
     assert page.inner_text("#fleet-stores") == f"{FULL_SCALE:,}"
@@ -68,3 +71,17 @@ def test_full_scale_page(full_scale, open_page):
     assert details.locator("svg.timeline text.day").count() in (8, 9)
     expected = int(np.sum(result.incidents["store_id"] == store))
     assert details.locator("tr.incident").count() == expected
+
+    # its last 30 days: one bar per local date, the engine's numbers on each
+    days = periods.days[periods.days["store_id"].astype(str) == store]
+    bars = details.locator(".day-bar")
+    assert bars.count() == len(days) == 30
+    last = days.iloc[-1]
+    label = bars.nth(29).get_attribute("aria-label")
+    if last["business_hours"] > 0:
+        assert f"{last['uptime_percent']:.1f} % up" in label
+    else:
+        assert label.endswith(": no business hours")
+    month = periods.month.percentages.set_index("store_id")["uptime_pct_last_month"]
+    shown = first.locator("td:last-child").inner_text()
+    assert shown == ("—" if np.isnan(month[store]) else f"{month[store]:.1f} %")

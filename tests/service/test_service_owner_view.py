@@ -96,14 +96,43 @@ def test_format_html_and_accept_html_redirect_to_the_page(stack, api, worker_que
     assert status == 400 and "format" in body["error"]
 
 
-def test_a_report_of_some_stores_has_no_page_or_incidents(stack, api, worker_queue):
+def test_a_report_of_some_stores_has_its_page_but_no_incidents_files(stack, api, worker_queue):
+    """Issue 19: an owner opens a page of their own stores (the page of a report of some
+    stores shows only them, without the data set's file counts); the incidents' files stay
+    with full reports."""
     body = finished(stack, api, worker_queue, {"store_ids": ["1001"]})
-    assert body["page_url"] is None and body["incidents_url"] is None
+    assert body["incidents_url"] is None
     rid = body["report_id"]
-    status, body, _ = api.get("/get_report", query={"report_id": rid, "format": "html"})
-    assert status == 404 and "reports of every store" in body["error"]
+    assert key_of(body["page_url"]) == f"reports/{rid}/report.html"
+    status, body, headers = api.get("/get_report", query={"report_id": rid, "format": "html"})
+    assert status == 303 and key_of(headers["location"]) == f"reports/{rid}/report.html"
+    page = s3_text(stack["bucket"], f"reports/{rid}/report.html")
+    data = page.split('id="report-data">')[1].split("</script>")[0]
+    assert '"id":["1001"]' in data and '"files":[]' in data  # one store; no file counts
     status, body, _ = api.get("/stores/1001/incidents", query={"report_id": rid})
     assert status == 404 and "reports of every store" in body["error"]
+
+
+def test_a_periods_report_has_no_page(stack, api, worker_queue):
+    body = finished(stack, api, worker_queue, {"windows": ["month"]})
+    assert body["page_url"] is None
+    query = {"report_id": body["report_id"], "format": "html"}
+    status, body, _ = api.get("/get_report", query=query)
+    assert status == 404 and "not of a period's" in body["error"]
+
+
+def test_a_stores_page_from_the_latest_data(stack, api, worker_queue):
+    put_inputs(stack["bucket"])
+    owner = api.as_user("olivia", stores=("1001",))
+    status, body, headers = owner.get("/stores/1001/page")
+    assert status == 303 and headers["location"] == f"/get_report/{body['report_id']}?format=html"
+    status, _, headers = owner.get(f"/get_report/{body['report_id']}", query={"format": "html"})
+    assert status == 202 and headers["retry-after"] == "5"  # while it runs
+    worker_queue.drain()
+    status, _, headers = owner.get(f"/get_report/{body['report_id']}", query={"format": "html"})
+    assert status == 303 and key_of(headers["location"]).endswith("/report.html")
+    status, body, _ = owner.get("/stores/1002/page")
+    assert status == 403
 
 
 def test_the_page_of_a_running_report_says_retry(stack, api):

@@ -59,8 +59,11 @@ TABLE = [
     (("GET", "/get_report?report_id={owners}", None), (401, 200, 200, 403)),
     (("POST", "/get_report", {"report_id": "{owners}"}), (401, 200, 200, 403)),
     (("GET", "/get_report/{owners}?format=csv", None), (401, 303, 303, 403)),
-    # a report of one store has no page (pages come with full reports)
-    (("GET", "/get_report/{owners}?format=html", None), (401, 404, 404, 403)),
+    # an owner's report of their store has its page (issue 19)
+    (("GET", "/get_report/{owners}?format=html", None), (401, 303, 303, 403)),
+    # a page of one store from the latest data: 303 to a new report's page
+    (("GET", "/stores/1001/page", None), (401, 303, 303, 303)),
+    (("GET", "/stores/1002/page", None), (401, 303, 403, 303)),
     (("GET", "/get_report/{admins 1001}", None), (401, 200, 403, 403)),
     (("GET", "/get_report/{unknown}", None), (401, 404, 404, 404)),
     (("GET", "/store_summary?store_id=1001", None), (401, 200, 200, 200)),

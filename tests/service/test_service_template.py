@@ -76,6 +76,7 @@ def test_every_spec_route_is_wired():
         ("GET", "/stores/{store_id}/incidents"): "GetReportFunction",
         ("GET", "/stores/{store_id}/days"): "GetReportFunction",
         ("GET", "/stores/{store_id}/status"): "GetReportFunction",
+        ("GET", "/stores/{store_id}/page"): "TriggerFunction",
         ("POST", "/subscriptions"): "SubscriptionsFunction",
         ("GET", "/subscriptions"): "SubscriptionsFunction",
         ("DELETE", "/subscriptions/{subscription_id}"): "SubscriptionsFunction",
@@ -407,6 +408,7 @@ API_EVENTS = {
     "store_incidents.json": 404,
     "store_days.json": 404,
     "store_status.json": 404,
+    "store_page.json": 303,
     "unknown_route.json": 405,
     "create_subscription.json": 422,  # https://10.0.0.1: a private receiver, refused
     "list_subscriptions.json": 200,
@@ -499,6 +501,7 @@ def test_sam_transform_wires_routes_default_route_and_roles(monkeypatch):
         ("get", "/stores/{store_id}/incidents"),
         ("get", "/stores/{store_id}/days"),
         ("get", "/stores/{store_id}/status"),
+        ("get", "/stores/{store_id}/page"),
         ("post", "/subscriptions"),
         ("get", "/subscriptions"),
         ("delete", "/subscriptions/{subscription_id}"),

@@ -16,6 +16,7 @@ import pandas as pd
 
 from storemon.clock import tz
 from storemon.clock.iso import utc_text
+from storemon.page.periods import PagePeriods
 
 WEEK_SECONDS = 168 * 3600
 SECONDS_PER_DAY = 86_400
@@ -52,6 +53,10 @@ PAGE_DATA_SCHEMA: dict[str, Any] = {
         "z": "index into zones",
         "f": "flags: 1 no business hours (open 24/7), 2 no zone, 4 unknown zone (both: the "
         "default zone)",
+        "um": "with the periods: uptime in the month window (hours)",
+        "dm": "with the periods: downtime in the month window (hours)",
+        "pm": "with the periods: uptime % of the month window, 1 decimal; null without "
+        "business time",
     },
     "zones": "per zone: {name, first_day (local date, days since 1970-01-01), midnights (local "
     "midnights from first_day on, seconds from week_start)}",
@@ -69,11 +74,18 @@ PAGE_DATA_SCHEMA: dict[str, Any] = {
         "o": "open, seconds from week_start",
         "c": "close, seconds from week_start",
     },
+    "days": "null, or each store's last 30 local dates (day_columns): ptr, t0 (its first date, "
+    "days since 1970-01-01; the dates are consecutive), u, d (up and down minutes, whole; "
+    "business time is their sum), p (uptime %, null without business time)",
+    "closures": "null without a closures file, else the closures in the week window "
+    "(closure_columns): ptr, s, e (seconds from week_start), o, eo (UTC offsets, minutes), r "
+    "(reason)",
 }
 
 
-def page_data(result: Any) -> dict:
-    """Everything the page script needs, as JSON-able columns."""
+def page_data(result: Any, periods: PagePeriods | None = None) -> dict:
+    """Everything the page script needs, as JSON-able columns (with `periods`: the month
+    and the last 30 days too)."""
     summary = result.summary
     now_us = _epoch_us(pd.Series([summary["now"]]))[0]
     week_start_us = int(now_us) - WEEK_SECONDS * 1_000_000
@@ -81,16 +93,100 @@ def page_data(result: Any) -> dict:
     store_id = report["store_id"].astype(str)
     stores = store_columns(result, store_id)
     zones = zone_days(stores.pop("_zone_names"), week_start_us)
+    fleet = fleet_numbers(report, summary)
+    if periods is not None:
+        stores |= month_columns(periods.month, store_id)
+        fleet |= fleet_month(periods.month.report)
     return {
         "now": summary["now"],
         "week_start": utc_text(week_start_us),
         "week_start_s": week_start_us / 1e6,
-        "fleet": fleet_numbers(report, summary),
+        "fleet": fleet,
         "quality": quality(summary),
         "stores": stores,
         "zones": zones,
         "incidents": incident_columns(getattr(result, "incidents", None), store_id, week_start_us),
         "business": business_columns(result, store_id, stores["f"], week_start_us),
+        "days": None if periods is None else day_columns(periods.days, store_id),
+        "closures": closure_columns(getattr(result, "closures", None), store_id, week_start_us),
+    }
+
+
+def month_columns(month: Any, store_id: pd.Series) -> dict:
+    """Each store's month window: ``um``/``dm`` up and down hours, ``pm`` uptime %."""
+    report = month.report.set_index(month.report["store_id"].astype(str)).reindex(store_id)
+    pct = month.percentages
+    pct = pct.set_index(pct["store_id"].astype(str)).reindex(store_id)
+    return {
+        "um": _numbers(report["uptime_last_month"].to_numpy(dtype=float), 2),
+        "dm": _numbers(report["downtime_last_month"].to_numpy(dtype=float), 2),
+        "pm": _numbers(pct["uptime_pct_last_month"].to_numpy(dtype=float), 1),
+    }
+
+
+def fleet_month(report: pd.DataFrame) -> dict:
+    """The fleet's month: total uptime / total business time of the month window."""
+    up = float(report["uptime_last_month"].sum())
+    total = up + float(report["downtime_last_month"].sum())
+    return {
+        "uptime_pct_month": round(up / total * 100, 1) if total > 0 else None,
+        "downtime_hours_month": round(float(report["downtime_last_month"].sum()), 2),
+    }
+
+
+def day_columns(days: pd.DataFrame, store_id: pd.Series) -> dict:
+    """The last 30 local dates of each store, grouped like the incidents (consecutive dates
+    from ``t0``, days since 1970-01-01, null for a store without any): ``u``/``d`` up and down
+    minutes (whole: the page writes h:mm; business time is their sum), ``p`` uptime % (null
+    without business time). Compact: a month of 14,000 stores is 420,000 days."""
+    rank = pd.Index(store_id).get_indexer(days["store_id"].astype(str))
+    keep = rank >= 0
+    frame, rank = days[keep], rank[keep]
+    dates = pd.to_datetime(frame["date"].astype(str), format="%Y-%m-%d").to_numpy()
+    day = dates.astype("datetime64[D]").astype(np.int64)
+    order = np.lexsort((day, rank))
+    counts = np.bincount(rank, minlength=len(store_id))
+    ptr = np.concatenate([[0], np.cumsum(counts)])
+    starts = day[order][ptr[:-1][counts > 0]]  # each store's first date, if it has any
+    first = np.zeros(len(store_id), dtype=np.int64)
+    first[counts > 0] = starts
+
+    def minutes(name: str) -> list:
+        values = np.round(frame[name].to_numpy(dtype=float)[order] * 60)
+        return values.astype(np.int64).tolist()
+
+    return {
+        "ptr": ptr.astype(int).tolist(),
+        "t0": [int(t) if n else None for t, n in zip(first.tolist(), counts.tolist(), strict=True)],
+        "u": minutes("uptime_hours"),
+        "d": minutes("downtime_hours"),
+        "p": _numbers(frame["uptime_percent"].to_numpy(dtype=float)[order], 1),
+    }
+
+
+def closure_columns(
+    closures: pd.DataFrame | None, store_id: pd.Series, week_start_us: int
+) -> dict | None:
+    """The closures (SPEC §9) overlapping the week window, grouped like the incidents: ``s``
+    and ``e`` seconds from the week start, ``o`` the UTC offset at the start (minutes), ``eo``
+    at the end, ``r`` the reason. None without a closures file."""
+    if closures is None:
+        return None
+    rank = pd.Index(store_id).get_indexer(closures["store_id"].astype(str))
+    start = _epoch_us(closures["start_utc"]) - week_start_us
+    end = _epoch_us(closures["end_utc"]) - week_start_us
+    keep = (rank >= 0) & (end > 0) & (start < WEEK_SECONDS * 1_000_000)
+    rank, start, end = rank[keep], start[keep], end[keep]
+    frame = closures[keep]
+    order = np.lexsort((start, rank))
+    counts = np.bincount(rank, minlength=len(store_id))
+    return {
+        "ptr": np.concatenate([[0], np.cumsum(counts)]).astype(int).tolist(),
+        "s": np.round(start[order] / 1e6).astype(np.int64).tolist(),
+        "e": np.round(end[order] / 1e6).astype(np.int64).tolist(),
+        "o": _offset_minutes(frame["start_local"])[order].tolist(),
+        "eo": _offset_minutes(frame["end_local"])[order].tolist(),
+        "r": frame["reason"].fillna("").astype(str).to_numpy()[order].tolist(),
     }
 
 

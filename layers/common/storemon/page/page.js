@@ -8,6 +8,8 @@
   var storeCount = stores.id.length;
   var incidents = report.incidents;
   var businessHours = report.business;
+  var dayData = report.days;
+  var closures = report.closures;
   var WEEK = 168 * 3600;
   var DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
   var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
@@ -137,6 +139,11 @@
       "of business hours, all stores", "fleet-uptime-week"));
     grid.appendChild(card("Uptime, last day", pct(fleet.uptime_pct_day),
       "of business hours, all stores", "fleet-uptime-day"));
+    if (fleet.uptime_pct_month !== undefined) {
+      grid.appendChild(card("Uptime, last 30 days", pct(fleet.uptime_pct_month),
+        "of business hours, all stores; " + hoursHmm(fleet.downtime_hours_month) + " h:mm down",
+        "fleet-uptime-month"));
+    }
     grid.appendChild(card("Stores with downtime", group(fleet.stores_down_week),
       "last week; " + group(fleet.stores_down_day) + " last day, " + group(fleet.stores_down_hour) +
       " last hour", "fleet-stores-down"));
@@ -148,6 +155,10 @@
     var quality = report.quality;
     var root = document.getElementById("quality");
     root.appendChild(el("h2", null, "Data quality"));
+    if (!quality.files.length) {
+      root.appendChild(el("p", { "class": "note", id: "no-files" },
+        "The input files' row counts are in the report of every store."));
+    }
     var table = el("table", { "class": "quality" });
     var head = el("tr");
     ["File", "Rows read", "Rows skipped", "Why"].forEach(function (h) {
@@ -188,6 +199,7 @@
     { key: "dh", label: "Hour down", unit: "h:mm", first: -1, wide: true },
     { key: "inc", label: "Incidents", first: -1, wide: true }
   ];
+  if (stores.pm) { COLUMNS.push({ key: "pm", label: "Month uptime", first: 1 }); }
   var rank = new Array(storeCount);
   var ranking = [];
   var state = { sortKey: "rank", dir: 1, query: "", page: 0, size: 50, rows: [], open: {} };
@@ -366,7 +378,9 @@
       "No business hours in the data: open 24/7. " : "Business hours from the data. "));
     facts.appendChild(el("span", null, "Week: " + pct(stores.pw[i]) + " up, " +
       hoursHmm(stores.dw[i]) + " down in business hours."));
+    td.appendChild(dayBars(i));
     td.appendChild(timeline(i, zone));
+    td.appendChild(closureList(i, zone));
     td.appendChild(incidentTable(i, zone));
     return tr;
   }
@@ -399,6 +413,7 @@
     var TOP = 20;
     var inc = incidents ? slice(incidents, incidents.ptr, i) : { s: [], e: [] };
     var bus = businessHours ? slice(businessHours, businessHours.ptr, i) : null;
+    var shut = closures ? slice(closures, closures.ptr, i) : { s: [], e: [], r: [] };
     var days = [];
     var m = zone.midnights;
     for (var k = 0; k + 1 < m.length; k++) {
@@ -428,6 +443,15 @@
       if (bus) {
         segments(bus.o, bus.c, from, to).forEach(function (s) { rect(s[0], s[1], "up", 3, ROW - 8); });
       }
+      for (var c = 0; c < shut.s.length; c++) {
+        // drawn inside the week window, as the business hours are
+        segments([shut.s[c]], [shut.e[c]], Math.max(from, 0), Math.min(to, WEEK)).forEach(function (s) {
+          var r = svg("rect", { x: x(s[0]).toFixed(1), width: (x(s[1]) - x(s[0])).toFixed(1),
+            y: y + 1, height: ROW - 4, "class": "planned" });
+          r.appendChild(svg("title", null, "closed: " + (shut.r[c] || "no reason given")));
+          root.appendChild(r);
+        });
+      }
       segments(inc.s, inc.e, from, to).forEach(function (s) { rect(s[0], s[1], "down-closed", 8, ROW - 18); });
       if (bus) {
         segments(inc.s, inc.e, from, to).forEach(function (s) {
@@ -439,12 +463,88 @@
     wrap.appendChild(root);
     var legend = wrap.appendChild(el("p", { "class": "legend" }));
     [["up", "open, up"], ["down", "open, down"], ["down-closed", "down outside business hours"],
-      ["window", "closed"]].forEach(function (pair) {
+      ["window", "closed"], ["planned", "closed (planned: not downtime)"]].forEach(function (pair) {
       legend.appendChild(el("span", { "class": "swatch " + pair[0] }));
       legend.appendChild(el("span", null, pair[1]));
     });
     if (!bus) { legend.appendChild(el("span", null, " (business hours not in this report)")); }
     return wrap;
+  }
+
+  // ------------------------------------------------------------------ the last 30 days
+  function dayClass(p) {
+    if (p === null) { return "none"; }
+    return p >= 100 ? "full" : p >= 99 ? "high" : p >= 95 ? "mid" : p >= 80 ? "low" : "bad";
+  }
+  function dayDate(i, k) { return new Date((dayData.t0[i] + k - dayData.ptr[i]) * 86400000); }
+  function dayText(i, k) {
+    var date = dayDate(i, k);
+    var label = dayLabel(date) + " " + date.getUTCFullYear();
+    if (dayData.p[k] === null) { return label + ": no business hours"; }
+    return label + ": " + pct(dayData.p[k]) + " up, " + hmm(dayData.u[k]) + " up and " +
+      hmm(dayData.d[k]) + " down of " + hmm(dayData.u[k] + dayData.d[k]) +
+      " business hours (h:mm)";
+  }
+  function dayBars(i) {
+    var box = el("div", { "class": "days" });
+    if (!dayData || dayData.ptr[i + 1] === dayData.ptr[i]) { return box; }
+    var lo = dayData.ptr[i];
+    var hi = dayData.ptr[i + 1];
+    box.appendChild(el("h3", { id: "days-title-" + i }, "Last " + (hi - lo) +
+      " days (local dates): uptime of each day's business hours"));
+    var list = box.appendChild(el("div", { "class": "day-bars", role: "list",
+      "aria-labelledby": "days-title-" + i }));
+    var tip = el("div", { "class": "day-tip", role: "tooltip", id: "day-tip-" + i });
+    tip.hidden = true;
+    for (var k = lo; k < hi; k++) {
+      var bar = list.appendChild(el("div", { "class": "day-bar " + dayClass(dayData.p[k]),
+        role: "listitem", tabindex: "0", "aria-label": dayText(i, k),
+        "aria-describedby": "day-tip-" + i, "data-k": String(k) }));
+      bar.appendChild(el("span", { "class": "fill" }));
+    }
+    function show(e) {
+      var bar = e.target.closest(".day-bar");
+      if (!bar) { return; }
+      tip.textContent = bar.getAttribute("aria-label");
+      tip.hidden = false;
+      var left = bar.offsetLeft + bar.offsetWidth / 2 - list.offsetLeft;
+      tip.style.left = Math.max(0, Math.min(left - 120, list.offsetWidth - 240)) + "px";
+    }
+    function hide() { tip.hidden = true; }
+    list.addEventListener("mouseover", show);
+    list.addEventListener("focusin", show);
+    list.addEventListener("mouseleave", hide);
+    list.addEventListener("focusout", hide);
+    box.appendChild(tip);
+    var first = dayDate(i, lo);
+    var last = dayDate(i, hi - 1);
+    var axis = box.appendChild(el("p", { "class": "day-axis" }));
+    axis.appendChild(el("span", null, dayLabel(first)));
+    axis.appendChild(el("span", null, dayLabel(last)));
+    var legend = box.appendChild(el("p", { "class": "legend" }));
+    [["full", "100 %"], ["high", "99 %+"], ["mid", "95 %+"], ["low", "80 %+"], ["bad", "below 80 %"],
+      ["none", "no business hours"]].forEach(function (pair) {
+      legend.appendChild(el("span", { "class": "swatch day " + pair[0] }));
+      legend.appendChild(el("span", null, pair[1]));
+    });
+    return box;
+  }
+
+  function closureList(i, zone) {
+    var box = el("div", { "class": "closures" });
+    if (!closures || closures.ptr[i + 1] === closures.ptr[i]) { return box; }
+    var shut = slice(closures, closures.ptr, i);
+    box.appendChild(el("p", { "class": "closures-title" }, "Planned closures this week (" +
+      zone.name + ", not counted as downtime):"));
+    var list = box.appendChild(el("ul", { "class": "closure-list" }));
+    for (var k = 0; k < shut.s.length; k++) {
+      var start = wall(shut.s[k], shut.o[k]);
+      var end = wall(shut.e[k], shut.eo[k]);
+      list.appendChild(el("li", { "class": "closure" }, dayLabel(start) + " " + clock(start) +
+        " – " + (dayLabel(end) === dayLabel(start) ? "" : dayLabel(end) + " ") + clock(end) +
+        ": " + (shut.r[k] || "no reason given")));
+    }
+    return box;
   }
 
   function incidentTable(i, zone) {

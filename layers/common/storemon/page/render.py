@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import html
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from string import Template
 from typing import Any
@@ -29,24 +30,46 @@ from typing import Any
 import numpy as np
 
 from storemon.page.data import page_data
+from storemon.page.periods import PagePeriods
 
 ASSETS = Path(__file__).parent
 # the histogram's bins of week uptime %: 0-5, 5-10, ..., 95-<100, and exactly 100
 HISTOGRAM_EDGES = np.arange(0, 101, 5)
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")  # the page's words, any locale
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def render_report_page(result: Any, title: str = "Store uptime report") -> str:
-    """The report page of ``result`` (a ReportResult; ``incidents`` should be computed)."""
-    data = page_data(result)
-    now = html.escape(str(data["now"]))
+def render_report_page(
+    result: Any,
+    title: str = "Store uptime report",
+    periods: PagePeriods | None = None,
+    *,
+    fleet_facts: bool = True,
+) -> str:
+    """The report page of ``result`` (a ReportResult of §5's windows; ``incidents`` should be
+    computed); with `periods` (:func:`storemon.page.periods.page_periods`) the month column,
+    the fleet's month and each store's last 30 days as bars. Without `fleet_facts` (the page
+    of a store owner's report) the input files' row counts, facts of the whole data set, are
+    left out."""
+    data = page_data(result, periods)
+    if not fleet_facts:
+        data["quality"]["files"] = []
     return Template((ASSETS / "page.html").read_text()).substitute(
         title=html.escape(title),
-        now=now,
+        now=html.escape(str(data["now"])),
+        now_text=html.escape(time_for_people(str(data["now"]))),
         css=(ASSETS / "page.css").read_text(),
         chart=histogram_svg(data["stores"]["pw"]),
         data=script_json(data),
         script=(ASSETS / "page.js").read_text(),
     )
+
+
+def time_for_people(iso: str) -> str:
+    """An ISO 8601 UTC instant as a person reads it: ``Wed 25 Jan 2023, 18:13 UTC``."""
+    at = datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(UTC)
+    day, month = WEEKDAYS[at.weekday()], MONTHS[at.month - 1]
+    return f"{day} {at.day} {month} {at.year}, {at.hour:02d}:{at.minute:02d} UTC"
 
 
 def script_json(value: Any) -> str:

@@ -41,6 +41,7 @@ ROUTES: tuple[tuple[str, str], ...] = (
     ("GET", "/stores/{store_id}/incidents"),
     ("GET", "/stores/{store_id}/days"),
     ("GET", "/stores/{store_id}/status"),
+    ("GET", "/stores/{store_id}/page"),
     ("POST", "/subscriptions"),
     ("GET", "/subscriptions"),
     ("DELETE", "/subscriptions/{subscription_id}"),
@@ -96,19 +97,26 @@ def accepted(report_id: str) -> Response:
     return json_response(202, {"report_id": report_id}, {"Location": f"/get_report/{report_id}"})
 
 
+def see_page(report_id: str) -> Response:
+    """303 for a store's page: the report just queued, as a page (get_report answers 202 with
+    Retry-After while it runs, then 303 to the page itself)."""
+    location = f"/get_report/{report_id}?format=html"
+    return json_response(303, {"report_id": report_id}, {"Location": location})
+
+
 def report_answer(view: dict, want: str | None) -> Response:
     """A report's state: always 200 for JSON; for a file (`want`: "csv" or "html", see
     :func:`wanted_file`) 303 to it when Complete, 202 (Retry-After) while Running, 409 when
     Failed. The body is the JSON view each time. 404 for the page of a report that has none
-    (reports of some stores or at another as_of)."""
+    (a period's report)."""
     status = view["status"]
     if not want:
         return json_response(200, view)
     if status == records.COMPLETE:
         url = view.get(FILE_URLS[want])
         if not url:
-            message = "this report has no page: pages come with reports of every store"
-            return error_response(404, message + " at the data's own now (no store_ids, no as_of)")
+            message = "this report has no page: pages come with reports of the windows"
+            return error_response(404, message + " (hour, day, week), not of a period's")
         return json_response(303, view, {"Location": url})
     if status == records.RUNNING:
         return json_response(202, view, {"Retry-After": RETRY_AFTER_SECONDS})

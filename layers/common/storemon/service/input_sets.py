@@ -24,6 +24,7 @@ routes of the get_report function that never need them do not load them.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from storemon.errors import ObjectForbidden, ObjectMissing
@@ -36,12 +37,14 @@ from storemon.service.settings import Settings
 if TYPE_CHECKING:
     from storemon.inputs.closures import Closures
     from storemon.inputs.tables import Hours, Polls, Zones
+    from storemon.page.periods import PagePeriods
     from storemon.report.periods import Period
     from storemon.report.result import ReportResult
     from storemon.snapshot.reader import Snapshot
 
     # an input set read and parsed: polls, hours, zones and the closures (None without a file)
     ParsedInputs = tuple[Polls, Hours, Zones, Closures | None]
+    Compute = Callable[..., ReportResult]  # another report from the same source (keywords)
 
 SNAPSHOT_PREFIX = "snapshots/"
 SNAPSHOT_NAME = "snapshot.bin"
@@ -114,26 +117,36 @@ def write_snapshot(settings: Settings, input_set: str, data: bytes) -> None:
 
 
 def report_of_record(
-    settings: Settings, record: ReportRecord, *, incidents: bool = False, rebuild: bool = True
-) -> tuple[ReportResult, str, Any]:
+    settings: Settings,
+    record: ReportRecord,
+    *,
+    incidents: bool = False,
+    rebuild: bool = True,
+    page: bool = False,
+) -> tuple[ReportResult, str, Any, PagePeriods | None]:
     """The report a record asks for, where it came from (``history`` for an input set with a
     poll history; else ``snapshot`` when its inputs have a usable one, else ``csv``, and with
     `rebuild` the snapshot is written from the parsed CSV files) and, with ``incidents`` (a
     full report), every store's status now (:func:`storemon.report.current_status`; else
-    None). UnusableInput when the inputs cannot work."""
+    None); with `page` what its page draws beyond it (the month and the last 30 days, from
+    the same source; else None). UnusableInput when the inputs cannot work."""
     request = record.get("request")
+    incidents = incidents or page  # the page draws them
+    now_status = incidents and records.is_full(record)
     options = {
         "as_of": request.get("as_of") if request else None,
         "store_ids": request.get("store_ids") if request else None,
         "incidents": incidents,
         "period": engine_period(request.get("period") if request else None),
     }
+    store_ids = request.get("store_ids") if request else None
     inputs = record.get("inputs") or {}
     if inputs.get("history"):
-        of_history, parsed = _from_history(settings, inputs, options)
+        of_history, parsed, compute = _from_history(settings, inputs, options)
         logger.info("report computed from the poll history", extra=of_history.summary["history"])
         add_count("ReportsFromHistory")
-        return of_history, FROM_HISTORY, _status(parsed) if incidents else None
+        status = _status(parsed) if now_status else None
+        return of_history, FROM_HISTORY, status, _page_periods(of_history, compute, page)
     input_set = input_set_id(inputs)
     started = time.perf_counter()
     snap = stored_snapshot(settings, input_set) if input_set else None
@@ -141,12 +154,37 @@ def report_of_record(
     if result is not None and snap is not None:
         logger.info("report computed from the snapshot", extra={"input_set": input_set})
         add_count("ReportsFromSnapshot")
-        status = _status((*snap.parsed_inputs(), snap.closures())) if incidents else None
-        return result, FROM_SNAPSHOT, status
+        status = _status((*snap.parsed_inputs(), snap.closures())) if now_status else None
+        from storemon.snapshot.answer import report_from_snapshot
+
+        def from_snapshot(**asked: Any) -> ReportResult:
+            return report_from_snapshot(snap, store_ids=store_ids, **asked)
+
+        return result, FROM_SNAPSHOT, status, _page_periods(result, from_snapshot, page)
     result, parsed = _from_csv(settings, inputs, input_set if rebuild else None, options)
     logger.info("report computed from the CSV files", extra={"input_set": input_set})
     add_count("ReportsFromCsv")
-    return result, FROM_CSV, _status(parsed) if incidents else None
+
+    def from_csv(**asked: Any) -> ReportResult:
+        from storemon.report.pipeline import report_from_parsed
+
+        polls, hours, zones, closures = parsed
+        return report_from_parsed(
+            polls, hours, zones, store_ids=store_ids, closures=closures, **asked
+        )
+
+    status = _status(parsed) if now_status else None
+    return result, FROM_CSV, status, _page_periods(result, from_csv, page)
+
+
+def _page_periods(result: ReportResult, compute: Compute, page: bool) -> PagePeriods | None:
+    """The month and the last 30 days at the report's now, from the report's source."""
+    if not page:
+        return None
+    from storemon.page.periods import page_periods
+
+    now = result.summary["now"]
+    return page_periods(lambda period, as_of: compute(period=period, as_of=as_of), now)
 
 
 def _status(parsed: ParsedInputs) -> Any:
@@ -157,19 +195,24 @@ def _status(parsed: ParsedInputs) -> Any:
 
 def _from_history(
     settings: Settings, inputs: InputSet, options: dict
-) -> tuple[ReportResult, ParsedInputs]:
+) -> tuple[ReportResult, ParsedInputs, Compute]:
     """The report of the recorded version of the poll history (SPEC §10): the carry and the
-    days its span needs (docs/history.md), and the polls and files it read."""
-    from storemon.history.answer import report_and_polls
+    days its span needs (docs/history.md), the polls and files it read, and how to compute
+    another report of it."""
+    from storemon.history.answer import report_and_polls, report_from_history
     from storemon.service import history_store
 
     version = inputs["history"]
     assert version is not None
     manifest = history_store.manifest_at(settings, version["key"])
-    result, found = report_and_polls(
-        manifest, history_store.load(settings), name="history", **options
-    )
-    return result, (found.polls, found.hours, found.zones, found.closures)
+    load = history_store.load(settings)
+    result, found = report_and_polls(manifest, load, name="history", **options)
+
+    def compute(**asked: Any) -> ReportResult:
+        store_ids = options["store_ids"]
+        return report_from_history(manifest, load, name="history", store_ids=store_ids, **asked)
+
+    return result, (found.polls, found.hours, found.zones, found.closures), compute
 
 
 def _history_polls(settings: Settings, inputs: InputSet, *, every_day: bool) -> ParsedInputs:

@@ -307,6 +307,12 @@ def is_full(record: ReportRecord) -> bool:
     return not request.get("store_ids") and not request.get("as_of") and not request.get("period")
 
 
+def has_page(record: ReportRecord) -> bool:
+    """A report of §5's windows (any stores, any as_of; not a period's) comes with its page."""
+    request = record.get("request")
+    return not (request and request.get("period"))
+
+
 def summary_view(record: ReportRecord) -> dict:
     """What a client sees of any record: id, status, kind, request, creation time, the inputs'
     keys and versions, and the error of a Failed report."""

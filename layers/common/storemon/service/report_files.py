@@ -1,7 +1,8 @@
 """A report's files in S3: where each one goes, writing them, and reading the JSON ones back.
 
-Every report has ``report.csv`` (SPEC §5) and ``summary.json``. A full report (every store at
-the data's own ``now``) also has what the per-store routes and the owner read:
+Every report has ``report.csv`` (SPEC §5) and ``summary.json``. A report of §5's windows (not
+a period's) has its page, ``report.html``; a full report (every store at the data's own
+``now``) also has what the per-store routes read:
 
 - ``stores.json``: what the data holds for each store (``GET /store_summary``);
 - ``report.html``: the report page (:func:`storemon.page.render.render_report_page`, one
@@ -30,11 +31,12 @@ from storemon.service import aws
 from storemon.service.cache import ObjectCache
 from storemon.service.settings import Settings
 
-# the files of every report, then those of full reports only, by their name in the record
+# the files of every report, the page (reports of §5's windows), those of full reports only,
+# by their name in the record
 EVERY_REPORT = {"report": "report.csv", "summary": "summary.json"}
+PAGE = {"page": "report.html"}
 FULL_REPORT_ONLY = {
     "stores": "stores.json",
-    "page": "report.html",
     "incidents": "incidents.csv",
     "incidents_json": "incidents.json",
     "status_json": "status.json",
@@ -43,19 +45,31 @@ HTML = "text/html; charset=utf-8"
 _DOCUMENTS: ObjectCache[dict] = ObjectCache(size=4, parse=json.loads)
 
 
-def result_keys(settings: Settings, report_id: str, full: bool) -> dict[str, str | None]:
-    """Where a report's files go (None for a file this report does not have)."""
+def result_keys(
+    settings: Settings, report_id: str, full: bool, page: bool | None = None
+) -> dict[str, str | None]:
+    """Where a report's files go (None for a file this report does not have); `page`
+    defaults to `full`."""
     base = f"{settings.report_prefix}{report_id}/"
     keys: dict[str, str | None] = {name: base + file for name, file in EVERY_REPORT.items()}
+    page = full if page is None else page
+    keys |= {name: (base + file if page else None) for name, file in PAGE.items()}
     keys |= {name: (base + file if full else None) for name, file in FULL_REPORT_ONLY.items()}
     return keys
 
 
 def write_report_files(
-    settings: Settings, report_id: str, keys: dict, result: Any, summary: dict
+    settings: Settings,
+    report_id: str,
+    keys: dict,
+    result: Any,
+    summary: dict,
+    *,
+    periods: Any = None,
 ) -> None:
-    """The report CSV and the summary JSON; for a full report also the per-store file, the
-    page and the incidents (CSV and JSON)."""
+    """The report CSV and the summary JSON; the page of a report of §5's windows (a full
+    report's shows the data set's file counts, another's only its stores'); for a full report
+    also the per-store file and the incidents (CSV and JSON)."""
     from storemon.report.result import report_to_csv
 
     bucket = settings.bucket
@@ -66,15 +80,19 @@ def write_report_files(
         stores = json.dumps(result.stores_document(report_id))
         aws.put_object(bucket, keys["stores"], stores, "application/json")
     if keys["page"]:
-        _write_owner_files(settings, report_id, keys, result)
+        from storemon.page.render import render_report_page
+
+        # periods: the month and the 30 days; the file counts are the data set's (admins')
+        page = render_report_page(result, periods=periods, fleet_facts=bool(keys["stores"]))
+        aws.put_object(bucket, keys["page"], page, HTML)
+    if keys["incidents"]:
+        _write_incident_files(settings, report_id, keys, result)
 
 
-def _write_owner_files(settings: Settings, report_id: str, keys: dict, result: Any) -> None:
-    from storemon.page.render import render_report_page
+def _write_incident_files(settings: Settings, report_id: str, keys: dict, result: Any) -> None:
     from storemon.report.incidents import incidents_to_csv
 
     bucket = settings.bucket
-    aws.put_object(bucket, keys["page"], render_report_page(result), HTML)
     aws.put_object(bucket, keys["incidents"], incidents_to_csv(result.incidents), "text/csv")
     document = json.dumps(incidents_document(report_id, result), separators=(",", ":"))
     aws.put_object(bucket, keys["incidents_json"], document, "application/json")

@@ -92,13 +92,18 @@ def _note_newer_failure(settings: Settings, record: ReportRecord) -> None:
 
 def compute_and_complete(settings: Settings, record: ReportRecord) -> str:
     """Compute the report of a Running record, write its files and complete it: "complete" or
-    "duplicate". Full reports come with their incidents (the page and the incidents files)."""
+    "duplicate". Reports of §5's windows come with their page (the incidents, the month and
+    the last 30 days of their stores), full reports with their incidents' files too."""
     started = time.perf_counter()
-    full = records.is_full(record)
-    result, source, status = input_sets.report_of_record(settings, record, incidents=full)
-    keys = report_files.result_keys(settings, record["report_id"], full)
+    full, page = records.is_full(record), records.has_page(record)
+    result, source, status, periods = input_sets.report_of_record(
+        settings, record, incidents=full, page=page
+    )
+    keys = report_files.result_keys(settings, record["report_id"], full, page)
     summary = result.summary_json()
-    report_files.write_report_files(settings, record["report_id"], keys, result, summary)
+    report_files.write_report_files(
+        settings, record["report_id"], keys, result, summary, periods=periods
+    )
     if keys["status_json"] and status is not None:
         report_files.write_status(
             settings, keys["status_json"], record["report_id"], summary["now"], status
