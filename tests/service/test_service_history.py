@@ -136,3 +136,38 @@ def test_concurrent_ingests_both_land(stack, monkeypatch):
     manifest = history_store.manifest_at(settings, pointer["manifest_key"])
     assert [b["name"] for b in manifest["batches"]] == ["input/polls/b.csv", "input/polls/a.csv"]
     assert pointer["generation"] == 2
+
+
+def test_latest_moves_before_a_refreshs_page_which_follows(
+    live_stack, api, worker_queue, monkeypatch
+):
+    """A batch's refresh completes and moves ``latest`` before its page is written: while the
+    page is pending its answer says so and ``format=html`` answers 202; a retried message
+    writes the page, then 303 to it."""
+    from storemon.service import report_files
+
+    bucket = live_stack["bucket"]
+    put_inputs(bucket)
+    worker_queue.drain()
+    real_write_page = report_files.write_page
+
+    def page_fails(*args, **kwargs):
+        raise RuntimeError("stopped before the page")
+
+    monkeypatch.setattr(report_files, "write_page", page_fails)
+    put(bucket, "input/polls/2023-01-23T12.csv", BATCH_1)
+    outcomes = [worker_queue.poll_once(), worker_queue.poll_once()]  # the batch, its refresh
+    assert outcomes[1] is not None and outcomes[1].kept  # the report's message handed back
+    pending = latest(api)
+    assert pending["status"] == "Complete" and pending["page_pending"] is True
+    assert pending["page_url"] is None and pending["report_url"]
+    status, _, headers = api.get("/get_report/latest?format=html")
+    assert status == 202 and headers["retry-after"] == "5"
+
+    monkeypatch.setattr(report_files, "write_page", real_write_page)
+    assert not any(o.failed for o in worker_queue.drain())  # the retry writes the page
+    done = latest(api)
+    assert done["report_id"] == pending["report_id"] and "page_pending" not in done
+    assert s3_text(bucket, f"reports/{done['report_id']}/report.html").startswith("<!DOCTYPE")
+    status, _, headers = api.get("/get_report/latest?format=html")
+    assert status == 303 and headers["location"] == done["page_url"]

@@ -150,11 +150,19 @@ def parsed_inputs(manifest: dict, load: Load):
             f"the history has no {' and no '.join(missing)} file yet: give them "
             "(storemon ingest --hours --timezones)"
         )
-    parsed = {
-        kind: _parse_input(kind, entry["name"], load(entry["key"]), DEFAULT_LIMITS)
-        for kind, entry in inputs.items()
-    }
+    held = tuple(sorted((kind, entry["key"], entry["name"]) for kind, entry in inputs.items()))
+    parsed = _PARSED.get(held)
+    if parsed is None:  # the objects' keys are their digests: parsed once per process
+        parsed = {
+            kind: _parse_input(kind, entry["name"], load(entry["key"]), DEFAULT_LIMITS)
+            for kind, entry in inputs.items()
+        }
+        _PARSED.clear()
+        _PARSED[held] = parsed
     return parsed["hours"], parsed["timezones"], parsed.get("closures")
+
+
+_PARSED: dict[tuple, dict] = {}  # the last history's parsed hours, zones and closures
 
 
 def add_batch(

@@ -23,15 +23,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from storemon.clock.ticks import TICKS_PER_HOUR, TICKS_PER_US, US_PER_DAY
 from storemon.inputs.closures import Closures
 from storemon.inputs.tables import Hours, Polls, Zones
-from storemon.report.business_hours import store_calendar
 from storemon.report.incidents import incidents_frame
 from storemon.report.per_group import group_ends, group_starts
-from storemon.report.periods import WEEK_HOURS
-from storemon.report.pipeline import require_a_poll
-from storemon.report.timeline import evidence, select_polls
+from storemon.report.span import SpanEvidence, span_evidence
 
 
 @dataclass(frozen=True)
@@ -80,23 +76,13 @@ def alert_incidents(
     The calendar reaches back to the oldest stretch's start, so the cost grows with stores x
     days of history kept (as the streaming history keeps it, weeks), not with polls alone.
     """
-    require_a_poll(polls)
-    now_us = int(polls.time_us.max()) if now_us is None else now_us
-    now_tick = now_us * TICKS_PER_US
-    week_start = now_tick - WEEK_HOURS * TICKS_PER_HOUR
-    selected = select_polls(polls, now_us, None)
-    first_us = int(selected.time_us.min()) if len(selected.time_us) else now_us
-    span_start_us = min(first_us, week_start // TICKS_PER_US) // US_PER_DAY * US_PER_DAY
-    calendar = store_calendar(
-        selected.store_id,
-        hours,
-        zones,
-        period_start_us=span_start_us,
-        now_us=now_us,
-        closures=closures,
-        closures_from_us=span_start_us,
-    )
-    rank, start, end, from_first = inactive_stretches(*evidence(selected, calendar), now_tick)
+    return alert_incidents_of_span(span_evidence(polls, hours, zones, closures, now_us=now_us))
+
+
+def alert_incidents_of_span(span: SpanEvidence) -> AlertIncidents:
+    """:func:`alert_incidents` from the evidence up to now (:func:`span_evidence`)."""
+    now_tick, week_start, calendar = span.now_tick, span.week_start, span.calendar
+    rank, start, end, from_first = inactive_stretches(span.rank, span.tick, span.active, now_tick)
     at_end = calendar.business_time(rank, end)
     business = at_end - calendar.business_time(rank, start)
     # the §7 incident: clipped to the week, and before a store's first poll its status is
@@ -105,7 +91,7 @@ def alert_incidents(
     in_week = (end > week_start) & (at_end > calendar.business_time(rank, in_week_from))
     return AlertIncidents(
         now_tick=now_tick,
-        store_id=np.asarray(selected.store_id, dtype=object)[rank],
+        store_id=np.asarray(span.selected.store_id, dtype=object)[rank],
         start_tick=start,
         end_tick=end,
         business_ticks=business,

@@ -20,14 +20,11 @@ import numpy as np
 import pandas as pd
 
 from storemon.clock.iso import utc_texts
-from storemon.clock.ticks import TICKS_PER_US, US_PER_DAY
 from storemon.inputs.closures import Closures
 from storemon.inputs.tables import Hours, Polls, Zones
-from storemon.report.business_hours import store_calendar
 from storemon.report.incidents import incidents_frame
 from storemon.report.per_group import group_ends, group_starts
-from storemon.report.pipeline import require_a_poll
-from storemon.report.timeline import evidence, select_polls
+from storemon.report.span import SpanEvidence, span_evidence
 
 STATUS_COLUMNS = [
     "store_id",
@@ -46,22 +43,13 @@ def current_status(
 ) -> pd.DataFrame:
     """One row per store with a poll (sorted by store id as text): :data:`STATUS_COLUMNS`
     (the incident's columns None for an active store)."""
-    require_a_poll(polls)
-    now_us = int(polls.time_us.max())
-    now_tick = now_us * TICKS_PER_US
-    selected = select_polls(polls, now_us, None)
-    span_start_us = int(selected.time_us.min()) // US_PER_DAY * US_PER_DAY
-    calendar = store_calendar(
-        selected.store_id,
-        hours,
-        zones,
-        period_start_us=span_start_us,
-        now_us=now_us,
-        closures=closures,
-        closures_from_us=span_start_us,
-    )
-    rank, tick, active = evidence(selected, calendar)
-    store_rank, since, active_now = current_stretches(rank, tick, active)
+    return status_of_span(span_evidence(polls, hours, zones, closures))
+
+
+def status_of_span(span: SpanEvidence) -> pd.DataFrame:
+    """:func:`current_status` from the evidence at the newest poll (:func:`span_evidence`)."""
+    now_tick, selected, calendar = span.now_tick, span.selected, span.calendar
+    store_rank, since, active_now = current_stretches(span.rank, span.tick, span.active)
     business = calendar.business_time(store_rank, np.full(len(store_rank), now_tick))
     business = business - calendar.business_time(store_rank, since)
     stretch = incidents_frame(

@@ -77,10 +77,12 @@ class ReportResult:
     def stores_document(self, report_id: str) -> dict:
         """The per-store file of a report: ``{"report_id", "now", "stores": {store_id: {...}}}``
         (what the service's ``store_summary`` answers from), as plain JSON values."""
+        from storemon.report.json_rows import rows_by
+
         return {
             "report_id": report_id,
             "now": json_values.scalar(self.summary.get("now")),
-            "stores": json_values.rows_by(self.stores.to_dict(orient="records"), "store_id"),
+            "stores": rows_by(self.stores, "store_id"),
         }
 
 

@@ -17,7 +17,7 @@ from typing import Generic, TypeVar
 from storemon.service import aws
 
 Value = TypeVar("Value")
-_ALL: list[ObjectCache] = []
+_ALL: list[ObjectCache | ByteCache] = []
 
 
 class ObjectCache(Generic[Value]):
@@ -55,6 +55,39 @@ class ObjectCache(Generic[Value]):
     def clear(self) -> None:
         with self._lock:
             self._values.clear()
+
+
+class ByteCache:
+    """Objects' bytes by (bucket, key), the least recently used dropped first once they hold
+    more than ``limit`` bytes (an object larger than that is not kept)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._values: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+        self._held = 0
+        self._lock = threading.Lock()
+        _ALL.append(self)
+
+    def get(self, bucket: str, key: str) -> bytes:
+        with self._lock:
+            if (bucket, key) in self._values:
+                self._values.move_to_end((bucket, key))
+                return self._values[(bucket, key)]
+        data = aws.get_object(bucket, key)
+        if len(data) > self.limit:
+            return data
+        with self._lock:
+            if (bucket, key) not in self._values:
+                self._values[(bucket, key)] = data
+                self._held += len(data)
+            while self._held > self.limit:
+                self._held -= len(self._values.popitem(last=False)[1])
+        return data
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
+            self._held = 0
 
 
 def clear_caches() -> None:

@@ -31,6 +31,7 @@ from typing import Any
 from storemon.clock.iso import utc_text
 from storemon.errors import ObjectMissing, UnusableInput
 from storemon.service import aws, records, sources
+from storemon.service.cache import ByteCache
 from storemon.service.observability import add_count, logger
 from storemon.service.records import InputSet, InputVersion
 from storemon.service.settings import Settings
@@ -68,10 +69,17 @@ def version(settings: Settings) -> InputVersion | None:
 
 
 def load(settings: Settings) -> Callable[[str], bytes]:
+    """Read a history object (they never change: the last :data:`KEPT_BYTES` read are kept per
+    warm container, so the next batch's report reads only the day it changed)."""
+
     def read(key: str) -> bytes:
-        return aws.get_object(settings.bucket, PREFIX + key)
+        return _OBJECTS.get(settings.bucket, PREFIX + key)
 
     return read
+
+
+KEPT_BYTES = 64 * 2**20
+_OBJECTS = ByteCache(KEPT_BYTES)
 
 
 def manifest_at(settings: Settings, manifest_key: str) -> dict:

@@ -114,6 +114,8 @@ def report_answer(view: dict, want: str | None) -> Response:
         return json_response(200, view)
     if status == records.COMPLETE:
         url = view.get(FILE_URLS[want])
+        if not url and want == "html" and view.get("page_pending"):  # written right after
+            return json_response(202, view, {"Retry-After": RETRY_AFTER_SECONDS})
         if not url:
             message = "this report has no page: pages come with reports of the windows"
             return error_response(404, message + " (hour, day, week), not of a period's")

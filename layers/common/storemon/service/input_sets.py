@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from storemon.errors import ObjectForbidden, ObjectMissing
@@ -116,6 +117,31 @@ def write_snapshot(settings: Settings, input_set: str, data: bytes) -> None:
     add_count("SnapshotsWritten")
 
 
+@dataclass
+class RecordReport:
+    """A record's report (:func:`report_of_record`): the ``result``, where it came from
+    (``source``), with a full report each store's status now (``status``, else None) and its
+    alert view (``alert_view``, when asked; else None), and the page's month and last 30 days
+    from the same source, computed when first asked (:meth:`page_periods`)."""
+
+    result: ReportResult
+    source: str
+    compute: Compute
+    status: Any = None
+    alert_view: Any = None
+    page: bool = False
+
+    def page_periods(self) -> PagePeriods | None:
+        """The month and the last 30 days at the report's now (None without a page)."""
+        if not self.page:
+            return None
+        from storemon.page.periods import page_periods
+
+        now = self.result.summary["now"]
+        compute = self.compute
+        return page_periods(lambda period, as_of: compute(period=period, as_of=as_of), now)
+
+
 def report_of_record(
     settings: Settings,
     record: ReportRecord,
@@ -123,30 +149,27 @@ def report_of_record(
     incidents: bool = False,
     rebuild: bool = True,
     page: bool = False,
-) -> tuple[ReportResult, str, Any, PagePeriods | None]:
+    alerts: bool = False,
+) -> RecordReport:
     """The report a record asks for, where it came from (``history`` for an input set with a
     poll history; else ``snapshot`` when its inputs have a usable one, else ``csv``, and with
     `rebuild` the snapshot is written from the parsed CSV files) and, with ``incidents`` (a
-    full report), every store's status now (:func:`storemon.report.current_status`; else
-    None); with `page` what its page draws beyond it (the month and the last 30 days, from
-    the same source; else None). UnusableInput when the inputs cannot work."""
+    full report), every store's status now (:func:`storemon.report.current_status`) and with
+    `alerts` its alert view too (both from one :func:`storemon.report.span.span_evidence`);
+    with `page` what its page draws beyond it (the month and the last 30 days, from the same
+    source, when asked). UnusableInput when the inputs cannot work."""
     request = record.get("request")
     incidents = incidents or page  # the page draws them
-    now_status = incidents and records.is_full(record)
-    options = {
-        "as_of": request.get("as_of") if request else None,
-        "store_ids": request.get("store_ids") if request else None,
-        "incidents": incidents,
-        "period": engine_period(request.get("period") if request else None),
-    }
+    now_views = incidents and records.is_full(record)
     store_ids = request.get("store_ids") if request else None
+    options = _engine_options(request, incidents)
     inputs = record.get("inputs") or {}
     if inputs.get("history"):
         of_history, parsed, compute = _from_history(settings, inputs, options)
         logger.info("report computed from the poll history", extra=of_history.summary["history"])
         add_count("ReportsFromHistory")
-        status = _status(parsed) if now_status else None
-        return of_history, FROM_HISTORY, status, _page_periods(of_history, compute, page)
+        status, view = _now_views(parsed, alerts) if now_views else (None, None)
+        return RecordReport(of_history, FROM_HISTORY, compute, status, view, page)
     input_set = input_set_id(inputs)
     started = time.perf_counter()
     snap = stored_snapshot(settings, input_set) if input_set else None
@@ -154,13 +177,14 @@ def report_of_record(
     if result is not None and snap is not None:
         logger.info("report computed from the snapshot", extra={"input_set": input_set})
         add_count("ReportsFromSnapshot")
-        status = _status((*snap.parsed_inputs(), snap.closures())) if now_status else None
+        of_snap = (*snap.parsed_inputs(), snap.closures())
+        status, view = _now_views(of_snap, alerts) if now_views else (None, None)
         from storemon.snapshot.answer import report_from_snapshot
 
         def from_snapshot(**asked: Any) -> ReportResult:
             return report_from_snapshot(snap, store_ids=store_ids, **asked)
 
-        return result, FROM_SNAPSHOT, status, _page_periods(result, from_snapshot, page)
+        return RecordReport(result, FROM_SNAPSHOT, from_snapshot, status, view, page)
     result, parsed = _from_csv(settings, inputs, input_set if rebuild else None, options)
     logger.info("report computed from the CSV files", extra={"input_set": input_set})
     add_count("ReportsFromCsv")
@@ -173,24 +197,31 @@ def report_of_record(
             polls, hours, zones, store_ids=store_ids, closures=closures, **asked
         )
 
-    status = _status(parsed) if now_status else None
-    return result, FROM_CSV, status, _page_periods(result, from_csv, page)
+    status, view = _now_views(parsed, alerts) if now_views else (None, None)
+    return RecordReport(result, FROM_CSV, from_csv, status, view, page)
 
 
-def _page_periods(result: ReportResult, compute: Compute, page: bool) -> PagePeriods | None:
-    """The month and the last 30 days at the report's now, from the report's source."""
-    if not page:
-        return None
-    from storemon.page.periods import page_periods
+def _engine_options(request: Any, incidents: bool) -> dict:
+    return {
+        "as_of": request.get("as_of") if request else None,
+        "store_ids": request.get("store_ids") if request else None,
+        "incidents": incidents,
+        "period": engine_period(request.get("period") if request else None),
+    }
 
-    now = result.summary["now"]
-    return page_periods(lambda period, as_of: compute(period=period, as_of=as_of), now)
 
+def _now_views(parsed: ParsedInputs, alerts: bool) -> tuple[Any, Any]:
+    """Each store's status now and (with `alerts`) the alert view, from one span of evidence."""
+    from storemon.report.current_status import status_of_span
+    from storemon.report.span import span_evidence
 
-def _status(parsed: ParsedInputs) -> Any:
-    from storemon.report.current_status import current_status
+    span = span_evidence(*parsed)
+    if not alerts:
+        return status_of_span(span), None
+    from storemon.alerting.candidates import view_frame
+    from storemon.report.alerts import alert_incidents_of_span
 
-    return current_status(*parsed)
+    return status_of_span(span), view_frame(alert_incidents_of_span(span))
 
 
 def _from_history(

@@ -105,6 +105,8 @@ class ReportRecord(Requester, total=False):
     deadline: int  # epoch s after which a still-Running report counts as Failed (stale)
     expires_at: int  # epoch s, the table's TTL attribute (retention)
     result: dict[str, str | None]  # when Complete: its files' keys (report_files.result_keys)
+    # a refresh's page key while its page is being written (latest moved first): SPEC §10
+    page_pending: str
     rows: int  # rows in the report CSV
     summary: str  # JSON text (SPEC section 5)
     duration_ms: float
@@ -199,6 +201,18 @@ def complete(settings: Settings, report_id: str, fields: dict) -> bool:
         condition="#status = :running",
         condition_values={":running": RUNNING},
         remove=(RUNNING_BY,),
+    )
+
+
+def page_written(settings: Settings, report_id: str, result: dict) -> bool:
+    """A complete report's pending page is written: its ``result`` now names it."""
+    return aws.update_item(
+        settings.table,
+        {KEY: report_id},
+        {"result": result, "updated_at": utc_text(utcnow())},
+        condition="#status = :complete",
+        condition_values={":complete": COMPLETE},
+        remove=("page_pending",),
     )
 
 

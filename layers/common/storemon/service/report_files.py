@@ -64,12 +64,9 @@ def write_report_files(
     keys: dict,
     result: Any,
     summary: dict,
-    *,
-    periods: Any = None,
 ) -> None:
-    """The report CSV and the summary JSON; the page of a report of §5's windows (a full
-    report's shows the data set's file counts, another's only its stores'); for a full report
-    also the per-store file and the incidents (CSV and JSON)."""
+    """The report CSV and the summary JSON; for a full report also the per-store file and the
+    incidents (CSV and JSON). The page is :func:`write_page`'s."""
     from storemon.report.result import report_to_csv
 
     bucket = settings.bucket
@@ -79,14 +76,17 @@ def write_report_files(
     if keys["stores"]:
         stores = json.dumps(result.stores_document(report_id))
         aws.put_object(bucket, keys["stores"], stores, "application/json")
-    if keys["page"]:
-        from storemon.page.render import render_report_page
-
-        # periods: the month and the 30 days; the file counts are the data set's (admins')
-        page = render_report_page(result, periods=periods, fleet_facts=bool(keys["stores"]))
-        aws.put_object(bucket, keys["page"], page, HTML)
     if keys["incidents"]:
         _write_incident_files(settings, report_id, keys, result)
+
+
+def write_page(settings: Settings, keys: dict, result: Any, periods: Any) -> None:
+    """The page of a report of §5's windows (a full report's shows the data set's file
+    counts, another's only its stores'); `periods`: the month and the 30 days."""
+    from storemon.page.render import render_report_page
+
+    page = render_report_page(result, periods=periods, fleet_facts=bool(keys["stores"]))
+    aws.put_object(settings.bucket, keys["page"], page, HTML)
 
 
 def _write_incident_files(settings: Settings, report_id: str, keys: dict, result: Any) -> None:
@@ -102,7 +102,9 @@ def write_status(settings: Settings, key: str, report_id: str, now: Any, frame: 
     """``status.json``: ``{"report_id", "now", "stores": {store_id: {"status", "since_utc",
     "since_local", "last_poll_utc", "open_now", "incident": null | {"start_utc",
     "business_minutes"}}}}`` (:func:`storemon.report.current_status.current_status`)."""
-    rows = json_values.to_json_values(frame.to_dict(orient="records"))
+    from storemon.report.json_rows import records
+
+    rows = records(frame)
     stores = {}
     for row in rows:
         start = row.pop("incident_start_utc")
@@ -123,14 +125,16 @@ def incidents_document(report_id: str, result: Any) -> dict:
     "..._week", "incidents": [{"start_utc", "end_utc", "start_local", "end_local",
     "business_minutes", "ongoing"}, ...]}}}`` as plain JSON values (a percentage without
     business time is null)."""
-    stores = json_values.rows_by(result.percentages.to_dict(orient="records"), "store_id")
+    from storemon.report.json_rows import records, rows_by
+
+    stores = rows_by(result.percentages, "store_id")
     for entry in stores.values():
         entry["incidents"] = []
     frame = result.incidents
     ids = frame["store_id"].astype(str).tolist()
-    rows = frame.drop(columns="store_id").to_dict(orient="records")
+    rows = records(frame.drop(columns="store_id"))
     for store_id, row in zip(ids, rows, strict=True):
-        stores[store_id]["incidents"].append({k: json_values.scalar(v) for k, v in row.items()})
+        stores[store_id]["incidents"].append(row)
     now = json_values.scalar(result.summary.get("now"))
     return {"report_id": report_id, "now": now, "stores": stores}
 

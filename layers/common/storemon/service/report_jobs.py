@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from typing import Any
 
 from storemon.clock.iso import utc_text
 from storemon.errors import UnusableInput
@@ -46,6 +47,7 @@ def handle_report_job(
         add_count("DuplicateMessages")
         if record["status"] == records.COMPLETE:
             advance_latest(settings, record)  # in case the finishing delivery stopped before it
+            finish_page(settings, record)  # likewise
         return "duplicate"
     if not records.claim(settings, report_id, message_id or str(uuid.uuid4()), LEASE_SECONDS):
         logger.info("another delivery is computing this report: message dropped")
@@ -93,29 +95,34 @@ def _note_newer_failure(settings: Settings, record: ReportRecord) -> None:
 def compute_and_complete(settings: Settings, record: ReportRecord) -> str:
     """Compute the report of a Running record, write its files and complete it: "complete" or
     "duplicate". Reports of §5's windows come with their page (the incidents, the month and
-    the last 30 days of their stores), full reports with their incidents' files too."""
+    the last 30 days of their stores), full reports with their incidents' files too.
+
+    A refresh (an upload, a batch of polls: SPEC §10) completes and moves ``latest`` first
+    and writes its page right after (:func:`finish_page`; until then its answer says
+    ``page_pending``): the month and the 30 days are most of a full report's work, and
+    ``latest`` should follow a batch as soon as its report exists."""
     started = time.perf_counter()
     full, page = records.is_full(record), records.has_page(record)
-    result, source, status, periods = input_sets.report_of_record(
-        settings, record, incidents=full, page=page
-    )
+    page_later = page and record.get("kind") == "refresh"
+    made = input_sets.report_of_record(settings, record, incidents=full, page=page)
+    result = made.result
     keys = report_files.result_keys(settings, record["report_id"], full, page)
     summary = result.summary_json()
-    report_files.write_report_files(
-        settings, record["report_id"], keys, result, summary, periods=periods
-    )
-    if keys["status_json"] and status is not None:
+    report_files.write_report_files(settings, record["report_id"], keys, result, summary)
+    if keys["status_json"] and made.status is not None:
         report_files.write_status(
-            settings, keys["status_json"], record["report_id"], summary["now"], status
+            settings, keys["status_json"], record["report_id"], summary["now"], made.status
         )
+    if keys["page"] and not page_later:
+        report_files.write_page(settings, keys, result, made.page_periods())
     duration_ms = round((time.perf_counter() - started) * 1000, 1)
     fields = {
-        "result": keys,
+        "result": {**keys, "page": None} if page_later else keys,
         "rows": len(result.report),
         "summary": json.dumps(summary),
         "duration_ms": duration_ms,
-        "source": source,
-    }
+        "source": made.source,
+    } | ({"page_pending": keys["page"]} if page_later else {})
     if not records.complete(settings, record["report_id"], fields):
         logger.info("another delivery finished this report first")
         add_count("DuplicateMessages")
@@ -123,13 +130,34 @@ def compute_and_complete(settings: Settings, record: ReportRecord) -> str:
     advance_latest(settings, {**record, "status": records.COMPLETE})
     logger.info(
         "report complete",
-        extra={"rows": len(result.report), "duration_ms": duration_ms, "source": source},
+        extra={"rows": len(result.report), "duration_ms": duration_ms, "source": made.source},
     )
     add_count("ReportsCompleted")
     add_duration_ms("ReportDuration", duration_ms)
     add_count("ReportStores", int(summary.get("stores_reported", len(result.report))))
     add_count("SkippedRows", skipped_rows(summary))
+    if page_later:
+        finish_page(settings, record, keys, made)
     return "complete"
+
+
+def finish_page(
+    settings: Settings, record: ReportRecord, keys: dict | None = None, made: Any = None
+) -> None:
+    """Write the page of a complete report whose page is pending and name it in the record's
+    ``result``: `keys` its files (default: the record's ``result`` and ``page_pending``),
+    `made` the report's computation when at hand (else computed again: a retried message)."""
+    if keys is None:
+        if not record.get("page_pending"):
+            return
+        keys = {**(record.get("result") or {}), "page": record.get("page_pending")}
+    started = time.perf_counter()
+    if made is None:
+        made = input_sets.report_of_record(settings, record, incidents=True, page=True)
+    report_files.write_page(settings, keys, made.result, made.page_periods())
+    records.page_written(settings, record["report_id"], keys)
+    duration_ms = round((time.perf_counter() - started) * 1000, 1)
+    logger.info("report page written", extra={"duration_ms": duration_ms})
 
 
 def advance_latest(settings: Settings, record: ReportRecord) -> None:
