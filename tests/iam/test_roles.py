@@ -237,3 +237,27 @@ def test_a_readable_key_that_is_not_listable_reads_as_403_when_missing(tmp_path,
         {"s3:prefix": "snapshots/x/snapshot.bin"},
     )
     assert "403 AccessDenied, not 404" in str(violation)
+
+
+def test_a_sharded_report_stays_within_the_worker_role(
+    tmp_path, live_stack, worker_queue, recorded, monkeypatch
+):
+    """Store shards (issue 18): the fan-out (the plan and inputs written, the shard messages
+    sent on the worker's own queue), the shards (inputs read, outputs written, the done set's
+    conditional ADD) and the assembly (outputs read): all within the worker's role, and the
+    shards' reads only thanks to ReportShards."""
+    monkeypatch.setenv("STOREMON_SHARD_POLLS", "2")  # the worked example's 5 polls: 3 shards
+    put_inputs(live_stack["bucket"])
+    worker_queue.drain()
+    calls = recorded.take()
+    book = RoleBook.load(TEMPLATE, live_stack)
+    assert violations(book, calls) == []
+    worker = [c for c in calls if c.function == "WorkerFunction"]
+    shard_reads = [
+        c for c in worker if c.operation == "GetObject" and "/shards/" in c.params.get("Key", "")
+    ]
+    assert len(shard_reads) == 1 + 3 + 3  # the plan, 3 inputs, 3 outputs
+    assert any(c.operation == "SendMessageBatch" for c in worker)
+    assert "ReportShards" in _statements_used(book, calls)["WorkerFunction"]
+    without = RoleBook.load(_without(tmp_path, "WorkerRole", "ReportShards"), live_stack)
+    assert {v.request.action for v in violations(without, calls)} == {"s3:GetObject"}

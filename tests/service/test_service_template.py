@@ -378,7 +378,13 @@ def test_resources_are_created_from_the_template(stack):
         "DELIVERY_QUEUE_URL": stack["delivery_queue_url"],
         "ALERT_MIN_MINUTES": "0",
     }
-    assert function_environment(stack, "WorkerFunction") == {**stack["env"], **limits, **alerts}
+    shards = {"STOREMON_SHARD_POLLS": "5000000"}  # polls per store shard (docs/shards.md)
+    assert function_environment(stack, "WorkerFunction") == {
+        **stack["env"],
+        **limits,
+        **alerts,
+        **shards,
+    }
 
 
 def test_create_resources_is_idempotent_and_takes_names(aws_env):

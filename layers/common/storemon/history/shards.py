@@ -175,7 +175,7 @@ def assemble(
     the summary's duration."""
     started = time.perf_counter() if started is None else started
     results = [shard.result for shard in shards]
-    report, order = _in_store_order([r.report for r in results])
+    report, order = in_store_order([r.report for r in results])
     percentages = _concatenated([r.percentages for r in results]).take(order)
     frames = {name: _frame_in_store_order(results, name) for name in STORE_FRAMES}
     stores = frames["stores"]
@@ -214,10 +214,10 @@ def _frame_in_store_order(results: list[ReportResult], name: str) -> pd.DataFram
     frames = [getattr(result, name) for result in results]
     if any(frame is None for frame in frames):
         return None
-    return _in_store_order(frames)[0]
+    return in_store_order(frames)[0]
 
 
-def _in_store_order(frames: list[pd.DataFrame]) -> tuple[pd.DataFrame, np.ndarray]:
+def in_store_order(frames: list[pd.DataFrame]) -> tuple[pd.DataFrame, np.ndarray]:
     """The frames as one, sorted by store id as text (stable: each store's rows keep their
     order), and the order applied (positions in the concatenation)."""
     joined = _concatenated(frames)

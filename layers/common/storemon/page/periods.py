@@ -37,12 +37,19 @@ class PagePeriods:
 
 def page_periods(compute: Compute, now: str) -> PagePeriods:
     """The month and the last 30 days at ``now`` (the page's report's now, ISO text)."""
+    (month_period, month_as_of), (days_period, days_as_of) = page_asks(now)
+    month = compute(month_period, month_as_of)
+    days = compute(days_period, days_as_of).report
+    return PagePeriods(month=month, days=last_dates(days, DAYS))
+
+
+def page_asks(now: str) -> tuple[tuple[Period, str | None], tuple[Period, str | None]]:
+    """The two reports the page needs at ``now``, as (period, as_of): the month window at
+    ``now``, and the day-by-day range of the :data:`DAYS` days ending at ``now``."""
     now_us = parse_micros(str(now))
     at = request_text(now_us)
-    month = compute(Period.of(windows=["month"]), at)
     start = request_text(now_us - DAYS * US_PER_DAY)
-    days = compute(Period.of(start=start, end=at, daily=True), None).report
-    return PagePeriods(month=month, days=last_dates(days, DAYS))
+    return (Period.of(windows=["month"]), at), (Period.of(start=start, end=at, daily=True), None)
 
 
 def last_dates(days: pd.DataFrame, count: int) -> pd.DataFrame:

@@ -48,14 +48,19 @@ def span_evidence(
     closures: Closures | None = None,
     *,
     now_us: int | None = None,
+    first_us: int | None = None,
 ) -> SpanEvidence:
-    """The evidence of every store up to ``now_us`` (default: the newest poll)."""
-    require_a_poll(polls)
-    now_us = int(polls.time_us.max()) if now_us is None else now_us
+    """The evidence of every store up to ``now_us`` (default: the newest poll); ``first_us``:
+    the oldest poll at or before it when these polls are a store shard's (every store's
+    oldest: the calendar spans the same days in every shard, storemon.history.shard_work)."""
+    if now_us is None:
+        require_a_poll(polls)
+        now_us = int(polls.time_us.max())
     now_tick = now_us * TICKS_PER_US
     week_start_us = (now_tick - WEEK_HOURS * TICKS_PER_HOUR) // TICKS_PER_US
     selected = select_polls(polls, now_us, None)
-    first_us = int(selected.time_us.min()) if len(selected.time_us) else now_us
+    if first_us is None:
+        first_us = int(selected.time_us.min()) if len(selected.time_us) else now_us
     span_start_us = min(first_us, week_start_us) // US_PER_DAY * US_PER_DAY
     calendar = store_calendar(
         selected.store_id,

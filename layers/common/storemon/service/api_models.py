@@ -294,6 +294,15 @@ class Accepted(_Answer):
     report_id: str
 
 
+class ShardProgress(_Answer):
+    """The store shards computing a report (docs/shards.md): a report of more polls than
+    STOREMON_SHARD_POLLS is computed by ``total`` shards (2 to 256), ``done`` of which have
+    finished (Complete: all of them); any other report is one shard, done when Complete."""
+
+    total: int = Field(ge=1, le=256, description="how many store shards compute the report")
+    done: int = Field(ge=0, le=256, description="how many of them have finished")
+
+
 class ReportAnswer(_Answer):
     """A report's state. Complete adds report_url, summary_url, url_expires_in,
     url_expires_at, completed_at, source (snapshot or csv: what it was computed from), rows,
@@ -304,6 +313,7 @@ class ReportAnswer(_Answer):
 
     report_id: str
     status: Literal["Running", "Complete", "Failed"]
+    shards: ShardProgress
     kind: Literal["request", "refresh"] | None = None
     request: dict | None = None
     created_at: str | None = None

@@ -375,6 +375,38 @@ def update_item(
     return True
 
 
+def add_to_set(
+    table: str,
+    key: dict[str, str],
+    attribute: str,
+    member: int,
+    *,
+    condition: str,
+    condition_values: dict[str, Any],
+) -> list | None:
+    """ADD `member` to the number set `attribute` if `condition` holds (``:member`` names the
+    member in it); the set after the update (sorted), or None when the condition failed."""
+    names = {"#set": attribute}
+    names |= {f"#{word}": word for word in re.findall(r"#(\w+)", condition) if word != "set"}
+    try:
+        response = _client("dynamodb").update_item(
+            TableName=table,
+            Key=_to_ddb(key),
+            UpdateExpression="ADD #set :added",
+            ConditionExpression=condition,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=_to_ddb(
+                {":added": {member}, ":member": member, **condition_values}
+            ),
+            ReturnValues="UPDATED_NEW",
+        )
+    except Exception as exc:
+        if _error_code(exc) == "ConditionalCheckFailedException":
+            return None
+        raise
+    return _from_ddb(response.get("Attributes") or {}).get(attribute) or []
+
+
 def query_index(
     table: str, index: str, key_name: str, key_value: str, *, limit: int, newest_first: bool = True
 ) -> list[dict]:

@@ -130,11 +130,12 @@ class RecordReport:
     status: Any = None
     alert_view: Any = None
     page: bool = False
+    periods: PagePeriods | None = None  # computed already (store shards: assembled)
 
     def page_periods(self) -> PagePeriods | None:
         """The month and the last 30 days at the report's now (None without a page)."""
-        if not self.page:
-            return None
+        if not self.page or self.periods is not None:
+            return self.periods
         from storemon.page.periods import page_periods
 
         now = self.result.summary["now"]
@@ -150,6 +151,7 @@ def report_of_record(
     rebuild: bool = True,
     page: bool = False,
     alerts: bool = False,
+    parsed_csv: ParsedInputs | None = None,
 ) -> RecordReport:
     """The report a record asks for, where it came from (``history`` for an input set with a
     poll history; else ``snapshot`` when its inputs have a usable one, else ``csv``, and with
@@ -157,7 +159,8 @@ def report_of_record(
     full report), every store's status now (:func:`storemon.report.current_status`) and with
     `alerts` its alert view too (both from one :func:`storemon.report.span.span_evidence`);
     with `page` what its page draws beyond it (the month and the last 30 days, from the same
-    source, when asked). UnusableInput when the inputs cannot work."""
+    source, when asked); `parsed_csv`: its CSV files parsed already (:func:`inputs_to_shard`).
+    UnusableInput when the inputs cannot work."""
     request = record.get("request")
     incidents = incidents or page  # the page draws them
     now_views = incidents and records.is_full(record)
@@ -172,7 +175,7 @@ def report_of_record(
         return RecordReport(of_history, FROM_HISTORY, compute, status, view, page)
     input_set = input_set_id(inputs)
     started = time.perf_counter()
-    snap = stored_snapshot(settings, input_set) if input_set else None
+    snap = stored_snapshot(settings, input_set) if input_set and parsed_csv is None else None
     result = _answer(settings, input_set, snap, started, options) if input_set and snap else None
     if result is not None and snap is not None:
         logger.info("report computed from the snapshot", extra={"input_set": input_set})
@@ -185,7 +188,8 @@ def report_of_record(
             return report_from_snapshot(snap, store_ids=store_ids, **asked)
 
         return RecordReport(result, FROM_SNAPSHOT, from_snapshot, status, view, page)
-    result, parsed = _from_csv(settings, inputs, input_set if rebuild else None, options)
+    rebuild_set = input_set if rebuild else None
+    result, parsed = _from_csv(settings, inputs, rebuild_set, options, parsed_csv)
     logger.info("report computed from the CSV files", extra={"input_set": input_set})
     add_count("ReportsFromCsv")
 
@@ -286,20 +290,55 @@ def _answer(
 
 
 def _from_csv(
-    settings: Settings, inputs: InputSet, rebuild_set: str | None, options: dict
+    settings: Settings,
+    inputs: InputSet,
+    rebuild_set: str | None,
+    options: dict,
+    parsed: ParsedInputs | None = None,
 ) -> tuple[ReportResult, ParsedInputs]:
     from storemon.report.preload import import_engine_in_background
 
     import_engine_in_background()  # pandas loads while S3 answers and the status file parses
 
     started = time.perf_counter()
-    parsed = parse_recorded(settings, inputs)
+    parsed = parse_recorded(settings, inputs) if parsed is None else parsed
     from storemon.report.pipeline import report_from_parsed
 
     result = report_from_parsed(*parsed[:3], started=started, closures=parsed[3], **options)
     if rebuild_set:
         _rebuild(settings, rebuild_set, parsed)
     return result, parsed
+
+
+def inputs_to_shard(
+    settings: Settings, record: ReportRecord
+) -> tuple[ParsedInputs | None, str | None]:
+    """What a report that may be computed by store shards starts from (docs/shards.md):
+    ``(parsed, source)``: the snapshot's inputs when it holds more than
+    ``settings.shard_polls`` polls (a smaller one: ``(None, None)``, the report reads the
+    snapshot as always), else the CSV files parsed (``source`` csv: the caller passes them on
+    as `parsed_csv` when it does not shard). A poll history's input set is not sharded:
+    ``(None, None)``. UnusableInput when the inputs cannot work."""
+    inputs = record.get("inputs") or {}
+    if inputs.get("history"):
+        return None, None
+    input_set = input_set_id(inputs)
+    snap = stored_snapshot(settings, input_set) if input_set else None
+    if snap is not None:
+        if int(snap.meta["polls"]) <= settings.shard_polls:
+            return None, None
+        return (*snap.parsed_inputs(), snap.closures()), FROM_SNAPSHOT
+    from storemon.report.preload import import_engine_in_background
+
+    import_engine_in_background()
+    return parse_recorded(settings, inputs), FROM_CSV
+
+
+def write_snapshot_of(settings: Settings, record: ReportRecord, parsed: ParsedInputs) -> None:
+    """The snapshot of a record's parsed CSV files (best effort), as its first report writes."""
+    input_set = input_set_id(record.get("inputs") or {})
+    if input_set:
+        _rebuild(settings, input_set, parsed)
 
 
 def parse_recorded(settings: Settings, inputs: InputSet) -> ParsedInputs:

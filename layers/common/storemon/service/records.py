@@ -112,6 +112,8 @@ class ReportRecord(Requester, total=False):
     duration_ms: float
     source: str  # what it was computed from: "snapshot" or "csv"
     error: str  # why it Failed
+    shards_total: int  # a sharded report (issue 18): how many store shards compute it
+    shards_done: list[int]  # and which have written their result (a number set)
 
 
 _UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
@@ -250,6 +252,41 @@ def claim(settings: Settings, report_id: str, token: str, lease_seconds: int) ->
     )
 
 
+def start_shards(settings: Settings, report_id: str, total: int, source: str | None) -> bool:
+    """Record that `total` store shards compute this Running report from `source` (the
+    shards already done, by an earlier fan-out of the same plan, stay done)."""
+    return aws.update_item(
+        settings.table,
+        {KEY: report_id},
+        {"shards_total": total, "source": source, "updated_at": utc_text(utcnow())},
+        condition="#status = :running",
+        condition_values={":running": RUNNING},
+    )
+
+
+def shard_done(settings: Settings, report_id: str, shard: int) -> int | None:
+    """Add `shard` to the report's done set: how many are done now, or None when it was in
+    the set already (a duplicate delivery counts once) or the report is not Running."""
+    done = aws.add_to_set(
+        settings.table,
+        {KEY: report_id},
+        "shards_done",
+        shard,
+        condition="#status = :running AND NOT contains(#set, :member)",
+        condition_values={":running": RUNNING},
+    )
+    return None if done is None else len(done)
+
+
+def shard_progress(record: ReportRecord) -> dict[str, int]:
+    """``{"total", "done"}``: the store shards of a report (an unsharded one has one, done
+    when the report is Complete)."""
+    total = int(record.get("shards_total") or 0)
+    if not total:
+        return {"total": 1, "done": 1 if record["status"] == COMPLETE else 0}
+    return {"total": total, "done": len(record.get("shards_done") or [])}
+
+
 def latest_pointer(settings: Settings) -> dict | None:
     return aws.get_item(settings.table, {KEY: LATEST})
 
@@ -341,6 +378,7 @@ def summary_view(record: ReportRecord) -> dict:
             for kind, ref in (record.get("inputs") or {}).items()
         },
     }
+    body["shards"] = shard_progress(record)
     if record["status"] == FAILED:
         body["error"] = record.get("error")
     return body

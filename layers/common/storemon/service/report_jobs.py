@@ -21,6 +21,7 @@ from typing import Any
 from storemon.clock.iso import utc_text
 from storemon.errors import UnusableInput
 from storemon.service import alerts, input_sets, records, report_files, sources
+from storemon.service.input_sets import RecordReport
 from storemon.service.observability import add_count, add_duration_ms, logger, set_report_id
 from storemon.service.records import ReportRecord
 from storemon.service.settings import Settings
@@ -103,8 +104,24 @@ def compute_and_complete(settings: Settings, record: ReportRecord) -> str:
     ``latest`` should follow a batch as soon as its report exists."""
     started = time.perf_counter()
     full, page = records.is_full(record), records.has_page(record)
+    parsed, source = input_sets.inputs_to_shard(settings, record)
+    if parsed is not None and len(parsed[0].time_us) > settings.shard_polls:
+        from storemon.service import shard_jobs
+
+        return shard_jobs.fan_out(settings, record, parsed, source, full=full, page=page)
+    made = input_sets.report_of_record(
+        settings, record, incidents=full, page=page, parsed_csv=parsed
+    )
+    return finish_report(settings, record, made, started)
+
+
+def finish_report(
+    settings: Settings, record: ReportRecord, made: RecordReport, started: float
+) -> str:
+    """Write the files of a record's computed report and complete it: "complete" or
+    "duplicate" (a refresh's page right after, :func:`compute_and_complete`)."""
+    full, page = records.is_full(record), records.has_page(record)
     page_later = page and record.get("kind") == "refresh"
-    made = input_sets.report_of_record(settings, record, incidents=full, page=page)
     result = made.result
     keys = report_files.result_keys(settings, record["report_id"], full, page)
     summary = result.summary_json()
@@ -152,6 +169,10 @@ def finish_page(
             return
         keys = {**(record.get("result") or {}), "page": record.get("page_pending")}
     started = time.perf_counter()
+    if made is None and record.get("shards_total"):
+        from storemon.service import shard_jobs
+
+        made = shard_jobs.reassemble(settings, record)  # from the shards' outputs
     if made is None:
         made = input_sets.report_of_record(settings, record, incidents=True, page=True)
     report_files.write_page(settings, keys, made.result, made.page_periods())

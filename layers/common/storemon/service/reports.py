@@ -151,6 +151,16 @@ def _expire_if_stale(settings: Settings, record: ReportRecord) -> ReportRecord:
     if int(record.get("deadline") or now + 1) >= now:
         return record
     error = "timed out: no worker finished the report"
+    progress = records.shard_progress(record)
+    if record.get("shards_total"):
+        done = set(record.get("shards_done") or [])
+        missing = [k for k in range(progress["total"]) if k not in done]
+        shown = ", ".join(map(str, missing[:20])) + (", ..." if len(missing) > 20 else "")
+        error += (
+            f" ({progress['done']} of {progress['total']} shards done; not done: {shown})"
+            if missing
+            else f" (all {progress['total']} shards done; their assembly did not finish)"
+        )
     records.fail(settings, record["report_id"], error, stale_before=now)
     logger.warning("stale Running report recorded as Failed")
     add_count("ReportFailures")

@@ -25,6 +25,7 @@ NUMBERS = {
     "max_running_per_caller": "MAX_RUNNING_PER_CALLER",
     "alert_min_minutes": "ALERT_MIN_MINUTES",
     "webhook_backoff_seconds": "WEBHOOK_BACKOFF_SECONDS",
+    "shard_polls": "STOREMON_SHARD_POLLS",
 }
 # the alerts' resources (SPEC §10), given to the functions that use them only
 OPTIONAL = {
@@ -70,6 +71,8 @@ class Settings:
     delivery_queue_url: str = ""
     webhook_backoff_seconds: int = 30  # the first retry's wait; doubled each time, at most 900
     local_receivers: bool = False
+    # a report of more polls is computed by store shards of about this many (issue 18)
+    shard_polls: int = 5_000_000
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:

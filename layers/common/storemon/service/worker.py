@@ -6,6 +6,9 @@
   after the quiet period: start a refresh report (:mod:`storemon.service.refresh`).
 - ``{"kind": "snapshot", "report_id": ...}`` from get_report, whose one-store route found no
   usable snapshot of latest's inputs: build it (:func:`storemon.service.input_sets.handle_build`).
+- ``{"kind": "shard", "report_id": ..., "shard": k, "total": n}`` queued by a report's
+  fan-out: compute one store shard, the last one assembles
+  (:func:`storemon.service.shard_jobs.handle_shard`).
 - ``{"kind": "alerts", "report_id": ..., "ingest_at": ...}`` queued when ``latest`` moved:
   evaluate SPEC §10's alerts of that ingest (:func:`storemon.service.alerts.handle_evaluation`).
 
@@ -19,7 +22,7 @@ from __future__ import annotations
 
 import json
 
-from storemon.service import alerts, aws, input_sets, records, refresh, report_jobs
+from storemon.service import alerts, aws, input_sets, records, refresh, report_jobs, shard_jobs
 from storemon.service.observability import (
     add_count,
     add_invocation_keys,
@@ -77,7 +80,7 @@ def _dispatch(settings: Settings, message: dict, receive_count: int, message_id:
         logger.info("S3 test event ignored")
         return "ignored"
     kind = message.get("kind")
-    if kind in (refresh.CHECK, input_sets.BUILD, alerts.EVALUATE):
+    if kind in (refresh.CHECK, input_sets.BUILD, alerts.EVALUATE, shard_jobs.SHARD):
         return _dispatch_kind(settings, message, receive_count, message_id)
     report_id = message.get("report_id")
     if not isinstance(report_id, str) or not records.is_report_id(report_id):
@@ -96,6 +99,8 @@ def _dispatch_kind(
         return refresh.handle_check(settings, message, receive_count)
     if kind == input_sets.BUILD:
         return input_sets.handle_build(settings, message)
+    if kind == shard_jobs.SHARD:
+        return shard_jobs.handle_shard(settings, message, receive_count)
     return alerts.handle_evaluation(settings, message, message_id)
 
 
