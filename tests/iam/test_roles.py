@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from storemon.service import aws
+from storemon.service import aws, records
 from storemon.service.cache import clear_caches
+from storemon.service.settings import Settings
 from storemon_dev.iam.calls import Call, Recorder
 from storemon_dev.iam.policy import Request
 from storemon_dev.iam.roles import RoleBook, violations
@@ -250,6 +251,11 @@ def test_a_sharded_report_stays_within_the_worker_role(
     put_inputs(live_stack["bucket"])
     worker_queue.drain()
     calls = recorded.take()
+    latest = records.get(Settings.from_env(), "latest")
+    assert latest is not None
+    done = records.get(Settings.from_env(), latest["target_id"])
+    assert done is not None and done["shards_total"] == 3
+    assert done["result"]["page"] and not done.get("page_pending")  # the refresh's page too
     book = RoleBook.load(TEMPLATE, live_stack)
     assert violations(book, calls) == []
     worker = [c for c in calls if c.function == "WorkerFunction"]
