@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime, timedelta
+from unittest.mock import patch
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
@@ -22,6 +23,7 @@ from hypothesis import strategies as st
 from storemon.inputs import tables
 from storemon.inputs.closures import parse_closures
 from storemon.inputs.csv_reader import read_input
+from storemon.report import day_grid
 from storemon.report.alerts import alert_incidents
 from storemon.report.periods import WINDOW_ORDER, Period
 from storemon.report.pipeline import report_from_frames
@@ -176,13 +178,16 @@ def test_a_range_agrees_with_the_reference(data, drawn, drawn_range, path):
 
 
 @SETTINGS
-@given(dataset, closures_strategy, ranges, st.sampled_from(PATHS))
-def test_day_by_day_agrees_with_the_reference(data, drawn, drawn_range, path):
+@given(dataset, closures_strategy, ranges, st.sampled_from(PATHS), st.sampled_from([1, 5, 4096]))
+def test_day_by_day_agrees_with_the_reference(data, drawn, drawn_range, path, part_boundaries):
+    """(The engine works through the stores in parts of about ``part_boundaries`` day
+    boundaries: one store per part, a few, or every store in one.)"""
     polls, hours, zones, _ = build(data)
     plain, lines = closure_rows(data, drawn)
     from_us, to_us_ = range_request(data, drawn_range)
     period = Period.of(start=_stamp(from_us), end=_stamp(to_us_), daily=True)
-    result = engine(path, polls, hours, zones, lines, period=period)
+    with patch.object(day_grid, "PART_BOUNDARIES", part_boundaries):
+        result = engine(path, polls, hours, zones, lines, period=period)
     expected = reference_daily(polls, hours, zones, plain, from_us=from_us, to_us=to_us_)
     found: dict = {}
     for row in result.report.to_dict("records"):

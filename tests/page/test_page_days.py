@@ -85,6 +85,10 @@ def test_a_bars_numbers_on_hover_and_on_keyboard_focus(open_page, html):
     assert tip.is_hidden()
     details.locator(".day-bar").nth(29).hover()
     assert tip.is_visible() and tip.inner_text().startswith("Mon 23 Jan 2023: 58.3 % up")
+    # below the bars: the store's facts and the bars' title above them stay readable
+    bars, facts = details.locator(".day-bars").bounding_box(), details.locator(".facts")
+    assert tip.bounding_box()["y"] >= bars["y"] + bars["height"]
+    assert facts.first.bounding_box()["y"] + facts.first.bounding_box()["height"] <= bars["y"]
     page.mouse.move(0, 0)
     assert tip.is_hidden()
     # the keyboard: from the store's button, Tab reaches the first bar, then the next

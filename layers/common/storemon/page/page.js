@@ -509,6 +509,7 @@
       tip.hidden = false;
       var left = bar.offsetLeft + bar.offsetWidth / 2 - list.offsetLeft;
       tip.style.left = Math.max(0, Math.min(left - 120, list.offsetWidth - 240)) + "px";
+      tip.style.top = (list.offsetTop + list.offsetHeight + 6) + "px";
     }
     function hide() { tip.hidden = true; }
     list.addEventListener("mouseover", show);

@@ -20,19 +20,19 @@ business time.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from storemon.clock import tz
 from storemon.clock.iso import utc_text
 from storemon.clock.ticks import TICKS_PER_HOUR, TICKS_PER_SECOND, TICKS_PER_US, US_PER_DAY
 from storemon.clock.timestamps import parse_micros
 from storemon.errors import InputError
 from storemon.report.business_hours import StoreCalendar
-from storemon.report.per_group import group_ends, ragged_take
-from storemon.report.timeline import Marks, PeriodEvents, Timeline, period_events, values_at
+from storemon.report.day_grid import DailyPart, DayGrid, daily_totals
+from storemon.report.timeline import Marks, PeriodEvents, Timeline, period_events
 
 WINDOW_ORDER = ("hour", "day", "week", "month")
 CLASSIC_WINDOWS = ("hour", "day", "week")
@@ -160,65 +160,6 @@ def _instant(text: str, what: str) -> int:
 # ------------------------------------------------------------------------------ measuring
 
 
-@dataclass(frozen=True)
-class LocalDays:
-    """Day by day: one entry per (store, local date), sorted by (rank, date): ``rank``,
-    ``day`` (the local date as days since 1970-01-01) and ``start_at``, where the part of
-    the range it covers starts among ``boundary_rank`` / ``boundary_tick`` (each store's
-    date starts inside the range, then ``to``; the day ends at the next boundary)."""
-
-    rank: np.ndarray
-    day: np.ndarray
-    start_at: np.ndarray
-    boundary_rank: np.ndarray
-    boundary_tick: np.ndarray
-
-
-def local_days(calendar: StoreCalendar, from_tick: int, to_tick: int) -> LocalDays:
-    """Every (store, local date) whose midnight-to-midnight overlaps ``[from, to)``. The
-    work is per distinct zone (its dates and their midnights, wall 00:00 read as §3 reads
-    wall times), then each store takes its zone's lists."""
-    used, zone_at = np.unique(calendar.zone_of_rank, return_inverse=True)
-    zone_at = zone_at.reshape(calendar.n_stores)
-    day_zone, day, start = _zone_days(used, calendar.zone_names, from_tick, to_tick)
-    days_per_zone = np.bincount(day_zone, minlength=len(used))
-    # a zone's boundaries: its days' starts, then to (one more than its days; day -1)
-    after_last = np.cumsum(days_per_zone)
-    boundary = np.insert(start, after_last, to_tick)
-    boundary_day = np.insert(day, after_last, -1)
-    per_store = days_per_zone[zone_at] + 1
-    first_of_zone = after_last - days_per_zone + np.arange(len(used))
-    boundary_rank, at = ragged_take(first_of_zone[zone_at], per_store)
-    is_day = ~group_ends(boundary_rank)  # every boundary but a store's last starts a day
-    return LocalDays(
-        rank=boundary_rank[is_day],
-        day=boundary_day[at[is_day]],
-        start_at=np.flatnonzero(is_day),
-        boundary_rank=boundary_rank,
-        boundary_tick=boundary[at],
-    )
-
-
-def _zone_days(
-    used: np.ndarray, zone_names: list[str], from_tick: int, to_tick: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per zone (position in ``used``, indexes into ``zone_names``), the local dates whose
-    midnight-to-midnight overlaps ``[from, to)``, in order: (zone position, date as days
-    since 1970-01-01, where the part of the range it covers starts, in ticks)."""
-    edges_s = np.tile([from_tick // TICKS_PER_SECOND, to_tick // TICKS_PER_SECOND], len(used))
-    local_s = edges_s + tz.utc_offsets(np.repeat(used, 2), edges_s, zone_names)
-    first, last = (local_s // SECONDS_PER_DAY).reshape(len(used), 2).T
-    count = (last + 1) - (first - 1) + 2  # days first-1 .. last+1, and the day after
-    zone_pos, offset = ragged_take(np.zeros(len(used), dtype=np.int64), count)
-    day = first[zone_pos] - 1 + offset
-    midnight = tz.wall_to_utc(used[zone_pos], day, np.zeros(len(day), np.int64), zone_names)
-    midnight = midnight * TICKS_PER_SECOND
-    start = np.maximum(midnight[:-1], from_tick)
-    end = np.minimum(midnight[1:], to_tick)
-    kept = (zone_pos[1:] == zone_pos[:-1]) & (start < end)
-    return zone_pos[:-1][kept], day[:-1][kept], start[kept]
-
-
 def measure_period(
     period: Period,
     timeline: Timeline,
@@ -238,8 +179,8 @@ def measure_period(
     ticks = sorted(set(starts + extra + [now_tick]))
     events = period_events(timeline, calendar, Marks.common(n_stores, ticks), now_tick)
     if period.daily:
-        days = local_days(calendar, period.from_us * TICKS_PER_US, now_tick)  # type: ignore[operator]
-        return events, *daily_frames(events, calendar, store_id, days)
+        grid = DayGrid.of(calendar, period.from_us * TICKS_PER_US, now_tick)  # type: ignore[operator]
+        return events, *daily_frames(store_id, grid, daily_totals(events, calendar, grid))
     first_mark = np.arange(n_stores) * len(ticks)
     now_mark = first_mark + len(ticks) - 1
 
@@ -256,11 +197,15 @@ def measure_period(
 # ------------------------------------------------------------------------------ the frames
 
 
-def uptime_percent(uptime: np.ndarray, business: np.ndarray) -> np.ndarray:
+def uptime_percent(
+    uptime: np.ndarray, business: np.ndarray, out: np.ndarray | None = None
+) -> np.ndarray:
     """§7: uptime / business time × 100, 1 decimal; NaN without business time."""
-    share = np.full(len(uptime), np.nan)
+    share = np.full(len(uptime), np.nan) if out is None else out
+    if out is not None:
+        share.fill(np.nan)
     np.divide(uptime * 100.0, business, out=share, where=business > 0)
-    return np.round(share, 1)
+    return np.round(share, 1, out=share)
 
 
 def window_frames(
@@ -302,33 +247,51 @@ def range_frames(
 
 
 def daily_frames(
-    events: PeriodEvents, calendar: StoreCalendar, store_id: np.ndarray, days: LocalDays
+    store_id: np.ndarray, grid: DayGrid, parts: Iterator[DailyPart]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The day-by-day report (:data:`DAILY_COLUMNS`) and its percentages (store_id, date,
     uptime_percent). ``store_id`` and ``date`` are categorical (one text per store and per
-    date, not per row: a month of days of every store is a long frame)."""
-    business_at, uptime_at = values_at(events, calendar, days.boundary_rank, days.boundary_tick)
-    business = business_at[days.start_at + 1] - business_at[days.start_at]
-    up = uptime_at[days.start_at + 1] - uptime_at[days.start_at]
-    first_day = int(days.day.min()) if len(days.day) else 0
-    last_day = int(days.day.max()) if len(days.day) else -1
+    date, not per row: a month of days of every store is a long frame); the codes and the
+    four figures are written part by part straight into the frame's arrays."""
+    first_day, last_day = grid.date_range()
     dates = np.datetime_as_string(np.arange(first_day, last_day + 1).astype("datetime64[D]"))
-    report = pd.DataFrame(
-        {
-            "store_id": pd.Categorical.from_codes(
-                days.rank, categories=_distinct(store_id), validate=False
-            ),
-            "date": pd.Categorical.from_codes(
-                days.day - first_day, categories=dates.tolist(), validate=False
-            ),
-            "business_hours": np.round(business / TICKS_PER_HOUR, 2),
-            "uptime_hours": np.round(up / TICKS_PER_HOUR, 2),
-            "downtime_hours": np.round((business - up) / TICKS_PER_HOUR, 2),
-            "uptime_percent": uptime_percent(up, business),
-        },
-        columns=DAILY_COLUMNS,
-    )
+    store_code = np.empty(grid.n_days, dtype=_code_type(len(store_id)))
+    date_code = np.empty(grid.n_days, dtype=_code_type(len(dates)))
+    figures = np.empty((4, grid.n_days))
+    for part in parts:
+        business, up, rows = part.business, part.uptime, part.rows
+        store_code[rows] = part.rank
+        np.subtract(part.day, first_day, out=date_code[rows], casting="unsafe")
+        _hours(business, out=figures[0, rows])
+        _hours(up, out=figures[1, rows])
+        uptime_percent(up, business, out=figures[3, rows])
+        business -= up  # the downtime, in place (the part is not read again)
+        _hours(business, out=figures[2, rows])
+    report = pd.DataFrame(figures.T, columns=DAILY_COLUMNS[2:], copy=False)
+    stores = pd.Categorical.from_codes(store_code, categories=_distinct(store_id), validate=False)
+    report.insert(0, "store_id", stores)
+    days = pd.Categorical.from_codes(date_code, categories=dates.tolist(), validate=False)
+    report.insert(1, "date", days)
     return report, report[["store_id", "date", "uptime_percent"]].copy()
+
+
+def _code_type(categories: int) -> type[np.signedinteger]:
+    """The integer type pandas keeps the codes of so many categories in (so that they are
+    not copied)."""
+    for kind in (np.int8, np.int16, np.int32):
+        if categories < np.iinfo(kind).max:
+            return kind
+    return np.int64
+
+
+def _hours(ticks: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Ticks as hours rounded to 2 decimals into ``out``: ``np.round(ticks /
+    TICKS_PER_HOUR, 2)`` (the same steps: times 100, rint, divided by 100)."""
+    np.divide(ticks, TICKS_PER_HOUR, out=out)
+    np.multiply(out, 100.0, out=out)
+    np.rint(out, out=out)
+    np.divide(out, 100.0, out=out)
+    return out
 
 
 def _distinct(store_id: np.ndarray) -> pd.Index:
