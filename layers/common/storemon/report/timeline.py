@@ -30,7 +30,6 @@ from storemon.report.per_group import (
     exclusive_group_cumsum,
     group_ends,
     group_starts,
-    searchsorted_right,
 )
 
 WEEK_HOURS = 168
@@ -292,16 +291,3 @@ def period_events(
         marks=marks,
         mark_at=mark_at,
     )
-
-
-def values_at(
-    events: PeriodEvents, calendar: StoreCalendar, rank: np.ndarray, tick: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """``B(t)`` and the uptime before ``t`` (int64 ticks, from the span's start) of each
-    store ``rank`` at each ``tick`` inside the span, without making them events: the
-    store's last event at or before ``t`` holds the status until ``t``."""
-    keys = GroupSortKeys(events.n_stores, [events.tick, tick])
-    last = searchsorted_right(keys(events.rank, events.tick), keys(rank, tick)) - 1
-    business = calendar.business_time(rank, tick)
-    since = np.where(events.active_after[last], business - events.business[last], 0)
-    return business, events.uptime_before[last] + since
