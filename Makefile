@@ -28,6 +28,7 @@ bench: install
 	$(BIN)/python bench/page_bench.py
 	$(BIN)/python bench/alerts_bench.py
 	$(BIN)/python bench/history_bench.py
+	$(BIN)/python bench/shards_bench.py
 
 # storemon report on each hostile input file of issue 8: exit code, message, time, peak RSS
 hostile: install

@@ -18,6 +18,7 @@ S3 as bytes (:func:`to_bytes`, :func:`from_bytes`).
 from __future__ import annotations
 
 import pickle
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -32,8 +33,8 @@ from storemon.history.shards import (
     bucket_ranges,
     in_store_order,
     plan_request,
+    polls_in_range,
     report_of_shard,
-    split_polls,
     store_buckets,
 )
 from storemon.inputs.closures import Closures
@@ -120,34 +121,29 @@ def plan_shards(
     return ShardPlan(bucket_ranges(shards), main, month, days, span)
 
 
-def split_inputs(parsed: ParsedInputs, plan: ShardPlan) -> list[ShardInput]:
-    """Each shard's inputs: the stores whose bucket is in its range (a closures row for
-    every store, ``*``, in each)."""
+def split_inputs(parsed: ParsedInputs, plan: ShardPlan) -> Iterator[ShardInput]:
+    """Each shard's inputs, one at a time (the caller writes one, then makes the next): the
+    stores whose bucket is in its range (a closures row for every store, ``*``, in each)."""
     polls, hours, zones, closures = parsed
+    poll_buckets = store_buckets(polls.store_ids)
     hour_buckets = store_buckets(hours.store_id)
     zone_buckets = store_buckets(zones.store_id)
     closure_buckets = _closure_buckets(closures)
-    shards = []
-    for k, (split, (lo, hi)) in enumerate(
-        zip(split_polls(polls, plan.ranges), plan.ranges, strict=True)
-    ):
-        shards.append(
-            ShardInput(
-                shard=k,
-                polls=split,
-                hours=_rows(hours, (hour_buckets >= lo) & (hour_buckets < hi)),
-                zones=_rows(zones, (zone_buckets >= lo) & (zone_buckets < hi)),
-                closures=None
-                if closures is None or closure_buckets is None
-                else _rows(
-                    closures,
-                    (closure_buckets >= lo) & (closure_buckets < hi)
-                    | (closures.store_id == EVERY_STORE),
-                ),
-                plan=plan,
-            )
+    for k, (lo, hi) in enumerate(plan.ranges):
+        yield ShardInput(
+            shard=k,
+            polls=polls_in_range(polls, poll_buckets, lo, hi),
+            hours=_rows(hours, (hour_buckets >= lo) & (hour_buckets < hi)),
+            zones=_rows(zones, (zone_buckets >= lo) & (zone_buckets < hi)),
+            closures=None
+            if closures is None or closure_buckets is None
+            else _rows(
+                closures,
+                (closure_buckets >= lo) & (closure_buckets < hi)
+                | (closures.store_id == EVERY_STORE),
+            ),
+            plan=plan,
         )
-    return shards
 
 
 def _closure_buckets(closures: Closures | None) -> np.ndarray | None:

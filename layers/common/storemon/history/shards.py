@@ -129,6 +129,12 @@ def split_polls(polls: Polls, ranges: list[tuple[int, int]]) -> list[Polls]:
     return [_polls_of_stores(polls, (bucket >= lo) & (bucket < hi)) for lo, hi in ranges]
 
 
+def polls_in_range(polls: Polls, bucket: np.ndarray, lo: int, hi: int) -> Polls:
+    """The polls of the stores whose bucket (``bucket``: each of ``polls.store_ids``'s) is
+    in ``[lo, hi)``: one shard's of :func:`split_polls`, made alone."""
+    return _polls_of_stores(polls, (bucket >= lo) & (bucket < hi))
+
+
 def _polls_of_stores(polls: Polls, keep_store: np.ndarray) -> Polls:
     kept = np.flatnonzero(keep_store)
     code = np.full(len(polls.store_ids), -1, dtype=np.int64)
