@@ -33,6 +33,7 @@ from pathlib import Path
 FULL_SCALE = 14_092
 NAMES = ("status", "hours", "timezones")
 SHARD_POLLS = 1_000_000
+GIB = 1 << 30
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -78,6 +79,14 @@ def step_block(folder: str, block: str) -> dict:
 
 
 # ----------------------------------------------------------------------------- the steps
+def _wide_limits():
+    """The input limits raised past 16x's status file (1.7 GB; the template's MaxInputBytes
+    and MaxTextBytes default to 256 MiB: a wider fleet's operator raises them)."""
+    from storemon.inputs.limits import Limits
+
+    return Limits(max_input_bytes=4 * GIB, max_text_bytes=4 * GIB)
+
+
 def step_coordinator(folder: str, shard_polls: str, out: str) -> dict:
     from storemon.history.shard_work import plan_shards, split_inputs, to_bytes
     from storemon.history.shards import shard_count
@@ -85,7 +94,7 @@ def step_coordinator(folder: str, shard_polls: str, out: str) -> dict:
 
     files = [Path(folder, f"{name}.csv").read_bytes() for name in NAMES]
     read = sum(len(f) for f in files)
-    parsed = (*parse_input_files(*files), None)
+    parsed = (*parse_input_files(*files, limits=_wide_limits()), None)
     del files
     polls = len(parsed[0].time_us)
     plan = plan_shards(
