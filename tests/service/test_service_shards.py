@@ -218,3 +218,33 @@ def test_an_unsharded_report_is_one_shard(stack, api, worker_queue, dataset):
     assert api.get(f"/get_report/{report_id}")[1]["shards"] == {"total": 1, "done": 0}
     worker_queue.drain()
     assert api.get(f"/get_report/{report_id}")[1]["shards"] == {"total": 1, "done": 1}
+
+
+@pytest.mark.parametrize(
+    "request_body",
+    [
+        {"as_of": "2023-01-24 12:00:00"},
+        {"windows": ["day", "month"]},
+        {"from": "2023-01-23 00:00:00", "to": "2023-01-25 00:00:00", "daily": True},
+    ],
+    ids=["as_of", "windows", "daily-range"],
+)
+def test_a_sharded_request_equals_one_worker(
+    stack, api, worker_queue, monkeypatch, dataset, request_body
+):
+    """Not only full reports: some stores (one id unknown), as_of, §8's windows and a range
+    day by day, sharded from the CSV files, equal one worker's from the snapshot."""
+    put_dataset(stack["bucket"], dataset)
+    ids = sorted({line.split(b",")[0].decode() for line in dataset["status"].splitlines()[1:]})
+    body = {"store_ids": [*ids[::3], "no-such-store"], **request_body}
+    shard_env(monkeypatch, polls_in(dataset) // 3)
+    sharded = trigger(api, body)
+    worker_queue.drain()
+    assert api.get(f"/get_report/{sharded}")[1]["shards"]["total"] >= 3
+    shard_env(monkeypatch, 10**9)
+    one = trigger(api, body)
+    worker_queue.drain()
+    assert api.get(f"/get_report/{one}")[1]["shards"] == {"total": 1, "done": 1}
+    expected = files_of(stack["bucket"], one)
+    assert json.loads(expected["summary"])["store_ids_not_found"] == ["no-such-store"]
+    assert files_of(stack["bucket"], sharded) == expected
