@@ -230,7 +230,7 @@ def test_an_unsharded_report_is_one_shard(stack, api, worker_queue, dataset):
     ids=["as_of", "windows", "daily-range"],
 )
 def test_a_sharded_request_equals_one_worker(
-    stack, api, worker_queue, monkeypatch, dataset, request_body
+    stack, api, worker_queue, monkeypatch, *, dataset, request_body
 ):
     """Not only full reports: some stores (one id unknown), as_of, §8's windows and a range
     day by day, sharded from the CSV files, equal one worker's from the snapshot."""
@@ -248,3 +248,41 @@ def test_a_sharded_request_equals_one_worker(
     expected = files_of(stack["bucket"], one)
     assert json.loads(expected["summary"])["store_ids_not_found"] == ["no-such-store"]
     assert files_of(stack["bucket"], sharded) == expected
+
+
+def test_an_assembly_failing_always_fails_the_report_naming_it(
+    api, worker_queue, monkeypatch, sharded_report
+):
+    report_id, total = sharded_report
+
+    def broken(outputs, plan, started=None):
+        raise MemoryError("out of memory")
+
+    monkeypatch.setattr(shard_work, "assemble_outputs", broken)
+    worker_queue.drain()
+    body = api.get(f"/get_report/{report_id}")[1]
+    assert body["status"] == "Failed"
+    assert body["error"] == (
+        "assembling the 4 shards: gave up after 3 attempts: MemoryError: out of memory"
+    )
+    assert body["shards"] == {"total": 4, "done": 4}
+
+
+def test_the_stale_rule_fails_a_sharded_report_naming_the_shards_not_done(
+    api, worker_queue, sharded_report
+):
+    report_id, total = sharded_report
+    worker_queue.poll_once()  # shard 0 done; then no worker finishes the others
+    settings = Settings.from_env()
+    table = boto3.resource("dynamodb").Table(settings.table)
+    table.update_item(
+        Key={"report_id": report_id},
+        UpdateExpression="SET deadline = :past",
+        ExpressionAttributeValues={":past": 1},
+    )
+    body = api.get(f"/get_report/{report_id}")[1]
+    assert body["status"] == "Failed"
+    assert body["error"] == (
+        "timed out: no worker finished the report (1 of 4 shards done; not done: 1, 2, 3)"
+    )
+    assert body["shards"] == {"total": 4, "done": 1}
