@@ -286,3 +286,30 @@ def test_the_stale_rule_fails_a_sharded_report_naming_the_shards_not_done(
         "timed out: no worker finished the report (1 of 4 shards done; not done: 1, 2, 3)"
     )
     assert body["shards"] == {"total": 4, "done": 1}
+
+
+def test_a_pending_page_of_a_sharded_report_is_reassembled_not_recomputed(
+    stack, api, worker_queue, monkeypatch, sharded_report
+):
+    """A refresh writes its page after completing; a later delivery writes a page still
+    pending from the shards' outputs (never one worker's computation of every store)."""
+    from storemon.service import input_sets, report_jobs
+
+    report_id, total = sharded_report
+    worker_queue.drain()
+    settings = Settings.from_env()
+    record = records.get(settings, report_id)
+    assert record is not None
+    page_key = record["result"]["page"]
+    page = s3_text(stack["bucket"], page_key)
+    boto3.client("s3").delete_object(Bucket=stack["bucket"], Key=page_key)
+    pending = {**record, "page_pending": page_key, "result": {**record["result"], "page": None}}
+
+    def one_worker(*args, **kwargs):
+        raise AssertionError("a sharded report's page is never computed by one worker")
+
+    monkeypatch.setattr(input_sets, "report_of_record", one_worker)
+    report_jobs.finish_page(settings, pending)
+    again = s3_text(stack["bucket"], page_key)
+    pattern = r'"duration_seconds":[0-9.]+'
+    assert re.sub(pattern, "", again) == re.sub(pattern, "", page)
