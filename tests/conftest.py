@@ -3,6 +3,10 @@
 - ``moto_endpoint``: ONE moto server per test process (session-wide), on a free loopback port;
 - ``aws_env``: that server with its state reset, the environment pointed at it (dummy
   credentials, no profile), storemon's caches of S3 objects emptied;
+- ``@pytest.mark.shared_stack``: tests that only read the stack (a refusal, a validation
+  answer, a policy lookup) share one: the first of them in a module makes it, the next ones of
+  that module find it as it was made (their own uploads aside), any other test starts again
+  from an empty server. A marked test must leave no record or message a later one could see;
 - ``stack`` / ``live_stack``: template.yaml's bucket, table and queues created in it and the
   functions' environment set (``live_stack`` with the bucket's input/ -> ReportQueue
   notification);
@@ -112,15 +116,30 @@ def _storemon_clients_outside_aws_env(request) -> None:
         _clients_are_aws_envs = False
 
 
+# The stack that ``shared_stack`` tests of one module find made: (module, live?) and what
+# create_resources answered; None after any other test (which resets the server).
+_shared: dict = {"key": None, "stack": None}
+
+
+def _shared_key(request) -> tuple[str, bool] | None:
+    if request.node.get_closest_marker("shared_stack") is None:
+        return None
+    return (request.node.module.__name__, "live_stack" in request.fixturenames)
+
+
 @pytest.fixture
-def aws_env(moto_endpoint, monkeypatch) -> Iterator[str]:
+def aws_env(moto_endpoint, monkeypatch, request) -> Iterator[str]:
     """A clean emulated AWS for this test, and cold functions (storemon's caches of S3 objects
-    emptied: the bucket's names repeat from test to test); yields its endpoint."""
+    emptied: the bucket's names repeat from test to test); yields its endpoint. A
+    ``shared_stack`` test after another of its module keeps the server as it is."""
     global _clients_are_aws_envs  # noqa: PLW0603
     from storemon.service import aws
     from storemon.service.cache import clear_caches
 
-    reset_moto(moto_endpoint)
+    key = _shared_key(request)
+    if key is None or _shared["key"] != key:
+        _shared.update(key=None, stack=None)
+        reset_moto(moto_endpoint)
     clear_caches()
     for name, value in FAKE_AWS.items():
         monkeypatch.setenv(name, value)
@@ -153,10 +172,15 @@ def resource_clients(moto_endpoint) -> dict:
     }
 
 
-def _stack(monkeypatch, clients: dict, notifications: bool) -> dict:
+def _stack(request, monkeypatch, clients: dict, notifications: bool) -> dict:
     from storemon_dev.local.resources import create_resources
 
-    res = create_resources(TEMPLATE, clients=clients, notifications=notifications)
+    key = _shared_key(request)
+    res = _shared["stack"] if key is not None and _shared["key"] == key else None
+    if res is None:
+        res = create_resources(TEMPLATE, clients=clients, notifications=notifications)
+        if key is not None:
+            _shared.update(key=key, stack=res)
     for name, value in res["env"].items():
         monkeypatch.setenv(name, value)
     # upload notifications refresh at once here (the quiet period has its own tests)
@@ -169,16 +193,16 @@ def _stack(monkeypatch, clients: dict, notifications: bool) -> dict:
 
 
 @pytest.fixture
-def stack(aws_env, resource_clients, monkeypatch) -> dict:
+def stack(aws_env, resource_clients, monkeypatch, request) -> dict:
     """The template's bucket, table and queues, the functions' environment set. Without the
     bucket notification, so only the messages a test sends are on the queue."""
-    return _stack(monkeypatch, resource_clients, notifications=False)
+    return _stack(request, monkeypatch, resource_clients, notifications=False)
 
 
 @pytest.fixture
-def live_stack(aws_env, resource_clients, monkeypatch) -> dict:
+def live_stack(aws_env, resource_clients, monkeypatch, request) -> dict:
     """Like `stack`, with the input/ -> ReportQueue notification of the template."""
-    return _stack(monkeypatch, resource_clients, notifications=True)
+    return _stack(request, monkeypatch, resource_clients, notifications=True)
 
 
 @pytest.fixture(scope="session")

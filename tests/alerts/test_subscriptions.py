@@ -65,6 +65,7 @@ def test_owners_list_and_delete_only_their_own(local_receivers, api):
     assert [s["id"] for s in api.get("/subscriptions")[1]["subscriptions"]] == [admins["id"]]
 
 
+@pytest.mark.shared_stack
 @pytest.mark.parametrize(
     ("body", "wrong"),
     [

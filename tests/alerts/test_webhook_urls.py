@@ -125,6 +125,7 @@ def test_a_subscription_to_a_private_address_is_refused(stack, api):
     assert api.get("/subscriptions")[1] == {"subscriptions": []}
 
 
+@pytest.mark.shared_stack
 @pytest.mark.parametrize(
     "url",
     [

@@ -19,6 +19,7 @@ def post_trigger(api, body):
     return api.post("/trigger_report", body)
 
 
+@pytest.mark.shared_stack
 @pytest.mark.parametrize(
     ("body", "message"),
     [
@@ -81,6 +82,7 @@ def test_as_of_normal_form_is_what_the_engine_reads(text, expected):
     assert pipeline.parse_instant(expected) == pipeline.parse_instant(text)
 
 
+@pytest.mark.shared_stack
 @pytest.mark.parametrize("bad", ["abc", "1234", "00000000-0000-1000-8000-000000000000", "../x"])
 def test_get_report_malformed_id_is_400(stack, api, bad):
     status, out, headers = api.get("/get_report", query={"report_id": bad})
@@ -88,6 +90,7 @@ def test_get_report_malformed_id_is_400(stack, api, bad):
     assert headers["content-type"] == "application/json"
 
 
+@pytest.mark.shared_stack
 def test_get_report_missing_id_is_400(stack, api):
     for answer in (
         api.get("/get_report"),
@@ -98,11 +101,13 @@ def test_get_report_missing_id_is_400(stack, api):
         assert status == 400 and "report_id" in out["error"]
 
 
+@pytest.mark.shared_stack
 def test_get_report_malformed_json_body_is_400(stack, api):
     status, out, _ = api.post("/get_report", body="{")
     assert status == 400 and "not valid JSON" in out["error"]
 
 
+@pytest.mark.shared_stack
 def test_get_report_unknown_id_is_404(stack, api):
     unknown = records.new_report_id()
     status, out, _ = api.get(f"/get_report/{unknown}")
@@ -114,6 +119,7 @@ def test_latest_before_any_refresh_is_404(stack, api):
     assert status == 404 and "no finished refresh" in out["error"]
 
 
+@pytest.mark.shared_stack
 @pytest.mark.parametrize(
     ("method", "path", "status"),
     [

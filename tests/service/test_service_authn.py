@@ -116,6 +116,7 @@ REQUESTS = [
 ]
 
 
+@pytest.mark.shared_stack
 @pytest.mark.parametrize("kind", sorted(BAD_TOKENS))
 def test_a_bad_token_is_refused_before_any_function_runs(stack, api, kind):
     put_inputs(stack["bucket"])
@@ -138,6 +139,7 @@ def test_the_same_calls_pass_with_the_access_token(stack, api):
     assert api.get("/no/such/route").status == 404
 
 
+@pytest.mark.shared_stack
 @pytest.mark.parametrize(
     "authorizer",
     [None, {}, {"jwt": {}}, {"jwt": {"claims": {}}}, {"jwt": {"claims": {"username": "x"}}}],

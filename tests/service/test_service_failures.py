@@ -157,6 +157,7 @@ def test_message_for_unknown_report_is_dropped(stack, apps):
     assert worker.handle_message(Settings.from_env(), json.dumps(job)) == "unknown"
 
 
+@pytest.mark.shared_stack
 @pytest.mark.parametrize(
     "body",
     ["not json", "[1, 2]", json.dumps({"report_id": "nope"}), json.dumps({"hello": 1})],

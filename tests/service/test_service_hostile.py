@@ -36,6 +36,7 @@ def test_a_body_that_is_not_utf8_is_400(stack, api):
     assert records_in(stack["table"]) == 0
 
 
+@pytest.mark.shared_stack
 @pytest.mark.parametrize(
     ("query", "word"),
     [
@@ -49,18 +50,21 @@ def test_get_report_refuses_unknown_options(stack, api, query, word):
     assert_json_400(*out, word)
 
 
+@pytest.mark.shared_stack
 def test_get_report_body_refuses_unknown_fields(stack, api):
     body = {"report_id": "latest", "format": "xml", "extra": 1}
     out = api.post("/get_report", body)
     assert_json_400(*out, "format", "extra")
 
 
+@pytest.mark.shared_stack
 def test_a_trailing_slash_names_the_route(stack, api):
     status, body, _ = api.post("/trigger_report/")
     assert status == 404 and "POST /trigger_report" in body["error"]
     assert "trailing slash" in body["error"] and "not allowed" not in body["error"]
 
 
+@pytest.mark.shared_stack
 def test_reports_list_refuses_bad_limits(stack, api):
     for limit in ("0", "101", "ten", "-1"):
         assert_json_400(*api.get("/reports", query={"limit": limit}), "limit")

@@ -25,6 +25,7 @@ def _update(function: str, key: str, table: str, operation: str = "UpdateItem") 
     return Call(function, "dynamodb", operation, params, "us-east-1")
 
 
+@pytest.mark.shared_stack
 @pytest.mark.parametrize(
     ("function", "operation", "key", "allowed"),
     [

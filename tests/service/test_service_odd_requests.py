@@ -11,6 +11,7 @@ from tests.service.helpers import put_inputs
 DEEP = "[" * 1000 + "]" * 1000
 
 
+@pytest.mark.shared_stack
 @pytest.mark.parametrize(
     ("method", "path", "body"),
     [
@@ -28,6 +29,7 @@ def test_deeply_nested_json_is_a_400(stack, api, method, path, body):
     assert "nested" in answer["error"] or "JSON object" in answer["error"]
 
 
+@pytest.mark.shared_stack
 @pytest.mark.parametrize(
     "as_of",
     ["0999-12-31 23:59:59", "0001-01-01 00:00:00", "1000-01-01 00:00:00", "1969-12-31 23:59:59"],
@@ -61,6 +63,7 @@ def test_the_earliest_as_of_is_accepted_and_padded(stack, api, worker_queue):
     assert report["rows"] == 0  # no poll at or before 1970
 
 
+@pytest.mark.shared_stack
 @pytest.mark.parametrize("odd", ["%09", "%00", "%0F", "%F0%9F%98%80", "a%0Ab", "%7F", "%C2%85"])
 @pytest.mark.parametrize(
     "route",
@@ -82,6 +85,7 @@ def test_odd_characters_in_a_path_id_are_a_400_not_a_405(stack, api, odd, route)
     assert "allow" not in headers
 
 
+@pytest.mark.shared_stack
 def test_a_wrong_method_on_a_known_path_is_still_a_405(stack, api):
     status, answer, headers = api.request("DELETE", "/stores/1001/report")
     assert status == 405

@@ -79,6 +79,7 @@ def test_a_range_and_day_by_day(stack, api, worker_queue):
     assert summary["period"]["daily"] is True and record["rows"] == 2
 
 
+@pytest.mark.shared_stack
 @pytest.mark.parametrize(
     ("body", "says"),
     [
@@ -150,6 +151,7 @@ def test_the_store_routes_answer_a_range_and_the_days(live_stack, api, worker_qu
     ]
 
 
+@pytest.mark.shared_stack
 @pytest.mark.parametrize(
     ("route", "query", "says"),
     [
