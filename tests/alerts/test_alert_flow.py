@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 import boto3
+import pytest
 from standardwebhooks import Webhook
 
 from storemon.service import alerts as alerts_service
@@ -62,6 +63,7 @@ def verified(receivers, path: str, secret: str) -> list[dict]:
     return out
 
 
+@pytest.mark.slow
 def test_an_incident_is_notified_once_to_the_topic_and_every_matching_subscriber(
     alerts, api, worker_queue, delivery_queue, receivers
 ):

@@ -17,6 +17,7 @@ def deliveries(receivers, prefix: str) -> list:
     return [g for g in receivers.got if g.path.startswith(prefix)]
 
 
+@pytest.mark.slow
 def test_a_failing_receiver_is_retried_with_the_same_id_then_dead_lettered(
     alerts, api, worker_queue, delivery_queue, receivers
 ):
@@ -48,6 +49,7 @@ def test_the_back_off_doubles_up_to_15_minutes():
     assert [retry_delay(1, n) for n in (1, 2, 3)] == [1, 2, 4]
 
 
+@pytest.mark.slow
 def test_a_hanging_or_redirecting_receiver_never_holds_the_others(flow, monkeypatch):
     alerts, api, receivers = flow.stack, flow.api, flow.receivers
     monkeypatch.setattr(webhook_url, "ANSWER_SECONDS", 0.5)  # bounded reads, shortened here

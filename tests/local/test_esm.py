@@ -105,6 +105,7 @@ def test_record_has_lambdas_sqs_fields(sqs):
     assert count(sqs, url) == 0
 
 
+@pytest.mark.slow
 def test_partial_failures_are_redelivered_then_dead_lettered(sqs):
     url, arn, dlq_url = make_queue(sqs, visibility=1, max_receive=2)
     for body in ("ok-1", "bad", "ok-2"):

@@ -138,6 +138,7 @@ print(json.dumps({{"statuses": statuses, "loaded": {HEAVY_LOADED}}}))
 """
 
 
+@pytest.mark.slow
 def test_get_report_answers_what_it_does_not_compute_without_pandas(
     live_stack, worker_queue, template, apps, user_pool_auth
 ):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 import boto3
+import pytest
 
 from storemon.service import history_store
 from storemon.service.settings import Settings
@@ -37,6 +38,7 @@ def union(*texts: str) -> str:
     return HEADER + "".join(text.split("\n", 1)[1] for text in texts)
 
 
+@pytest.mark.slow
 def test_each_batch_moves_latest_to_the_report_of_every_poll(live_stack, api, worker_queue):
     bucket = live_stack["bucket"]
     put_inputs(bucket)

@@ -50,6 +50,7 @@ def test_a_failed_report_frees_its_place(quota_of_two, api, worker_queue):
     assert owner.post("/trigger_report", json=ONE)[0] == 202
 
 
+@pytest.mark.slow
 def test_a_report_past_its_deadline_does_not_count(quota_of_two, api, monkeypatch):
     owner = api.as_user("olivia", stores=("1001",))
     monkeypatch.setenv("STALE_AFTER_SECONDS", "1")

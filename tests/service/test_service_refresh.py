@@ -8,6 +8,7 @@ import json
 import time
 
 import boto3
+import pytest
 
 from storemon.service import records, refresh, report_jobs, sources
 from storemon.service.settings import Settings
@@ -29,6 +30,7 @@ def current_versions(bucket):
     }
 
 
+@pytest.mark.slow
 def test_uploading_the_three_files_refreshes_latest(live_stack, api, worker_queue):
     put_inputs(live_stack["bucket"])  # three notifications (and moto's s3:TestEvent) queued
     outcomes = worker_queue.drain()
@@ -111,6 +113,7 @@ def test_event_keys_are_url_decoded():
     ]
 
 
+@pytest.mark.slow
 def test_latest_never_moves_backwards(stack, api):
     settings = Settings.from_env()
     put_inputs(stack["bucket"])
@@ -144,6 +147,7 @@ def test_same_second_uploads_order_by_resolution_time(stack):
     assert records.latest_pointer(settings)["target_id"] == second
 
 
+@pytest.mark.slow
 def test_gzip_inputs_and_the_newer_of_csv_and_csv_gz_wins(stack):
     settings = Settings.from_env()
     put_inputs(stack["bucket"])

@@ -166,6 +166,7 @@ def world(stack, api, worker_queue, monkeypatch):
     return callers, reports
 
 
+@pytest.mark.slow
 def test_routes_by_roles(world):
     callers, reports = world
     got, want = {}, {}

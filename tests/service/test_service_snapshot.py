@@ -131,6 +131,7 @@ def test_a_second_report_on_the_same_inputs_reads_the_snapshot(
     assert len(csv_reads) == 1  # only the refresh read the CSV files
 
 
+@pytest.mark.slow
 def test_a_damaged_or_missing_snapshot_falls_back_with_a_logged_reason(
     live_stack, api, worker_queue, csv_reads, service_log
 ):

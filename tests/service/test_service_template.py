@@ -32,6 +32,7 @@ def sam_executable() -> str:
     return found
 
 
+@pytest.mark.slow
 def test_sam_validate_lint_passes():
     env = {**os.environ, "SAM_CLI_TELEMETRY": "0", "AWS_DEFAULT_REGION": "us-east-1"}
     run = subprocess.run(
