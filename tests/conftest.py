@@ -104,6 +104,11 @@ def reset_moto(endpoint: str) -> None:
         pass
 
 
+# The stack that ``shared_stack`` tests of one module find made: (module, live?) and what
+# create_resources answered; None after any other test (which resets the server).
+_shared: dict = {"key": None, "stack": None}
+
+
 # storemon's cached boto3 clients stay valid from one aws_env test to the next while they point at
 # the same server with the same environment; any other test may make clients of its own.
 _clients_are_aws_envs = False
@@ -114,11 +119,8 @@ def _storemon_clients_outside_aws_env(request) -> None:
     global _clients_are_aws_envs  # noqa: PLW0603 - one flag for the whole test process
     if "aws_env" not in request.fixturenames:
         _clients_are_aws_envs = False
-
-
-# The stack that ``shared_stack`` tests of one module find made: (module, live?) and what
-# create_resources answered; None after any other test (which resets the server).
-_shared: dict = {"key": None, "stack": None}
+        # moto's state is the process's: a local stack or another server may have changed it
+        _shared.update(key=None, stack=None)
 
 
 def _shared_key(request) -> tuple[str, bool] | None:

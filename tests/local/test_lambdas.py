@@ -10,6 +10,7 @@ import threading
 import time
 import uuid
 
+import boto3
 import pytest
 
 from storemon_dev.local.lambdas import EnvironmentGate, FunctionError
@@ -219,3 +220,19 @@ def test_environment_gate_serialises_different_environments(monkeypatch):
     assert events == ["a-in:a", "a2:a", "a-out:a", "b:b"]
     gate.reset()
     assert "GATE_TEST" not in os.environ
+
+
+def test_a_new_emulator_starts_empty(aws_env, tmp_path):
+    """moto's resources live in the process: what an earlier server of the process made (here
+    the test's own moto server) is not found by a local stack started after it."""
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="left-behind")
+    s3.put_object(Bucket="left-behind", Key="alerts/mirror.csv.gz", Body=b"old")
+    (tmp_path / "template.yaml").write_text(TEMPLATE)
+    stack = LocalStack(tmp_path / "template.yaml", names={"DataBucket": "left-behind"})
+    stack.start(seed=False)
+    try:
+        listed = stack.client("s3").list_objects_v2(Bucket="left-behind")
+        assert listed["KeyCount"] == 0
+    finally:
+        stack.stop()

@@ -80,12 +80,24 @@ class Emulator:
         if host in ("0.0.0.0", "::", ""):
             host = "127.0.0.1"
         self.endpoint = f"http://{host}:{port}"
+        _forget_moto_state(self.endpoint)
         return self.endpoint
 
     def stop(self) -> None:
         if self._server is not None:
             self._server.stop()
             self._server = None
+
+
+def _forget_moto_state(endpoint: str) -> None:
+    """A new emulator starts empty. moto keeps its resources in the process, not in the server
+    object: without its reset API, a bucket, table item or queue message left by an earlier
+    emulator of the same process (the same names: the template's) would be found again."""
+    import urllib.request
+
+    request = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")
+    with urllib.request.urlopen(request, timeout=30):  # noqa: S310 - the emulator on loopback
+        pass
 
 
 def _forget_aws_clients() -> None:
