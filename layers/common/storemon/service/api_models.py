@@ -161,7 +161,7 @@ def _integral_number(value: Any) -> Any:
 
 
 class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
 
 
 BodyModel = TypeVar("BodyModel", bound=_Body)
