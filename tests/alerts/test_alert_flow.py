@@ -12,6 +12,7 @@ import pytest
 from standardwebhooks import Webhook
 
 from storemon.service import alerts as alerts_service
+from storemon.service import records
 from storemon.service.settings import Settings
 from tests.alerts.conftest import topic_messages
 from tests.harness import handler_invoker, record
@@ -103,14 +104,13 @@ def test_a_duplicate_or_repeated_evaluation_sends_nothing_twice(flow, template, 
     delivery_queue, receivers = flow.delivery_queue, flow.receivers
     subscribe(api, receivers, "/ok/admin")
     put_inputs(alerts["bucket"])
-    worker_queue.drain()
-    evaluations = [
-        json.loads(m["Body"])
-        for outcome in worker_queue.outcomes
-        for m in outcome.messages
-        if json.loads(m["Body"]).get("kind") == "alerts"
-    ]
-    [evaluation] = evaluations
+    worker_queue.drain()  # the report evaluates its ingest's alerts itself
+    pointer = records.latest_pointer(Settings.from_env()) or {}
+    evaluation = {
+        "kind": "alerts",
+        "report_id": pointer["target_id"],
+        "ingest_at": pointer["current_at"],
+    }
     delivery_queue.drain()
     assert len(receivers.got) == 1 and len(topic_messages(alerts)) == 1
     # the same message again (SQS delivers at least once), and the same ingest under another id
@@ -174,3 +174,45 @@ def test_a_concurrent_evaluation_never_notifies_an_identity_twice(flow, monkeypa
     flow.delivery_queue.drain()
     assert [without_timestamp(m) for m in topic_messages(alerts)] == [DOWN]
     assert [g.path for g in receivers.got] == ["/ok/admin"]
+
+
+def test_the_report_evaluates_its_ingest_and_the_queued_evaluation_finds_it_done(
+    flow, template, apps, monkeypatch
+):
+    """The report that moves ``latest`` evaluates its ingest itself, from its own evidence (no
+    evaluation message handled): the alert is delivered. The evaluation it queued as a safety
+    net (delayed by the lease) then finds the ingest evaluated without reading the polls."""
+    from storemon.service import input_sets
+
+    api, worker_queue = flow.api, flow.worker_queue
+    subscribe(api, flow.receivers, "/ok/admin")
+    queued = []
+    real_queue = alerts_service.queue_evaluation
+
+    def queue_evaluation(settings, report_id, ingest_at, delay=0):
+        queued.append(({"kind": "alerts", "report_id": report_id, "ingest_at": ingest_at}, delay))
+        real_queue(settings, report_id, ingest_at, delay)
+
+    monkeypatch.setattr(alerts_service, "queue_evaluation", queue_evaluation)
+    put_inputs(flow.stack["bucket"])
+    outcomes = worker_queue.drain()
+    kinds = [json.loads(m["Body"]).get("kind") for o in outcomes for m in o.messages]
+    assert "alerts" not in kinds
+    flow.delivery_queue.drain()
+    assert len(flow.receivers.got) == 1 and len(topic_messages(flow.stack)) == 1
+    sqs = boto3.client("sqs")
+    attributes = sqs.get_queue_attributes(
+        QueueUrl=worker_queue.queue_url, AttributeNames=["ApproximateNumberOfMessagesDelayed"]
+    )["Attributes"]
+    assert attributes["ApproximateNumberOfMessagesDelayed"] == "1"
+
+    def no_second_view(*args, **kwargs):
+        raise AssertionError("the polls read again for an evaluated ingest")
+
+    monkeypatch.setattr(input_sets, "alert_view_of_record", no_second_view)
+    [(message, delay)] = queued
+    assert delay == alerts_service.LEASE_SECONDS
+    event = {"Records": [record(message)]}
+    assert handler_invoker(template, apps)("WorkerFunction", event) == {"batchItemFailures": []}
+    flow.delivery_queue.drain()
+    assert len(flow.receivers.got) == 1 and topic_messages(flow.stack) == []

@@ -154,8 +154,14 @@ def write_state(settings: Settings, write: StateWrite) -> bool:
 
 
 def write_states(settings: Settings, writes: list[StateWrite]) -> list[bool]:
-    """Each write done or not (:func:`write_state`)."""
-    return [write_state(settings, w) for w in writes]
+    """Each write done or not (:func:`write_state`), 8 at a time (a transaction would cancel
+    them all for one refused condition)."""
+    if len(writes) <= 1:
+        return [write_state(settings, w) for w in writes]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=min(8, len(writes))) as pool:
+        return list(pool.map(lambda w: write_state(settings, w), writes))
 
 
 def state_of(item: dict | None) -> State:

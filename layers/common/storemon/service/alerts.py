@@ -18,13 +18,13 @@ later ingests later: ``latest``'s ``current_at``). An evaluation:
 3. picks the incidents that may owe something (:mod:`storemon.alerting.candidates`, against
    the mirror of the last evaluation), reads their states, applies the rule
    (:func:`storemon.alerting.rule.notices`);
-4. writes the owed notifications to the outbox (S3 ``alerts/outbox.json``), then, 25
+4. writes the owed notifications to the outbox (S3 ``alerts/outbox.json``), then, 100
    identities at a time (those that notify first, ongoing ones first), each changed state
-   with a conditional write on its version (a state another evaluation moved first is read
-   again and decided again: no identity is ever notified twice by a duplicate or concurrent
-   evaluation) and their notifications: each topic notification published to SNS, one
-   delivery message per notification and subscription queued
-   (:mod:`storemon.service.delivery` POSTs it);
+   with a conditional write on its version, 8 at a time (a state another
+   evaluation moved first is read again and decided again: no identity is ever notified
+   twice by a duplicate or concurrent evaluation) and their notifications: each topic
+   notification published to SNS, one delivery message per notification and subscription
+   queued (:mod:`storemon.service.delivery` POSTs it);
 5. writes the mirror and completes the cursor.
 
 A failure anywhere raises: the worker's message is retried, and the retry resends the outbox
@@ -53,7 +53,7 @@ OUTBOX_KEY = PREFIX + "outbox.json"
 LEASE_SECONDS = 300  # the worker's timeout
 BUSY_DELAY_SECONDS = 2
 MAX_CONFLICTS = 3
-SEND_CHUNK = 25  # states written, then their notifications sent
+SEND_CHUNK = 100  # states written (8 at a time), then their notifications sent
 
 
 def queue_evaluation(settings: Settings, report_id: str, ingest_at: str, delay: int = 0) -> None:
@@ -83,6 +83,8 @@ def handle_evaluation(settings: Settings, message: dict, message_id: str | None 
         logger.error("dropping an alerts evaluation of no complete report", extra={"m": message})
         add_count("MessagesDropped")
         return "unknown"
+    if str(alert_store.cursor(settings).get("evaluated_at", "")) >= ingest_at:
+        return f"alerts-{alert_store.DONE}"  # (evaluated with its report: no view to compute)
     view = input_sets.alert_view_of_record(settings, record)
     outcome = evaluate(settings, view, ingest_at=ingest_at, token=message_id or str(uuid.uuid4()))
     if outcome == f"alerts-{alert_store.BUSY}":
@@ -239,8 +241,13 @@ def _send(settings: Settings, owed: list[Notice]) -> None:
         for n in owed
         if n.topic
     ]
-    if topic:
-        aws.publish_batch(require(settings, "alert_topic_arn"), topic)
+    if topic:  # 10 a call (SNS's limit), 8 calls at a time
+        from concurrent.futures import ThreadPoolExecutor
+
+        arn = require(settings, "alert_topic_arn")
+        batches = [topic[start : start + 10] for start in range(0, len(topic), 10)]
+        with ThreadPoolExecutor(max_workers=min(8, len(batches))) as pool:
+            list(pool.map(lambda batch: aws.publish_batch(arn, batch), batches))
     deliveries = [
         {"subscription_id": sub, "webhook_id": n.webhook_id, "payload": n.payload}
         for n in owed

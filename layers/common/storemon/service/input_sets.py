@@ -119,18 +119,27 @@ def write_snapshot(settings: Settings, input_set: str, data: bytes) -> None:
 
 @dataclass
 class RecordReport:
-    """A record's report (:func:`report_of_record`): the ``result``, where it came from
-    (``source``), with a full report each store's status now (``status``, else None) and its
-    alert view (``alert_view``, when asked; else None), and the page's month and last 30 days
-    from the same source, computed when first asked (:meth:`page_periods`)."""
+    """A record's report (:func:`report_of_record`): ``result``, ``source``, a full report's
+    status now and its span of evidence (the alerts' too, :meth:`alert_view`), and the page's
+    month and last 30 days from the same source, when first asked (:meth:`page_periods`)."""
 
     result: ReportResult
     source: str
     compute: Compute
     status: Any = None
-    alert_view: Any = None
+    span: Any = None  # storemon.report.span.SpanEvidence of a full report
     page: bool = False
     periods: PagePeriods | None = None  # computed already (store shards: assembled)
+
+    def alert_view(self) -> Any:
+        """SPEC §10's incidents at now as the alerts read them (candidates.view_frame), from
+        the status's span of evidence; None without one (not a full report)."""
+        if self.span is None:
+            return None
+        from storemon.alerting.candidates import view_frame
+        from storemon.report.alerts import alert_incidents_of_span
+
+        return view_frame(alert_incidents_of_span(self.span))
 
     def page_periods(self) -> PagePeriods | None:
         """The month and the last 30 days at the report's now (None without a page)."""
@@ -150,15 +159,14 @@ def report_of_record(
     incidents: bool = False,
     rebuild: bool = True,
     page: bool = False,
-    alerts: bool = False,
     parsed_csv: ParsedInputs | None = None,
 ) -> RecordReport:
     """The report a record asks for, where it came from (``history`` for an input set with a
     poll history; else ``snapshot`` when its inputs have a usable one, else ``csv``, and with
     `rebuild` the snapshot is written from the parsed CSV files) and, with ``incidents`` (a
-    full report), every store's status now (:func:`storemon.report.current_status`) and with
-    `alerts` its alert view too (both from one :func:`storemon.report.span.span_evidence`);
-    with `page` what its page draws beyond it (the month and the last 30 days, from the same
+    full report), every store's status now (:func:`storemon.report.current_status`) and its
+    span of evidence (:func:`storemon.report.span.span_evidence`: the alert view's too); with
+    `page` what its page draws beyond it (the month and the last 30 days, from the same
     source, when asked); `parsed_csv`: its CSV files parsed already (:func:`inputs_to_shard`).
     UnusableInput when the inputs cannot work."""
     request = record.get("request")
@@ -171,8 +179,8 @@ def report_of_record(
         of_history, parsed, compute = _from_history(settings, inputs, options)
         logger.info("report computed from the poll history", extra=of_history.summary["history"])
         add_count("ReportsFromHistory")
-        status, view = _now_views(parsed, alerts) if now_views else (None, None)
-        return RecordReport(of_history, FROM_HISTORY, compute, status, view, page)
+        status, span = _now_views(parsed) if now_views else (None, None)
+        return RecordReport(of_history, FROM_HISTORY, compute, status, span, page)
     input_set = input_set_id(inputs)
     started = time.perf_counter()
     snap = stored_snapshot(settings, input_set) if input_set and parsed_csv is None else None
@@ -181,13 +189,13 @@ def report_of_record(
         logger.info("report computed from the snapshot", extra={"input_set": input_set})
         add_count("ReportsFromSnapshot")
         of_snap = (*snap.parsed_inputs(), snap.closures())
-        status, view = _now_views(of_snap, alerts) if now_views else (None, None)
+        status, span = _now_views(of_snap) if now_views else (None, None)
         from storemon.snapshot.answer import report_from_snapshot
 
         def from_snapshot(**asked: Any) -> ReportResult:
             return report_from_snapshot(snap, store_ids=store_ids, **asked)
 
-        return RecordReport(result, FROM_SNAPSHOT, from_snapshot, status, view, page)
+        return RecordReport(result, FROM_SNAPSHOT, from_snapshot, status, span, page)
     rebuild_set = input_set if rebuild else None
     result, parsed = _from_csv(settings, inputs, rebuild_set, options, parsed_csv)
     logger.info("report computed from the CSV files", extra={"input_set": input_set})
@@ -201,8 +209,8 @@ def report_of_record(
             polls, hours, zones, store_ids=store_ids, closures=closures, **asked
         )
 
-    status, view = _now_views(parsed, alerts) if now_views else (None, None)
-    return RecordReport(result, FROM_CSV, from_csv, status, view, page)
+    status, span = _now_views(parsed) if now_views else (None, None)
+    return RecordReport(result, FROM_CSV, from_csv, status, span, page)
 
 
 def _engine_options(request: Any, incidents: bool) -> dict:
@@ -214,18 +222,13 @@ def _engine_options(request: Any, incidents: bool) -> dict:
     }
 
 
-def _now_views(parsed: ParsedInputs, alerts: bool) -> tuple[Any, Any]:
-    """Each store's status now and (with `alerts`) the alert view, from one span of evidence."""
+def _now_views(parsed: ParsedInputs) -> tuple[Any, Any]:
+    """Each store's status now, and the span of evidence it is made from."""
     from storemon.report.current_status import status_of_span
     from storemon.report.span import span_evidence
 
     span = span_evidence(*parsed)
-    if not alerts:
-        return status_of_span(span), None
-    from storemon.alerting.candidates import view_frame
-    from storemon.report.alerts import alert_incidents_of_span
-
-    return status_of_span(span), view_frame(alert_incidents_of_span(span))
+    return status_of_span(span), span
 
 
 def _from_history(

@@ -16,11 +16,12 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from storemon.clock.iso import utc_text
 from storemon.errors import UnusableInput
-from storemon.service import alerts, input_sets, records, report_files, sources
+from storemon.service import alert_store, alerts, input_sets, records, report_files, sources
 from storemon.service.input_sets import RecordReport
 from storemon.service.observability import add_count, add_duration_ms, logger, set_report_id
 from storemon.service.records import ReportRecord
@@ -144,7 +145,7 @@ def finish_report(
         logger.info("another delivery finished this report first")
         add_count("DuplicateMessages")
         return "duplicate"
-    advance_latest(settings, {**record, "status": records.COMPLETE})
+    advance_latest(settings, {**record, "status": records.COMPLETE}, made.alert_view)
     logger.info(
         "report complete",
         extra={"rows": len(result.report), "duration_ms": duration_ms, "source": made.source},
@@ -181,10 +182,12 @@ def finish_page(
     logger.info("report page written", extra={"duration_ms": duration_ms})
 
 
-def advance_latest(settings: Settings, record: ReportRecord) -> None:
+def advance_latest(
+    settings: Settings, record: ReportRecord, alert_view: Callable[[], Any] | None = None
+) -> None:
     """Point ``latest`` at a complete full report if its inputs are still the current ones
     (a report of superseded or mixed inputs never does), unless ``latest`` names a report
-    whose inputs were seen current later; then queue the alerts' evaluation of this ingest.
+    whose inputs were seen current later; then the alerts of this ingest (:func:`_alerts`).
     The time is taken before looking at the inputs, so of two reports the one of the newer
     inputs always carries the later time."""
     if not records.is_full(record):
@@ -199,7 +202,31 @@ def advance_latest(settings: Settings, record: ReportRecord) -> None:
         logger.info("latest now points at this report", extra={"current_at": current_at})
         if alerts.enabled(settings) and before != record["report_id"]:
             # SPEC §10: the alerts of the ingest latest now covers (once per report)
-            alerts.queue_evaluation(settings, record["report_id"], current_at)
+            _alerts(settings, record["report_id"], current_at, alert_view)
+
+
+def _alerts(
+    settings: Settings, report_id: str, ingest_at: str, alert_view: Callable[[], Any] | None
+) -> None:
+    """Evaluate the alerts of the ingest ``latest`` now covers, here with the report's own
+    alert view (`alert_view`: no second read of the polls, no second hop through the queue).
+    An evaluation message is queued first, delayed by the evaluation's lease: if this one
+    stops or fails, that message evaluates the ingest (else it finds it evaluated); a busy
+    cursor (another evaluation runs) queues one shortly instead. Without `alert_view` (a
+    retried message) the worker evaluates it from the message at once."""
+    view = alert_view() if alert_view is not None else None
+    if view is None:
+        alerts.queue_evaluation(settings, report_id, ingest_at)
+        return
+    alerts.queue_evaluation(settings, report_id, ingest_at, delay=alerts.LEASE_SECONDS)
+    try:
+        outcome = alerts.evaluate(settings, view, ingest_at=ingest_at, token=str(uuid.uuid4()))
+    except Exception:  # the queued evaluation retries it
+        logger.warning("the alerts evaluation failed: the queued one retries", exc_info=True)
+        return
+    if outcome == f"alerts-{alert_store.BUSY}":
+        alerts.queue_evaluation(settings, report_id, ingest_at, delay=alerts.BUSY_DELAY_SECONDS)
+    logger.info("alerts evaluated with the report", extra={"outcome": outcome})
 
 
 def skipped_rows(summary: dict) -> int:
