@@ -297,8 +297,10 @@ def _uptime_at(
     rank, tick, event_business, active_after, before = _of_part(grid, *evented, uptime_before)
     boundary, business = at_boundary
     last = grid.last_at_or_before(rank, tick, boundary[2])
-    uptime = np.take(event_business, last)
-    np.subtract(business, uptime, out=uptime)
-    uptime *= active_after[last]  # the business time since the last event, if active
-    uptime += before[last]
+    # uptime before the last event, plus B(t) - B(event) if active: per event (a few) the
+    # part that does not depend on t, so each boundary costs two reads and two operations
+    base = before - np.where(active_after, event_business, 0)
+    active = np.take(active_after, last)
+    uptime = np.multiply(business, active)
+    uptime += np.take(base, last)
     return uptime
