@@ -173,3 +173,36 @@ def test_latest_moves_before_a_refreshs_page_which_follows(
     assert s3_text(bucket, f"reports/{done['report_id']}/report.html").startswith("<!DOCTYPE")
     status, _, headers = api.get("/get_report/latest?format=html")
     assert status == 303 and headers["location"] == done["page_url"]
+
+
+def test_hours_are_read_again_only_when_a_new_version_is_uploaded(
+    live_stack, api, worker_queue, monkeypatch
+):
+    """The history's hours, zones and closures are brought to the recorded versions before a
+    refresh: a version whose bytes the history holds is not read again; a new one is."""
+    from storemon.service import sources
+
+    bucket = live_stack["bucket"]
+    put_inputs(bucket)
+    put(bucket, "input/polls/b1.csv", BATCH_1)
+    worker_queue.drain()
+    read = []
+    real_read = sources.read_version
+
+    def read_version(settings, ref, max_bytes=None):
+        read.append(ref["key"])
+        return real_read(settings, ref, max_bytes)
+
+    monkeypatch.setattr(sources, "read_version", read_version)
+    put(bucket, "input/polls/b2.csv", BATCH_2)
+    worker_queue.drain()
+    assert not [key for key in read if key.endswith(("menu_hours.csv", "timezones.csv"))]
+
+    new_hours = HOURS_CSV.replace("1001,0,09:00:00,12:00:00", "1001,0,09:00:00,13:00:00")
+    put(bucket, "input/menu_hours.csv", new_hours)
+    worker_queue.drain()
+    assert [key for key in read if key.endswith("menu_hours.csv")] == ["input/menu_hours.csv"]
+    report = latest(api)
+    assert s3_text(bucket, f"reports/{report['report_id']}/report.csv") == engine_csv(
+        status=union(STATUS_CSV, BATCH_1, BATCH_2), hours=new_hours
+    )

@@ -197,23 +197,53 @@ def _batch_version(key: str, head: aws.ObjectInfo) -> InputVersion:
 
 def sync(settings: Settings, inputs: InputSet) -> None:
     """Bring the history's base and its hours, zones and closures files to the recorded
-    versions ``inputs``: the small files are compared by their bytes (a closures file no
-    longer uploaded is dropped from the history too), the base by its version (read only
-    when it changed; a base no longer uploaded stays in the history)."""
+    versions ``inputs``: the small files by their bytes (a closures file no longer uploaded
+    is dropped from the history too), read only when this container has not seen that
+    version's bytes in the history already (:func:`_small_files`); the base by its version
+    (read only when it changed; a base no longer uploaded stays in the history)."""
     from storemon.history.ingest import set_inputs
     from storemon.inputs.limits import Limits
 
     limits = Limits.from_env()
-    files: dict[str, tuple[str, bytes] | None] = {"closures": None}  # removed, unless present
-    for kind in ("hours", "timezones", "closures"):
-        ref = inputs.get(kind)
-        if ref:
-            body, name = sources.read_version(settings, ref, limits.max_input_bytes)
-            files[kind] = (name, body)
-    apply(settings, lambda manifest, read: set_inputs(manifest, read, files, limits))
+    apply(
+        settings,
+        lambda manifest, read: set_inputs(
+            manifest, read, _small_files(settings, manifest, inputs, limits), limits
+        ),
+    )
     base = inputs.get("status")
     if base:
         apply(settings, lambda manifest, read: _base(settings, manifest, read, base, limits))
+
+
+def _small_files(
+    settings: Settings, manifest: dict, inputs: InputSet, limits: Any
+) -> dict[str, tuple[str, bytes] | None]:
+    """What :func:`storemon.history.ingest.set_inputs` is given: each recorded file's (name,
+    bytes), None for a closures file no longer uploaded; a version whose bytes the history
+    holds already (known by its digest, per warm container) is left out, unread."""
+    from storemon.history.ingest import digest
+
+    held = manifest.get("inputs") or {}
+    files: dict[str, tuple[str, bytes] | None] = {"closures": None}  # removed, unless present
+    for kind in ("hours", "timezones", "closures"):
+        ref = inputs.get(kind)
+        if not ref:
+            continue
+        version = (settings.bucket, ref["key"], str(ref.get("version_id") or ref.get("etag")))
+        known = _DIGESTS.get(version) if ref.get("version_id") or ref.get("etag") else None
+        if known and known == (held.get(kind) or {}).get("sha256"):
+            files.pop(kind, None)  # the history has these bytes: unchanged
+            continue
+        body, name = sources.read_version(settings, ref, limits.max_input_bytes)
+        if len(_DIGESTS) > 1000:
+            _DIGESTS.clear()
+        _DIGESTS[version] = digest(body)
+        files[kind] = (name, body)
+    return files
+
+
+_DIGESTS: dict[tuple[str, str, str], str] = {}  # an input version's bytes' sha256
 
 
 def _base(
