@@ -313,3 +313,46 @@ def test_a_pending_page_of_a_sharded_report_is_reassembled_not_recomputed(
     again = s3_text(stack["bucket"], page_key)
     pattern = r'"duration_seconds":[0-9.]+'
     assert re.sub(pattern, "", again) == re.sub(pattern, "", page)
+
+
+def test_a_sharded_history_report_equals_one_worker(
+    live_stack, api, worker_queue, monkeypatch, dataset
+):
+    """A poll history's refresh in shards (each reading its buckets' slices of the carry and
+    the days by S3 range reads) equals one worker's report of the same history, file for
+    file (tests/history/test_history_shards.py measures the bytes each shard reads)."""
+    from storemon.service import aws
+
+    bucket = live_stack["bucket"]
+    header, *rows = dataset["status"].decode().splitlines(keepends=True)
+    base = dataset | {"status": (header + "".join(rows[: len(rows) // 2])).encode()}
+    put_dataset(bucket, base)
+    worker_queue.drain()
+    read: list[int] = []
+    real_range = aws.get_range
+
+    def counted(bucket_: str, key: str, offset: int, size: int) -> bytes:
+        data = real_range(bucket_, key, offset, size)
+        read.append(len(data))
+        return data
+
+    monkeypatch.setattr(aws, "get_range", counted)
+    shard_env(monkeypatch, polls_in(dataset) // 4)  # 4 to 5 shards of the history
+    batch = header + "".join(rows[len(rows) // 2 - 20 :])  # overlaps the base
+    boto3.client("s3").put_object(Bucket=bucket, Key="input/polls/b1.csv", Body=batch.encode())
+    assert not any(outcome.failed for outcome in worker_queue.drain())
+    sharded = api.get("/get_report/latest")[1]
+    assert sharded["source"] == "history" and sharded["inputs"]["history"]
+    total = sharded["shards"]["total"]
+    assert total >= 4 and sharded["shards"] == {"total": total, "done": total}
+    assert read  # the shards read by range
+    shard_env(monkeypatch, 10**9)  # one worker, the same history
+    one = trigger(api)
+    worker_queue.drain()
+    body = api.get(f"/get_report/{one}")[1]
+    assert body["source"] == "history" and body["shards"] == {"total": 1, "done": 1}
+    expected = files_of(bucket, one)
+    assert {"report", "summary", "page", "status_json", "incidents"} <= set(expected)
+    assert files_of(bucket, sharded["report_id"]) == expected
+    summary = json.loads(expected["summary"])
+    assert summary["history"]["batches"] == 1

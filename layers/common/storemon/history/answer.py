@@ -63,6 +63,41 @@ def polls_for(
 ) -> HistoryPolls:
     """The carry (or the retained carry) and the partitions the report's span needs."""
     hours, zones, closures = parsed_inputs(manifest, load)
+    chosen = read_set(manifest, period=period, as_of=as_of, incidents=incidents, name=name)
+    parts = [_read(load, chosen.first)] + [_read(load, e) for e in chosen.days]
+    read = chosen.read
+    polls = concatenated(parts, history_stats(manifest, name))
+    if not len(polls.time_us):  # as_of before the history: the engine says so
+        polls = concatenated([_read(load, e) for e in manifest["partitions"].values()], polls.stats)
+    return HistoryPolls(polls, hours, zones, closures, read)
+
+
+@dataclass(frozen=True)
+class ReadSet:
+    """The objects a report of a history reads: ``first`` (the carry's or the retained
+    carry's manifest entry, None without one), the partitions' entries ``days`` in day order,
+    and the summary's ``read`` (partitions, carry, bytes)."""
+
+    first: dict | None
+    days: list[dict]
+    read: dict
+
+    @property
+    def polls(self) -> int:
+        """How many polls the objects hold (from the manifest, nothing read)."""
+        return sum(int(e["polls"]) for e in ([self.first] if self.first else []) + self.days)
+
+    @property
+    def newest_us(self) -> int | None:
+        """The newest poll of the partitions (the carry's are older), None without one."""
+        return max((int(e["last_us"]) for e in self.days), default=None)
+
+
+def read_set(
+    manifest: dict, *, period: Period, as_of: str | None, incidents: bool, name: str = "history"
+) -> ReadSet:
+    """Which objects a report's span needs (docs/history.md): the carry and the partitions
+    from its cut to ``now``'s day, or the retained carry and every partition to it."""
     newest = newest_poll(manifest)
     if newest is None:
         from storemon.errors import InputError
@@ -77,16 +112,13 @@ def polls_for(
     from_day = carry["cut_day"] if use_carry else -(2**40)
     now_day = now_us // US_PER_DAY
     days = [e for e in manifest["partitions"].values() if from_day <= e["day"] <= now_day]
-    parts = [_read(load, first)] + [_read(load, e) for e in sorted(days, key=lambda e: e["day"])]
+    days.sort(key=lambda e: e["day"])
     read = {
         "partitions": len(days),
         "carry": "carry" if use_carry else "retained",
         "bytes": sum(int(e["bytes"]) for e in days) + (int(first["bytes"]) if first else 0),
     }
-    polls = concatenated(parts, history_stats(manifest, name))
-    if not len(polls.time_us):  # as_of before the history: the engine says so
-        polls = concatenated([_read(load, e) for e in manifest["partitions"].values()], polls.stats)
-    return HistoryPolls(polls, hours, zones, closures, read)
+    return ReadSet(first, days, read)
 
 
 def _read(load: Load, entry: dict | None) -> Partition:

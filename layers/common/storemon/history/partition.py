@@ -18,13 +18,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from storemon.errors import SnapshotError
 from storemon.history.buckets import BUCKETS, bucket_of
 from storemon.snapshot.file_format import (
     SnapshotFile,
     encode,
     header_size,
     read_header,
-    section_arrays,
     section_span,
 )
 
@@ -212,33 +212,54 @@ def from_bytes(data: bytes, where: str) -> Partition:
 def read_buckets(
     read_range: Callable[[int, int], bytes], lo: int, hi: int, where: str
 ) -> Partition:
-    """The polls of buckets ``lo .. hi - 1`` of a partition file, reading only the header,
-    the ``stores`` section (checked against its sha256) and the buckets' slices of the three
-    ``polls`` arrays: ``read_range(offset, size)`` is a file read or an S3 range GET (a
-    store shard, issue 18). The slices are not checked against the ``polls`` section's
-    sha256 (that needs the whole section)."""
+    """The polls of buckets ``lo .. hi - 1`` of a partition file, reading only the header
+    and the buckets' slices of its arrays (``bucket_start``'s entries of the range, then the
+    stores' ids and poll offsets, then the three ``polls`` arrays): ``read_range(offset,
+    size)`` is a file read or an S3 range GET (a store shard, issue 18), so a shard reads
+    about its share of the file. The slices are not checked against their sections' sha256
+    (that needs the whole sections); a slice out of the file is a SnapshotError."""
     first = read_range(0, 4096)
     size = header_size(first, where)
     if size > len(first):
         first = first + read_range(len(first), size - len(first))
     header = read_header(first, where, FORMAT_VERSION)
-    offset, length = section_span(header, "stores", where)
-    stores = section_arrays(header, "stores", read_range(offset, length), where)
-    store_lo, store_hi = (int(x) for x in stores["bucket_start"][[lo, hi]])
-    starts = stores["poll_start"][store_lo : store_hi + 1]
+
+    def array(name: str, start: int, stop: int) -> np.ndarray:
+        return _array_slice(read_range, header, name, (start, stop), where)
+
+    bounds = array("bucket_start", lo, hi + 1)
+    store_lo, store_hi = int(bounds[0]), int(bounds[-1])
+    starts = array("poll_start", store_lo, store_hi + 1)
     poll_lo, poll_hi = int(starts[0]), int(starts[-1])
-    polls_at, _ = section_span(header, "polls", where)
-    arrays = {}
-    for name in ("time_us", "base", "batch"):
-        entry = header["arrays"][name]
-        dtype = np.dtype(entry["dtype"])
-        start = polls_at + int(entry["offset"]) + poll_lo * dtype.itemsize
-        data = read_range(start, (poll_hi - poll_lo) * dtype.itemsize) if poll_hi > poll_lo else b""
-        arrays[name] = np.frombuffer(data, dtype=dtype)
-    bucket_start = np.clip(stores["bucket_start"], store_lo, store_hi) - store_lo
+    bucket_start = np.full(BUCKETS + 1, store_hi - store_lo, dtype=np.int64)
+    bucket_start[:lo] = 0
+    bucket_start[lo : hi + 1] = bounds - store_lo
     return Partition(
-        store_id=stores["store_id"][store_lo:store_hi],
+        store_id=array("store_id", store_lo, store_hi),
         poll_start=(starts - poll_lo).astype(np.int64),
-        bucket_start=bucket_start.astype(np.int64),
-        **arrays,
+        bucket_start=bucket_start,
+        **{name: array(name, poll_lo, poll_hi) for name in ("time_us", "base", "batch")},
     )
+
+
+def _array_slice(
+    read_range: Callable[[int, int], bytes],
+    header: dict,
+    name: str,
+    span: tuple[int, int],
+    where: str,
+) -> np.ndarray:
+    """Items ``start .. stop - 1`` of a one-dimensional array of the file."""
+    entry = header["arrays"].get(name)
+    if not isinstance(entry, dict):
+        raise SnapshotError(f"{where}: damaged header (no array {name!r})")
+    dtype = np.dtype(entry["dtype"])
+    (start, stop), length = span, int(entry["shape"][0])
+    if not 0 <= start <= stop <= length:
+        raise SnapshotError(f"{where}: damaged (items {start}-{stop} of {name!r} out of bounds)")
+    section_at, _ = section_span(header, entry["section"], where)
+    at = section_at + int(entry["offset"]) + start * dtype.itemsize
+    data = read_range(at, (stop - start) * dtype.itemsize) if stop > start else b""
+    if len(data) != (stop - start) * dtype.itemsize:
+        raise SnapshotError(f"{where}: truncated (array {name!r})")
+    return np.frombuffer(data, dtype=dtype)

@@ -61,6 +61,7 @@ class ShardPlan:
     month: ReportRequest | None
     days: ReportRequest | None
     status_span: tuple[int, int] | None
+    history: dict | None = None  # a report of a poll history: its summary's ``history``
 
     @property
     def total(self) -> int:
@@ -152,6 +153,21 @@ def _closure_buckets(closures: Closures | None) -> np.ndarray | None:
     return store_buckets(closures.store_id)
 
 
+def tables_in_range(
+    hours: Hours, zones: Zones, closures: Closures | None, lo: int, hi: int
+) -> tuple[Hours, Zones, Closures | None]:
+    """The hours, zones and closures rows of the stores whose bucket is in ``[lo, hi)``
+    (and every ``*`` closures row)."""
+    hour_buckets, zone_buckets = store_buckets(hours.store_id), store_buckets(zones.store_id)
+    closure_buckets = _closure_buckets(closures)
+    in_hours = _rows(hours, (hour_buckets >= lo) & (hour_buckets < hi))
+    in_zones = _rows(zones, (zone_buckets >= lo) & (zone_buckets < hi))
+    if closures is None or closure_buckets is None:
+        return in_hours, in_zones, None
+    keep = (closure_buckets >= lo) & (closure_buckets < hi) | (closures.store_id == EVERY_STORE)
+    return in_hours, in_zones, _rows(closures, keep)
+
+
 def _rows(table, keep: np.ndarray):
     """The table (a dataclass of row arrays and its ``stats``) with the rows in ``keep``."""
     fields = {
@@ -162,19 +178,31 @@ def _rows(table, keep: np.ndarray):
 
 def compute_shard(given: ShardInput) -> ShardOutput:
     """The shard's report (and the page's reports, the status now) at the shared nows."""
-    plan = given.plan
     tables = (given.polls, given.hours, given.zones, given.closures)
+    return compute_shard_of(given.shard, given.plan, tables, tables, tables)
 
-    def report(request: ReportRequest | None) -> ShardResult | None:
+
+def compute_shard_of(
+    shard: int,
+    plan: ShardPlan,
+    main: ParsedInputs,
+    month: ParsedInputs,
+    days: ParsedInputs,
+) -> ShardOutput:
+    """A shard's output from its inputs for each of the plan's requests (the same tables,
+    or, for a poll history, the polls each request's span reads); the status now from the
+    main request's."""
+
+    def report(request: ReportRequest | None, tables: ParsedInputs) -> ShardResult | None:
         return None if request is None else report_of_shard(*tables, request)
 
-    main = report(plan.main)
-    assert main is not None
+    result = report(plan.main, main)
+    assert result is not None
     status = None
-    if plan.status_span is not None and len(given.polls.time_us):
+    if plan.status_span is not None and len(main[0].time_us):
         now_us, first_us = plan.status_span
-        status = status_of_span(span_evidence(*tables, now_us=now_us, first_us=first_us))
-    return ShardOutput(given.shard, main, report(plan.month), report(plan.days), status)
+        status = status_of_span(span_evidence(*main, now_us=now_us, first_us=first_us))
+    return ShardOutput(shard, result, report(plan.month, month), report(plan.days, days), status)
 
 
 def assemble_outputs(
@@ -185,6 +213,8 @@ def assemble_outputs(
     if sorted(out.shard for out in outputs) != list(range(plan.total)):
         raise ValueError(f"the outputs are not those of the {plan.total} shards")
     result = assemble([out.main for out in outputs], plan.main, started)
+    if plan.history is not None:
+        result.summary["history"] = plan.history
     periods = None
     if plan.month is not None and plan.days is not None:
         month = assemble([_of(out.month) for out in outputs], plan.month)

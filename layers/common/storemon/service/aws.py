@@ -22,32 +22,7 @@ from urllib.parse import urlparse
 
 from storemon.errors import ObjectForbidden, ObjectMissing
 
-__all__ = [
-    "ObjectForbidden",
-    "ObjectInfo",
-    "ObjectMissing",
-    "add_client_hook",
-    "batch_get_items",
-    "change_visibility",
-    "delete_item",
-    "get_item",
-    "get_object",
-    "head_object",
-    "list_objects",
-    "presign_get",
-    "publish_batch",
-    "put_item_if_absent",
-    "put_item_when",
-    "put_object",
-    "count_index",
-    "query_index",
-    "read_s3_url",
-    "reset",
-    "scan_items",
-    "send_message",
-    "send_message_batch",
-    "update_item",
-]
+__all__ = ["ObjectForbidden", "ObjectMissing"]  # raised here: callers catch them from aws
 
 _lock = threading.Lock()
 _clients: dict[str, Any] = {}
@@ -185,6 +160,21 @@ def get_object(
         if code == "InvalidArgument" and version_id:
             raise ObjectMissing(f"s3://{bucket}/{key} has no version {version_id}") from exc
         if code in _FORBIDDEN:
+            raise _forbidden(bucket, key) from exc
+        raise
+    return response["Body"].read()
+
+
+def get_range(bucket: str, key: str, offset: int, size: int) -> bytes:
+    """``size`` bytes of an object from ``offset`` (an S3 range GET; a store shard reads its
+    slices of the history's partitions so). :class:`ObjectMissing` when it is not there."""
+    byte_range = f"bytes={offset}-{offset + size - 1}"
+    try:
+        response = _client("s3").get_object(Bucket=bucket, Key=key, Range=byte_range)
+    except Exception as exc:
+        if _error_code(exc) in ("NoSuchKey", "404"):
+            raise ObjectMissing(f"s3://{bucket}/{key} does not exist") from exc
+        if _error_code(exc) in _FORBIDDEN:
             raise _forbidden(bucket, key) from exc
         raise
     return response["Body"].read()

@@ -78,6 +78,12 @@ def load(settings: Settings) -> Callable[[str], bytes]:
     return read
 
 
+def read_range(settings: Settings, key: str, offset: int, size: int) -> bytes:
+    """``size`` bytes of a history object from ``offset`` (an S3 range GET: a store shard's
+    slice of a partition, issue 18)."""
+    return aws.get_range(settings.bucket, PREFIX + key, offset, size)
+
+
 KEPT_BYTES = 64 * 2**20
 _OBJECTS = ByteCache(KEPT_BYTES)
 

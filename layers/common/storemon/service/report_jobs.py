@@ -105,6 +105,12 @@ def compute_and_complete(settings: Settings, record: ReportRecord) -> str:
     ``latest`` should follow a batch as soon as its report exists."""
     started = time.perf_counter()
     full, page = records.is_full(record), records.has_page(record)
+    if (record.get("inputs") or {}).get("history"):
+        from storemon.service import shard_jobs
+
+        sharded = shard_jobs.fan_out_history(settings, record, full=full, page=page)
+        if sharded is not None:
+            return sharded
     parsed, source = input_sets.inputs_to_shard(settings, record)
     if parsed is not None and len(parsed[0].time_us) > settings.shard_polls:
         from storemon.service import shard_jobs

@@ -23,6 +23,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from storemon.errors import UnusableInput
@@ -64,10 +65,9 @@ def fan_out(
     page: bool,
 ) -> str:
     """Split the report of `record` into store shards and queue them: "sharded:<n>"."""
-    from storemon.history.shard_work import plan_shards, split_inputs, to_bytes
+    from storemon.history.shard_work import plan_shards, split_inputs
     from storemon.history.shards import shard_count
 
-    report_id = record["report_id"]
     request: dict = dict(record.get("request") or {})
     total = shard_count(len(parsed[0].time_us), settings.shard_polls)
     plan = plan_shards(
@@ -80,8 +80,51 @@ def fan_out(
         page=page,
         status=full,
     )
+    outcome = _queue(settings, record, plan, split_inputs(parsed, plan), source)
+    if outcome != "duplicate" and source == input_sets.FROM_CSV:
+        input_sets.write_snapshot_of(settings, record, parsed)
+    return outcome
+
+
+def fan_out_history(
+    settings: Settings, record: ReportRecord, *, full: bool, page: bool
+) -> str | None:
+    """Split the report of `record`, an input set with a poll history, into store shards and
+    queue them ("sharded:<n>"), deciding from the manifest alone (no partition read); None
+    when it is not to be sharded (one worker computes it)."""
+    from storemon.history.shard_history import plan_history
+    from storemon.service import history_store
+
+    version = (record.get("inputs") or {}).get("history")
+    assert version is not None
+    manifest = history_store.manifest_at(settings, version["key"])
+    request: dict = dict(record.get("request") or {})
+    planned = plan_history(
+        manifest,
+        history_store.load(settings),
+        settings.shard_polls,
+        as_of=request.get("as_of"),
+        store_ids=request.get("store_ids"),
+        incidents=full or page,
+        period=input_sets.engine_period(request.get("period")),
+        page=page,
+        status=full,
+    )
+    if planned is None:
+        return None
+    return _queue(settings, record, planned.plan, planned.shard_inputs(), input_sets.FROM_HISTORY)
+
+
+def _queue(
+    settings: Settings, record: ReportRecord, plan: Any, inputs: Iterable[Any], source: str | None
+) -> str:
+    """Write the plan and each shard's input, mark the record sharded, queue one message per
+    shard: "sharded:<n>" ("duplicate" when the report finished meanwhile)."""
+    from storemon.history.shard_work import to_bytes
+
+    report_id, total = record["report_id"], plan.total
     aws.put_object(settings.bucket, _key(settings, report_id, "plan.bin"), to_bytes(plan), BINARY)
-    for given in split_inputs(parsed, plan):
+    for given in inputs:
         key = _input_key(settings, report_id, given.shard)
         aws.put_object(settings.bucket, key, to_bytes(given), BINARY)
     if not records.start_shards(settings, report_id, total, source):
@@ -93,8 +136,6 @@ def fan_out(
     logger.info("report split into store shards", extra={"shards": total, "source": source})
     add_count("ReportsSharded")
     add_count("ShardsQueued", total)
-    if source == input_sets.FROM_CSV:
-        input_sets.write_snapshot_of(settings, record, parsed)
     return f"sharded:{total}"
 
 
@@ -166,16 +207,35 @@ def _name(record: ReportRecord, shard: int) -> str:
 
 
 def _compute(settings: Settings, report_id: str, shard: int) -> None:
-    """The shard's input read, computed, its output written."""
+    """The shard's input read (from a poll history: its buckets' slices of the partitions
+    its report reads), computed, its output written."""
+    from storemon.history.shard_history import HistoryShardInput, compute_history_shard
     from storemon.history.shard_work import ShardInput, compute_shard, from_bytes, to_bytes
 
     data = aws.get_object(settings.bucket, _input_key(settings, report_id, shard))
-    given = from_bytes(data, ShardInput)
+    given = from_bytes(data, object)
     del data
-    assert isinstance(given, ShardInput)
-    output = compute_shard(given)
+    if isinstance(given, HistoryShardInput):
+        output = compute_history_shard(given, *_history_readers(settings))
+    elif isinstance(given, ShardInput):
+        output = compute_shard(given)
+    else:
+        raise ValueError(f"shard {shard}'s input is a {type(given).__name__}")
     key = _output_key(settings, report_id, shard)
     aws.put_object(settings.bucket, key, to_bytes(output), BINARY)
+
+
+def _history_readers(settings: Settings) -> tuple[Any, Any]:
+    """The history's ``load`` and a ``read_range`` that counts the bytes it reads (logged
+    and the ``ShardBytesRead`` metric)."""
+    from storemon.service import history_store
+
+    def read_range(key: str, offset: int, size: int) -> bytes:
+        data = history_store.read_range(settings, key, offset, size)
+        add_count("ShardBytesRead", len(data))
+        return data
+
+    return history_store.load(settings), read_range
 
 
 def _assemble_when_all_done(settings: Settings, report_id: str, receive_count: int) -> str:
