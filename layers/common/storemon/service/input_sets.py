@@ -320,8 +320,9 @@ def inputs_to_shard(
     ``(parsed, source)``: the snapshot's inputs when it holds more than
     ``settings.shard_polls`` polls (a smaller one: ``(None, None)``, the report reads the
     snapshot as always), else the CSV files parsed (``source`` csv: the caller passes them on
-    as `parsed_csv` when it does not shard). A poll history's input set is not sharded:
-    ``(None, None)``. UnusableInput when the inputs cannot work."""
+    as `parsed_csv` when it does not shard). A poll history's input set: ``(None, None)``
+    (it is sharded from its manifest: :func:`storemon.service.shard_jobs.fan_out_history`).
+    UnusableInput when the inputs cannot work."""
     inputs = record.get("inputs") or {}
     if inputs.get("history"):
         return None, None
