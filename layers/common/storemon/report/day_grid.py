@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -30,6 +31,9 @@ from storemon.clock import tz
 from storemon.clock.ticks import TICKS_PER_SECOND
 from storemon.report.business_hours import StoreCalendar
 from storemon.report.timeline import PeriodEvents
+
+if TYPE_CHECKING:
+    from storemon.report.day_midnights import MidnightLookup
 
 SECONDS_PER_DAY = 86_400
 PART_BOUNDARIES = 32_768
@@ -44,7 +48,9 @@ class DayGrid:
     order, starting at ``zone_first``): ``zone_tick`` (the boundary) and ``zone_day`` (the
     local date it starts, as days since 1970-01-01; -1 for the range's end). Per store,
     from rank ``first`` on: ``zone_at`` (position of its zone), ``store_first`` (where its
-    boundaries start in the flat per-store arrays; one more entry, the total)."""
+    boundaries start in the flat per-store arrays; one more entry, the total).
+    ``zone_key``: the zone table's sort keys (zone position, tick), as :meth:`place` keys
+    an item."""
 
     from_tick: int
     to_tick: int
@@ -53,6 +59,7 @@ class DayGrid:
     zone_first: np.ndarray
     zone_at: np.ndarray
     store_first: np.ndarray
+    zone_key: np.ndarray
     first: int = 0
 
     @classmethod
@@ -68,6 +75,8 @@ class DayGrid:
         zone_tick = np.insert(start, after_last, to_tick)
         store_first = np.zeros(calendar.n_stores + 1, dtype=np.int64)
         np.cumsum(days_per_zone[zone_at] + 1, out=store_first[1:])
+        entry_zone = np.repeat(np.arange(len(used), dtype=np.int64), days_per_zone + 1)
+        key_span = to_tick - from_tick + 3
         return cls(
             from_tick=from_tick,
             to_tick=to_tick,
@@ -76,6 +85,7 @@ class DayGrid:
             zone_first=after_last - days_per_zone + np.arange(len(used)),
             zone_at=zone_at,
             store_first=store_first,
+            zone_key=entry_zone * key_span + (zone_tick - (from_tick - 1)),
         )
 
     @property
@@ -114,6 +124,7 @@ class DayGrid:
                 zone_first=self.zone_first,
                 zone_at=self.zone_at[first:stop],
                 store_first=self.store_first[first : stop + 1] - self.store_first[first],
+                zone_key=self.zone_key,
                 first=self.first + first,
             )
 
@@ -157,6 +168,23 @@ class DayGrid:
             order = np.argsort(np.concatenate([item_key, boundary_key]), kind="stable")
             last = np.flatnonzero(order >= n_items)
             last -= np.arange(n_boundaries)
+        last -= 1
+        return last
+
+    def last_placed(self, rank: np.ndarray, tick: np.ndarray) -> np.ndarray:
+        """What :meth:`last_at_or_before` answers for few items (a part's events), found
+        from the zone table instead of the boundaries' keys: an item's place among the flat
+        boundaries is its store's first boundary plus the number of its zone's boundaries
+        before its tick (one search among the zone table's keys), then counted."""
+        zone = np.take(self.zone_at, rank)
+        query = np.clip(tick, self.from_tick - 1, self.to_tick + 1)
+        query -= self.from_tick - 1
+        query += zone * self.key_span
+        placed = np.searchsorted(self.zone_key, query, side="left")
+        placed -= np.take(self.zone_first, zone)
+        placed += np.take(self.store_first, rank)
+        last = np.bincount(placed, minlength=self.n_boundaries + 1)[: self.n_boundaries]
+        np.cumsum(last, out=last)
         last -= 1
         return last
 
@@ -232,7 +260,10 @@ class DailyPart:
 
 
 def daily_totals(
-    events: PeriodEvents, calendar: StoreCalendar, grid: DayGrid
+    events: PeriodEvents,
+    calendar: StoreCalendar,
+    grid: DayGrid,
+    midnights: MidnightLookup | None = None,
 ) -> Iterator[DailyPart]:
     """Business time and uptime of every (store, local date) of ``grid``, part by part:
     ``B`` and the uptime at the boundaries (the store's last event at or before each holds
@@ -242,23 +273,30 @@ def daily_totals(
     intervals = (c.open_rank, c.open_tick, c.close_tick, c.business_before)
     evented = (events.rank, events.tick, events.business, events.active_after)
     for part in grid.parts(PART_BOUNDARIES):
-        b_rank, zone_entry = part.boundaries()
-        b_tick = part.zone_tick[zone_entry]
-        b_key = b_rank * part.key_span  # (a boundary's tick is inside the range: not held)
-        b_key += b_tick - (part.from_tick - 1)
-        boundary = (b_rank, b_tick, b_key)
-        business = _business_at(c, part, intervals, boundary)
-        uptime = _uptime_at(part, evented, events.uptime_before, (boundary, business))
+        if midnights is not None and c.closed is None:
+            business = midnights.at(grid, part)  # B as the calendar reads it, every store's
+        else:
+            boundary = boundary_keys(part)
+            if midnights is None:
+                business = cumulative_at(part, intervals, boundary)
+            else:
+                business = midnights.at(grid, part)
+            _business_at(c, part, business, boundary)
+        uptime = _uptime_at(part, evented, events.uptime_before, business)
         # day i of the part's rows is boundary i + rank (one boundary more per store before)
-        rank = np.repeat(np.arange(part.n_stores), np.diff(part.store_first) - 1)
+        days = np.diff(part.store_first) - 1
+        rank = np.repeat(np.arange(part.n_stores), days)
         start = np.arange(len(rank), dtype=np.int64)
+        entry = np.repeat(part.zone_first[part.zone_at] - part.store_first[:-1], days)
+        entry += start
         start += rank
+        entry += rank  # boundary start's entry in the zone table
         first_row = int(grid.store_first[part.first - grid.first]) - (part.first - grid.first)
         rank += part.first
         yield DailyPart(
             rows=slice(first_row, first_row + len(start)),
             rank=rank,
-            day=part.zone_day[zone_entry[start]],
+            day=np.take(part.zone_day, entry),
             business=_step(business, start),
             uptime=_step(uptime, start),
         )
@@ -270,12 +308,21 @@ def _step(values: np.ndarray, start: np.ndarray) -> np.ndarray:
     return np.take(values, start)
 
 
+def boundary_keys(grid: DayGrid) -> Boundaries:
+    """Every flat boundary of ``grid``: (rank within the grid, tick, key)."""
+    b_rank, zone_entry = grid.boundaries()
+    b_tick = grid.zone_tick[zone_entry]
+    b_key = b_rank * grid.key_span  # (a boundary's tick is inside the range: not held)
+    b_key += b_tick - (grid.from_tick - 1)
+    return b_rank, b_tick, b_key
+
+
 def _business_at(
-    calendar: StoreCalendar, grid: DayGrid, intervals: Spans, boundary: Boundaries
+    calendar: StoreCalendar, grid: DayGrid, business: np.ndarray, boundary: Boundaries
 ) -> np.ndarray:
-    """``B(t)`` at every flat boundary, as :meth:`StoreCalendar.business_time` reads it."""
+    """``B(t)`` at every flat boundary, as :meth:`StoreCalendar.business_time` reads it, from
+    ``business``: ``B`` from the calendar's intervals alone (overwritten)."""
     b_rank, b_tick, _ = boundary
-    business = cumulative_at(grid, intervals, boundary)
     always = b_tick
     if calendar.closed is not None:
         closed = calendar.closed
@@ -290,13 +337,12 @@ def _uptime_at(
     grid: DayGrid,
     evented: Spans,
     uptime_before: np.ndarray,
-    at_boundary: tuple[Boundaries, np.ndarray],
+    business: np.ndarray,
 ) -> np.ndarray:
-    """The uptime before every flat boundary (``at_boundary``: the boundaries and ``B`` at
-    each): the store's last event at or before it holds its status until it."""
+    """The uptime before every flat boundary (``business``: ``B`` at each): the store's
+    last event at or before it holds its status until it."""
     rank, tick, event_business, active_after, before = _of_part(grid, *evented, uptime_before)
-    boundary, business = at_boundary
-    last = grid.last_at_or_before(rank, tick, boundary[2])
+    last = grid.last_placed(rank, tick)
     # uptime before the last event, plus B(t) - B(event) if active: per event (a few) the
     # part that does not depend on t, so each boundary costs two reads and two operations
     base = before - np.where(active_after, event_business, 0)

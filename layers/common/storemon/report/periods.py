@@ -32,6 +32,7 @@ from storemon.clock.timestamps import parse_micros
 from storemon.errors import InputError
 from storemon.report.business_hours import StoreCalendar
 from storemon.report.day_grid import DailyPart, DayGrid, daily_totals
+from storemon.report.day_midnights import MidnightBusiness
 from storemon.report.timeline import Marks, PeriodEvents, Timeline, period_events
 
 WINDOW_ORDER = ("hour", "day", "week", "month")
@@ -168,9 +169,12 @@ def measure_period(
     now_tick: int,
     *,
     incidents: bool = False,
+    midnights: MidnightBusiness | None = None,
 ) -> tuple[PeriodEvents, pd.DataFrame, pd.DataFrame]:
     """The period's events (with the week's start among the marks when ``incidents``), its
-    report frame and its percentages frame."""
+    report frame and its percentages frame. ``midnights``: the calendar's ``B`` at its
+    stores' midnights, made once per loaded snapshot (day by day reads it when it covers the
+    range)."""
     n_stores = calendar.n_stores
     extra = [now_tick - WEEK_HOURS * TICKS_PER_HOUR] if incidents else []
     starts = [now_tick - WINDOW_HOURS[name] * TICKS_PER_HOUR for name in period.windows]
@@ -180,7 +184,10 @@ def measure_period(
     events = period_events(timeline, calendar, Marks.common(n_stores, ticks), now_tick)
     if period.daily:
         grid = DayGrid.of(calendar, period.from_us * TICKS_PER_US, now_tick)  # type: ignore[operator]
-        return events, *daily_frames(store_id, grid, daily_totals(events, calendar, grid))
+        lookup = None
+        if midnights is not None:
+            lookup = midnights.lookup(calendar, grid, _at_the_ends(events, ticks, grid.from_tick))
+        return events, *daily_frames(store_id, grid, daily_totals(events, calendar, grid, lookup))
     first_mark = np.arange(n_stores) * len(ticks)
     now_mark = first_mark + len(ticks) - 1
 
@@ -192,6 +199,15 @@ def measure_period(
     hours = WINDOW_HOURS
     totals = {name: since(now_tick - hours[name] * TICKS_PER_HOUR) for name in period.windows}
     return events, *window_frames(store_id, totals)
+
+
+def _at_the_ends(
+    events: PeriodEvents, ticks: list[int], from_tick: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """``B`` at ``from_tick`` and at now of every store: at its marks (each store has one
+    at each of ``ticks``, the last now)."""
+    at = events.mark_at.reshape(events.n_stores, len(ticks))
+    return events.business[at[:, ticks.index(from_tick)]], events.business[at[:, -1]]
 
 
 # ------------------------------------------------------------------------------ the frames

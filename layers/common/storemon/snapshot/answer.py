@@ -27,6 +27,7 @@ from storemon.errors import InputError
 from storemon.inputs.closures import Closures
 from storemon.report.business_hours import StoreCalendar
 from storemon.report.closures import closed_spans, closure_rows
+from storemon.report.day_midnights import MidnightBusiness
 from storemon.report.per_group import ragged_take
 from storemon.report.periods import Period, measure_period
 from storemon.report.pipeline import parse_instant, report_from_parsed
@@ -42,6 +43,8 @@ from storemon.report.result import (
 from storemon.report.timeline import Timeline
 from storemon.snapshot.reader import ZONE_SOURCES, Snapshot
 
+MIDNIGHT_DAYS = 31  # B at the midnights of the last 31 days of a snapshot, made once
+US_PER_DAY = 86_400 * US_PER_SECOND
 logger = logging.getLogger(__name__)
 
 
@@ -82,8 +85,9 @@ def report_from_snapshot(
     closures = snap.closures()
     calendar = _calendar(stores, facts.store_id, closures, (span_start_us, now_us))
     timeline = _timeline(stores, at_now, span_start_us * TICKS_PER_US, now_tick)
+    memo = _midnight_business(snap, calendar) if period.daily and stores.every else None
     events, *frames = measure_period(
-        period, timeline, calendar, facts.store_id, now_tick, incidents=incidents
+        period, timeline, calendar, facts.store_id, now_tick, incidents=incidents, midnights=memo
     )
     scope = ReportScope(
         now_us=now_us,
@@ -275,6 +279,19 @@ def _calendar(
         within_us=span_us,
     )
     return replace(calendar, closed=closed_spans(listed, stores.count), closure_rows=listed)
+
+
+def _midnight_business(snap: Snapshot, calendar: StoreCalendar) -> MidnightBusiness:
+    """Every store's ``B`` at its local midnights from :data:`MIDNIGHT_DAYS` days before
+    the newest poll (the calendar's start at the earliest) to the latest as_of, made once
+    per loaded snapshot: a day-by-day range inside it (the last 30 days, the page's and the
+    days route's default) reads the table instead of the intervals; an earlier range
+    computes them (:mod:`storemon.report.day_midnights`). No wider: the first request of
+    a freshly loaded snapshot makes it, about as much work as its own 30 days."""
+    from_us = max(int(snap.meta["calendar_from_us"]), snap.now_us - MIDNIGHT_DAYS * US_PER_DAY)
+    from_tick = from_us * TICKS_PER_US
+    to_tick = int(snap.meta["as_of_range_us"][1]) * TICKS_PER_US + 1
+    return snap.memo("midnight_business", lambda: MidnightBusiness.of(calendar, from_tick, to_tick))
 
 
 def _stored_calendar(stores: _StoreSlices, span_us: tuple[int, int] | None) -> StoreCalendar:
