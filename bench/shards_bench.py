@@ -13,6 +13,13 @@ every shard at once (coordinator + slowest shard + assembler: Lambda's, given en
 concurrency); then a 64x projection from the measured costs (assumptions printed). At 1x
 the assembled CSV is checked against one worker's.
 
+Then a report from a poll history (``--history-scale``, default 1; 0: none): the scale's
+status file ingested once as a history's base (cached), a full report in shards: the
+coordinator from the manifest (``storemon.history.shard_history.plan_history``), each shard
+reading its buckets' slices of the partitions by file range reads, the assembler as above;
+printed: the bytes each reads (range reads and whole input files), seconds, peak RSS, and
+the assembled CSV checked against one worker's report from the history.
+
 A scale of k is k generated blocks of 14,092 stores (seeds 0..k-1, random 19-digit ids),
 a week of polls each, concatenated; cached under ``--data`` (about 95 MB a block).
 """
@@ -41,6 +48,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--scales", default="1,4,16")
     parser.add_argument("--shard-polls", type=int, default=SHARD_POLLS)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--history-scale", type=int, default=1, help="0: no history row")
     parser.add_argument("--data", default=str(Path(tempfile.gettempdir()) / "storemon-shards"))
     parser.add_argument("--step", help=argparse.SUPPRESS)  # a child process: one step
     parser.add_argument("args", nargs="*", help=argparse.SUPPRESS)
@@ -149,7 +157,144 @@ def step_one_worker(folder: str, out: str) -> dict:
     return {}
 
 
+# ------------------------------------------------------------- a report from a poll history
+def step_history_ingest(folder: str, into: str) -> dict:
+    from storemon_dev.cli import main as storemon
+
+    names = {name: str(Path(folder, f"{name}.csv")) for name in NAMES}
+    code = storemon(
+        ["ingest", "--into", into, "--status", names["status"], "--base"]
+        + [f"--hours={names['hours']}", f"--timezones={names['timezones']}"]
+    )
+    assert code == 0, code
+    return {}
+
+
+def _history(into: str):
+    """The history's manifest and a ``load`` counting the bytes it reads."""
+    manifest = json.loads(Path(into, "manifest.json").read_text())
+    read = [0]
+
+    def load(key: str) -> bytes:
+        data = Path(into, key).read_bytes()
+        read[0] += len(data)
+        return data
+
+    return manifest, load, read
+
+
+def step_history_coordinator(into: str, shard_polls: str, out: str) -> dict:
+    from storemon.history.shard_history import plan_history
+    from storemon.history.shard_work import to_bytes
+
+    manifest, load, read = _history(into)
+    planned = plan_history(manifest, load, int(shard_polls), incidents=True, page=True, status=True)
+    assert planned is not None, "not sharded: fewer polls than --shard-polls"
+    Path(out, "plan.bin").write_bytes(to_bytes(planned.plan))
+    written = []
+    for given in planned.shard_inputs():
+        data = to_bytes(given)
+        Path(out, f"input-{given.shard:03d}.bin").write_bytes(data)
+        written.append(len(data))
+    polls, shards, objects = planned.main.polls, planned.plan.total, planned.main.read["bytes"]
+    return {
+        "polls": polls,
+        "shards": shards,
+        "read": read[0],
+        "objects": objects,
+        "written": written,
+    }
+
+
+def step_history_shard(into: str, out: str, shard: str) -> dict:
+    from storemon.history.shard_history import HistoryShardInput, compute_history_shard
+    from storemon.history.shard_work import from_bytes, to_bytes
+
+    given = from_bytes(Path(out, f"input-{int(shard):03d}.bin").read_bytes(), HistoryShardInput)
+    assert isinstance(given, HistoryShardInput)
+    _, load, whole = _history(into)
+    ranged = [0]
+
+    def read_range(key: str, offset: int, size: int) -> bytes:
+        with Path(into, key).open("rb") as f:
+            f.seek(offset)
+            data = f.read(size)
+        ranged[0] += len(data)
+        return data
+
+    output = compute_history_shard(given, load, read_range)
+    data = to_bytes(output)
+    Path(out, f"output-{int(shard):03d}.bin").write_bytes(data)
+    return {"read": ranged[0], "read_inputs": whole[0], "written": len(data)}
+
+
+def step_history_one_worker(into: str, out: str) -> dict:
+    from storemon.history.answer import report_from_history
+    from storemon.report.result import report_to_csv
+
+    manifest, load, read = _history(into)
+    result = report_from_history(manifest, load, incidents=True, name="history")
+    Path(out, "one-worker.csv").write_text(report_to_csv(result.report))
+    return {"read": read[0]}
+
+
+def measure_history(data: Path, scale: int, shard_polls: int, workers: int) -> dict:
+    """A full report (incidents, page, status) of a history of the scale's polls in shards:
+    the coordinator from the manifest, each shard by range reads of its buckets' slices."""
+    folder = dataset(data, scale)["status"].parent
+    into = folder / "history"
+    if not (into / "manifest.json").exists():
+        _run_step("history_ingest", str(folder), str(into))
+    with tempfile.TemporaryDirectory(prefix="history-shards-", dir=data) as out:
+        started = time.perf_counter()
+        coordinator = _run_step("history_coordinator", str(into), str(shard_polls), out)
+        total = coordinator["shards"]
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            run = lambda k: _run_step("history_shard", str(into), out, str(k))  # noqa: E731
+            shards = list(pool.map(run, range(total)))
+        assembler = _run_step("assembler", out, str(total))
+        wall = time.perf_counter() - started
+        one = _run_step("history_one_worker", str(into), out)
+        same = Path(out, "report.csv").read_bytes() == Path(out, "one-worker.csv").read_bytes()
+    return {
+        "scale": scale,
+        "coordinator": coordinator,
+        "shards": shards,
+        "wall": wall,
+        "assembler": assembler,
+        "one_worker": one,
+        "same_as_one_worker": same,
+    }
+
+
+def print_history(row: dict) -> None:
+    c, s, a = row["coordinator"], row["shards"], row["assembler"]
+    print(
+        f"\nfrom a poll history ({row['scale']}x, {c['polls']:,} polls in the report's objects, "
+        f"{c['objects'] / 1e6:.1f} MB; one worker reads {row['one_worker']['read'] / 1e6:.1f} MB "
+        f"in {row['one_worker']['seconds']:.1f} s, {row['one_worker']['rss_mb']:.0f} MB peak)"
+    )
+    print(
+        "| shards | coordinator s / MB / read MB | shard range-read MB (max, min) | "
+        "shard input files MB | shard s (max) | shard peak RSS MB (max) | "
+        "assembler s / MB | wall (this machine) |"
+    )
+    print("|---:|---|---|---:|---:|---:|---|---:|")
+    print(
+        f"| {c['shards']} | {c['seconds']:.1f} / {c['rss_mb']:.0f} / {c['read'] / 1e6:.1f} | "
+        f"{max(x['read'] for x in s) / 1e6:.2f}, {min(x['read'] for x in s) / 1e6:.2f} | "
+        f"{max(x['read_inputs'] for x in s) / 1e6:.1f} | {max(x['seconds'] for x in s):.2f} | "
+        f"{max(x['rss_mb'] for x in s):.0f} | {a['seconds']:.1f} / {a['rss_mb']:.0f} | "
+        f"{row['wall']:.1f} s |"
+    )
+    print(f"assembled CSV equals one worker's from the history: {row['same_as_one_worker']}")
+
+
 STEPS = {
+    "history_ingest": step_history_ingest,
+    "history_coordinator": step_history_coordinator,
+    "history_shard": step_history_shard,
+    "history_one_worker": step_history_one_worker,
     "block": step_block,
     "coordinator": step_coordinator,
     "shard": step_shard,
@@ -285,10 +430,14 @@ def main(argv: list[str] | None = None) -> int:
     data = Path(args.data)
     data.mkdir(parents=True, exist_ok=True)
     scales = [int(x) for x in args.scales.split(",")]
-    rows = [measure(data, scale, args.shard_polls, args.workers) for scale in scales]
-    print_table(rows, args.workers, args.shard_polls)
-    projection(rows)
-    Path(data, "results.json").write_text(json.dumps(rows, indent=1))
+    rows = [measure(data, scale, args.shard_polls, args.workers) for scale in scales if scale]
+    if rows:
+        print_table(rows, args.workers, args.shard_polls)
+        projection(rows)
+    if args.history_scale:
+        print_history(measure_history(data, args.history_scale, args.shard_polls, args.workers))
+    if rows:
+        Path(data, "results.json").write_text(json.dumps(rows, indent=1))
     return 0
 
 
