@@ -5,15 +5,16 @@ A day-by-day report reads the calendar's running business time ``B`` at each sto
 boundaries: the range's start, each local midnight inside it, the range's end. The
 midnights are the same for every request of a loaded snapshot (its calendar does not
 change): :class:`MidnightBusiness` reads ``B`` from the calendar's intervals at every
-boundary of a grid over the snapshot's whole calendar once, and a request whose range lies
+boundary of a grid over its last month once (at its second day-by-day report; see
+:func:`storemon.snapshot.answer._midnight_business`), and a request whose range lies
 inside it takes each midnight's value from that table (one read per boundary instead of a
-merge and the formula). The range's own start and end are the request's own (its events' marks
-hold ``B`` there). The closed time of stores without hours (§9) is not in the table
+merge and the formula). The range's own start and end are the request's own (its events'
+marks hold ``B`` there). The closed time of stores without hours (§9) is not in the table
 (``B(t) = t`` for them there): with closures,
 :func:`storemon.report.day_grid.daily_totals` applies it as without the table.
 
-Bounded: one int64 per (store, local date) of the snapshot's calendar (about 40 dates: ~4.5
-MB for 14,092 stores); kept in the snapshot's memo, so it goes with the loaded snapshot.
+Bounded: one int64 per (store, local date) of those 31-33 days (~3.7 MB for 14,092 stores);
+kept in the snapshot's memo, so it goes with the loaded snapshot.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ their calendar (from the stored intervals). From there the report package's own 
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import time
@@ -281,13 +282,16 @@ def _calendar(
     return replace(calendar, closed=closed_spans(listed, stores.count), closure_rows=listed)
 
 
-def _midnight_business(snap: Snapshot, calendar: StoreCalendar) -> MidnightBusiness:
+def _midnight_business(snap: Snapshot, calendar: StoreCalendar) -> MidnightBusiness | None:
     """Every store's ``B`` at its local midnights from :data:`MIDNIGHT_DAYS` days before
     the newest poll (the calendar's start at the earliest) to the latest as_of, made once
-    per loaded snapshot: a day-by-day range inside it (the last 30 days, the page's and the
-    days route's default) reads the table instead of the intervals; an earlier range
-    computes them (:mod:`storemon.report.day_midnights`). No wider: the first request of
-    a freshly loaded snapshot makes it, about as much work as its own 30 days."""
+    per loaded snapshot, at its second day-by-day full report: a range inside it (the last
+    30 days, the page's and the days route's default) reads the table instead of the
+    intervals; an earlier range computes them (:mod:`storemon.report.day_midnights`). A
+    snapshot loaded for one report (the CLI, a worker) never makes it (making it costs
+    about as much as one report's own 30 days); None then."""
+    if next(snap.memo("day_by_day_reports", lambda: itertools.count(1))) < 2:
+        return None
     from_us = max(int(snap.meta["calendar_from_us"]), snap.now_us - MIDNIGHT_DAYS * US_PER_DAY)
     from_tick = from_us * TICKS_PER_US
     to_tick = int(snap.meta["as_of_range_us"][1]) * TICKS_PER_US + 1
