@@ -13,7 +13,7 @@ marks hold ``B`` there). The closed time of stores without hours (§9) is not in
 (``B(t) = t`` for them there): with closures,
 :func:`storemon.report.day_grid.daily_totals` applies it as without the table.
 
-Bounded: one int64 per (store, local date) of those 31-33 days (~3.7 MB for 14,092 stores);
+Bounded: one int64 per (store, local date) of those 31-33 days (3.9 MB for 14,092 stores);
 kept in the snapshot's memo, so it goes with the loaded snapshot.
 """
 
