@@ -99,6 +99,7 @@ def test_an_incident_is_notified_once_to_the_topic_and_every_matching_subscriber
     assert not any(g.path in ("/ok/oscar", "/ok/slow") for g in receivers.got)
 
 
+@pytest.mark.slow
 def test_a_duplicate_or_repeated_evaluation_sends_nothing_twice(flow, template, apps):
     alerts, api, worker_queue = flow.stack, flow.api, flow.worker_queue
     delivery_queue, receivers = flow.delivery_queue, flow.receivers

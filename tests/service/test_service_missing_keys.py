@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import boto3
+import pytest
 
 from storemon.service.cache import clear_caches
 from tests.iam.test_roles import _without
@@ -74,6 +75,7 @@ def test_an_input_the_worker_may_not_read_fails_the_report_at_once(
     assert len(worker_queue.outcomes) == 1
 
 
+@pytest.mark.slow
 def test_store_report_never_answers_500_when_the_snapshot_is_missing(
     live_stack, api, worker_queue, iam_enforced
 ):

@@ -133,6 +133,7 @@ def test_latest_never_moves_backwards(stack, api):
     assert refresh.start_refresh(settings) is None
 
 
+@pytest.mark.slow
 def test_same_second_uploads_order_by_resolution_time(stack):
     """Two input sets with the same newest LastModified: the one resolved later wins."""
     settings = Settings.from_env()

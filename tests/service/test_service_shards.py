@@ -72,6 +72,7 @@ def shard_env(monkeypatch, polls: int) -> None:
     monkeypatch.setenv("STOREMON_SHARD_POLLS", str(polls))
 
 
+@pytest.mark.slow
 def test_a_sharded_report_equals_one_worker(stack, api, worker_queue, monkeypatch, dataset):
     put_dataset(stack["bucket"], dataset)
     shard_env(monkeypatch, polls_in(dataset) // 5)  # 5 to 6 shards (from the CSV files)
@@ -220,6 +221,7 @@ def test_an_unsharded_report_is_one_shard(stack, api, worker_queue, dataset):
     assert api.get(f"/get_report/{report_id}")[1]["shards"] == {"total": 1, "done": 1}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "request_body",
     [
@@ -315,6 +317,7 @@ def test_a_pending_page_of_a_sharded_report_is_reassembled_not_recomputed(
     assert re.sub(pattern, "", again) == re.sub(pattern, "", page)
 
 
+@pytest.mark.slow
 def test_a_sharded_history_report_equals_one_worker(
     live_stack, api, worker_queue, monkeypatch, dataset
 ):
