@@ -208,17 +208,10 @@ def calendar_and_timeline(
 ) -> tuple[StoreCalendar, Timeline]:
     """Phases 2 and 3: the stores' calendar over the span (closures applied near the span
     and the polls), the evidence and the status changes inside the span."""
-    now_us = selected.now_us
-    calendar = store_calendar(
-        selected.store_id,
-        hours,
-        zones,
-        period_start_us=span_start_us,
-        now_us=now_us,
-        closures=closures,
-        closures_from_us=min(span_start_us, _first_poll(selected, now_us)),
+    closures_from_us = min(span_start_us, _first_poll(selected, selected.now_us))
+    calendar, ev_rank, ev_tick, ev_active = calendar_and_evidence(
+        selected, hours, zones, closures, span_start_us, closures_from_us=closures_from_us
     )
-    ev_rank, ev_tick, ev_active = evidence(selected, calendar)
     timeline = status_changes(
         ev_rank,
         ev_tick,
@@ -228,6 +221,29 @@ def calendar_and_timeline(
         now_tick=selected.now_tick,
     )
     return calendar, timeline
+
+
+def calendar_and_evidence(
+    selected: SelectedPolls,
+    hours: Hours,
+    zones: Zones,
+    closures: Closures | None,
+    span_start_us: int,
+    *,
+    closures_from_us: int,
+) -> tuple[StoreCalendar, np.ndarray, np.ndarray, np.ndarray]:
+    """Phase 2: the stores' calendar from ``span_start_us`` to the polls' now (closures
+    applied from ``closures_from_us``) and the polls' evidence on it (rank, tick, active)."""
+    calendar = store_calendar(
+        selected.store_id,
+        hours,
+        zones,
+        period_start_us=span_start_us,
+        now_us=selected.now_us,
+        closures=closures,
+        closures_from_us=closures_from_us,
+    )
+    return (calendar, *evidence(selected, calendar))
 
 
 def report_now(period: Period, as_of: str | None, polls: Polls) -> int:

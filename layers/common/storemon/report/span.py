@@ -16,10 +16,10 @@ import numpy as np
 from storemon.clock.ticks import TICKS_PER_HOUR, TICKS_PER_US, US_PER_DAY
 from storemon.inputs.closures import Closures
 from storemon.inputs.tables import Hours, Polls, Zones
-from storemon.report.business_hours import StoreCalendar, store_calendar
+from storemon.report.business_hours import StoreCalendar
 from storemon.report.periods import WEEK_HOURS
-from storemon.report.pipeline import require_a_poll
-from storemon.report.timeline import SelectedPolls, evidence, select_polls
+from storemon.report.pipeline import calendar_and_evidence, require_a_poll
+from storemon.report.timeline import SelectedPolls, select_polls
 
 
 @dataclass(frozen=True)
@@ -62,14 +62,7 @@ def span_evidence(
     if first_us is None:
         first_us = int(selected.time_us.min()) if len(selected.time_us) else now_us
     span_start_us = min(first_us, week_start_us) // US_PER_DAY * US_PER_DAY
-    calendar = store_calendar(
-        selected.store_id,
-        hours,
-        zones,
-        period_start_us=span_start_us,
-        now_us=now_us,
-        closures=closures,
-        closures_from_us=span_start_us,
+    calendar, rank, tick, active = calendar_and_evidence(
+        selected, hours, zones, closures, span_start_us, closures_from_us=span_start_us
     )
-    rank, tick, active = evidence(selected, calendar)
     return SpanEvidence(now_tick, selected, calendar, rank, tick, active)
