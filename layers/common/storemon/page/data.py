@@ -144,9 +144,8 @@ def day_columns(days: pd.DataFrame, store_id: pd.Series) -> dict:
     frame, rank = days[keep], rank[keep]
     dates = pd.to_datetime(frame["date"].astype(str), format="%Y-%m-%d").to_numpy()
     day = dates.astype("datetime64[D]").astype(np.int64)
-    order = np.lexsort((day, rank))
-    counts = np.bincount(rank, minlength=len(store_id))
-    ptr = np.concatenate([[0], np.cumsum(counts)])
+    order, ptr = _per_store(rank, day, len(store_id))
+    counts = np.diff(ptr)
     starts = day[order][ptr[:-1][counts > 0]]  # each store's first date, if it has any
     first = np.zeros(len(store_id), dtype=np.int64)
     first[counts > 0] = starts
@@ -178,14 +177,10 @@ def closure_columns(
     keep = (rank >= 0) & (end > 0) & (start < WEEK_SECONDS * 1_000_000)
     rank, start, end = rank[keep], start[keep], end[keep]
     frame = closures[keep]
-    order = np.lexsort((start, rank))
-    counts = np.bincount(rank, minlength=len(store_id))
+    order, ptr = _per_store(rank, start, len(store_id))
     return {
-        "ptr": np.concatenate([[0], np.cumsum(counts)]).astype(int).tolist(),
-        "s": np.round(start[order] / 1e6).astype(np.int64).tolist(),
-        "e": np.round(end[order] / 1e6).astype(np.int64).tolist(),
-        "o": _offset_minutes(frame["start_local"])[order].tolist(),
-        "eo": _offset_minutes(frame["end_local"])[order].tolist(),
+        "ptr": ptr.astype(int).tolist(),
+        **_stretches(start, end, frame, order),
         "r": frame["reason"].fillna("").astype(str).to_numpy()[order].tolist(),
     }
 
@@ -322,17 +317,13 @@ def incident_columns(
     frame, rank = incidents[keep], rank[keep]
     start = _epoch_us(frame["start_utc"]) - week_start_us
     end = _epoch_us(frame["end_utc"]) - week_start_us
-    order = np.lexsort((start, rank))
-    counts = np.bincount(rank, minlength=len(store_id))
+    order, ptr = _per_store(rank, start, len(store_id))
     ongoing = frame["ongoing"]
     if not pd.api.types.is_bool_dtype(ongoing):  # CSV text: "true" / "false"
         ongoing = ongoing.astype(str).str.strip().str.lower().isin(["true", "1"])
     return {
-        "ptr": np.concatenate([[0], np.cumsum(counts)]).astype(int).tolist(),
-        "s": np.round(start[order] / 1e6).astype(np.int64).tolist(),
-        "e": np.round(end[order] / 1e6).astype(np.int64).tolist(),
-        "o": _offset_minutes(frame["start_local"])[order].tolist(),
-        "eo": _offset_minutes(frame["end_local"])[order].tolist(),
+        "ptr": ptr.astype(int).tolist(),
+        **_stretches(start, end, frame, order),
         "b": _numbers(frame["business_minutes"].to_numpy(dtype=float)[order], 2),
         "g": ongoing.to_numpy()[order].astype(int).tolist(),
     }
@@ -357,10 +348,9 @@ def business_columns(
     rank = np.concatenate([rank, always])
     opens = np.concatenate([opens, np.zeros(len(always), dtype=np.int64)])
     closes = np.concatenate([closes, np.full(len(always), WEEK_SECONDS * 10**6)])
-    order = np.lexsort((opens, rank))
-    counts = np.bincount(rank, minlength=len(store_id))
+    order, ptr = _per_store(rank, opens, len(store_id))
     return {
-        "ptr": np.concatenate([[0], np.cumsum(counts)]).astype(int).tolist(),
+        "ptr": ptr.astype(int).tolist(),
         "o": np.round(opens[order] / 1e6).astype(np.int64).tolist(),
         "c": np.round(closes[order] / 1e6).astype(np.int64).tolist(),
     }
@@ -391,3 +381,22 @@ def _offset_minutes(local: pd.Series) -> np.ndarray:
     )
     minutes = (digits[0] * 10 + digits[1]) * 60 + digits[2] * 10 + digits[3]
     return np.where(valid, np.where(sign == ord("-"), -minutes, minutes), 0).astype(np.int64)
+
+
+def _per_store(rank: np.ndarray, key: np.ndarray, n_stores: int) -> tuple[np.ndarray, np.ndarray]:
+    """The rows' order by store, then ``key``, and the page's ``ptr``: store ``i``'s rows are
+    ``order[ptr[i]:ptr[i + 1]]``."""
+    order = np.lexsort((key, rank))
+    counts = np.bincount(rank, minlength=n_stores)
+    return order, np.concatenate([[0], np.cumsum(counts)])
+
+
+def _stretches(start: np.ndarray, end: np.ndarray, frame: pd.DataFrame, order: np.ndarray) -> dict:
+    """Stretches of the week in store order (incidents, closures): ``s``/``e`` seconds from
+    the week's start, ``o``/``eo`` their local UTC offsets in minutes."""
+    return {
+        "s": np.round(start[order] / 1e6).astype(np.int64).tolist(),
+        "e": np.round(end[order] / 1e6).astype(np.int64).tolist(),
+        "o": _offset_minutes(frame["start_local"])[order].tolist(),
+        "eo": _offset_minutes(frame["end_local"])[order].tolist(),
+    }
