@@ -94,6 +94,19 @@ class EnvironmentGate:
                 self._active -= 1
                 self._cond.notify_all()
 
+    def outside(self) -> dict[str, str]:
+        """``os.environ`` as it is outside any function: without the variables of the
+        environment applied now (their values from before it)."""
+        with self._cond:
+            environment = dict(os.environ)
+            for name in self._applied:
+                original = self._original.get(name)
+                if original is None:
+                    environment.pop(name, None)
+                else:
+                    environment[name] = original
+            return environment
+
     def reset(self) -> None:
         """Take the last applied function environment out of ``os.environ`` (when idle)."""
         with self._cond:

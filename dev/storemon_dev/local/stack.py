@@ -154,6 +154,7 @@ class LocalStack:
         parameters: dict[str, Any] | None = None,
         max_pollers: int = MAX_POLLERS,
         enforce_auth: bool = True,
+        containers: tuple[str, ...] = (),
     ):
         self.template = Template.load(template_path)
         self.enforce_auth = enforce_auth
@@ -163,6 +164,9 @@ class LocalStack:
         self.names = names
         self.parameters = parameters
         self.max_pollers = max_pollers
+        # functions (logical ids or short names) run in a process of their own each
+        # (storemon_dev.local.container): not held up by other functions' invocations
+        self.containers = {self.template.function(name).logical_id for name in containers}
         self.emulator = Emulator("127.0.0.1" if host in ("localhost", "") else host)
         self.resources: dict[str, Any] = {}
         self.functions: dict[str, LocalFunction] = {}
@@ -208,6 +212,10 @@ class LocalStack:
             if not source.stop(timeout=max(0.0, deadline - time.monotonic())):
                 log.warning("%s is still in an invocation; leaving it behind", source.name)
         self.event_sources = []
+        for function in self.functions.values():
+            close = getattr(function, "close", None)
+            if close is not None:
+                close()
         self.emulator.stop()
         _forget_aws_clients()
         GATE.reset()
@@ -279,7 +287,10 @@ class LocalStack:
     def _make_function(self, spec: FunctionSpec) -> LocalFunction:
         for event in spec.unsupported_events:
             log.warning("%s: event %s is not emulated locally", spec.logical_id, event)
-        return LocalFunction(
+        from storemon_dev.local.container import ContainerFunction
+
+        kind = ContainerFunction if spec.logical_id in self.containers else LocalFunction
+        return kind(
             spec,
             self.function_env(spec),
             physical_name=f"{STACK_NAME}-{spec.logical_id}",
