@@ -37,6 +37,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--regenerate", action="store_true")
     parser.add_argument("--hours", type=int, default=HOURS, help="batches to upload")
+    parser.add_argument(
+        "--one-process",
+        action="store_true",
+        help="the worker in the bench's process too (default: a container of its own)",
+    )
     return parser.parse_args(argv)
 
 
@@ -63,6 +68,14 @@ class Probe:
         item = self.ddb.get_item(TableName=self.reports, Key={"report_id": {"S": "latest"}})
         return item.get("Item", {}).get("target_id", {}).get("S")
 
+    def idle(self) -> bool:
+        """latest's report has its page (nothing of the last batch left to do)."""
+        target = self.latest()
+        if target is None:
+            return True
+        item = self.ddb.get_item(TableName=self.reports, Key={"report_id": {"S": target}})
+        return "page_pending" not in item.get("Item", {})
+
     def evaluated_at(self) -> str:
         item = self.ddb.get_item(TableName=self.alerts, Key={"alert_key": {"S": "cursor"}})
         return item.get("Item", {}).get("evaluated_at", {}).get("S", "")
@@ -74,7 +87,8 @@ def run(args: argparse.Namespace) -> int:
     from storemon_dev.local.stack import LocalStack
 
     paths = bench.prepare_dataset(args)
-    with LocalStack(parameters={"RefreshQuietSeconds": 0}) as stack:
+    containers = () if args.one_process else ("WorkerFunction",)
+    with LocalStack(parameters={"RefreshQuietSeconds": 0}, containers=containers) as stack:
         stack.start(Path(paths["status"]).parent)
         stack.start_event_sources()
         server = ApiServer(stack.gateway(), host="127.0.0.1", port=0)
@@ -156,6 +170,8 @@ class Hours:
         t_alert = max(a.received_s for a in receiver.alerts[had:]) - t0
         _wait(lambda: probe.evaluated_at() > cursor, 600, "the evaluation's end")
         t_eval = time.monotonic() - t0
+        # batches come an hour apart: the next one finds this one's work done (its page)
+        _wait(probe.idle, 600, f"hour {hour}'s page")
         print(
             f"hour {hour}: {kind:<16} upload -> latest Complete {t_latest:5.2f} s, "
             f"-> every {kind} delivered {t_alert:5.2f} s, evaluation done {t_eval:5.2f} s",

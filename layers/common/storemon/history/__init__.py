@@ -10,6 +10,8 @@ read only the partitions their span needs plus a small carry (docs/history.md).
 - :mod:`~storemon.history.ingest`: a batch (or a new base) merged into the history; the
   manifest; the carry moved forward; retention;
 - :mod:`~storemon.history.answer`: the report from a history;
+- :mod:`~storemon.history.alert_view`: SPEC §10's alert incidents of a version of the history
+  (evaluated right after a batch lands);
 - :mod:`~storemon.history.shards`: a report split into store shards by bucket range, each
   shard's report at the whole report's ``now``, and the shards assembled into the one report
   (issue 18).

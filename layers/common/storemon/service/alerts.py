@@ -34,14 +34,16 @@ before deciding anything again (at least once; receivers drop repeats by ``webho
 from __future__ import annotations
 
 import json
+import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from storemon.alerting.rule import Audience, Notice, State, View, identity_key, notices
 from storemon.clock.iso import utc_text
 from storemon.errors import ObjectForbidden, ObjectMissing
-from storemon.service import alert_store, aws, input_sets, records, subscriptions
+from storemon.service import alert_store, aws, history_store, input_sets, records, subscriptions
 from storemon.service.observability import add_count, logger
 from storemon.service.records import utcnow
 from storemon.service.settings import Settings, require
@@ -66,13 +68,83 @@ def enabled(settings: Settings) -> bool:
     return bool(settings.alerts_table)
 
 
+def ingest_at_of(inputs: dict, current_at: str) -> str:
+    """The time that orders the ingest of `inputs` (the cursor's ``evaluated_at``): the poll
+    history's version's (when its manifest became current: a batch landed, a new base or new
+    hours) when the inputs hold a history, else `current_at` (when ``latest`` moved to them)."""
+    history = inputs.get("history") or {}
+    return str(history.get("last_modified") or current_at)
+
+
+def evaluated(settings: Settings, ingest_at: str) -> bool:
+    """Whether the ingest of `ingest_at` (or a newer one) was evaluated already."""
+    return str(alert_store.cursor(settings).get("evaluated_at", "")) >= ingest_at
+
+
+def evaluate_history(settings: Settings, history: Mapping[str, Any]) -> str:
+    """SPEC §10 right after a batch landed in the poll history (the refresh it starts, once
+    the history holds the current inputs), before the report that moves ``latest`` and
+    whatever becomes of it: the alerts of the history version `history` (an input version:
+    ``key`` its manifest, ``last_modified`` the ingest's time). A failure is queued for the
+    worker at once; a busy cursor (another evaluation runs) queues it 2 s later."""
+    if not enabled(settings):
+        return "alerts-off"
+    manifest_key, ingest_at = str(history["key"]), str(history["last_modified"])
+    if evaluated(settings, ingest_at):
+        return f"alerts-{alert_store.DONE}"
+    started = time.perf_counter()
+    try:
+        view = history_store.alert_view(settings, manifest_key)
+        viewed = time.perf_counter()
+        outcome = evaluate(settings, view, ingest_at=ingest_at, token=str(uuid.uuid4()))
+    except Exception:
+        logger.warning("the alerts evaluation of the ingest failed: queued", exc_info=True)
+        queue_history_evaluation(settings, manifest_key, ingest_at)
+        return "alerts-failed"
+    if outcome == f"alerts-{alert_store.BUSY}":
+        queue_history_evaluation(settings, manifest_key, ingest_at, delay=BUSY_DELAY_SECONDS)
+    took = {"view_ms": _ms(viewed - started), "evaluation_ms": _ms(time.perf_counter() - viewed)}
+    logger.info("alerts evaluated with the ingest", extra={"outcome": outcome, **took})
+    return outcome
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 1)
+
+
+def queue_history_evaluation(
+    settings: Settings, manifest_key: str, ingest_at: str, delay: int = 0
+) -> None:
+    """Ask the worker to evaluate the alerts of the history version `manifest_key`."""
+    message = {"kind": EVALUATE, "manifest_key": manifest_key, "ingest_at": ingest_at}
+    aws.send_message(settings.queue_url, message, delay_seconds=delay)
+
+
+def _handle_history_evaluation(settings: Settings, message: dict, message_id: str | None) -> str:
+    manifest_key, ingest_at = message.get("manifest_key"), message.get("ingest_at")
+    if not isinstance(manifest_key, str) or not isinstance(ingest_at, str):
+        logger.error("dropping an alerts evaluation of no history version", extra={"m": message})
+        add_count("MessagesDropped")
+        return "unknown"
+    if evaluated(settings, ingest_at):
+        return f"alerts-{alert_store.DONE}"
+    view = history_store.alert_view(settings, manifest_key)
+    outcome = evaluate(settings, view, ingest_at=ingest_at, token=message_id or str(uuid.uuid4()))
+    if outcome == f"alerts-{alert_store.BUSY}":
+        queue_history_evaluation(settings, manifest_key, ingest_at, delay=BUSY_DELAY_SECONDS)
+    return outcome
+
+
 def handle_evaluation(settings: Settings, message: dict, message_id: str | None = None) -> str:
     """The worker's part: evaluate the ingest of ``message`` (``report_id``: the complete
-    report that moved ``latest``, ``ingest_at``). A busy cursor queues it again shortly."""
+    report that moved ``latest``, or ``manifest_key``: a version of the poll history;
+    ``ingest_at``). A busy cursor queues it again shortly."""
     report_id, ingest_at = message.get("report_id"), message.get("ingest_at")
     if not enabled(settings):
         logger.info("alerts are not configured (ALERTS_TABLE): evaluation dropped")
         return "alerts-off"
+    if "manifest_key" in message:
+        return _handle_history_evaluation(settings, message, message_id)
     record = records.get(settings, report_id) if isinstance(report_id, str) else None
     if (
         record is None
@@ -83,7 +155,7 @@ def handle_evaluation(settings: Settings, message: dict, message_id: str | None 
         logger.error("dropping an alerts evaluation of no complete report", extra={"m": message})
         add_count("MessagesDropped")
         return "unknown"
-    if str(alert_store.cursor(settings).get("evaluated_at", "")) >= ingest_at:
+    if evaluated(settings, ingest_at):
         return f"alerts-{alert_store.DONE}"  # (evaluated with its report: no view to compute)
     view = input_sets.alert_view_of_record(settings, record)
     outcome = evaluate(settings, view, ingest_at=ingest_at, token=message_id or str(uuid.uuid4()))

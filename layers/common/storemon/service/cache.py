@@ -84,6 +84,18 @@ class ByteCache:
                 self._held -= len(self._values.popitem(last=False)[1])
         return data
 
+    def put(self, bucket: str, key: str, data: bytes) -> None:
+        """Keep bytes this container just wrote (the next read of them is not a GET)."""
+        if len(data) > self.limit:
+            return
+        with self._lock:
+            if (bucket, key) not in self._values:
+                self._values[(bucket, key)] = data
+                self._held += len(data)
+            self._values.move_to_end((bucket, key))
+            while self._held > self.limit:
+                self._held -= len(self._values.popitem(last=False)[1])
+
     def clear(self) -> None:
         with self._lock:
             self._values.clear()

@@ -88,6 +88,14 @@ KEPT_BYTES = 64 * 2**20
 _OBJECTS = ByteCache(KEPT_BYTES)
 
 
+def alert_view(settings: Settings, manifest_key: str) -> Any:
+    """SPEC §10's alert incidents of the history version ``manifest_key`` at its newest poll
+    (:func:`storemon.history.alert_view.alert_view`: the carry and the days of the week)."""
+    from storemon.history.alert_view import alert_view as view_of
+
+    return view_of(manifest_at(settings, manifest_key), load(settings))
+
+
 def manifest_at(settings: Settings, manifest_key: str) -> dict:
     from storemon.history.ingest import check_manifest
 
@@ -123,6 +131,7 @@ def apply(settings: Settings, operation: Callable[[dict, Callable[[str], bytes]]
 def _commit(settings: Settings, current: dict | None, update: Any) -> bool:
     for key, data in update.objects.items():
         aws.put_object(settings.bucket, PREFIX + key, data, "application/octet-stream")
+        _OBJECTS.put(settings.bucket, PREFIX + key, data)  # read next by the alerts, the report
     manifest = update.manifest
     text = json.dumps(manifest, sort_keys=True)
     digest = hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -22,7 +22,7 @@ from __future__ import annotations
 import time
 from urllib.parse import unquote_plus
 
-from storemon.service import aws, history_store, records, sources
+from storemon.service import alerts, aws, history_store, records, sources
 from storemon.service.observability import (
     add_count,
     add_invocation_keys,
@@ -100,6 +100,9 @@ def start_refresh(settings: Settings, receive_count: int = 1) -> str | None:
         logger.info("refresh waits for %s", ", ".join(missing))
         add_count("RefreshesSkipped")
         return None
+    history = inputs.get("history")
+    if history:  # SPEC §10: the alerts of the batches landed, before the report
+        alerts.evaluate_history(settings, history)
     report_id = records.refresh_report_id(inputs)
     set_report_id(report_id)
     pointer = records.latest_pointer(settings) or {}

@@ -1,0 +1,135 @@
+"""SPEC §10's alerts evaluated when a batch lands in the poll history: before the report
+that moves ``latest`` and whatever becomes of it (through the template's functions on
+moto, the IAM check holding each function to its role)."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+
+from storemon.errors import InputError
+from storemon.service import alert_store, history_store, input_sets
+from storemon.service import alerts as alerts_service
+from storemon.service.settings import Settings
+from tests.alerts.conftest import topic_messages
+from tests.alerts.test_alert_flow import DOWN, RECOVERED, subscribe, verified, without_timestamp
+from tests.harness import handler_invoker, record
+from tests.service.helpers import put_inputs
+
+# 1001's incident (DOWN: from 10:45, ongoing at 12:00) ends when a batch adds it active at
+# 11:50: the store.recovered of RECOVERED (ends at the midpoint 11:40, 55 business minutes)
+BATCH = "store_id,status,timestamp_utc\n1001,active,2023-01-23 11:50:00 UTC\n"
+
+
+def put_batch(bucket: str, name: str = "b1.csv") -> None:
+    boto3.client("s3").put_object(Bucket=bucket, Key=f"input/polls/{name}", Body=BATCH.encode())
+
+
+@pytest.fixture
+def told_down(flow) -> dict:
+    """An administrator's subscription, told 1001's store.down by the classic upload's report."""
+    admin = subscribe(flow.api, flow.receivers, "/ok/admin")
+    put_inputs(flow.stack["bucket"])
+    flow.worker_queue.drain()
+    flow.delivery_queue.drain()
+    assert [without_timestamp(m) for m in topic_messages(flow.stack)] == [DOWN]
+    return admin
+
+
+@pytest.mark.slow
+def test_a_batch_is_evaluated_when_it_lands_and_its_report_evaluates_nothing(
+    flow, told_down, monkeypatch
+):
+    steps: list[tuple[str, str]] = []
+    evaluate, report_of_record = alerts_service.evaluate, input_sets.report_of_record
+
+    def evaluating(settings, view, *, ingest_at, token):
+        steps.append(("evaluate", ingest_at))
+        return evaluate(settings, view, ingest_at=ingest_at, token=token)
+
+    def reporting(*args, **kwargs):
+        steps.append(("report", ""))
+        return report_of_record(*args, **kwargs)
+
+    monkeypatch.setattr(alerts_service, "evaluate", evaluating)
+    monkeypatch.setattr(input_sets, "report_of_record", reporting)
+    put_batch(flow.stack["bucket"])
+    flow.worker_queue.drain()
+    flow.delivery_queue.drain()
+
+    settings = Settings.from_env()
+    landed = history_store.pointer(settings)["updated_at"]  # the ingest: its manifest current
+    assert steps == [("evaluate", landed), ("report", "")]
+    assert alert_store.cursor(settings)["evaluated_at"] == landed
+    assert flow.api.get("/get_report/latest")[1]["inputs"]["history"]  # latest covers it
+    assert [without_timestamp(m) for m in topic_messages(flow.stack)] == [RECOVERED]
+    bodies = verified(flow.receivers, "/ok/admin", told_down["secret"])
+    assert [without_timestamp(b) for b in bodies] == [DOWN, RECOVERED]
+
+
+@pytest.mark.slow
+def test_an_ingest_whose_report_fails_still_alerts_once(
+    flow, told_down, template, apps, monkeypatch
+):
+    def broken(*args, **kwargs):
+        raise InputError("history", "a report that cannot be made")
+
+    monkeypatch.setattr(input_sets, "report_of_record", broken)
+    before = flow.api.get("/get_report/latest")[1]["report_id"]
+    put_batch(flow.stack["bucket"])
+    flow.worker_queue.drain()
+    flow.delivery_queue.drain()
+    latest = flow.api.get("/get_report/latest")[1]
+    assert latest["report_id"] == before  # the failed report never replaces latest
+    assert "a report that cannot be made" in latest["newer_refresh_failed"]["error"]
+    assert [without_timestamp(m) for m in topic_messages(flow.stack)] == [RECOVERED]
+
+    # evaluated once: the same history version again (a queued evaluation) sends nothing
+    settings = Settings.from_env()
+    pointer = history_store.pointer(settings)
+    again = {
+        "kind": "alerts",
+        "manifest_key": pointer["manifest_key"],
+        "ingest_at": pointer["updated_at"],
+    }
+    invoke = handler_invoker(template, apps)
+    assert invoke("WorkerFunction", {"Records": [record(again)]}) == {"batchItemFailures": []}
+    flow.delivery_queue.drain()
+    assert topic_messages(flow.stack) == []
+    bodies = verified(flow.receivers, "/ok/admin", told_down["secret"])
+    assert [without_timestamp(b) for b in bodies] == [DOWN, RECOVERED]
+
+
+def test_a_failed_evaluation_at_ingest_is_queued_and_the_worker_sends_it(
+    flow, told_down, template, apps, monkeypatch
+):
+    """The evaluation at the ingest fails (here: reading the history's view): it is queued for
+    the worker at once and the refresh goes on; the store.recovered is sent once (by the
+    queued evaluation, or by the report's if that runs first: the other finds it done)."""
+    view_of, failed = history_store.alert_view, []
+
+    def fails_once(settings, manifest_key):
+        if not failed:
+            failed.append(manifest_key)
+            raise OSError("S3 went away for a moment")
+        return view_of(settings, manifest_key)
+
+    monkeypatch.setattr(history_store, "alert_view", fails_once)
+    evaluations = []
+    handle = alerts_service.handle_evaluation
+    monkeypatch.setattr(
+        alerts_service,
+        "handle_evaluation",
+        lambda settings, message, message_id=None: (
+            evaluations.append(message) or handle(settings, message, message_id)
+        ),
+    )
+    put_batch(flow.stack["bucket"])
+    flow.worker_queue.drain()
+    flow.delivery_queue.drain()
+    pointer = history_store.pointer(Settings.from_env())
+    assert failed == [pointer["manifest_key"]]
+    queued = {"manifest_key": pointer["manifest_key"], "ingest_at": pointer["updated_at"]}
+    assert queued.items() <= evaluations[0].items()
+    assert [without_timestamp(m) for m in topic_messages(flow.stack)] == [RECOVERED]
+    assert len(verified(flow.receivers, "/ok/admin", told_down["secret"])) == 2
