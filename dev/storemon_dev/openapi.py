@@ -38,7 +38,7 @@ def document() -> dict[str, Any]:
     """The whole API's OpenAPI 3 document as a dict."""
     doc: dict[str, Any] = {}
     for name in HANDLERS:
-        app = load_app(name).app
+        app = load_app(name).function.openapi_resolver()
         part = json.loads(
             app.get_openapi_json_schema(title=TITLE, version=VERSION, description=DESCRIPTION)
         )

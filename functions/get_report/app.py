@@ -3,209 +3,156 @@ GET /store_summary?store_id=, GET /reports?limit=,
 GET /stores/{store_id}/report[?as_of= | ?from=&to=], GET /stores/{store_id}/days[?from=&to=],
 GET /stores/{store_id}/incidents[?report_id=], GET /stores/{store_id}/status, and the API's
 $default route (JSON 404 / 405).
-Query and path parameters are validated by Powertools (and documented in the OpenAPI
-document); the answers come from :mod:`storemon.service.reports` (a report, the list) and
-:mod:`storemon.service.stores` (one store's summary, report, incidents and status)."""
+Query and path parameters are checked as :mod:`storemon.service.request_rules` declares them
+(and documented from the same declarations in the OpenAPI document); the answers come from
+:mod:`storemon.service.reports` (a report, the list) and :mod:`storemon.service.stores` (one
+store's summary, report, incidents and status)."""
 
-from typing import Annotated, Literal
+from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
-from storemon.service import api_models, http, reports, stores
-from storemon.service.api_models import (
-    ReportAnswer,
-    ReportList,
-    StoreIncidents,
-    StoreReport,
-    StoreStatus,
-    StoreSummary,
-    answers,
-)
-from storemon.service.api_units import StoreDays
+from storemon.service import http, reports, request_rules, stores
 from storemon.service.lambda_entry import HttpFunction
 from storemon.service.observability import tracer
+from storemon.service.request_rules import (
+    AS_OF_QUERY,
+    FORMAT_QUERY,
+    FROM_QUERY,
+    LATEST_REPORT_ID_QUERY,
+    LIMIT_QUERY,
+    REPORT_ID_PATH,
+    REPORT_ID_QUERY,
+    STORE_ID_PATH,
+    STORE_ID_QUERY,
+    TO_QUERY,
+)
 
-function = HttpFunction()  # routes carry no return annotation (see HttpFunction)
+function = HttpFunction()
 app = function.app
 
 
-ReportIdQuery = Annotated[
-    str,
-    Query(
-        max_length=64,
-        pattern=api_models.REPORT_ID_PATTERN,
-        description="a report id (uuid4) or latest",
-    ),
-]
-ReportIdPath = Annotated[
-    str,
-    Path(
-        max_length=64,
-        pattern=api_models.REPORT_ID_PATTERN,
-        description="a report id (uuid4) or latest",
-    ),
-]
-StoreIdPath = Annotated[
-    str, Path(max_length=api_models.MAX_STORE_ID_BYTES, pattern=api_models.STORE_ID_PATTERN)
-]
-StoreIdQuery = Annotated[
-    str, Query(max_length=api_models.MAX_STORE_ID_BYTES, pattern=api_models.STORE_ID_PATTERN)
-]
-AsOfQuery = Annotated[
-    str | None,
-    Query(max_length=40, pattern=api_models.AS_OF_PATTERN, description=api_models.TIMESTAMP_FORMS),
-]
-FromQuery = Annotated[
-    str | None,
-    Query(
-        alias="from",
-        max_length=40,
-        pattern=api_models.AS_OF_PATTERN,
-        description="SPEC §8: the start of a range [from, to) (needs to; before it, at most 366 "
-        f"days; not with as_of): {api_models.TIMESTAMP_FORMS}",
-    ),
-]
-ToQuery = Annotated[
-    str | None,
-    Query(
-        alias="to",
-        max_length=40,
-        pattern=api_models.AS_OF_PATTERN,
-        description=f"the range's end (needs from): {api_models.TIMESTAMP_FORMS}",
-    ),
-]
-REPORT_STATES = answers(200, ReportAnswer, 400, 403, 404, also=(202, 303, 409))
-FormatQuery = Annotated[
-    Literal["json", "csv", "html"] | None,
-    Query(
-        description="csv / html: redirect (303) to the CSV / the report page; or send "
-        "Accept: text/csv / text/html"
-    ),
-]
+# the answers of each route, for the OpenAPI document (given storemon.service.api_models)
+def report_states(m: Any) -> dict:
+    return m.answers(200, m.ReportAnswer, 400, 403, 404, also=(202, 303, 409))
 
 
-def _answer(report_id: str, fmt: str | None, allowed: tuple[str, ...]) -> Response:
+def _answer(report_id: str, fmt: str | None) -> Response:
     event = app.current_event
-    http.check_query(event.query_string_parameters, allowed)
     view = reports.get_report(function.settings(), report_id, function.caller())
     return http.report_answer(view, http.wanted_file(event.headers, fmt))
 
 
-@app.get("/get_report", summary="A report's state", responses=REPORT_STATES)
-@tracer.capture_method
-def get_report_by_query(report_id: ReportIdQuery, format: FormatQuery = None):  # noqa: A002
-    return _answer(report_id, format, ("report_id", "format"))
-
-
-@app.get(
-    "/get_report/<report_id>",
+@function.get(
+    "/get_report",
+    params=(REPORT_ID_QUERY, FORMAT_QUERY),
     summary="A report's state",
-    responses=REPORT_STATES,
+    responses=report_states,
 )
 @tracer.capture_method
-def get_report_by_path(report_id: ReportIdPath, format: FormatQuery = None):  # noqa: A002
-    return _answer(report_id, format, ("format",))
+def get_report_by_query(report_id: str, format: str | None = None):  # noqa: A002
+    return _answer(report_id, format)
 
 
-@app.post("/get_report", summary="A report's state", responses=REPORT_STATES)
+@function.get(
+    "/get_report/<report_id>",
+    params=(REPORT_ID_PATH, FORMAT_QUERY),
+    summary="A report's state",
+    responses=report_states,
+)
+@tracer.capture_method
+def get_report_by_path(report_id: str, format: str | None = None):  # noqa: A002
+    return _answer(report_id, format)
+
+
+@function.post(
+    "/get_report", summary="A report's state", responses=report_states, query_checked=False
+)
 @tracer.capture_method
 def get_report_by_body():
-    body = api_models.parse(api_models.GetReportRequest, http.event_json(app.current_event))
-    return _answer(body.report_id, body.format, ())
+    data = http.event_json(app.current_event)
+    body = request_rules.parse(request_rules.GET_REPORT_BODY, data)
+    function.check_query()
+    return _answer(body.report_id, body.format)
 
 
-@app.get(
+@function.get(
     "/store_summary",
+    params=(STORE_ID_QUERY,),
     summary="What the data holds for one store",
-    responses=answers(200, StoreSummary, 400, 403, 404),
+    responses=lambda m: m.answers(200, m.StoreSummary, 400, 403, 404),
 )
 @tracer.capture_method
-def store_summary(
-    store_id: StoreIdQuery,
-):
-    http.check_query(app.current_event.query_string_parameters, ("store_id",))
+def store_summary(store_id: str):
     summary = stores.store_summary(function.settings(), store_id, function.caller())
     return http.json_response(200, summary)
 
 
-@app.get(
-    "/reports", summary="Recent reports, newest first", responses=answers(200, ReportList, 400, 403)
+@function.get(
+    "/reports",
+    params=(LIMIT_QUERY,),
+    summary="Recent reports, newest first",
+    responses=lambda m: m.answers(200, m.ReportList, 400, 403),
 )
 @tracer.capture_method
-def recent_reports(
-    limit: Annotated[int, Query(ge=1, le=reports.MAX_LIMIT)] = reports.DEFAULT_LIMIT,
-):
-    http.check_query(app.current_event.query_string_parameters, ("limit",))
+def recent_reports(limit: int = request_rules.DEFAULT_LIMIT):
     return http.json_response(200, reports.recent(function.settings(), limit, function.caller()))
 
 
-@app.get(
+@function.get(
     "/stores/<store_id>/report",
+    params=(STORE_ID_PATH, AS_OF_QUERY, FROM_QUERY, TO_QUERY),
     summary="One store's report row and uptime percentages, answered at once",
-    responses=answers(200, StoreReport, 400, 403, 404, 503),
+    responses=lambda m: m.answers(200, m.StoreReport, 400, 403, 404, 503),
 )
 @tracer.capture_method
 def store_report(
-    store_id: StoreIdPath,
-    as_of: AsOfQuery = None,
-    start: FromQuery = None,
-    end: ToQuery = None,
+    store_id: str, as_of: str | None = None, start: str | None = None, end: str | None = None
 ):
-    http.check_query(app.current_event.query_string_parameters, ("as_of", "from", "to"))
     answer = stores.store_report(
         function.settings(), store_id, as_of, principal=function.caller(), start=start, end=end
     )
     return http.json_response(200, answer)
 
 
-@app.get(
+@function.get(
     "/stores/<store_id>/days",
+    params=(STORE_ID_PATH, FROM_QUERY, TO_QUERY),
     summary="One store's uptime day by day (default: the last 30 days), answered at once",
-    responses=answers(200, StoreDays, 400, 403, 404, 503),
+    responses=lambda m: m.answers(200, m.StoreDays, 400, 403, 404, 503),
 )
 @tracer.capture_method
-def store_days(
-    store_id: StoreIdPath,
-    start: FromQuery = None,
-    end: ToQuery = None,
-):
-    http.check_query(app.current_event.query_string_parameters, ("from", "to"))
+def store_days(store_id: str, start: str | None = None, end: str | None = None):
     answer = stores.store_days(
         function.settings(), store_id, start, end, principal=function.caller()
     )
     return http.json_response(200, answer)
 
 
-@app.get(
+@function.get(
     "/stores/<store_id>/incidents",
+    params=(STORE_ID_PATH, LATEST_REPORT_ID_QUERY),
     summary="One store's incidents and uptime percentages in a full report",
-    responses=answers(200, StoreIncidents, 400, 403, 404, 409),
+    responses=lambda m: m.answers(200, m.StoreIncidents, 400, 403, 404, 409),
 )
 @tracer.capture_method
-def store_incidents(
-    store_id: StoreIdPath,
-    report_id: ReportIdQuery = "latest",
-):
-    http.check_query(app.current_event.query_string_parameters, ("report_id",))
-    store = api_models.store_id_from_path(store_id)
+def store_incidents(store_id: str, report_id: str = "latest"):
+    store = request_rules.store_id_from_path(store_id)
     answer = stores.store_incidents(
         function.settings(), store, report_id, principal=function.caller()
     )
     return http.json_response(200, answer)
 
 
-@app.get(
+@function.get(
     "/stores/<store_id>/status",
+    params=(STORE_ID_PATH,),
     summary="One store's status now: since when, its last poll, open now, its ongoing incident",
-    responses=answers(200, StoreStatus, 400, 403, 404),
+    responses=lambda m: m.answers(200, m.StoreStatus, 400, 403, 404),
 )
 @tracer.capture_method
-def store_status(
-    store_id: StoreIdPath,
-):
-    http.check_query(app.current_event.query_string_parameters, ())
-    store = api_models.store_id_from_path(store_id)
+def store_status(store_id: str):
+    store = request_rules.store_id_from_path(store_id)
     answer = stores.store_status(function.settings(), store, principal=function.caller())
     return http.json_response(200, answer)
 

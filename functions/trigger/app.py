@@ -1,58 +1,56 @@
 """trigger: POST /trigger_report, GET|POST /stores/{store_id}/trigger_report -> 202 {report_id};
 GET /stores/{store_id}/page -> 303 to the page of a new report of that store.
 
-The JSON bodies are validated by :mod:`storemon.service.api_models` (and documented from it in
-the OpenAPI document); query and path parameters by Powertools."""
+The JSON bodies, query and path parameters are checked as :mod:`storemon.service.request_rules`
+declares them (and documented from the same declarations in the OpenAPI document)."""
 
-from typing import Annotated
+from typing import Any
 
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
-
-from storemon.service import api_models, http, trigger
-from storemon.service.api_models import Accepted, answers
+from storemon.service import http, trigger
 from storemon.service.lambda_entry import HttpFunction
 from storemon.service.observability import tracer
+from storemon.service.request_rules import AS_OF_QUERY, STORE_ID_PATH
 
-function = HttpFunction()  # routes carry no return annotation (see HttpFunction)
+function = HttpFunction()
 app = function.app
 
-StoreIdPath = Annotated[
-    str, Path(max_length=api_models.MAX_STORE_ID_BYTES, pattern=api_models.STORE_ID_PATTERN)
-]
-PAGE_ANSWERS = answers(303, Accepted, 400, 403, 429, 503)
-PAGE_ANSWERS[303]["description"] = (
-    "a report of the store from the latest inputs is queued: Location is "
-    "/get_report/{report_id}?format=html (202 with Retry-After while it runs, then 303 to the "
-    "page)"
-)
-AsOfQuery = Annotated[
-    str | None,
-    Query(max_length=40, pattern=api_models.AS_OF_PATTERN, description=api_models.TIMESTAMP_FORMS),
-]
+
+# the answers of each route, for the OpenAPI document (given storemon.service.api_models)
+def accepted(m: Any) -> dict:
+    return m.answers(202, m.Accepted, 400, 403, 429, 503)
 
 
-@app.post(
+def page_answers(m: Any) -> dict:
+    answers = m.answers(303, m.Accepted, 400, 403, 429, 503)
+    answers[303]["description"] = (
+        "a report of the store from the latest inputs is queued: Location is "
+        "/get_report/{report_id}?format=html (202 with Retry-After while it runs, then 303 to "
+        "the page)"
+    )
+    return answers
+
+
+@function.post(
     "/trigger_report",
     summary="Start a report (all stores, or store_ids, at as_of)",
-    responses=answers(202, Accepted, 400, 403, 429, 503),
+    responses=accepted,
 )
 @tracer.capture_method
 def trigger_report():
-    http.check_query(app.current_event.query_string_parameters, ())
     body = http.event_json(app.current_event)
     return http.accepted(trigger.trigger(function.settings(), body, principal=function.caller()))
 
 
-@app.route(
+@function.route(
     "/stores/<store_id>/trigger_report",
-    method=["GET", "POST"],
+    ["GET", "POST"],
+    params=(STORE_ID_PATH, AS_OF_QUERY),
     summary="Start a report of one store",
-    responses=answers(202, Accepted, 400, 403, 429, 503),
+    responses=accepted,
 )
 @tracer.capture_method
-def trigger_store_report(store_id: StoreIdPath, as_of: AsOfQuery = None):
+def trigger_store_report(store_id: str, as_of: str | None = None):
     event = app.current_event
-    http.check_query(event.query_string_parameters, ("as_of",))
     body = http.event_json(event) if event.http_method == "POST" else {}
     query = {"as_of": as_of} if as_of is not None else None
     report_id = trigger.trigger(
@@ -61,14 +59,14 @@ def trigger_store_report(store_id: StoreIdPath, as_of: AsOfQuery = None):
     return http.accepted(report_id)
 
 
-@app.get(
+@function.get(
     "/stores/<store_id>/page",
+    params=(STORE_ID_PATH,),
     summary="A page of one store from the latest data: 303 to its report's page",
-    responses=PAGE_ANSWERS,
+    responses=page_answers,
 )
 @tracer.capture_method
-def store_page(store_id: StoreIdPath):
-    http.check_query(app.current_event.query_string_parameters, ())
+def store_page(store_id: str):
     report_id = trigger.trigger(function.settings(), {}, store_id, principal=function.caller())
     return http.see_page(report_id)
 

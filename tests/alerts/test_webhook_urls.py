@@ -9,7 +9,7 @@ import socket
 
 import pytest
 
-from storemon.service import api_models, webhook_url
+from storemon.service import request_rules, webhook_url
 from storemon.service.webhook_url import UrlRefused, check
 
 PUBLIC = "93.184.215.14"  # a public address (never connected to: these tests only resolve)
@@ -139,10 +139,10 @@ def test_a_subscription_to_a_private_address_is_refused(stack, api):
     ],
 )
 def test_a_url_outside_the_documented_pattern_is_malformed(stack, api, url):
-    """400, as the document's pattern says (api_models.WEBHOOK_URL_PATTERN), before any DNS."""
+    """400, as the document's pattern says (request_rules.WEBHOOK_URL_PATTERN), before any DNS."""
     status, body, _ = api.post("/subscriptions", json={"url": url})
     assert status == 400 and body["error"].startswith("url: is not an http(s) URL"), body
-    assert not re.fullmatch(api_models.WEBHOOK_URL_PATTERN.strip("^$"), url)
+    assert not re.fullmatch(request_rules.WEBHOOK_URL_PATTERN.strip("^$"), url)
 
 
 @pytest.mark.parametrize(
@@ -157,7 +157,7 @@ def test_a_url_outside_the_documented_pattern_is_malformed(stack, api, url):
     ],
 )
 def test_the_documented_pattern_takes_every_url_the_destination_check_judges(url):
-    assert re.fullmatch(api_models.WEBHOOK_URL_PATTERN.strip("^$"), url)
+    assert re.fullmatch(request_rules.WEBHOOK_URL_PATTERN.strip("^$"), url)
 
 
 def test_a_receiver_rebound_to_a_private_address_is_refused_at_delivery(flow, dns, monkeypatch):

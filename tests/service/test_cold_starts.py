@@ -3,9 +3,11 @@
 Each handler is imported in a fresh process as Lambda imports it: the layer's package on the
 path, ``LAMBDA_TASK_ROOT`` set (so Powertools would trace), the template's Powertools
 variables, tracing switched off by ``POWERTOOLS_TRACE_DISABLED`` (the template's ``TraceDisabled``
-parameter). None of them loads pandas, NumPy or the X-Ray SDK's recorder then, and the queue
-functions no pydantic either; get_report loads neither after answering every route that
-computes nothing (all but ``GET /stores/{id}/report``).
+parameter). None of them loads pandas, NumPy, the X-Ray SDK's recorder or pydantic then (the
+HTTP functions check requests by hand, storemon.service.request_rules; pydantic builds the
+OpenAPI document only); get_report loads none of them after answering every route that
+computes nothing (all but ``GET /stores/{id}/report``), nor does any HTTP function refusing a
+request (a 400 of each kind).
 """
 
 from __future__ import annotations
@@ -18,15 +20,13 @@ from pathlib import Path
 
 import pytest
 
+from storemon.service import request_rules as rules
 from storemon.service.observability import tracing_enabled
 from tests.harness import ApiClient, handler_invoker
 from tests.service.helpers import put_inputs
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAVY = ("pandas", "numpy", "aws_xray_sdk.core")
-# the queue functions validate no HTTP request: pydantic (Powertools' validation, the request
-# models) is the API functions' alone
-QUEUE_FUNCTIONS = ("worker", "delivery")
+HEAVY = ("pandas", "numpy", "aws_xray_sdk.core", "pydantic")
 
 
 def lambda_environment(function: str, *, tracing: bool) -> dict[str, str]:
@@ -66,7 +66,6 @@ tracer = sys.modules["storemon.service.observability"].tracer
 provider = type(tracer.provider)
 print(json.dumps({{
     "loaded": {HEAVY_LOADED},
-    "pydantic": "pydantic" in sys.modules,
     "provider": provider.__module__ + "." + provider.__name__,
     "disabled": bool(tracer.disabled),
 }}))
@@ -76,10 +75,9 @@ print(json.dumps({{
 @pytest.mark.parametrize(
     "function", ["trigger", "get_report", "worker", "subscriptions", "delivery"]
 )
-def test_a_cold_start_loads_no_pandas_numpy_or_xray_recorder(function):
+def test_a_cold_start_loads_no_pandas_numpy_xray_recorder_or_pydantic(function):
     found = run_fresh(IMPORT_HANDLER, lambda_environment(function, tracing=False), function)
     assert found["loaded"] == []
-    assert found["pydantic"] is (function not in QUEUE_FUNCTIONS)
     assert found["provider"] == "storemon.service.observability.NoTracing"
     assert found["disabled"] is True
 
@@ -115,6 +113,80 @@ def test_the_report_path_parses_before_it_needs_pandas():
         "print(json.dumps([m for m in ('pandas',) if m in sys.modules]))\n"
     )
     assert run_fresh(code, lambda_environment("worker", tracing=False)) == []
+
+
+REFUSE = f"""
+import json, sys
+from storemon_dev.handlers import load_app
+
+class Context:
+    function_name = "api"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:api"
+    aws_request_id = "cold-start-test"
+
+answers = []
+for function, event in json.load(sys.stdin):
+    out = load_app(function).lambda_handler(event, Context())
+    answers.append([out["statusCode"], json.loads(out["body"])["error"]])
+print(json.dumps({{"answers": answers, "loaded": {HEAVY_LOADED}}}))
+"""
+
+
+def http_event(method: str, path: str, query: str = "", body: str | None = None) -> dict:
+    """An HTTP API (v2) event of a verified caller of no group: each of these is refused
+    before what the caller may see is asked."""
+    params = dict(pair.split("=", 1) for pair in query.split("&")) if query else None
+    return {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": path,
+        "rawQueryString": query,
+        "headers": {"host": "api.local", "content-type": "application/json"},
+        "queryStringParameters": params,
+        "requestContext": {
+            "http": {"method": method, "path": path},
+            "stage": "$default",
+            "authorizer": {"jwt": {"claims": {"sub": "caller-1"}}},
+        },
+        "body": body,
+        "isBase64Encoded": False,
+    }
+
+
+def test_refusing_requests_loads_no_pydantic():
+    """A 400 of each kind (a body's field, a path's and a query's parameter, an unknown query
+    name), answered by a fresh process of each HTTP function, with the messages the pydantic
+    models and Powertools' validation gave."""
+    requests = [
+        ("trigger", http_event("POST", "/trigger_report", body='{"store_ids": ["1", 7]}')),
+        ("trigger", http_event("GET", "/stores/1001/trigger_report", "as_of=yesterday")),
+        ("get_report", http_event("POST", "/get_report", body='{"format": "xml"}')),
+        ("get_report", http_event("GET", "/reports", "limit=0")),
+        ("get_report", http_event("GET", "/stores/1001/status", "colour=red")),
+        ("subscriptions", http_event("POST", "/subscriptions", body='{"url": "ftp://x"}')),
+        ("subscriptions", http_event("DELETE", "/subscriptions/nope")),
+    ]
+    env = {
+        **lambda_environment("trigger", tracing=False),
+        "TABLE_NAME": "reports",
+        "BUCKET_NAME": "inputs",
+        "QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/jobs",
+    }
+    found = run_fresh(REFUSE, env, stdin=json.dumps(requests))
+    assert found["loaded"] == []
+    assert found["answers"] == [
+        [400, "store_ids[1]: Input should be a valid string"],
+        [400, f"query.as_of: {rules.AS_OF_RULE}"],
+        [
+            400,
+            "report_id: Field required; format: Input should be 'json', 'csv' or 'html'",
+        ],
+        [400, "query.limit: Input should be greater than or equal to 1"],
+        [400, "unknown query parameter(s): colour; allowed: none"],
+        [400, "url: " + rules.PATTERN_MESSAGES[rules.WEBHOOK_URL_PATTERN]],
+        [400, "path.subscription_id: is a malformed subscription id: expected a uuid4"],
+    ]
 
 
 REPLAY = f"""

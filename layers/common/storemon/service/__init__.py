@@ -6,8 +6,11 @@ Entry and edge:
   HTTP functions' resolver, settings and caller);
 - :mod:`~storemon.service.http`: the only place that maps errors and report states to HTTP
   status codes, headers and JSON bodies;
-- :mod:`~storemon.service.api_models`: the request and answer models (and the OpenAPI
-  document's schemas);
+- :mod:`~storemon.service.request_rules`: what a request may hold (patterns, limits, each
+  route's parameters, each JSON body), declared once and checked by hand
+  (:mod:`~storemon.service.request_schema`: no pydantic at a cold start);
+- :mod:`~storemon.service.api_models`: the OpenAPI document's models (pydantic), the request
+  bodies built from ``request_rules``' declarations; imported by no handler;
 - :mod:`~storemon.service.authz`: who calls (from the verified claims) and what they may see;
 - :mod:`~storemon.service.settings`: the configuration from the environment;
 - :mod:`~storemon.service.observability`: the one Powertools logger, tracer and metrics.
@@ -33,5 +36,5 @@ State and data:
 
 The computation (:mod:`storemon.report`, :mod:`storemon.snapshot`, :mod:`storemon.page`) is
 imported lazily, by ``input_sets`` and ``report_files`` only: the trigger's cold start and
-get_report's routes that do not compute load neither pandas nor NumPy.
+get_report's routes that do not compute load neither pandas nor NumPy (and no handler pydantic).
 """

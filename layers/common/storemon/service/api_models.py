@@ -1,155 +1,31 @@
-"""The API's request bodies as Pydantic models: they validate the JSON bodies and describe
-them in the OpenAPI document (``docs/openapi.json``, :mod:`storemon.service.openapi`).
+"""The API's models for its OpenAPI document (``docs/openapi.json``, ``storemon_dev.openapi``):
+the request bodies built from :mod:`storemon.service.request_rules`' declarations (which the
+handlers check by hand, without pydantic; the routes' parameters are annotated from the same
+declarations by :func:`storemon.service.lambda_entry.validating_resolver`), and the answers.
 
-Query and path parameters are declared on the routes themselves (Powertools' data validation,
-``enable_validation=True``); bodies are parsed here rather than by Powertools so that a body
-sent without a JSON content type (``curl -d``) or not at all keeps working.
+Only the document, and the tests that hold the hand-written checks to these models, import
+this module: pydantic is never on a handler's path.
 """
 
 from __future__ import annotations
 
-import re
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, Optional
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    ValidationError,
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, create_model
+
+from storemon.service import request_rules
+from storemon.service.api_units import (  # noqa: F401 (StoreDays: get_report's answer)
+    _PCT,
+    HOURS,
+    ISO,
+    MINUTES,
+    StoreDays,
+    _Answer,
+    _maybe,
+    _number,
 )
-
-from storemon.clock import timestamps
-from storemon.clock.iso import request_text
-from storemon.errors import InvalidRequest
-from storemon.service.api_units import _PCT, HOURS, ISO, MINUTES, _Answer, _maybe, _number
-
-MAX_STORE_IDS = 1000
-# UTF-8 bytes of one store id: 1,000 of them (the request, and the summary's ids not found)
-# keep the record well inside DynamoDB's 400 KB item limit.
-MAX_STORE_ID_BYTES = 128
-TIMESTAMP_FORMS = "YYYY-MM-DD HH:MM:SS[.ffffff] [UTC] or ISO 8601 (T, Z or an offset)"
-EARLIEST_AS_OF = "1970-01-01 00:00:00 UTC"
-
-
-# The request values as patterns: the OpenAPI document publishes them and the service checks
-# the very same ones, so what the document accepts the server accepts (schemathesis checks
-# both ways). Plain character classes only: they mean the same in ECMA 262 (JSON Schema),
-# Rust (pydantic) and Python regular expressions.
-#
-# A store id in a request: printable ASCII characters without spaces, quotes, "/", "?", "#",
-# "%", "\\", "." or "`" (real ids are 15-19 digits), at most 128 with the spaces around it,
-# which are trimmed; ids in the data outside it are reported in full reports but cannot be
-# named in a request.
-STORE_ID_PATTERN = r"^ *[0-9A-Za-z_~()'!*:@,;=+&$<>\[\]{}|^-]+ *$"
-# a report id: a uuid4 (any case) or "latest" (any case)
-REPORT_ID_PATTERN = (
-    r"^(?:[Ll][Aa][Tt][Ee][Ss][Tt]"
-    r"|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-4[0-9A-Fa-f]{3}-[89ABab][0-9A-Fa-f]{3}-[0-9A-Fa-f]{12})$"
-)
-SUBSCRIPTION_ID_PATTERN = (
-    r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-4[0-9A-Fa-f]{3}-[89ABab][0-9A-Fa-f]{3}-[0-9A-Fa-f]{12}$"
-)
-# a webhook receiver's URL: http:// or https:// (any case), a host (an ASCII name or address,
-# a port; no user name or password: no "@"), then an optional path, query or fragment of
-# printable ASCII, no spaces. Whether the host may receive webhooks (https on AWS, every address
-# it resolves to public) is asked of DNS at request time: no schema can say it, so a URL that
-# matches this pattern and is refused for its destination is a 422, not a 400.
-WEBHOOK_URL_PATTERN = r"^[Hh][Tt][Tt][Pp][Ss]?://[0-9A-Za-z._~:!$&'()*+,;=%\[\]-]+(?:[/?#][!-~]*)?$"
-# as_of: SPEC §1's timestamp forms with a real date of the years 1970-9998, no surrounding space
-_YEAR = r"(?:19[7-9][0-9]|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])"
-_LEAP_YEAR = r"(?:19(?:7[26]|8[048]|9[26])|[2-9][0-9](?:0[48]|[2468][048]|[13579][26])" + (
-    r"|(?:[2468][048]|[3579][26])00)"
-)
-_MONTH_DAY = (
-    r"(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)"
-    r"|(?:0[13578]|1[02])-31)"
-)
-_TIME = r"(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,6})?"
-_ZONE = r"(?: ?(?:[Uu][Tt][Cc]|[Zz])| ?[+-](?:[01][0-9]|2[0-3])(?::?[0-5][0-9])?)?"
-AS_OF_PATTERN = rf"^(?:{_YEAR}-{_MONTH_DAY}|{_LEAP_YEAR}-02-29)[Tt ]{_TIME}{_ZONE}$"
-
-
-STORE_ID_RULE = (
-    "is not a store id a request can name: 1 to 128 printable ASCII characters, no spaces, "
-    "quotes, '/', '?', '#', '%', '\\', '.' or '`'"
-)
-AS_OF_RULE = f"is not a valid timestamp from {EARLIEST_AS_OF} to 9998 (use {TIMESTAMP_FORMS})"
-REPORT_ID_RULE = "is a malformed report_id: expected a uuid4 or 'latest'"
-# what a value that does not match a pattern is told (instead of the pattern itself)
-PATTERN_MESSAGES = {
-    STORE_ID_PATTERN: STORE_ID_RULE,
-    AS_OF_PATTERN: AS_OF_RULE,
-    REPORT_ID_PATTERN: REPORT_ID_RULE,
-    SUBSCRIPTION_ID_PATTERN: "is a malformed subscription id: expected a uuid4",
-    WEBHOOK_URL_PATTERN: "is not an http(s) URL: http(s)://host[:port][/path], printable ASCII "
-    "without spaces, no user name or password",
-}
-
-
-def _fullmatch(pattern: str, value: str) -> bool:
-    return re.fullmatch(pattern.removeprefix("^").removesuffix("$"), value) is not None
-
-
-def check_store_id(value: str) -> str:
-    """`value` (without the spaces around it) when it is a store id a request may name;
-    ValueError otherwise."""
-    if len(value) > MAX_STORE_ID_BYTES:
-        raise ValueError(f"is too long: at most {MAX_STORE_ID_BYTES} characters per store id")
-    if not _fullmatch(STORE_ID_PATTERN, value):
-        raise ValueError(STORE_ID_RULE)
-    return value.strip(" ")
-
-
-def _store_id(value: str) -> str:
-    return check_store_id(value)
-
-
-def as_of_instant(value: str) -> str:
-    """A request's ``as_of`` normalised to UTC ``YYYY-MM-DD HH:MM:SS.ffffff``; ValueError when
-    it is not a timestamp of the years 1970-9998 (no poll of this service can be older)."""
-    shown = value if len(value) <= 60 else value[:60] + "..."
-    if not _fullmatch(AS_OF_PATTERN, value):
-        raise ValueError(f"{shown!r} {AS_OF_RULE}")
-    return request_text(timestamps.parse_micros(value))
-
-
-def _timestamp(value: str) -> str:
-    return as_of_instant(value)
-
-
-StoreId = Annotated[
-    str,
-    Field(
-        min_length=1,
-        max_length=MAX_STORE_ID_BYTES,
-        pattern=STORE_ID_PATTERN,
-        examples=["8419537941919820732"],
-    ),
-    AfterValidator(_store_id),
-]
-Timestamp = Annotated[
-    str,
-    Field(
-        max_length=40,
-        pattern=AS_OF_PATTERN,
-        description=f"an instant ({TIMESTAMP_FORMS}) from {EARLIEST_AS_OF}, stored in UTC",
-        examples=["2023-01-25 18:13:22 UTC"],
-    ),
-    AfterValidator(_timestamp),
-]
-ReportId = Annotated[
-    str,
-    Field(
-        max_length=64,
-        pattern=REPORT_ID_PATTERN,
-        description="a report id (uuid4) or 'latest'",
-        examples=["latest"],
-    ),
-]
-Format = Literal["json", "csv", "html"]
-Window = Literal["hour", "day", "week", "month"]
+from storemon.service.request_schema import Body, Boolean, Choice, Integer, ListOf, Text
+from storemon.service.request_schema import Field as Declared
 
 
 def _integral_number(value: Any) -> Any:
@@ -160,124 +36,62 @@ def _integral_number(value: Any) -> Any:
     return value
 
 
+def _set(**values: Any) -> dict[str, Any]:
+    """The keyword arguments that are set (a constraint left out is not a constraint of 0)."""
+    return {
+        k: (list(v) if isinstance(v, tuple) else v)
+        for k, v in values.items()
+        if v is not None and v != ()
+    }
+
+
+def value_type(kind: Text | Choice | Integer | Boolean | ListOf) -> Any:
+    """The pydantic type of a declared value (a list's length is its field's: see
+    :func:`_model_field`)."""
+    if isinstance(kind, Text):
+        text = _set(
+            min_length=kind.min_length,
+            max_length=kind.max_length,
+            pattern=kind.pattern,
+            description=kind.description,
+            examples=kind.examples,
+        )
+        after = (AfterValidator(kind.after),) if kind.after else ()
+        return Annotated[(str, Field(**text), *after)]
+    if isinstance(kind, Choice):
+        return Literal[kind.values]
+    if isinstance(kind, Integer):
+        before = (BeforeValidator(_integral_number),) if kind.whole_floats else ()
+        return Annotated[(int, Field(ge=kind.ge, le=kind.le), *before)]
+    if isinstance(kind, Boolean):
+        return bool
+    return list[value_type(kind.item)]  # type: ignore[misc]
+
+
+def _model_field(field: Declared) -> tuple[Any, Any]:
+    annotation = value_type(field.kind)
+    about = _set(alias=field.alias, description=field.description, examples=field.examples)
+    if isinstance(field.kind, ListOf):
+        about.update(_set(min_length=field.kind.min_length, max_length=field.kind.max_length))
+    if field.required:
+        return annotation, Field(**about)
+    return Optional[annotation], Field(field.default, **about)  # noqa: UP045
+
+
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
 
 
-BodyModel = TypeVar("BodyModel", bound=_Body)
+def model_of(body: Body) -> type[BaseModel]:
+    """The pydantic model of a declared JSON body (strict, no other key)."""
+    fields: dict[str, Any] = {field.name: _model_field(field) for field in body.fields}
+    return create_model(body.name, __base__=_Body, __doc__=body.doc, __module__=__name__, **fields)
 
 
-class TriggerRequest(_Body):
-    """POST /trigger_report: a report of these stores (default: all) at this instant (default:
-    the newest poll)."""
-
-    store_ids: list[StoreId] | None = Field(
-        None, min_length=1, max_length=MAX_STORE_IDS, description="leave out for every store"
-    )
-    as_of: Timestamp | None = None
-    windows: list[Window] | None = Field(
-        None,
-        min_length=1,
-        max_length=4,
-        description="SPEC §8: the windows ending at now (as_of) to report, any of hour, day, "
-        "week, month (the last 30 days); the report's columns come in that order; not with "
-        "from/to. Leave out for §5's hour, day, week",
-    )
-    start: Timestamp | None = Field(
-        None,
-        alias="from",
-        description="SPEC §8: a range [from, to) instead of windows: its start (needs to; "
-        "before to, at most 366 days before it; not with as_of or windows)",
-    )
-    end: Timestamp | None = Field(
-        None, alias="to", description="the range's end (needs from): the report's now"
-    )
-    daily: bool | None = Field(
-        None,
-        description="with from/to: one row per store and local date (the store's zone) instead "
-        "of one per store",
-    )
-
-
-class StoreTriggerRequest(_Body):
-    """POST /stores/{store_id}/trigger_report: the path names the store."""
-
-    as_of: Timestamp | None = None
-
-
-class GetReportRequest(_Body):
-    """POST /get_report."""
-
-    report_id: ReportId
-    format: Format | None = Field(
-        None, description="csv / html: redirect (303) to the report's CSV / page"
-    )
-
-
-MAX_MIN_MINUTES = 525_600  # a year
-# an integer as JSON Schema reads one (30.0 is 30), of at most a year (the bounds before the
-# validator: then the document publishes them as minimum and maximum)
-MinMinutes = Annotated[int, Field(ge=0, le=MAX_MIN_MINUTES), BeforeValidator(_integral_number)]
-
-
-class SubscriptionRequest(_Body):
-    """POST /subscriptions: a webhook receiver of SPEC §10's notifications."""
-
-    url: str = Field(
-        min_length=1,
-        max_length=2048,
-        pattern=WEBHOOK_URL_PATTERN,
-        description="https:// URL of a public receiver; notifications are POSTed to it, signed "
-        "as Standard Webhooks do. A URL of this form is still refused (422) when its host does "
-        "not resolve or resolves to a private, loopback, link-local, multicast, reserved or "
-        "unspecified address, and on AWS when it is http:// (the local stack takes loopback "
-        "receivers only)",
-        examples=["https://hooks.example.com/storemon"],
-    )
-    store_ids: list[StoreId] | None = Field(
-        None,
-        min_length=1,
-        max_length=MAX_STORE_IDS,
-        description="the stores to hear about; leave out for every store (administrators)",
-    )
-    min_minutes: MinMinutes | None = Field(
-        None,
-        description="notify an incident once it holds this many business minutes (default: "
-        "the service's ALERT_MIN_MINUTES)",
-    )
-
-
-def store_id_from_path(value: str) -> str:
-    """The path's store id, checked like the body's ones; InvalidRequest otherwise."""
-    try:
-        return _store_id(value)
-    except ValueError as exc:
-        raise InvalidRequest(f"store_id {exc}") from None
-
-
-def parse(model: type[BodyModel], body: dict) -> BodyModel:
-    """`body` validated by `model`; InvalidRequest naming each wrong field otherwise."""
-    try:
-        return model.model_validate(body)
-    except ValidationError as exc:
-        raise InvalidRequest(describe(exc.errors())) from None
-
-
-def describe(errors: list) -> str:
-    """One line per validation error: ``store_ids[1]: Input should be a valid string``."""
-    lines = []
-    for error in errors[:5]:
-        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error["loc"])
-        where = where.lstrip(".") or "body"
-        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
-        if error.get("type") == "extra_forbidden":
-            message = "unknown field (a typo would silently widen the report)"
-        if error.get("type") == "string_pattern_mismatch":
-            pattern = (error.get("ctx") or {}).get("pattern")
-            message = PATTERN_MESSAGES.get(str(pattern), message)
-        lines.append(f"{where[:80]}: {message}")
-    more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
-    return "; ".join(lines) + more
+TriggerRequest = model_of(request_rules.TRIGGER_BODY)
+StoreTriggerRequest = model_of(request_rules.STORE_TRIGGER_BODY)
+GetReportRequest = model_of(request_rules.GET_REPORT_BODY)
+SubscriptionRequest = model_of(request_rules.SUBSCRIPTION_BODY)
 
 
 # ----------------------------------------------------------------------------- answers

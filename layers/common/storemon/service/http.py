@@ -232,8 +232,9 @@ def check_query(query: dict | None, allowed: tuple[str, ...]) -> None:
 
 
 def validation_error(problems: list) -> Response:
-    """400 for what Powertools' validation of the query and path parameters refused."""
-    from storemon.service.api_models import describe
+    """400 for what Powertools' validation of the query and path parameters refused (on the
+    resolver the OpenAPI document is made from: the handlers check them by hand)."""
+    from storemon.service.request_rules import describe
 
     return error_response(400, describe(problems))
 

@@ -22,10 +22,8 @@ from storemon.service import authz, aws, records
 from storemon.service.authz import Principal
 from storemon.service.observability import add_count, logger, set_report_id
 from storemon.service.records import ReportRecord
+from storemon.service.request_rules import DEFAULT_LIMIT, MAX_LIMIT
 from storemon.service.settings import Settings
-
-DEFAULT_LIMIT = 20
-MAX_LIMIT = 100
 
 
 def report_id_from(value: object) -> str:

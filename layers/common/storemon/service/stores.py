@@ -22,7 +22,7 @@ from storemon import json_values
 from storemon.clock.iso import utc_text
 from storemon.clock.timestamps import parse_micros
 from storemon.errors import Conflict, InvalidRequest, NotFound, Unavailable
-from storemon.service import authz, input_sets, records, report_files
+from storemon.service import authz, input_sets, records, report_files, request_rules
 from storemon.service.authz import Principal
 from storemon.service.period_request import check_period
 from storemon.service.records import ReportRecord
@@ -67,9 +67,7 @@ def store_report(
     """One store's report row and uptime percentages at the latest inputs' ``now`` (or
     `as_of`), or over the range [`start`, `end`) (SPEC §8), from their snapshot; Unavailable
     (503, Retry-After) while it is being built."""
-    from storemon.service import api_models
-
-    store = api_models.store_id_from_path(store_id if isinstance(store_id, str) else "")
+    store = request_rules.store_id_from_path(store_id if isinstance(store_id, str) else "")
     authz.require_store(principal, store)
     when = _instant("as_of", as_of)
     period = check_period(start=_instant("from", start), end=_instant("to", end), as_of=when)
@@ -97,9 +95,7 @@ def store_days(
 ) -> dict:
     """One store's uptime day by day (SPEC §8: its local dates overlapping [`start`, `end`),
     by default the last 30 days before the data's now), from the latest inputs' snapshot."""
-    from storemon.service import api_models
-
-    store = api_models.store_id_from_path(store_id)
+    store = request_rules.store_id_from_path(store_id)
     authz.require_store(principal, store)
     start, end = _instant("from", start), _instant("to", end)
     period = None
@@ -151,12 +147,10 @@ def _building(settings: Settings, input_set: str, report_id: str) -> Unavailable
 
 
 def _instant(name: str, value: object) -> str | None:
-    from storemon.service import api_models
-
     if value is None:
         return None
     try:
-        return api_models.as_of_instant(str(value))
+        return request_rules.as_of_instant(str(value))
     except ValueError as exc:
         raise InvalidRequest(f"{name} {exc}") from None
 

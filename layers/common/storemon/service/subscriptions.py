@@ -26,7 +26,7 @@ import uuid
 from storemon.alerting.rule import Audience, minutes_to_ticks
 from storemon.clock.iso import utc_text
 from storemon.errors import Forbidden, NotFound, TooManyRequests
-from storemon.service import authz, aws, webhook_url
+from storemon.service import authz, aws, request_rules, webhook_url
 from storemon.service.authz import Principal
 from storemon.service.records import utcnow
 from storemon.service.settings import Settings, require
@@ -60,9 +60,7 @@ def view(item: dict, principal: Principal) -> dict:
 
 def create(settings: Settings, body: dict, principal: Principal) -> dict:
     """A new subscription: its view and ``secret`` (shown this once)."""
-    from storemon.service import api_models  # pydantic: not at the worker's cold start
-
-    request = api_models.parse(api_models.SubscriptionRequest, body)
+    request = request_rules.parse(request_rules.SUBSCRIPTION_BODY, body)
     if request.store_ids is None and not principal.admin:
         raise Forbidden(
             "a subscription to every store is for administrators only: name your stores"

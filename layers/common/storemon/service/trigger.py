@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from storemon.clock import timestamps
 from storemon.errors import InvalidRequest, TooManyRequests, Unavailable
-from storemon.service import api_models, authz, aws, records, sources
+from storemon.service import authz, aws, records, request_rules, sources
 from storemon.service.authz import Principal
 from storemon.service.observability import add_count, logger, set_report_id
 from storemon.service.period_request import check_period
@@ -34,7 +34,7 @@ def parse_request(
     §8) from a request's JSON body (and, for the one-store routes, the path's store id and the
     query's as_of); InvalidRequest if bad."""
     if store_id is None:
-        request = api_models.parse(api_models.TriggerRequest, body)
+        request = request_rules.parse(request_rules.TRIGGER_BODY, body)
         store_ids = list(dict.fromkeys(request.store_ids)) if request.store_ids else None
         asked: ReportRequest = {"store_ids": store_ids, "as_of": request.as_of}
         period = check_period(
@@ -51,8 +51,8 @@ def parse_request(
         raise InvalidRequest("store_ids is not allowed here: the path names the store")
     if body.get("as_of") is None and (query or {}).get("as_of") is not None:
         body = {**body, "as_of": (query or {})["as_of"]}
-    one = api_models.parse(api_models.StoreTriggerRequest, body)
-    return {"store_ids": [api_models.store_id_from_path(store_id)], "as_of": one.as_of}
+    one = request_rules.parse(request_rules.STORE_TRIGGER_BODY, body)
+    return {"store_ids": [request_rules.store_id_from_path(store_id)], "as_of": one.as_of}
 
 
 def trigger(
