@@ -80,7 +80,7 @@ def get_report_by_body():
     "/store_summary",
     params=(STORE_ID_QUERY,),
     summary="What the data holds for one store",
-    responses=lambda m: m.answers(200, m.StoreSummary, 400, 403, 404),
+    responses=lambda m: m.answers(200, m.StoreSummary, 400, 403, 404, 503),
 )
 @tracer.capture_method
 def store_summary(store_id: str):
@@ -133,7 +133,7 @@ def store_days(store_id: str, start: str | None = None, end: str | None = None):
     "/stores/<store_id>/incidents",
     params=(STORE_ID_PATH, LATEST_REPORT_ID_QUERY),
     summary="One store's incidents and uptime percentages in a full report",
-    responses=lambda m: m.answers(200, m.StoreIncidents, 400, 403, 404, 409),
+    responses=lambda m: m.answers(200, m.StoreIncidents, 400, 403, 404, 409, 503),
 )
 @tracer.capture_method
 def store_incidents(store_id: str, report_id: str = "latest"):
@@ -148,7 +148,7 @@ def store_incidents(store_id: str, report_id: str = "latest"):
     "/stores/<store_id>/status",
     params=(STORE_ID_PATH,),
     summary="One store's status now: since when, its last poll, open now, its ongoing incident",
-    responses=lambda m: m.answers(200, m.StoreStatus, 400, 403, 404),
+    responses=lambda m: m.answers(200, m.StoreStatus, 400, 403, 404, 503),
 )
 @tracer.capture_method
 def store_status(store_id: str):

@@ -181,7 +181,10 @@ def _drop_statement(text: str, role: str, sid: str) -> str:
 NEEDED_STATEMENTS = [
     ("WorkerRole", "TellMissingSnapshots", {"s3:ListBucket"}),  # finding 1: 403 on AWS
     ("WorkerRole", "ReadInputs", {"s3:GetObject", "s3:GetObjectVersion"}),
-    ("WorkerRole", "EventSource", {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:SendMessage"}),
+    # the upload's refresh is computed by the invocation that received its notification: this
+    # flow's worker sends no message (its sqs:SendMessage serves quiet-period checks and
+    # alert evaluations)
+    ("WorkerRole", "EventSource", {"sqs:ReceiveMessage", "sqs:DeleteMessage"}),
     ("TriggerRole", "QueueJobs", {"sqs:SendMessage"}),
     ("GetReportRole", "ReadReports", {"s3:GetObject"}),
     ("GetReportRole", "ListRecentReports", {"dynamodb:Query"}),

@@ -144,9 +144,10 @@ def test_concurrent_ingests_both_land(stack, monkeypatch):
 def test_latest_moves_before_a_refreshs_page_which_follows(
     live_stack, api, worker_queue, monkeypatch
 ):
-    """A batch's refresh completes and moves ``latest`` before its page is written: while the
-    page is pending its answer says so and ``format=html`` answers 202; a retried message
-    writes the page, then 303 to it."""
+    """A batch's refresh, computed by the invocation that ingests the batch, completes and
+    moves ``latest`` before its page is written: while the page is pending its answer says so
+    and ``format=html`` answers 202; the batch's message, handed back, writes the page when
+    redelivered, then 303 to it."""
     from storemon.service import report_files
 
     bucket = live_stack["bucket"]
@@ -159,10 +160,11 @@ def test_latest_moves_before_a_refreshs_page_which_follows(
 
     monkeypatch.setattr(report_files, "write_page", page_fails)
     put(bucket, "input/polls/2023-01-23T12.csv", BATCH_1)
-    outcomes = [worker_queue.poll_once(), worker_queue.poll_once()]  # the batch, its refresh
-    assert outcomes[1] is not None and outcomes[1].kept  # the report's message handed back
+    outcome = worker_queue.poll_once()  # the batch: ingested, its refresh computed there
+    assert outcome is not None and outcome.kept  # the batch's message handed back
     pending = latest(api)
     assert pending["status"] == "Complete" and pending["page_pending"] is True
+    assert "files_pending" not in pending and pending["incidents_url"]  # written before
     assert pending["page_url"] is None and pending["report_url"]
     status, _, headers = api.get("/get_report/latest?format=html")
     assert status == 202 and headers["retry-after"] == "5"
@@ -213,3 +215,47 @@ def test_hours_are_read_again_only_when_a_new_version_is_uploaded(
 def _object_of(url: str) -> str:
     """The bucket and key a presigned URL reads (its query, the signature, left out)."""
     return urlsplit(url).path
+
+
+def test_a_refreshs_store_files_follow_latest_and_the_store_routes_say_so(
+    live_stack, api, worker_queue, monkeypatch
+):
+    """The batch's one invocation ingests it and computes its refresh (no refresh message
+    queued); ``latest`` moves after the report CSV and the summary are written, its per-store
+    files right after: while they are pending the answer says ``files_pending`` and the
+    per-store routes answer 503 with Retry-After; the batch's redelivery writes them."""
+    from storemon.service import report_files
+
+    bucket = live_stack["bucket"]
+    put_inputs(bucket)
+    worker_queue.drain()
+    real_write = report_files.write_store_files
+
+    def store_files_fail(*args, **kwargs):
+        raise RuntimeError("stopped before the store files")
+
+    monkeypatch.setattr(report_files, "write_store_files", store_files_fail)
+    put(bucket, "input/polls/2023-01-23T12.csv", BATCH_1)
+    outcome = worker_queue.poll_once()
+    assert outcome is not None and outcome.kept  # handed back: the store files failed
+    pending = latest(api)
+    assert pending["status"] == "Complete" and pending["inputs"]["history"]
+    assert pending["files_pending"] is True and pending["page_pending"] is True
+    assert pending["incidents_url"] is None and pending["report_url"]
+    expected = engine_csv(status=union(STATUS_CSV, BATCH_1))
+    assert s3_text(bucket, f"reports/{pending['report_id']}/report.csv") == expected
+    for path in ("/stores/1001/status", "/stores/1001/incidents", "/store_summary?store_id=1001"):
+        status, body, headers = api.get(path)
+        assert status == 503 and headers["retry-after"] == "2", path
+        assert "per-store files are being written" in body["error"]
+
+    monkeypatch.setattr(report_files, "write_store_files", real_write)
+    outcome = worker_queue.poll_once()  # the redelivered batch: duplicate, writes what pends
+    assert outcome is not None and not outcome.kept
+    assert worker_queue.poll_once() is None  # no refresh message was ever queued
+    done = latest(api)
+    assert done["report_id"] == pending["report_id"]
+    assert "files_pending" not in done and "page_pending" not in done and done["incidents_url"]
+    status, body, _ = api.get("/stores/2002/status")
+    assert status == 200 and body["report_id"] == done["report_id"]
+    assert (body["status"], body["since_utc"]) == ("inactive", "2023-01-23T12:15:00.000000Z")

@@ -311,7 +311,7 @@ def test_a_pending_page_of_a_sharded_report_is_reassembled_not_recomputed(
         raise AssertionError("a sharded report's page is never computed by one worker")
 
     monkeypatch.setattr(input_sets, "report_of_record", one_worker)
-    report_jobs.finish_page(settings, pending)
+    report_jobs.finish_pending(settings, pending)
     again = s3_text(stack["bucket"], page_key)
     pattern = r'"duration_seconds":[0-9.]+'
     assert re.sub(pattern, "", again) == re.sub(pattern, "", page)

@@ -463,14 +463,14 @@ def test_worker_events_run(stack, apps):
     inner = json.loads(upload["Records"][0]["body"])
     assert inner["Records"][0]["s3"]["object"]["key"] == "input%2Fstore_status.csv.gz"
     assert worker.lambda_handler(upload, LambdaContext("worker")) == {"batchItemFailures": []}
-    # the upload started a refresh: a job is queued and its record is Running
-    [message] = boto3.client("sqs").receive_message(QueueUrl=stack["queue_url"])["Messages"]
-    job = json.loads(message["Body"])
-    assert job["kind"] == "refresh"
+    # the upload's refresh is computed by the same invocation (no job queued): latest names it
+    assert "Messages" not in boto3.client("sqs").receive_message(QueueUrl=stack["queue_url"])
     from storemon.service import records
     from storemon.service.settings import Settings
 
-    assert records.get(Settings.from_env(), job["report_id"])["status"] == "Running"
+    settings = Settings.from_env()
+    refreshed = records.get(settings, records.latest_pointer(settings)["target_id"])
+    assert (refreshed["kind"], refreshed["status"]) == ("refresh", "Complete")
 
 
 def test_sam_transform_wires_routes_default_route_and_roles(monkeypatch):

@@ -15,10 +15,9 @@ The input-set id is :func:`storemon.service.records.refresh_report_id` of the re
 versions (the refresh report of those inputs has the same id, and ``latest`` records it as
 ``input_set``). A snapshot never changes once written, so loaded ones are kept per warm
 container (:class:`~storemon.service.cache.ObjectCache`). Which path answered is the report's
-``source`` (``snapshot`` or ``csv``): logged, and recorded on the report's record.
-
-The engine and the snapshot reader (pandas, NumPy) are imported when first used, so the
-routes of the get_report function that never need them do not load them.
+``source`` (``snapshot`` or ``csv``): logged, and recorded on the report's record. The engine
+and the snapshot reader (pandas, NumPy) are imported when first used, so the routes of the
+get_report function that never need them do not load them.
 """
 
 from __future__ import annotations
@@ -119,9 +118,10 @@ def write_snapshot(settings: Settings, input_set: str, data: bytes) -> None:
 
 @dataclass
 class RecordReport:
-    """A record's report (:func:`report_of_record`): ``result``, ``source``, a full report's
-    status now and its span of evidence (the alerts' too, :meth:`alert_view`), and the page's
-    month and last 30 days from the same source, when first asked (:meth:`page_periods`)."""
+    """A record's report (:func:`report_of_record`): ``result``, ``source``; a full report's
+    status now and span of evidence (the alerts' too) from ``now_inputs`` and the page's month
+    and last 30 days, each made when first asked (:meth:`status_now`, :meth:`alert_view`,
+    :meth:`page_periods`: a refresh moves ``latest`` before making them)."""
 
     result: ReportResult
     source: str
@@ -130,10 +130,22 @@ class RecordReport:
     span: Any = None  # storemon.report.span.SpanEvidence of a full report
     page: bool = False
     periods: PagePeriods | None = None  # computed already (store shards: assembled)
+    now_inputs: ParsedInputs | None = None  # what status and span are made of, when asked
+
+    def status_now(self) -> Any:
+        """Every store's status now (None when not a full report), made once."""
+        if self.status is None and self.now_inputs is not None:
+            from storemon.report.current_status import status_of_span
+            from storemon.report.span import span_evidence
+
+            self.span = span_evidence(*self.now_inputs)
+            self.status, self.now_inputs = status_of_span(self.span), None
+        return self.status
 
     def alert_view(self) -> Any:
         """SPEC §10's incidents at now as the alerts read them (candidates.view_frame), from
         the status's span of evidence; None without one (not a full report)."""
+        self.status_now()
         if self.span is None:
             return None
         from storemon.alerting.candidates import view_frame
@@ -163,12 +175,10 @@ def report_of_record(
 ) -> RecordReport:
     """The report a record asks for, where it came from (``history`` for an input set with a
     poll history; else ``snapshot`` when its inputs have a usable one, else ``csv``, and with
-    `rebuild` the snapshot is written from the parsed CSV files) and, with ``incidents`` (a
-    full report), every store's status now (:func:`storemon.report.current_status`) and its
-    span of evidence (:func:`storemon.report.span.span_evidence`: the alert view's too); with
-    `page` what its page draws beyond it (the month and the last 30 days, from the same
-    source, when asked); `parsed_csv`: its CSV files parsed already (:func:`inputs_to_shard`).
-    UnusableInput when the inputs cannot work."""
+    `rebuild` the snapshot is written from the parsed CSV files); with ``incidents`` (a full
+    report) what its status now is made of, with `page` what its page draws (both when asked,
+    :class:`RecordReport`); `parsed_csv`: its CSV files parsed already
+    (:func:`inputs_to_shard`). UnusableInput when the inputs cannot work."""
     request = record.get("request")
     incidents = incidents or page  # the page draws them
     now_views = incidents and records.is_full(record)
@@ -179,8 +189,8 @@ def report_of_record(
         of_history, parsed, compute = _from_history(settings, inputs, options)
         logger.info("report computed from the poll history", extra=of_history.summary["history"])
         add_count("ReportsFromHistory")
-        status, span = _now_views(parsed) if now_views else (None, None)
-        return RecordReport(of_history, FROM_HISTORY, compute, status, span, page)
+        now_inputs = parsed if now_views else None
+        return RecordReport(of_history, FROM_HISTORY, compute, page=page, now_inputs=now_inputs)
     input_set = input_set_id(inputs)
     started = time.perf_counter()
     snap = stored_snapshot(settings, input_set) if input_set and parsed_csv is None else None
@@ -188,14 +198,13 @@ def report_of_record(
     if result is not None and snap is not None:
         logger.info("report computed from the snapshot", extra={"input_set": input_set})
         add_count("ReportsFromSnapshot")
-        of_snap = (*snap.parsed_inputs(), snap.closures())
-        status, span = _now_views(of_snap) if now_views else (None, None)
+        of_snap = (*snap.parsed_inputs(), snap.closures()) if now_views else None
         from storemon.snapshot.answer import report_from_snapshot
 
         def from_snapshot(**asked: Any) -> ReportResult:
             return report_from_snapshot(snap, store_ids=store_ids, **asked)
 
-        return RecordReport(result, FROM_SNAPSHOT, from_snapshot, status, span, page)
+        return RecordReport(result, FROM_SNAPSHOT, from_snapshot, page=page, now_inputs=of_snap)
     rebuild_set = input_set if rebuild else None
     result, parsed = _from_csv(settings, inputs, rebuild_set, options, parsed_csv)
     logger.info("report computed from the CSV files", extra={"input_set": input_set})
@@ -209,8 +218,8 @@ def report_of_record(
             polls, hours, zones, store_ids=store_ids, closures=closures, **asked
         )
 
-    status, span = _now_views(parsed) if now_views else (None, None)
-    return RecordReport(result, FROM_CSV, from_csv, status, span, page)
+    now_inputs = parsed if now_views else None
+    return RecordReport(result, FROM_CSV, from_csv, page=page, now_inputs=now_inputs)
 
 
 def _engine_options(request: Any, incidents: bool) -> dict:
@@ -220,15 +229,6 @@ def _engine_options(request: Any, incidents: bool) -> dict:
         "incidents": incidents,
         "period": engine_period(request.get("period") if request else None),
     }
-
-
-def _now_views(parsed: ParsedInputs) -> tuple[Any, Any]:
-    """Each store's status now, and the span of evidence it is made from."""
-    from storemon.report.current_status import status_of_span
-    from storemon.report.span import span_evidence
-
-    span = span_evidence(*parsed)
-    return status_of_span(span), span
 
 
 def _from_history(

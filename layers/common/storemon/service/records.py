@@ -107,6 +107,8 @@ class ReportRecord(Requester, total=False):
     result: dict[str, str | None]  # when Complete: its files' keys (report_files.result_keys)
     # a refresh's page key while its page is being written (latest moved first): SPEC §10
     page_pending: str
+    # and its per-store files' keys (stores, incidents, incidents_json, status_json) meanwhile
+    files_pending: dict[str, str]
     rows: int  # rows in the report CSV
     summary: str  # JSON text (SPEC section 5)
     duration_ms: float
@@ -215,6 +217,18 @@ def page_written(settings: Settings, report_id: str, result: dict) -> bool:
         condition="#status = :complete",
         condition_values={":complete": COMPLETE},
         remove=("page_pending",),
+    )
+
+
+def files_written(settings: Settings, report_id: str, result: dict) -> bool:
+    """A complete report's pending per-store files are written: its ``result`` names them."""
+    return aws.update_item(
+        settings.table,
+        {KEY: report_id},
+        {"result": result, "updated_at": utc_text(utcnow())},
+        condition="#status = :complete",
+        condition_values={":complete": COMPLETE},
+        remove=("files_pending",),
     )
 
 

@@ -9,7 +9,9 @@ uploads have stopped for ``REFRESH_QUIET_SECONDS`` (template parameter ``Refresh
    follows); the newest one resolves the current version of each input *then* and records and
    queues a refresh report of that set (:func:`start_refresh`).
 
-With a quiet period of 0 the notification starts the refresh at once. A batch of polls
+With a quiet period of 0 the notification starts the refresh at once. The message that starts
+a refresh (the notification, or the check) computes it in the same invocation
+(:func:`refresh_here`: no second hop through the queue). A batch of polls
 (``input/polls/...``, SPEC §10) is merged into the poll history when its notification
 arrives (:mod:`storemon.service.history_store`); its refresh then follows the same rule.
 The refresh's id is a digest of its input set (:func:`records.refresh_report_id`), so checks
@@ -22,7 +24,7 @@ from __future__ import annotations
 import time
 from urllib.parse import unquote_plus
 
-from storemon.service import alerts, aws, history_store, records, sources
+from storemon.service import alerts, aws, history_store, records, report_jobs, sources
 from storemon.service.observability import (
     add_count,
     add_invocation_keys,
@@ -48,8 +50,11 @@ def input_keys(message: dict, prefix: str) -> list[str]:
     return keys
 
 
-def handle_s3_notification(settings: Settings, message: dict, receive_count: int = 1) -> str:
-    """An upload: queue a refresh check after the quiet period (or refresh now, without one)."""
+def handle_s3_notification(
+    settings: Settings, message: dict, receive_count: int = 1, message_id: str | None = None
+) -> str:
+    """An upload: queue a refresh check after the quiet period (or refresh now, without one:
+    in this invocation when it is a delivery `message_id`, :func:`refresh_here`)."""
     keys = input_keys(message, settings.input_prefix)
     add_invocation_keys(uploaded=keys)
     if not keys:
@@ -58,8 +63,13 @@ def handle_s3_notification(settings: Settings, message: dict, receive_count: int
     batches = [key for key in keys if history_store.is_batch_key(key, settings.input_prefix)]
     outcomes = [history_store.ingest_batch(settings, key) for key in batches]
     if batches and "batch-ingested" not in outcomes and len(batches) == len(keys):
+        if receive_count > 1 and message_id and settings.refresh_quiet_seconds <= 0:
+            # a redelivery: the first delivery may have stopped before its refresh finished
+            return ",".join(outcomes) + "," + refresh_here(settings, receive_count, message_id)
         return ",".join(outcomes)  # nothing new: no refresh
     if settings.refresh_quiet_seconds <= 0:
+        if message_id:
+            return refresh_here(settings, receive_count, message_id)
         return _started(start_refresh(settings, receive_count))
     noticed_ms = int(time.time() * 1000)
     records.note_upload(settings, noticed_ms)
@@ -69,7 +79,9 @@ def handle_s3_notification(settings: Settings, message: dict, receive_count: int
     return "refresh-check-queued"
 
 
-def handle_check(settings: Settings, message: dict, receive_count: int = 1) -> str:
+def handle_check(
+    settings: Settings, message: dict, receive_count: int = 1, message_id: str | None = None
+) -> str:
     """The quiet period of one upload is over: refresh, unless a later upload was seen."""
     noticed_ms = message.get("noticed_ms")
     if not isinstance(noticed_ms, int):
@@ -80,6 +92,8 @@ def handle_check(settings: Settings, message: dict, receive_count: int = 1) -> s
         logger.info("a later upload restarted the quiet period: its own check refreshes")
         add_count("RefreshesSkipped")
         return "refresh-superseded"
+    if message_id:
+        return refresh_here(settings, receive_count, message_id)
     return _started(start_refresh(settings, receive_count))
 
 
@@ -87,9 +101,34 @@ def _started(report_id: str | None) -> str:
     return f"refresh:{report_id}" if report_id else "refresh-skipped"
 
 
-def start_refresh(settings: Settings, receive_count: int = 1) -> str | None:
-    """Record a refresh report of the current inputs and queue it; its id, or None when there
-    is nothing to do (an input is missing, or latest already covers these inputs)."""
+def refresh_here(settings: Settings, receive_count: int, message_id: str) -> str:
+    """Record a refresh report of the current inputs and compute it in this invocation (no
+    second hop through the queue: a batch's ``latest`` moves as soon as its report exists),
+    holding the report's claim as the delivery `message_id`. If this stops or fails, the
+    message is handed back; its redelivery (same id, same claim) computes the report again,
+    or writes what a complete one still has pending (:func:`report_jobs.finish_pending`)."""
+    report_id = start_refresh(settings, receive_count, queue=False)
+    if report_id is None:
+        if receive_count > 1:
+            _finish_latest(settings)
+        return "refresh-skipped"
+    outcome = report_jobs.handle_report_job(settings, report_id, receive_count, message_id)
+    return f"refresh:{report_id}" if outcome in ("complete", "failed") else f"refresh-{outcome}"
+
+
+def _finish_latest(settings: Settings) -> None:
+    """What ``latest`` still has pending (a redelivered message whose first delivery moved
+    ``latest`` and stopped before writing its per-store files or page)."""
+    target = (records.latest_pointer(settings) or {}).get("target_id")
+    record = records.get(settings, target) if target else None
+    if record and record["status"] == records.COMPLETE:
+        report_jobs.finish_pending(settings, record)
+
+
+def start_refresh(settings: Settings, receive_count: int = 1, queue: bool = True) -> str | None:
+    """Record a refresh report of the current inputs and queue it (unless `queue` is false:
+    the caller computes it); its id, or None when there is nothing to do (an input is
+    missing, or latest already covers these inputs)."""
     resolved_at = records.utcnow()
     inputs = sources.resolve(settings)
     if inputs.get("history"):  # the history's base and files first: then its version
@@ -127,6 +166,10 @@ def start_refresh(settings: Settings, receive_count: int = 1) -> str | None:
             return None
         # Running: queue it again, in case the delivery that created it stopped before queueing
         # (a duplicate job message is harmless: one delivery computes it).
+    if not queue:
+        logger.info("refresh recorded: computed here", extra={"input_marker": marker})
+        add_count("RefreshesStarted")
+        return report_id
     _queue(settings, report_id, receive_count)
     logger.info("refresh queued", extra={"input_marker": marker})
     add_count("RefreshesStarted")

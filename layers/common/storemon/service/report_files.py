@@ -42,6 +42,8 @@ FULL_REPORT_ONLY = {
     "status_json": "status.json",
 }
 HTML = "text/html; charset=utf-8"
+JSON = "application/json"
+WRITERS = 4  # threads writing a report's files (their S3 PUTs overlap)
 _DOCUMENTS: ObjectCache[dict] = ObjectCache(size=4, parse=json.loads)
 
 
@@ -64,20 +66,71 @@ def write_report_files(
     keys: dict,
     result: Any,
     summary: dict,
+    *,
+    status: Any = None,
 ) -> None:
-    """The report CSV and the summary JSON; for a full report also the per-store file and the
-    incidents (CSV and JSON). The page is :func:`write_page`'s."""
+    """Every file of a report but its page: :func:`write_core_files`, then, for a full
+    report, :func:`write_store_files`. The page is :func:`write_page`'s."""
+    write_core_files(settings, report_id, keys, result, summary)
+    if keys["stores"]:
+        write_store_files(settings, report_id, keys, result, status)
+
+
+def write_core_files(
+    settings: Settings, report_id: str, keys: dict, result: Any, summary: dict
+) -> None:
+    """The report CSV and the summary JSON (what ``latest`` needs before it moves)."""
     from storemon.report.result import report_to_csv
 
-    bucket = settings.bucket
-    aws.put_object(bucket, keys["report"], report_to_csv(result.report), "text/csv")
-    document = json.dumps({"report_id": report_id, **summary}, indent=1)
-    aws.put_object(bucket, keys["summary"], document, "application/json")
-    if keys["stores"]:
-        stores = json.dumps(result.stores_document(report_id))
-        aws.put_object(bucket, keys["stores"], stores, "application/json")
-    if keys["incidents"]:
-        _write_incident_files(settings, report_id, keys, result)
+    _put_all(
+        settings,
+        {
+            keys["report"]: (lambda: report_to_csv(result.report), "text/csv"),
+            keys["summary"]: (
+                lambda: json.dumps({"report_id": report_id, **summary}, indent=1),
+                "application/json",
+            ),
+        },
+    )
+
+
+def write_store_files(
+    settings: Settings, report_id: str, keys: dict, result: Any, status: Any = None
+) -> None:
+    """A full report's per-store files: ``stores.json``, the incidents (CSV and JSON) and,
+    given the stores' status now (`status`), ``status.json``; each made and written on a
+    thread of a small pool (their PUTs overlap)."""
+    from storemon.report.incidents import incidents_to_csv
+
+    files: dict[str, tuple[Any, str]] = {
+        keys["stores"]: (lambda: json.dumps(result.stores_document(report_id)), JSON),
+        keys["incidents"]: (lambda: incidents_to_csv(result.incidents), "text/csv"),
+        keys["incidents_json"]: (
+            lambda: json.dumps(incidents_document(report_id, result), separators=(",", ":")),
+            JSON,
+        ),
+    }
+    if keys.get("status_json") and status is not None:
+        now = result.summary_json()["now"]
+        files[keys["status_json"]] = (lambda: status_text(report_id, now, status), JSON)
+    _put_all(settings, files)
+
+
+def _put_all(settings: Settings, files: dict[str, tuple[Any, str]]) -> None:
+    """Make each file (``key -> (make, content type)``) and PUT it, on up to
+    :data:`WRITERS` threads; the first error is raised once every file is done."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def put(key: str) -> None:
+        make, content_type = files[key]
+        aws.put_object(settings.bucket, key, make(), content_type)
+
+    if len(files) == 1:
+        put(next(iter(files)))
+        return
+    with ThreadPoolExecutor(max_workers=min(WRITERS, len(files))) as pool:
+        for done in [pool.submit(put, key) for key in files]:
+            done.result()
 
 
 def write_page(settings: Settings, keys: dict, result: Any, periods: Any) -> None:
@@ -89,16 +142,7 @@ def write_page(settings: Settings, keys: dict, result: Any, periods: Any) -> Non
     aws.put_object(settings.bucket, keys["page"], page, HTML)
 
 
-def _write_incident_files(settings: Settings, report_id: str, keys: dict, result: Any) -> None:
-    from storemon.report.incidents import incidents_to_csv
-
-    bucket = settings.bucket
-    aws.put_object(bucket, keys["incidents"], incidents_to_csv(result.incidents), "text/csv")
-    document = json.dumps(incidents_document(report_id, result), separators=(",", ":"))
-    aws.put_object(bucket, keys["incidents_json"], document, "application/json")
-
-
-def write_status(settings: Settings, key: str, report_id: str, now: Any, frame: Any) -> None:
+def status_text(report_id: str, now: Any, frame: Any) -> str:
     """``status.json``: ``{"report_id", "now", "stores": {store_id: {"status", "since_utc",
     "since_local", "last_poll_utc", "open_now", "incident": null | {"start_utc",
     "business_minutes"}}}}`` (:func:`storemon.report.current_status.current_status`)."""
@@ -115,9 +159,7 @@ def write_status(settings: Settings, key: str, report_id: str, now: Any, frame: 
         )
         stores[str(store_id)] = row
     document = {"report_id": report_id, "now": json_values.scalar(now), "stores": stores}
-    aws.put_object(
-        settings.bucket, key, json.dumps(document, separators=(",", ":")), "application/json"
-    )
+    return json.dumps(document, separators=(",", ":"))
 
 
 def incidents_document(report_id: str, result: Any) -> dict:

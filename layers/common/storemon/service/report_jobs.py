@@ -49,7 +49,7 @@ def handle_report_job(
         add_count("DuplicateMessages")
         if record["status"] == records.COMPLETE:
             advance_latest(settings, record)  # in case the finishing delivery stopped before it
-            finish_page(settings, record)  # likewise
+            finish_pending(settings, record)  # likewise
         return "duplicate"
     if not records.claim(settings, report_id, message_id or str(uuid.uuid4()), LEASE_SECONDS):
         logger.info("another delivery is computing this report: message dropped")
@@ -100,9 +100,9 @@ def compute_and_complete(settings: Settings, record: ReportRecord) -> str:
     the last 30 days of their stores), full reports with their incidents' files too.
 
     A refresh (an upload, a batch of polls: SPEC §10) completes and moves ``latest`` first
-    and writes its page right after (:func:`finish_page`; until then its answer says
-    ``page_pending``): the month and the 30 days are most of a full report's work, and
-    ``latest`` should follow a batch as soon as its report exists."""
+    and writes its per-store files and its page right after (:func:`finish_pending`; until
+    then its answer says ``files_pending`` and ``page_pending``): ``latest`` should follow a
+    batch as soon as its report exists."""
     started = time.perf_counter()
     full, page = records.is_full(record), records.has_page(record)
     if (record.get("inputs") or {}).get("history"):
@@ -126,27 +126,27 @@ def finish_report(
     settings: Settings, record: ReportRecord, made: RecordReport, started: float
 ) -> str:
     """Write the files of a record's computed report and complete it: "complete" or
-    "duplicate" (a refresh's page right after, :func:`compute_and_complete`)."""
+    "duplicate". A refresh writes only what ``latest`` needs (the CSV and the summary),
+    completes and moves ``latest``, then writes its per-store files and its page
+    (:func:`finish_pending`); until then its record names them ``files_pending`` and
+    ``page_pending``."""
     full, page = records.is_full(record), records.has_page(record)
-    page_later = page and record.get("kind") == "refresh"
+    later = record.get("kind") == "refresh"
     result = made.result
     keys = report_files.result_keys(settings, record["report_id"], full, page)
     summary = result.summary_json()
-    report_files.write_report_files(settings, record["report_id"], keys, result, summary)
-    if keys["status_json"] and made.status is not None:
-        report_files.write_status(
-            settings, keys["status_json"], record["report_id"], summary["now"], made.status
+    pending = {name: keys[name] for name in (*STORE_FILES, "page") if later and keys[name]}
+    if later:
+        report_files.write_core_files(settings, record["report_id"], keys, result, summary)
+    else:
+        status = made.status_now() if keys["status_json"] else None
+        report_files.write_report_files(
+            settings, record["report_id"], keys, result, summary, status=status
         )
-    if keys["page"] and not page_later:
-        report_files.write_page(settings, keys, result, made.page_periods())
+        if keys["page"]:
+            report_files.write_page(settings, keys, result, made.page_periods())
     duration_ms = round((time.perf_counter() - started) * 1000, 1)
-    fields = {
-        "result": {**keys, "page": None} if page_later else keys,
-        "rows": len(result.report),
-        "summary": json.dumps(summary),
-        "duration_ms": duration_ms,
-        "source": made.source,
-    } | ({"page_pending": keys["page"]} if page_later else {})
+    fields = _completed(keys, pending, made, summary) | {"duration_ms": duration_ms}
     if not records.complete(settings, record["report_id"], fields):
         logger.info("another delivery finished this report first")
         add_count("DuplicateMessages")
@@ -160,32 +160,67 @@ def finish_report(
     add_duration_ms("ReportDuration", duration_ms)
     add_count("ReportStores", int(summary.get("stores_reported", len(result.report))))
     add_count("SkippedRows", skipped_rows(summary))
-    if page_later:
-        finish_page(settings, record, keys, made)
+    if pending:
+        finish_pending(settings, record, keys, made)
     return "complete"
 
 
-def finish_page(
+STORE_FILES = ("stores", "incidents", "incidents_json", "status_json")
+
+
+def _completed(keys: dict, pending: dict, made: RecordReport, summary: dict) -> dict:
+    """The record's fields when Complete: ``result`` (its files, None for those pending),
+    and what is pending (``files_pending``: the per-store files, ``page_pending``)."""
+    fields = {
+        "result": {**keys, **dict.fromkeys(pending)},
+        "rows": len(made.result.report),
+        "summary": json.dumps(summary),
+        "source": made.source,
+    }
+    files = {name: key for name, key in pending.items() if name != "page"}
+    if files:
+        fields["files_pending"] = files
+    if pending.get("page"):
+        fields["page_pending"] = pending["page"]
+    return fields
+
+
+def finish_pending(
     settings: Settings, record: ReportRecord, keys: dict | None = None, made: Any = None
 ) -> None:
-    """Write the page of a complete report whose page is pending and name it in the record's
-    ``result``: `keys` its files (default: the record's ``result`` and ``page_pending``),
-    `made` the report's computation when at hand (else computed again: a retried message)."""
+    """Write what a complete report still has pending, its per-store files, then its page,
+    naming each in the record's ``result`` once written: `keys` its files (default: the
+    record's ``result``, ``files_pending`` and ``page_pending``), `made` the report's
+    computation when at hand (else computed again: a retried message)."""
     if keys is None:
-        if not record.get("page_pending"):
+        files, page = record.get("files_pending") or {}, record.get("page_pending")
+        if not files and not page:
             return
-        keys = {**(record.get("result") or {}), "page": record.get("page_pending")}
+        keys = {**(record.get("result") or {}), **files, "page": page}
+    else:
+        files = {name: keys[name] for name in STORE_FILES if keys.get(name)}
     started = time.perf_counter()
-    if made is None and record.get("shards_total"):
+    made = made or _made_again(settings, record)
+    if files:
+        status = made.status_now() if keys.get("status_json") else None
+        report_files.write_store_files(settings, record["report_id"], keys, made.result, status)
+        written = {**keys, "page": None} if keys.get("page") else keys
+        records.files_written(settings, record["report_id"], written)
+        logger.info("report's store files written", extra={"files": sorted(files)})
+    if keys.get("page"):
+        report_files.write_page(settings, keys, made.result, made.page_periods())
+        records.page_written(settings, record["report_id"], keys)
+    duration_ms = round((time.perf_counter() - started) * 1000, 1)
+    logger.info("report's pending files written", extra={"duration_ms": duration_ms})
+
+
+def _made_again(settings: Settings, record: ReportRecord) -> RecordReport:
+    """A complete report's computation again, for its pending files (a retried message)."""
+    if record.get("shards_total"):
         from storemon.service import shard_jobs
 
-        made = shard_jobs.reassemble(settings, record)  # from the shards' outputs
-    if made is None:
-        made = input_sets.report_of_record(settings, record, incidents=True, page=True)
-    report_files.write_page(settings, keys, made.result, made.page_periods())
-    records.page_written(settings, record["report_id"], keys)
-    duration_ms = round((time.perf_counter() - started) * 1000, 1)
-    logger.info("report page written", extra={"duration_ms": duration_ms})
+        return shard_jobs.reassemble(settings, record)  # from the shards' outputs
+    return input_sets.report_of_record(settings, record, incidents=True, page=True)
 
 
 def advance_latest(

@@ -193,6 +193,7 @@ def _complete_view(settings: Settings, record: ReportRecord) -> dict:
             settings, keys.get("incidents"), f"incidents-{record['report_id']}.csv"
         ),
         **({"page_pending": True} if record.get("page_pending") else {}),
+        **({"files_pending": True} if record.get("files_pending") else {}),
         "url_expires_in": expires,
         "url_expires_at": utc_text(now + timedelta(seconds=expires)),
         "completed_at": record.get("completed_at"),

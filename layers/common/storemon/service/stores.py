@@ -30,6 +30,19 @@ from storemon.service.settings import Settings
 
 # GET /stores/{id}/report while the worker builds the missing snapshot (a full-scale one: ~1 min)
 SNAPSHOT_RETRY_SECONDS = 60
+# the per-store routes while a refresh that moved latest writes its per-store files (~1 s)
+FILES_RETRY_SECONDS = 2
+
+
+def _require_written(record: ReportRecord | None) -> None:
+    """Unavailable (503, Retry-After) while a complete refresh's per-store files are being
+    written: ``latest`` moved first (SPEC §10), its stores, incidents and status follow."""
+    if record and record.get("files_pending"):
+        raise Unavailable(
+            f"report {record['report_id']} is Complete and its per-store files are being "
+            "written: ask again in a moment",
+            retry_after=FILES_RETRY_SECONDS,
+        )
 
 
 def store_summary(settings: Settings, store_id: object, principal: Principal) -> dict:
@@ -40,6 +53,7 @@ def store_summary(settings: Settings, store_id: object, principal: Principal) ->
     authz.require_stores(principal, [store_id])
     target = (records.latest_pointer(settings) or {}).get("target_id")
     record = records.get(settings, target) if target else None
+    _require_written(record)
     stores_key = ((record.get("result") if record else None) or {}).get("stores")
     if not stores_key:
         raise NotFound("no store summary yet: it comes with the first full report of the inputs")
@@ -181,6 +195,7 @@ def store_incidents(
     rid = record["report_id"]
     if record["status"] != records.COMPLETE:
         raise Conflict(f"report {rid} is {record['status']}: its incidents come when Complete")
+    _require_written(record)
     key = (record.get("result") or {}).get("incidents_json")
     if not key:
         raise NotFound(
@@ -200,6 +215,7 @@ def store_status(settings: Settings, store_id: str, *, principal: Principal) -> 
     authz.require_store(principal, store_id)
     target = (records.latest_pointer(settings) or {}).get("target_id")
     record = records.get(settings, target) if target else None
+    _require_written(record)
     key = ((record.get("result") if record else None) or {}).get("status_json")
     if not key:
         raise NotFound("no status yet: it comes with the next full report of the inputs")

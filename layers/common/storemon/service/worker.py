@@ -3,7 +3,8 @@
 - ``{"report_id": ..., "kind": ...}`` from the trigger (or from a refresh): compute the report
   (:mod:`storemon.service.report_jobs`).
 - an S3 ``ObjectCreated`` notification under the input prefix, or the refresh check it queues
-  after the quiet period: start a refresh report (:mod:`storemon.service.refresh`).
+  after the quiet period: start a refresh report and compute it in this invocation
+  (:mod:`storemon.service.refresh`).
 - ``{"kind": "snapshot", "report_id": ...}`` from get_report, whose one-store route found no
   usable snapshot of latest's inputs: build it (:func:`storemon.service.input_sets.handle_build`).
 - ``{"kind": "shard", "report_id": ..., "shard": k, "total": n}`` queued by a report's
@@ -44,7 +45,8 @@ def handle_message(
 ) -> str:
     """Process one SQS message body; raise to hand the message back to the queue. Returns what
     was done (for logs and tests): "complete", "failed", "duplicate", "unknown", "ignored",
-    "refresh:<report_id>", "refresh-skipped", "refresh-check-queued", "refresh-superseded",
+    "refresh:<report_id>" (recorded and queued, or computed here), "refresh-skipped",
+    "refresh-duplicate", "refresh-check-queued", "refresh-superseded",
     "alerts:<n> sent", "alerts-done", "alerts-busy"."""
     set_report_id(None)
     add_invocation_keys(message_id=message_id, receive_count=receive_count)
@@ -75,7 +77,7 @@ def _message(body: str) -> dict | None:
 
 def _dispatch(settings: Settings, message: dict, receive_count: int, message_id: str | None) -> str:
     if "Records" in message:
-        return refresh.handle_s3_notification(settings, message, receive_count)
+        return refresh.handle_s3_notification(settings, message, receive_count, message_id)
     if message.get("Event") == "s3:TestEvent":
         logger.info("S3 test event ignored")
         return "ignored"
@@ -96,7 +98,7 @@ def _dispatch_kind(
     """The messages the service sends itself, by ``kind``."""
     kind = message["kind"]
     if kind == refresh.CHECK:
-        return refresh.handle_check(settings, message, receive_count)
+        return refresh.handle_check(settings, message, receive_count, message_id)
     if kind == input_sets.BUILD:
         return input_sets.handle_build(settings, message)
     if kind == shard_jobs.SHARD:
