@@ -256,3 +256,19 @@ def test_a_name_repeated_in_the_query_is_a_list_no_parameter_takes():
     assert as_of[1] == f"query.as_of: {STRING}"
     limit = params((rules.LIMIT_QUERY,), query={"limit": "1,2"}, raw="limit=1&limit=2")
     assert limit[1] == f"query.limit: {INTEGER}"
+
+
+def test_a_route_declares_each_path_parameter_of_its_rule():
+    """The route is called with its declared parameters only: one missing from the
+    declaration would never reach it, so the route is refused when it is declared."""
+    from storemon.service.lambda_entry import HttpFunction
+
+    function = HttpFunction()
+    with pytest.raises(ValueError, match="path parameters"):
+        function.get("/stores/<store_id>/x", summary="x", responses=dict)(lambda store_id: None)
+    with pytest.raises(ValueError, match="path parameters"):
+        function.get("/x", params=(rules.STORE_ID_PATH,), summary="x", responses=dict)(print)
+    function.get(
+        "/stores/<store_id>/y", params=(rules.STORE_ID_PATH,), summary="y", responses=dict
+    )(print)
+    assert [route.rule for route in function.routes] == ["/stores/<store_id>/y"]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import re
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -110,6 +111,10 @@ class HttpFunction:
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Declare a route (Powertools' rule syntax, ``/stores/<store_id>/report``)."""
         names = (methods,) if isinstance(methods, str) else tuple(methods)
+        in_rule = set(re.findall(r"<(\w+)>", rule))
+        declared = {p.key for p in params if p.where == "path"}
+        if in_rule != declared:  # a path parameter the route would not be called with
+            raise ValueError(f"{rule}: path parameters {sorted(in_rule)}, declared {declared}")
 
         def register(func: Callable[..., Any]) -> Callable[..., Any]:
             route = Route(rule, names, func, tuple(params), summary, responses, query_checked)
