@@ -43,9 +43,9 @@ def test_a_batch_is_evaluated_when_it_lands_and_its_report_evaluates_nothing(
     steps: list[tuple[str, str]] = []
     evaluate, report_of_record = alerts_service.evaluate, input_sets.report_of_record
 
-    def evaluating(settings, view, *, ingest_at, token):
+    def evaluating(settings, view, *, ingest_at, token, scope=None):
         steps.append(("evaluate", ingest_at))
-        return evaluate(settings, view, ingest_at=ingest_at, token=token)
+        return evaluate(settings, view, ingest_at=ingest_at, token=token, scope=scope)
 
     def reporting(*args, **kwargs):
         steps.append(("report", ""))
@@ -108,11 +108,11 @@ def test_a_failed_evaluation_at_ingest_is_queued_and_the_worker_sends_it(
     queued evaluation, or by the report's if that runs first: the other finds it done)."""
     view_of, failed = history_store.alert_view, []
 
-    def fails_once(settings, manifest_key):
+    def fails_once(settings, manifest_key, previous_key=None):
         if not failed:
             failed.append(manifest_key)
             raise OSError("S3 went away for a moment")
-        return view_of(settings, manifest_key)
+        return view_of(settings, manifest_key, previous_key)
 
     monkeypatch.setattr(history_store, "alert_view", fails_once)
     evaluations = []
@@ -133,3 +133,42 @@ def test_a_failed_evaluation_at_ingest_is_queued_and_the_worker_sends_it(
     assert queued.items() <= evaluations[0].items()
     assert [without_timestamp(m) for m in topic_messages(flow.stack)] == [RECOVERED]
     assert len(verified(flow.receivers, "/ok/admin", told_down["secret"])) == 2
+
+
+@pytest.mark.slow
+def test_the_next_batch_is_evaluated_from_the_days_it_changed(flow, told_down, monkeypatch):
+    """After a batch evaluated in full (the first of the history), the next one's view is
+    narrow (same audiences, only a batch added): 2002 (24/7), active at 12:00, inactive at
+    12:30 gets its store.down (from the midpoint 12:15, 15 business minutes, ongoing), and
+    nothing is sent again for 1001."""
+    views = []
+    view_of = history_store.alert_view
+
+    def seen(settings, manifest_key, previous_key=None):
+        views.append(view_of(settings, manifest_key, previous_key))
+        return views[-1]
+
+    monkeypatch.setattr(history_store, "alert_view", seen)
+    put_batch(flow.stack["bucket"])
+    flow.worker_queue.drain()
+    boto3.client("s3").put_object(
+        Bucket=flow.stack["bucket"],
+        Key="input/polls/b2.csv",
+        Body=b"store_id,status,timestamp_utc\n2002,inactive,2023-01-23 12:30:00 UTC\n",
+    )
+    flow.worker_queue.drain()
+    flow.delivery_queue.drain()
+    assert [view.from_tick is None for view in views] == [True, False]
+    down_2002 = {
+        "type": "store.down",
+        "data": {
+            "store_id": "2002",
+            "start_utc": "2023-01-23T12:15:00.000000Z",
+            "end_utc": "2023-01-23T12:30:00.000000Z",
+            "business_minutes": 15.0,
+            "ongoing": True,
+        },
+    }
+    assert [without_timestamp(m) for m in topic_messages(flow.stack)] == [RECOVERED, down_2002]
+    bodies = verified(flow.receivers, "/ok/admin", told_down["secret"])
+    assert [without_timestamp(b) for b in bodies] == [DOWN, RECOVERED, down_2002]

@@ -12,6 +12,8 @@ life of the stack: warm state (caches, clients) stays between invocations, as in
 container. The child talks to moto over HTTP like any client. Events and results cross as
 JSON, errors as Lambda's ``{"errorType", "errorMessage"}``. Chosen per function
 (``LocalStack(containers=...)``); the tests' IAM check records only in-process calls.
+``STOREMON_CONTAINER_PROFILE=DIR`` profiles every invocation of a container (cProfile, one
+file per invocation in ``DIR``).
 """
 
 from __future__ import annotations
@@ -22,12 +24,15 @@ import multiprocessing
 import os
 import threading
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from storemon_dev.local.lambdas import GATE, FunctionError, LocalFunction
 from storemon_dev.local.template import FunctionSpec
 
 log = logging.getLogger("storemon_dev.local")
+# a directory: each invocation of a container is profiled (cProfile) into it, one file each
+PROFILE_VARIABLE = "STOREMON_CONTAINER_PROFILE"
 
 
 def _serve(connection: Any, spec: FunctionSpec, environment: dict[str, str], where: dict) -> None:
@@ -36,6 +41,8 @@ def _serve(connection: Any, spec: FunctionSpec, environment: dict[str, str], whe
     ``account_id`` and ``layer_dirs`` of the :class:`LocalFunction`."""
     os.environ.update(environment)
     function = LocalFunction(spec, environment, **where)
+    profile_dir = environment.get(PROFILE_VARIABLE)
+    calls = 0
     while True:
         try:
             kind, text = connection.recv()
@@ -45,6 +52,10 @@ def _serve(connection: Any, spec: FunctionSpec, environment: dict[str, str], whe
             if kind == "load":
                 function.load()
                 answer: tuple = ("ok", "null")
+            elif profile_dir:
+                calls += 1
+                where_to = Path(profile_dir) / f"{spec.logical_id}-{calls:04d}.prof"
+                answer = ("ok", json.dumps(_profiled(function, json.loads(text), where_to)))
             else:
                 answer = ("ok", json.dumps(function.invoke(json.loads(text))))
         except FunctionError as exc:
@@ -52,6 +63,17 @@ def _serve(connection: Any, spec: FunctionSpec, environment: dict[str, str], whe
         except Exception as exc:  # the runtime itself failed
             answer = ("error", "Runtime.Unknown", f"{type(exc).__name__}: {exc}")
         connection.send(answer)
+
+
+def _profiled(function: LocalFunction, event: Any, where_to: Path) -> Any:
+    """One invocation under cProfile, its statistics written to `where_to`."""
+    import cProfile
+
+    profile = cProfile.Profile()
+    try:
+        return profile.runcall(function.invoke, event)
+    finally:
+        profile.dump_stats(str(where_to))
 
 
 class ContainerFunction(LocalFunction):

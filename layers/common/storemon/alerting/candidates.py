@@ -116,11 +116,17 @@ def states_frame(states: list[tuple[str, int, State]]) -> pd.DataFrame:
 
 
 def next_mirror(
-    view: pd.DataFrame, mirror: pd.DataFrame, states: pd.DataFrame | None
+    view: pd.DataFrame,
+    mirror: pd.DataFrame,
+    states: pd.DataFrame | None,
+    kept_before: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The mirror after an evaluation: for each incident of `view`, the state just read or
     written (`states`: :data:`MIRROR_COLUMNS`), else the old mirror's; incidents no longer
-    seen are dropped, incidents never read stay unknown (absent)."""
+    seen are dropped, incidents never read stay unknown (absent). `kept_before` (``store_id``,
+    ``from_tick``; a narrow view, which holds only each store's incidents ending after
+    ``from_tick``): the old mirror's rows of incidents starting before it stay too (they are
+    the same incidents as before, unseen by this view)."""
     keys = view[["store_id", "start_tick"]]
     fresh = states if states is not None and len(states) else empty_mirror()
     old = mirror[MIRROR_COLUMNS]
@@ -128,6 +134,10 @@ def next_mirror(
     kept = old[(stale["_merge"] == "left_only").to_numpy()]
     both = pd.concat([fresh[MIRROR_COLUMNS], kept], ignore_index=True)
     out = keys.merge(both, on=["store_id", "start_tick"], how="inner", sort=False)
+    if kept_before is not None:
+        bounds = old.merge(kept_before, on="store_id", how="left", sort=False)
+        before = bounds["start_tick"].to_numpy() < bounds["from_tick"].fillna(np.inf).to_numpy()
+        out = pd.concat([out, old[before]], ignore_index=True)
     return out.drop_duplicates(["store_id", "start_tick"]).reset_index(drop=True)
 
 
@@ -135,7 +145,9 @@ def mirror_to_bytes(mirror: pd.DataFrame) -> bytes:
     """The mirror as gzip CSV (store ids as text)."""
     buffer = io.BytesIO()
     frame = mirror[MIRROR_COLUMNS].assign(has_open=mirror["has_open"].astype(int))
-    frame.to_csv(buffer, index=False, compression={"method": "gzip", "mtime": 0})
+    frame.to_csv(
+        buffer, index=False, compression={"method": "gzip", "mtime": 0, "compresslevel": 1}
+    )
     return buffer.getvalue()
 
 

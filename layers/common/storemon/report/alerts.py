@@ -79,10 +79,16 @@ def alert_incidents(
     return alert_incidents_of_span(span_evidence(polls, hours, zones, closures, now_us=now_us))
 
 
-def alert_incidents_of_span(span: SpanEvidence) -> AlertIncidents:
-    """:func:`alert_incidents` from the evidence up to now (:func:`span_evidence`)."""
+def alert_incidents_of_span(
+    span: SpanEvidence, ending_after: np.ndarray | None = None
+) -> AlertIncidents:
+    """:func:`alert_incidents` from the evidence up to now (:func:`span_evidence`);
+    ``ending_after`` (ticks, one per store rank): only the incidents that end after it."""
     now_tick, week_start, calendar = span.now_tick, span.week_start, span.calendar
     rank, start, end, from_first = inactive_stretches(span.rank, span.tick, span.active, now_tick)
+    if ending_after is not None:
+        kept = end > ending_after[rank]
+        rank, start, end, from_first = rank[kept], start[kept], end[kept], from_first[kept]
     at_end = calendar.business_time(rank, end)
     business = at_end - calendar.business_time(rank, start)
     # the §7 incident: clipped to the week, and before a store's first poll its status is

@@ -83,12 +83,15 @@ def sent_outbox(settings: Settings, token: str) -> bool:
     )
 
 
-def finish(settings: Settings, token: str, ingest_at: str) -> bool:
-    """The evaluation of `ingest_at` is complete: it becomes ``evaluated_at``, the lease goes."""
+def finish(settings: Settings, token: str, ingest_at: str, **done: str) -> bool:
+    """The evaluation of `ingest_at` is complete: it becomes ``evaluated_at``, the lease goes;
+    `done` notes what it was: ``mirror`` the digest of the mirror it wrote (a container that
+    holds it reads no S3), ``manifest`` the history version it evaluated (empty: not one) and
+    ``audiences`` the digest of who it told (storemon.service.alerts_history)."""
     return aws.update_item(
         _table(settings),
         {KEY: CURSOR},
-        {"evaluated_at": ingest_at, "updated_at": utc_text(utcnow())},
+        {"evaluated_at": ingest_at, "updated_at": utc_text(utcnow()), **done},
         condition="#lease_token = :token",
         condition_values={":token": token},
         remove=("lease_token", "lease_until"),

@@ -34,16 +34,14 @@ before deciding anything again (at least once; receivers drop repeats by ``webho
 from __future__ import annotations
 
 import json
-import time
 import uuid
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from storemon.alerting.rule import Audience, Notice, State, View, identity_key, notices
 from storemon.clock.iso import utc_text
 from storemon.errors import ObjectForbidden, ObjectMissing
-from storemon.service import alert_store, aws, history_store, input_sets, records, subscriptions
+from storemon.service import alert_store, aws, input_sets, records, subscriptions
 from storemon.service.observability import add_count, logger
 from storemon.service.records import utcnow
 from storemon.service.settings import Settings, require
@@ -81,60 +79,6 @@ def evaluated(settings: Settings, ingest_at: str) -> bool:
     return str(alert_store.cursor(settings).get("evaluated_at", "")) >= ingest_at
 
 
-def evaluate_history(settings: Settings, history: Mapping[str, Any]) -> str:
-    """SPEC §10 right after a batch landed in the poll history (the refresh it starts, once
-    the history holds the current inputs), before the report that moves ``latest`` and
-    whatever becomes of it: the alerts of the history version `history` (an input version:
-    ``key`` its manifest, ``last_modified`` the ingest's time). A failure is queued for the
-    worker at once; a busy cursor (another evaluation runs) queues it 2 s later."""
-    if not enabled(settings):
-        return "alerts-off"
-    manifest_key, ingest_at = str(history["key"]), str(history["last_modified"])
-    if evaluated(settings, ingest_at):
-        return f"alerts-{alert_store.DONE}"
-    started = time.perf_counter()
-    try:
-        view = history_store.alert_view(settings, manifest_key)
-        viewed = time.perf_counter()
-        outcome = evaluate(settings, view, ingest_at=ingest_at, token=str(uuid.uuid4()))
-    except Exception:
-        logger.warning("the alerts evaluation of the ingest failed: queued", exc_info=True)
-        queue_history_evaluation(settings, manifest_key, ingest_at)
-        return "alerts-failed"
-    if outcome == f"alerts-{alert_store.BUSY}":
-        queue_history_evaluation(settings, manifest_key, ingest_at, delay=BUSY_DELAY_SECONDS)
-    took = {"view_ms": _ms(viewed - started), "evaluation_ms": _ms(time.perf_counter() - viewed)}
-    logger.info("alerts evaluated with the ingest", extra={"outcome": outcome, **took})
-    return outcome
-
-
-def _ms(seconds: float) -> float:
-    return round(seconds * 1000, 1)
-
-
-def queue_history_evaluation(
-    settings: Settings, manifest_key: str, ingest_at: str, delay: int = 0
-) -> None:
-    """Ask the worker to evaluate the alerts of the history version `manifest_key`."""
-    message = {"kind": EVALUATE, "manifest_key": manifest_key, "ingest_at": ingest_at}
-    aws.send_message(settings.queue_url, message, delay_seconds=delay)
-
-
-def _handle_history_evaluation(settings: Settings, message: dict, message_id: str | None) -> str:
-    manifest_key, ingest_at = message.get("manifest_key"), message.get("ingest_at")
-    if not isinstance(manifest_key, str) or not isinstance(ingest_at, str):
-        logger.error("dropping an alerts evaluation of no history version", extra={"m": message})
-        add_count("MessagesDropped")
-        return "unknown"
-    if evaluated(settings, ingest_at):
-        return f"alerts-{alert_store.DONE}"
-    view = history_store.alert_view(settings, manifest_key)
-    outcome = evaluate(settings, view, ingest_at=ingest_at, token=message_id or str(uuid.uuid4()))
-    if outcome == f"alerts-{alert_store.BUSY}":
-        queue_history_evaluation(settings, manifest_key, ingest_at, delay=BUSY_DELAY_SECONDS)
-    return outcome
-
-
 def handle_evaluation(settings: Settings, message: dict, message_id: str | None = None) -> str:
     """The worker's part: evaluate the ingest of ``message`` (``report_id``: the complete
     report that moved ``latest``, or ``manifest_key``: a version of the poll history;
@@ -144,7 +88,9 @@ def handle_evaluation(settings: Settings, message: dict, message_id: str | None 
         logger.info("alerts are not configured (ALERTS_TABLE): evaluation dropped")
         return "alerts-off"
     if "manifest_key" in message:
-        return _handle_history_evaluation(settings, message, message_id)
+        from storemon.service import alerts_history
+
+        return alerts_history.handle_evaluation(settings, message, message_id)
     record = records.get(settings, report_id) if isinstance(report_id, str) else None
     if (
         record is None
@@ -164,29 +110,70 @@ def handle_evaluation(settings: Settings, message: dict, message_id: str | None 
     return outcome
 
 
-def evaluate(settings: Settings, view: Any, *, ingest_at: str, token: str) -> str:
+@dataclass(frozen=True)
+class Scope:
+    """What an evaluation of a version of the poll history brings
+    (:mod:`storemon.service.alerts_history`): the ``audiences`` it read, the version
+    (``manifest_key``) and, for a narrow view, ``from_tick``: per store the bound the view
+    holds the incidents ending after (the mirror's rows of incidents starting before it stay:
+    :func:`storemon.alerting.candidates.next_mirror`)."""
+
+    audiences: list[Audience]
+    manifest_key: str = ""
+    from_tick: Any = None
+
+
+def audiences_digest(audiences: list[Audience]) -> str:
+    """A digest of who is told what (the cursor keeps it: a narrow view needs the same)."""
+    import hashlib
+
+    rows = sorted(
+        (a.subscription_id or "", a.threshold, sorted(a.stores) if a.stores is not None else None)
+        for a in audiences
+    )
+    return hashlib.sha256(repr(rows).encode()).hexdigest()[:32]
+
+
+def evaluate(
+    settings: Settings, view: Any, *, ingest_at: str, token: str, scope: Scope | None = None
+) -> str:
     """Evaluate one ingest (see the module doc): "alerts:<n> sent", "alerts-done" (evaluated
     already) or "alerts-busy" (another evaluation runs: try again shortly)."""
     taken = alert_store.acquire(settings, ingest_at, token, LEASE_SECONDS)
     if taken != alert_store.ACQUIRED:
         return f"alerts-{taken}"
+    if scope is None:
+        scope = Scope(subscriptions.audiences(settings))
     try:
-        sent = _evaluate(settings, view, ingest_at, token)
+        sent = _evaluate(settings, view, ingest_at, token, scope)
     except Exception:
         alert_store.release(settings, token)
         raise
-    alert_store.finish(settings, token, ingest_at)
+    alert_store.finish(
+        settings,
+        token,
+        ingest_at,
+        mirror=_MIRROR.get(settings.bucket, ("",))[0],  # the one it wrote
+        manifest=scope.manifest_key,
+        audiences=audiences_digest(scope.audiences),
+    )
     return f"alerts:{sent} sent"
 
 
-def _evaluate(settings: Settings, view: Any, ingest_at: str, token: str) -> int:
+def _evaluate(
+    settings: Settings, view: Any, ingest_at: str, token: str, scope: Scope | None = None
+) -> int:
+    """The evaluation under the lease: the notifications sent."""
     from storemon.alerting import candidates
 
-    if alert_store.cursor(settings).get("outbox_at"):
+    if scope is None:
+        scope = Scope(subscriptions.audiences(settings))
+    cursor = alert_store.cursor(settings)
+    if cursor.get("outbox_at"):
         _send(settings, _read_outbox(settings))
         alert_store.sent_outbox(settings, token)
-    audiences = subscriptions.audiences(settings)
-    mirror = _load_mirror(settings)
+    audiences = scope.audiences
+    mirror = _load_mirror(settings, str(cursor.get("mirror", "")))
     chosen = candidates.select(view, mirror, audiences)
     context = Context(audiences, utc_text(utcnow()), ingest_at)
     plans = sorted(_plan(settings, chosen, context), key=lambda p: (not p.owed, not p.view.ongoing))
@@ -211,7 +198,8 @@ def _evaluate(settings: Settings, view: Any, ingest_at: str, token: str) -> int:
     )
     add_count("AlertCandidates", len(chosen))
     add_count("AlertNotifications", len(owed))
-    _save_mirror(settings, candidates.next_mirror(view, mirror, candidates.states_frame(states)))
+    states_now = candidates.states_frame(states)
+    _save_mirror(settings, candidates.next_mirror(view, mirror, states_now, scope.from_tick))
     return len(owed)
 
 
@@ -343,9 +331,14 @@ def _read_outbox(settings: Settings) -> list[Notice]:
     return [Notice.from_json(n) for n in data.get("notices") or []]
 
 
-def _load_mirror(settings: Settings) -> Any:
+def _load_mirror(settings: Settings, digest: str = "") -> Any:
+    """The mirror of the last evaluation: this container's own when it wrote the one the
+    cursor names (`digest`), else read from S3."""
     from storemon.alerting import candidates
 
+    kept = _MIRROR.get(settings.bucket)
+    if digest and kept is not None and kept[0] == digest:
+        return kept[1]
     try:
         return candidates.mirror_from_bytes(aws.get_object(settings.bucket, MIRROR_KEY))
     except ObjectMissing:
@@ -356,7 +349,16 @@ def _load_mirror(settings: Settings) -> Any:
 
 
 def _save_mirror(settings: Settings, mirror: Any) -> None:
+    """Write the mirror, keep it (and its digest, which the cursor names) in this container."""
+    import hashlib
+
     from storemon.alerting import candidates
 
     data = candidates.mirror_to_bytes(mirror)
     aws.put_object(settings.bucket, MIRROR_KEY, data, "application/gzip")
+    digest = hashlib.sha256(data).hexdigest()
+    _MIRROR.clear()
+    _MIRROR[settings.bucket] = (digest, mirror)
+
+
+_MIRROR: dict[str, tuple[str, Any]] = {}  # bucket -> (digest, frame) of the last mirror written

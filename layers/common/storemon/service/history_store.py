@@ -88,12 +88,24 @@ KEPT_BYTES = 64 * 2**20
 _OBJECTS = ByteCache(KEPT_BYTES)
 
 
-def alert_view(settings: Settings, manifest_key: str) -> Any:
+def alert_view(settings: Settings, manifest_key: str, previous_key: str | None = None) -> Any:
     """SPEC §10's alert incidents of the history version ``manifest_key`` at its newest poll
-    (:func:`storemon.history.alert_view.alert_view`: the carry and the days of the week)."""
-    from storemon.history.alert_view import alert_view as view_of
+    (:mod:`storemon.history.alert_view`'s ``AlertView``): only those the batches added since
+    the version ``previous_key`` (evaluated last) can have changed when that is all that
+    changed, else every one (the carry and the days of the week)."""
+    from storemon.history import alert_view as views
 
-    return view_of(manifest_at(settings, manifest_key), load(settings))
+    manifest, read = manifest_at(settings, manifest_key), load(settings)
+    if previous_key and previous_key != manifest_key:
+        try:
+            previous = manifest_at(settings, previous_key)
+        except ObjectMissing:
+            previous = None
+        from_day = views.changed_from_day(manifest, previous)
+        narrow = None if from_day is None else views.narrow_alert_view(manifest, read, from_day)
+        if narrow is not None:
+            return narrow
+    return views.alert_view(manifest, read)
 
 
 def manifest_at(settings: Settings, manifest_key: str) -> dict:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import time
 from urllib.parse import unquote_plus
 
-from storemon.service import alerts, aws, history_store, records, report_jobs, sources
+from storemon.service import alerts_history, aws, history_store, records, report_jobs, sources
 from storemon.service.observability import (
     add_count,
     add_invocation_keys,
@@ -141,7 +141,7 @@ def start_refresh(settings: Settings, receive_count: int = 1, queue: bool = True
         return None
     history = inputs.get("history")
     if history:  # SPEC §10: the alerts of the batches landed, before the report
-        alerts.evaluate_history(settings, history)
+        alerts_history.evaluate_history(settings, history)
     report_id = records.refresh_report_id(inputs)
     set_report_id(report_id)
     pointer = records.latest_pointer(settings) or {}

@@ -243,7 +243,7 @@ def advance_latest(
         logger.info("latest now points at this report", extra={"current_at": current_at})
         if alerts.enabled(settings) and before != record["report_id"]:
             # SPEC §10: the alerts of the ingest latest now covers (once per report), unless
-            # evaluated already when its batch landed (alerts.evaluate_history)
+            # evaluated already when its batch landed (alerts_history.evaluate_history)
             ingest_at = alerts.ingest_at_of(inputs, current_at)
             if not alerts.evaluated(settings, ingest_at):
                 _alerts(settings, record["report_id"], ingest_at, alert_view)

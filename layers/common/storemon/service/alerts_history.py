@@ -1,0 +1,83 @@
+"""SPEC §10's alerts of a version of the poll history, evaluated as soon as a batch lands.
+
+:func:`evaluate_history` runs in the refresh a batch starts (``refresh.start_refresh``, once
+the history holds the current base, hours, zones and closures), before the report that moves
+``latest`` and whatever becomes of it; ``ingest_at`` is the version's time (when its
+manifest became current). The view (:mod:`storemon.history.alert_view`) is narrow when it
+can be: the last evaluation (the cursor) evaluated an earlier version of the same history,
+told the same audiences, and only batches changed since; then only the incidents those
+batches' days can have changed are computed and decided (each store's current stretch among
+them), the mirror keeps the rest. Otherwise every incident of the week is.
+
+A failure is queued for the worker at once (``{"kind": "alerts", "manifest_key",
+"ingest_at"}``, :func:`handle_evaluation`); a busy cursor queues it 2 s later. The report
+that moves ``latest`` then finds the ingest evaluated
+(:func:`storemon.service.alerts.evaluated`).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from storemon.service import alert_store, alerts, aws, history_store, subscriptions
+from storemon.service.alerts import BUSY_DELAY_SECONDS, EVALUATE, Scope, audiences_digest
+from storemon.service.observability import add_count, logger
+from storemon.service.settings import Settings
+
+
+def evaluate_history(settings: Settings, history: Mapping[str, Any]) -> str:
+    """Evaluate the history version `history` (an input version: ``key`` its manifest,
+    ``last_modified`` the ingest's time); a failure is logged and queued, never raised."""
+    if not alerts.enabled(settings):
+        return "alerts-off"
+    manifest_key, ingest_at = str(history["key"]), str(history["last_modified"])
+    try:
+        outcome = _evaluate_version(settings, manifest_key, ingest_at, str(uuid.uuid4()))
+    except Exception:
+        logger.warning("the alerts evaluation of the ingest failed: queued", exc_info=True)
+        queue_evaluation(settings, manifest_key, ingest_at)
+        return "alerts-failed"
+    return outcome
+
+
+def queue_evaluation(settings: Settings, manifest_key: str, ingest_at: str, delay: int = 0) -> None:
+    """Ask the worker to evaluate the alerts of the history version `manifest_key`."""
+    message = {"kind": EVALUATE, "manifest_key": manifest_key, "ingest_at": ingest_at}
+    aws.send_message(settings.queue_url, message, delay_seconds=delay)
+
+
+def handle_evaluation(settings: Settings, message: dict, message_id: str | None) -> str:
+    """The worker's part for a queued history version (raises to be retried)."""
+    manifest_key, ingest_at = message.get("manifest_key"), message.get("ingest_at")
+    if not isinstance(manifest_key, str) or not isinstance(ingest_at, str):
+        logger.error("dropping an alerts evaluation of no history version", extra={"m": message})
+        add_count("MessagesDropped")
+        return "unknown"
+    return _evaluate_version(settings, manifest_key, ingest_at, message_id or str(uuid.uuid4()))
+
+
+def _evaluate_version(settings: Settings, manifest_key: str, ingest_at: str, token: str) -> str:
+    cursor = alert_store.cursor(settings)
+    if str(cursor.get("evaluated_at", "")) >= ingest_at:
+        return f"alerts-{alert_store.DONE}"
+    started = time.perf_counter()
+    audiences = subscriptions.audiences(settings)
+    told_the_same = cursor.get("audiences") == audiences_digest(audiences)
+    previous = str(cursor.get("manifest") or "") if told_the_same else ""
+    view = history_store.alert_view(settings, manifest_key, previous or None)
+    viewed = time.perf_counter()
+    scope = Scope(audiences, manifest_key, view.from_tick)
+    outcome = alerts.evaluate(settings, view.frame, ingest_at=ingest_at, token=token, scope=scope)
+    if outcome == f"alerts-{alert_store.BUSY}":
+        queue_evaluation(settings, manifest_key, ingest_at, delay=BUSY_DELAY_SECONDS)
+    took = {
+        "narrow": view.from_tick is not None,
+        "incidents": len(view.frame),
+        "view_ms": round((viewed - started) * 1000, 1),
+        "evaluation_ms": round((time.perf_counter() - viewed) * 1000, 1),
+    }
+    logger.info("alerts of the history version evaluated", extra={"outcome": outcome, **took})
+    return outcome
