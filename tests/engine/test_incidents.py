@@ -97,6 +97,44 @@ def test_incidents_only_when_asked():
     assert result.business_intervals is None
 
 
+def test_incidents_made_later_are_the_same_once_completed():
+    """A refresh's report asks its incidents for later (``incidents_later``): the report and
+    summary come first, the incidents and business intervals when ``complete()`` is called,
+    the same as made at once."""
+    from storemon.inputs import tables
+    from storemon.report.pipeline import report_from_parsed
+
+    status = "A,active,2023-01-23 16:00:00 UTC\nA,inactive,2023-01-23 17:30:00 UTC\n"
+    parsed = (
+        tables.parse_status(read_input((STATUS + status).encode(), "status")),
+        tables.parse_hours(read_input((HOURS + "A,0,09:00:00,12:00:00\n").encode(), "hours")),
+        tables.parse_timezones(read_input((ZONES + "A,America/Chicago\n").encode(), "timezones")),
+    )
+    at_once = report_from_parsed(*parsed, as_of="2023-01-23 18:00:00", incidents=True)
+    later = report_from_parsed(
+        *parsed, as_of="2023-01-23 18:00:00", incidents=True, incidents_later=True
+    )
+    assert later.incidents is None and later.business_intervals is None
+    assert later.report.equals(at_once.report)
+    assert later.complete() is later and later.later is None
+    assert (
+        later.incidents.to_dict("records")
+        == at_once.incidents.to_dict("records")
+        == [
+            incident(
+                "A",
+                "2023-01-23T16:45:00.000000Z",
+                "2023-01-23T18:00:00.000000Z",
+                "2023-01-23T10:45:00.000000-06:00",
+                "2023-01-23T12:00:00.000000-06:00",
+                75.0,
+                True,
+            )
+        ]
+    )
+    assert later.business_intervals.equals(at_once.business_intervals)
+
+
 def test_an_outage_across_a_closed_night_is_one_incident():
     # Open Mon and Tue 09:00-17:00. Mon 16:00 active, 16:30 inactive (change 16:15); Tue 10:00
     # inactive, 11:00 active (change 10:30); now Tue 12:00. Business inside: Mon 16:15-17:00

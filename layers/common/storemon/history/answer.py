@@ -22,6 +22,7 @@ from storemon.history.ingest import Load, newest_poll, parsed_inputs
 from storemon.history.partition import Partition
 from storemon.inputs.closures import Closures
 from storemon.inputs.tables import FileStats, Hours, Polls, Zones
+from storemon.report.last_made import LastMade
 from storemon.report.periods import Period
 from storemon.report.pipeline import parse_instant, report_from_parsed
 from storemon.report.result import ReportResult
@@ -61,15 +62,28 @@ def polls_for(
     incidents: bool = False,
     name: str = "history",
 ) -> HistoryPolls:
-    """The carry (or the retained carry) and the partitions the report's span needs."""
+    """The carry (or the retained carry) and the partitions the report's span needs. The
+    last polls made are kept (per process) and given again, the same object, for the same
+    objects and counts: a batch's alerts, its report and its status now read them once (and
+    select them once: :func:`storemon.report.timeline.select_polls`)."""
     hours, zones, closures = parsed_inputs(manifest, load)
     chosen = read_set(manifest, period=period, as_of=as_of, incidents=incidents, name=name)
+    stats = history_stats(manifest, name)
+    objects = [e["key"] for e in ([chosen.first] if chosen.first else []) + chosen.days]
+    key = (name, tuple(objects), repr(stats.as_dict()))
+    kept = _LAST_POLLS.get(key)
+    if kept is not None:
+        return HistoryPolls(kept, hours, zones, closures, chosen.read)
     parts = [_read(load, chosen.first)] + [_read(load, e) for e in chosen.days]
-    read = chosen.read
-    polls = concatenated(parts, history_stats(manifest, name))
+    polls = concatenated(parts, stats)
     if not len(polls.time_us):  # as_of before the history: the engine says so
         polls = concatenated([_read(load, e) for e in manifest["partitions"].values()], polls.stats)
-    return HistoryPolls(polls, hours, zones, closures, read)
+    else:
+        _LAST_POLLS.keep(key, polls)
+    return HistoryPolls(polls, hours, zones, closures, chosen.read)
+
+
+_LAST_POLLS: LastMade[tuple, Polls] = LastMade()  # the objects and counts read -> polls
 
 
 @dataclass(frozen=True)
@@ -182,9 +196,11 @@ def report_and_polls(
     incidents: bool = False,
     period: Period | None = None,
     name: str = "history",
+    incidents_later: bool = False,
 ) -> tuple[ReportResult, HistoryPolls]:
     """:func:`report_from_history`, and the polls and files it read (for the stores' status
-    now, which needs the same carry and days)."""
+    now, which needs the same carry and days); ``incidents_later``: as
+    :func:`storemon.report.pipeline.report_from_parsed`'s."""
     started = time.perf_counter()
     period = period or Period()
     found = polls_for(manifest, load, period=period, as_of=as_of, incidents=incidents, name=name)
@@ -198,6 +214,7 @@ def report_and_polls(
         incidents=incidents,
         period=period,
         closures=found.closures,
+        incidents_later=incidents_later,
     )
     result.summary["history"] = {
         "batches": len(manifest["batches"]),

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -156,6 +157,7 @@ def report_from_parsed(
     period: Period | None = None,
     closures: Closures | None = None,
     now_us: int | None = None,
+    incidents_later: bool = False,
 ) -> ReportResult:
     """The report from parsed inputs: the phases of the module docstring, in order.
 
@@ -166,8 +168,9 @@ def report_from_parsed(
     :mod:`storemon.report.incidents`); ``period`` (:class:`~storemon.report.periods.Period`,
     default §5's windows); ``closures`` (SPEC §9, default none); ``now_us``: the report's
     ``now`` when the caller knows it (a store shard, :mod:`storemon.history.shards`: the
-    whole report's, and its polls may be none). Raises :class:`InputError` when the status
-    file holds no valid poll or the request cannot work.
+    whole report's, and its polls may be none); ``incidents_later``: the incidents are made
+    when first needed (:meth:`ReportResult.complete`), not before the report returns. Raises
+    :class:`InputError` when the status file holds no valid poll or the request cannot work.
     """
     started = time.perf_counter() if started is None else started
     period = period or Period()
@@ -192,7 +195,9 @@ def report_from_parsed(
     )
     result = build_result(store_facts(selected, calendar), (frames[0], frames[1]), scope)
     if incidents:
-        add_incidents(result, selected.store_id, events, calendar)
+        result.later = partial(add_incidents, result, selected.store_id, events, calendar)
+        if not incidents_later:
+            result.complete()
     if closures is not None:
         span = (span_start_us * TICKS_PER_US, selected.now_tick)
         add_closures(result, closures, selected.store_id, calendar, span)

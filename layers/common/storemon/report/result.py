@@ -10,6 +10,7 @@ result and its summary, so their rules are written once; :func:`add_incidents` a
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -69,6 +70,16 @@ class ReportResult:
     # with a closures file: CLOSURE_COLUMNS (storemon.report.closures), each closure row of a
     # reported store that overlaps the report's span, unclipped, with its reason; else None
     closures: pd.DataFrame | None = None
+    # what was left to make when first needed (the incidents and the business intervals of a
+    # report asked ``incidents_later``): :meth:`complete` makes it
+    later: Callable[[], None] | None = field(default=None, repr=False, compare=False)
+
+    def complete(self) -> ReportResult:
+        """This result with what was left for later made (the incidents); itself."""
+        if self.later is not None:
+            later, self.later = self.later, None
+            later()
+        return self
 
     def summary_json(self) -> dict:
         """The summary as plain JSON values (NumPy scalars, timestamps and NaN converted)."""

@@ -17,6 +17,7 @@ from storemon.clock.ticks import TICKS_PER_HOUR, TICKS_PER_US, US_PER_DAY
 from storemon.inputs.closures import Closures
 from storemon.inputs.tables import Hours, Polls, Zones
 from storemon.report.business_hours import StoreCalendar
+from storemon.report.last_made import LastMade, identical
 from storemon.report.periods import WEEK_HOURS
 from storemon.report.pipeline import calendar_and_evidence, require_a_poll
 from storemon.report.timeline import SelectedPolls, select_polls
@@ -52,7 +53,29 @@ def span_evidence(
 ) -> SpanEvidence:
     """The evidence of every store up to ``now_us`` (default: the newest poll); ``first_us``:
     the oldest poll at or before it when these polls are a store shard's (every store's
-    oldest: the calendar spans the same days in every shard, storemon.history.shard_work)."""
+    oldest: the calendar spans the same days in every shard, storemon.history.shard_work).
+    The last one is kept (per process): asked again with the same objects (a batch's alerts,
+    then its status now), it is given again."""
+    asked = (polls, hours, zones, closures, now_us, first_us)
+    kept = _LAST_SPAN.get(asked)
+    if kept is not None:
+        return kept
+    made = _span_evidence(polls, hours, zones, closures, now_us=now_us, first_us=first_us)
+    return _LAST_SPAN.keep(asked, made)
+
+
+_LAST_SPAN: LastMade[tuple, SpanEvidence] = LastMade(identical)
+
+
+def _span_evidence(
+    polls: Polls,
+    hours: Hours,
+    zones: Zones,
+    closures: Closures | None,
+    *,
+    now_us: int | None,
+    first_us: int | None,
+) -> SpanEvidence:
     if now_us is None:
         require_a_poll(polls)
         now_us = int(polls.time_us.max())

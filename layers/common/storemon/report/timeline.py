@@ -25,6 +25,7 @@ import pandas as pd
 from storemon.clock.ticks import TICKS_PER_HOUR, TICKS_PER_US
 from storemon.inputs.tables import Polls
 from storemon.report.business_hours import StoreCalendar
+from storemon.report.last_made import LastMade
 from storemon.report.per_group import (
     GroupSortKeys,
     exclusive_group_cumsum,
@@ -136,7 +137,23 @@ class PeriodEvents:
 
 def select_polls(polls: Polls, now_us: int, store_ids: list[str] | None) -> SelectedPolls:
     """Polls at or before ``now_us`` of the requested stores (all when ``store_ids`` is None;
-    requested ids are trimmed)."""
+    requested ids are trimmed). Every store's selection of the last ``polls`` object is kept
+    (per process): asked again for the same object and ``now_us`` (a batch's alerts, report
+    and status now, storemon.history.answer.polls_for), it is given again."""
+    if store_ids is not None:
+        return _selected(polls, now_us, store_ids)
+    kept = _LAST_SELECTED.get((polls, now_us))
+    if kept is not None:
+        return kept
+    return _LAST_SELECTED.keep((polls, now_us), _selected(polls, now_us, None))
+
+
+_LAST_SELECTED: LastMade[tuple, SelectedPolls] = LastMade(
+    lambda made_of, asked: made_of[0] is asked[0] and made_of[1] == asked[1]
+)
+
+
+def _selected(polls: Polls, now_us: int, store_ids: list[str] | None) -> SelectedPolls:
     keep = polls.time_us <= now_us
     if store_ids is not None:
         keep &= requested_codes(polls.store_ids, store_ids)[polls.store]

@@ -99,11 +99,13 @@ def read_s3_url(url: str) -> bytes:
     return get_object(parsed.netloc, parsed.path.lstrip("/"))
 
 
-def list_objects(bucket: str, prefix: str) -> list[ObjectInfo]:
-    """Current objects under `prefix` (no version ids: ListObjectsV2 does not give them)."""
+def list_objects(bucket: str, prefix: str, *, top_level: bool = False) -> list[ObjectInfo]:
+    """Current objects under `prefix` (no version ids: ListObjectsV2 does not give them);
+    `top_level`: only those directly under it (Delimiter ``/``: no key of a "folder")."""
     out: list[ObjectInfo] = []
     paginator = _client("s3").get_paginator("list_objects_v2")
-    for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
+    folders = {"Delimiter": "/"} if top_level else {}
+    for page in paginator.paginate(Bucket=bucket, Prefix=prefix, **folders):
         for obj in page.get("Contents", []):
             out.append(
                 ObjectInfo(

@@ -109,10 +109,15 @@ def alert_view(settings: Settings, manifest_key: str, previous_key: str | None =
 
 
 def manifest_at(settings: Settings, manifest_key: str) -> dict:
+    """The manifest at `manifest_key` (its key names one version: its text is kept per warm
+    container, so an ingest's refresh and the next ingest do not read it again)."""
     from storemon.history.ingest import check_manifest
 
-    text = aws.get_object(settings.bucket, manifest_key)
+    text = _MANIFESTS.get(settings.bucket, manifest_key)
     return check_manifest(json.loads(text), manifest_key)
+
+
+_MANIFESTS = ByteCache(4 * 2**20)
 
 
 def _current(settings: Settings) -> tuple[dict | None, dict]:
@@ -149,6 +154,7 @@ def _commit(settings: Settings, current: dict | None, update: Any) -> bool:
     digest = hashlib.sha256(text.encode()).hexdigest()[:16]
     manifest_key = f"{PREFIX}manifests/{manifest['generation']:012d}-{digest}.json"
     aws.put_object(settings.bucket, manifest_key, text, "application/json")
+    _MANIFESTS.put(settings.bucket, manifest_key, text.encode())
     item = {
         records.KEY: POINTER,
         "generation": manifest["generation"],
@@ -222,25 +228,30 @@ def _batch_version(key: str, head: aws.ObjectInfo) -> InputVersion:
     }
 
 
-def sync(settings: Settings, inputs: InputSet) -> None:
+def sync(settings: Settings, inputs: InputSet) -> bool:
     """Bring the history's base and its hours, zones and closures files to the recorded
     versions ``inputs``: the small files by their bytes (a closures file no longer uploaded
     is dropped from the history too), read only when this container has not seen that
     version's bytes in the history already (:func:`_small_files`); the base by its version
-    (read only when it changed; a base no longer uploaded stays in the history)."""
+    (read only when it changed; a base no longer uploaded stays in the history). Whether
+    the history changed."""
     from storemon.history.ingest import set_inputs
     from storemon.inputs.limits import Limits
 
     limits = Limits.from_env()
-    apply(
+    files = apply(
         settings,
         lambda manifest, read: set_inputs(
             manifest, read, _small_files(settings, manifest, inputs, limits), limits
         ),
     )
     base = inputs.get("status")
-    if base:
-        apply(settings, lambda manifest, read: _base(settings, manifest, read, base, limits))
+    if not base:
+        return bool(files.changed)
+    with_base = apply(
+        settings, lambda manifest, read: _base(settings, manifest, read, base, limits)
+    )
+    return bool(files.changed or with_base.changed)
 
 
 def _small_files(

@@ -67,9 +67,7 @@ _SNAPSHOTS: ObjectCache[Snapshot] = ObjectCache(size=2, parse=_load)
 
 def input_set_id(inputs: InputSet) -> str | None:
     """The id of a complete input set (None when an input is missing)."""
-    if not inputs or sources.missing(inputs):
-        return None
-    return records.refresh_report_id(inputs)
+    return None if not inputs or sources.missing(inputs) else records.refresh_report_id(inputs)
 
 
 def snapshot_key(input_set: str) -> str:
@@ -172,13 +170,14 @@ def report_of_record(
     rebuild: bool = True,
     page: bool = False,
     parsed_csv: ParsedInputs | None = None,
+    incidents_later: bool = False,
 ) -> RecordReport:
     """The report a record asks for, where it came from (``history`` for an input set with a
     poll history; else ``snapshot`` when its inputs have a usable one, else ``csv``, and with
     `rebuild` the snapshot is written from the parsed CSV files); with ``incidents`` (a full
     report) what its status now is made of, with `page` what its page draws (both when asked,
-    :class:`RecordReport`); `parsed_csv`: its CSV files parsed already
-    (:func:`inputs_to_shard`). UnusableInput when the inputs cannot work."""
+    :class:`RecordReport`, and `incidents_later` a history's incidents); `parsed_csv`: its
+    CSV files parsed (:func:`inputs_to_shard`). UnusableInput when the inputs cannot work."""
     request = record.get("request")
     incidents = incidents or page  # the page draws them
     now_views = incidents and records.is_full(record)
@@ -186,6 +185,7 @@ def report_of_record(
     options = _engine_options(request, incidents)
     inputs = record.get("inputs") or {}
     if inputs.get("history"):
+        options["incidents_later"] = incidents_later
         of_history, parsed, compute = _from_history(settings, inputs, options)
         logger.info("report computed from the poll history", extra=of_history.summary["history"])
         add_count("ReportsFromHistory")

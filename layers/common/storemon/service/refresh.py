@@ -131,9 +131,8 @@ def start_refresh(settings: Settings, receive_count: int = 1, queue: bool = True
     missing, or latest already covers these inputs)."""
     resolved_at = records.utcnow()
     inputs = sources.resolve(settings)
-    if inputs.get("history"):  # the history's base and files first: then its version
-        history_store.sync(settings, inputs)
-        inputs = sources.resolve(settings)
+    if inputs.get("history") and history_store.sync(settings, inputs):
+        inputs = sources.resolve(settings)  # the history's base and files first: its version
     missing = sources.missing(inputs)
     if missing:
         logger.info("refresh waits for %s", ", ".join(missing))

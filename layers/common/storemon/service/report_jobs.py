@@ -116,8 +116,9 @@ def compute_and_complete(settings: Settings, record: ReportRecord) -> str:
         from storemon.service import shard_jobs
 
         return shard_jobs.fan_out(settings, record, parsed, source, full=full, page=page)
+    later = record.get("kind") == "refresh"  # its incidents after latest moved
     made = input_sets.report_of_record(
-        settings, record, incidents=full, page=page, parsed_csv=parsed
+        settings, record, incidents=full, page=page, parsed_csv=parsed, incidents_later=later
     )
     return finish_report(settings, record, made, started)
 
@@ -201,6 +202,7 @@ def finish_pending(
         files = {name: keys[name] for name in STORE_FILES if keys.get(name)}
     started = time.perf_counter()
     made = made or _made_again(settings, record)
+    made.result.complete()  # the incidents, when left for later
     if files:
         status = made.status_now() if keys.get("status_json") else None
         report_files.write_store_files(settings, record["report_id"], keys, made.result, status)

@@ -49,7 +49,8 @@ def resolve(settings: Settings) -> InputSet:
     poll history's current manifest, :mod:`storemon.service.history_store`) only when a
     batch was ever ingested."""
     best: dict[str, aws.ObjectInfo] = {}
-    for obj in aws.list_objects(settings.bucket, settings.input_prefix):
+    # the input files only (not the batches under polls/, one more an hour)
+    for obj in aws.list_objects(settings.bucket, settings.input_prefix, top_level=True):
         kind = kind_of_key(obj.key, settings.input_prefix)
         if kind is None:
             continue

@@ -1,0 +1,42 @@
+"""The last value a function made, kept per process with what it was made of.
+
+A batch's alerts, its report and its status now read the same polls of the poll history and
+select them the same way; keeping the last one made (one entry: the memory of one report) lets
+the second and third ask for it again instead of making it again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def identical(made_of: tuple, asked: tuple) -> bool:
+    """The same objects (``is``), one by one: for arrays and tables, which are never changed
+    once made."""
+    return len(made_of) == len(asked) and all(a is b for a, b in zip(made_of, asked, strict=True))
+
+
+class LastMade(Generic[K, V]):
+    """One entry: ``(made of, value)``; :meth:`get` gives the value when asked with what it
+    was made of (compared by `same`: ``==`` by default), else None."""
+
+    def __init__(self, same: Callable[[K, K], bool] | None = None) -> None:
+        self._same = same or (lambda a, b: a == b)
+        self._entry: tuple[K, V] | None = None
+
+    def get(self, made_of: K) -> V | None:
+        entry = self._entry  # one read: another thread may replace it
+        if entry is not None and self._same(entry[0], made_of):
+            return entry[1]
+        return None
+
+    def keep(self, made_of: K, value: V) -> V:
+        self._entry = (made_of, value)
+        return value
+
+    def clear(self) -> None:
+        self._entry = None
