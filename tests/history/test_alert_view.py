@@ -62,9 +62,21 @@ def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize(("seed", "lag"), [(1, 1), (2, 2), (3, 1)])
-def test_the_narrow_view_is_the_full_views_incidents_after_each_stores_bound(tmp_path, seed, lag):
+def test_the_narrow_view_is_the_full_views_incidents_after_each_stores_bound(
+    tmp_path, seed, lag, monkeypatch
+):
+    from storemon.history import alert_view as module
+
     store, versions = _history(tmp_path, seed, lag)
     load = store.__getitem__
+    carries_read, read = [], module._read
+
+    def reading(load, entry):
+        if entry["key"].startswith("carry/"):
+            carries_read.append(entry["key"])
+        return read(load, entry)
+
+    monkeypatch.setattr(module, "_read", reading)
     narrowed = 0
     for previous, manifest in zip(versions[1:], versions[2:], strict=False):
         from_day = changed_from_day(manifest, previous)
@@ -83,6 +95,9 @@ def test_the_narrow_view_is_the_full_views_incidents_after_each_stores_bound(tmp
         unchanged = before[before["end_tick"] <= before["from_tick"]][SAME]
         pd.testing.assert_frame_equal(_sorted(full[~after][SAME]), _sorted(unchanged))
     assert narrowed >= 20  # most of the 30 hourly batches
+    # the carry at a day made once from the history's carry, then moved over each new day
+    # (the 30 batches cross midnight) from the one kept
+    assert len(carries_read) == 1
 
 
 def test_more_than_batches_changed_means_every_incident(tmp_path):

@@ -14,7 +14,8 @@ Evaluated right after a batch lands (before, and whatever becomes of, the report
   (``from_tick``) is too. The view holds each store's incidents that end after it (its
   current stretch among them): computed from the carry at ``D`` (:func:`storemon.history.
   carry.carry_of` of the history's carry and the days up to ``D``, kept per container: the
-  same for every batch of a day) and the partitions from ``D`` on, a day or two of polls
+  same for every batch of a day, moved to a new day by folding the day passed, while no poll
+  before it changed: :func:`_carry_at`) and the partitions from ``D`` on, a day or two of polls
   instead of eight or nine. Those incidents are exactly the full view's (the carry keeps the
   last evidence poll before ``D``, the first poll of its status run and the poll before that
   run: docs/history.md, "Why the carry is exact"); the incidents before ``from_tick`` are the
@@ -89,13 +90,7 @@ def narrow_alert_view(manifest: dict, load: Load, from_day: int) -> AlertView | 
     after = [e for e in days if e["day"] >= from_day]
     if not after:
         return None
-    key = (carry["key"], tuple(e["key"] for e in before), repr(manifest["inputs"]))
-    carried = _CARRIES.get(key)
-    if carried is None:
-        merged = partition.merge([_read(load, carry), *(_read(load, e) for e in before)])
-        carried = carry_of(merged, hours, zones, closures)
-        _CARRIES.clear()
-        _CARRIES[key] = carried
+    carried = _carry_at(manifest, load, from_day, before, (hours, zones, closures))
     polls = concatenated([carried, *(_read(load, e) for e in after)], history_stats(manifest, ""))
     span = span_evidence(polls, hours, zones, closures)
     bound = _last_evidence_before(span.rank, span.tick, from_day, span.selected.n_stores)
@@ -104,7 +99,45 @@ def narrow_alert_view(manifest: dict, load: Load, from_day: int) -> AlertView | 
     return AlertView(view_frame(incidents), pd.DataFrame({"store_id": stores, "from_tick": bound}))
 
 
-_CARRIES: dict[tuple, Partition] = {}  # the last carry at a day made (per container)
+def _carry_at(manifest: dict, load: Load, day: int, before: list[dict], inputs: tuple) -> Partition:
+    """The carry at ``day``: the one this container made last when it is still right (no
+    poll before its day changed since), moved forward over the days between; else from the
+    history's carry and the days ``before``. Kept for the next batch (the same for every
+    batch of a day)."""
+    kept = _CARRY.get("at")
+    if kept is not None:
+        then, then_day, carried = kept
+        changed = changed_from_day(manifest, then)
+        polls_before_alike = (changed is not None and changed >= then_day) or _alike(manifest, then)
+        # no day from then_day on folded into the history's carry since (its cut is before)
+        unfolded = int(manifest["carry"]["cut_day"]) <= then_day <= day
+        if polls_before_alike and unfolded:
+            between = [e for e in manifest["partitions"].values() if then_day <= e["day"] < day]
+            if between:
+                parts = [carried, *(_read(load, e) for e in sorted(between, key=_day))]
+                carried = carry_of(partition.merge(parts), *inputs)
+            _CARRY["at"] = (manifest, day, carried)
+            return carried
+    carry = manifest["carry"]
+    merged = partition.merge([_read(load, carry), *(_read(load, e) for e in before)])
+    carried = carry_of(merged, *inputs)
+    _CARRY["at"] = (manifest, day, carried)
+    return carried
+
+
+def _alike(manifest: dict, then: dict) -> bool:
+    """The same base, inputs and batches (nothing changed at all)."""
+    keys = ("base", "inputs")
+    return all(manifest.get(k) == then.get(k) for k in keys) and [
+        e["sha256"] for e in manifest["batches"]
+    ] == [e["sha256"] for e in then["batches"]]
+
+
+def _day(entry: dict) -> int:
+    return int(entry["day"])
+
+
+_CARRY: dict[str, tuple[dict, int, Partition]] = {}  # the last carry at a day (per container)
 
 
 def _read(load: Load, entry: dict) -> Partition:
