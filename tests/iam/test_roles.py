@@ -115,6 +115,10 @@ def test_a_whole_flow_stays_within_every_role(live_stack, flow_calls):
     # only thanks to the worker's s3:ListBucket on snapshots/*
     missing = [c for c in calls if c.missing and c.function == "WorkerFunction"]
     assert any(c.params["Key"].startswith("snapshots/") for c in missing)
+    # the refresh's per-store files are written from a small thread pool: still the worker's
+    worker = [c for c in calls if c.function == "WorkerFunction"]
+    written = {c.params["Key"].rsplit("/", 1)[-1] for c in worker if c.operation == "PutObject"}
+    assert {"status.json", "stores.json", "incidents.json", "incidents.csv"} <= written
     used = _statements_used(book, calls)
     for function, sids in {
         "TriggerFunction": {"QueueJobs", "ReportRecords", "ListInputs", "HeadInputs"},

@@ -118,7 +118,9 @@ def write_store_files(
 
 def _put_all(settings: Settings, files: dict[str, tuple[Any, str]]) -> None:
     """Make each file (``key -> (make, content type)``) and PUT it, on up to
-    :data:`WRITERS` threads; the first error is raised once every file is done."""
+    :data:`WRITERS` threads, each in a copy of the caller's context (its context variables:
+    the invocation's); the first error is raised once every file is done."""
+    import contextvars
     from concurrent.futures import ThreadPoolExecutor
 
     def put(key: str) -> None:
@@ -129,7 +131,7 @@ def _put_all(settings: Settings, files: dict[str, tuple[Any, str]]) -> None:
         put(next(iter(files)))
         return
     with ThreadPoolExecutor(max_workers=min(WRITERS, len(files))) as pool:
-        for done in [pool.submit(put, key) for key in files]:
+        for done in [pool.submit(contextvars.copy_context().run, put, key) for key in files]:
             done.result()
 
 
