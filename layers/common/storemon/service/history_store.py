@@ -129,12 +129,23 @@ def _current(settings: Settings) -> tuple[dict | None, dict]:
     return current, manifest_at(settings, current["manifest_key"])
 
 
-def apply(settings: Settings, operation: Callable[[dict, Callable[[str], bytes]], Any]) -> Any:
+def apply(
+    settings: Settings,
+    operation: Callable[[dict, Callable[[str], bytes]], Any],
+    known: InputVersion | None = None,
+) -> Any:
     """Run ``operation(manifest, load)`` on the current manifest and make its result current
     (new objects first, then the manifest, then the conditional pointer); on a lost race,
-    again on the winner's manifest. The :class:`storemon.history.ingest.Update`."""
-    for _attempt in range(ATTEMPTS):
-        current, manifest = _current(settings)
+    again on the winner's manifest. The :class:`storemon.history.ingest.Update`. `known`:
+    the version just read as current (:func:`version`), taken for the first attempt instead
+    of reading the pointer again (the conditional write still refuses a stale one)."""
+    for attempt in range(ATTEMPTS):
+        current: dict | None
+        if attempt == 0 and known is not None:
+            current = {"generation": int(str(known["etag"])), "manifest_key": known["key"]}
+            manifest = manifest_at(settings, known["key"])
+        else:
+            current, manifest = _current(settings)
         update = operation(manifest, load(settings))
         if not update.changed:
             return update
@@ -239,17 +250,21 @@ def sync(settings: Settings, inputs: InputSet) -> bool:
     from storemon.inputs.limits import Limits
 
     limits = Limits.from_env()
+    known = inputs.get("history")  # resolved just now: no second read of the pointer
     files = apply(
         settings,
         lambda manifest, read: set_inputs(
             manifest, read, _small_files(settings, manifest, inputs, limits), limits
         ),
+        known,
     )
     base = inputs.get("status")
     if not base:
         return bool(files.changed)
     with_base = apply(
-        settings, lambda manifest, read: _base(settings, manifest, read, base, limits)
+        settings,
+        lambda manifest, read: _base(settings, manifest, read, base, limits),
+        None if files.changed else known,
     )
     return bool(files.changed or with_base.changed)
 

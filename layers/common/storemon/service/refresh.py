@@ -32,6 +32,7 @@ from storemon.service.observability import (
     set_report_id,
 )
 from storemon.service.settings import Settings
+from storemon.service.together import together
 
 CHECK = "refresh-check"
 
@@ -130,7 +131,10 @@ def start_refresh(settings: Settings, receive_count: int = 1, queue: bool = True
     the caller computes it); its id, or None when there is nothing to do (an input is
     missing, or latest already covers these inputs)."""
     resolved_at = records.utcnow()
-    inputs = sources.resolve(settings)
+    # latest's pointer read with the inputs (at worst older: then it covers these inputs less)
+    inputs, pointer = together(
+        [lambda: sources.resolve(settings), lambda: records.latest_pointer(settings) or {}]
+    )
     if inputs.get("history") and history_store.sync(settings, inputs):
         inputs = sources.resolve(settings)  # the history's base and files first: its version
     missing = sources.missing(inputs)
@@ -143,7 +147,6 @@ def start_refresh(settings: Settings, receive_count: int = 1, queue: bool = True
         alerts_history.evaluate_history(settings, history)
     report_id = records.refresh_report_id(inputs)
     set_report_id(report_id)
-    pointer = records.latest_pointer(settings) or {}
     if pointer.get("input_set") == report_id:
         logger.info("latest already covers these inputs: no refresh")
         add_count("RefreshesSkipped")

@@ -17,6 +17,7 @@ import json
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from storemon.clock.iso import utc_text
@@ -26,6 +27,7 @@ from storemon.service.input_sets import RecordReport
 from storemon.service.observability import add_count, add_duration_ms, logger, set_report_id
 from storemon.service.records import ReportRecord
 from storemon.service.settings import Settings
+from storemon.service.together import together
 
 # How long one delivery keeps the right to compute a report: longer than the worker's timeout
 # (300 s), shorter than the queue's visibility timeout (1800 s).
@@ -137,8 +139,16 @@ def finish_report(
     keys = report_files.result_keys(settings, record["report_id"], full, page)
     summary = result.summary_json()
     pending = {name: keys[name] for name in (*STORE_FILES, "page") if later and keys[name]}
-    if later:
-        report_files.write_core_files(settings, record["report_id"], keys, result, summary)
+    checked = None
+    if later:  # whether its inputs are still current, asked while the files are written
+        _, checked = together(
+            [
+                lambda: report_files.write_core_files(
+                    settings, record["report_id"], keys, result, summary
+                ),
+                lambda: check_current(settings, record),
+            ]
+        )
     else:
         status = made.status_now() if keys["status_json"] else None
         report_files.write_report_files(
@@ -152,7 +162,7 @@ def finish_report(
         logger.info("another delivery finished this report first")
         add_count("DuplicateMessages")
         return "duplicate"
-    advance_latest(settings, {**record, "status": records.COMPLETE}, made.alert_view)
+    advance_latest(settings, {**record, "status": records.COMPLETE}, made.alert_view, checked)
     logger.info(
         "report complete",
         extra={"rows": len(result.report), "duration_ms": duration_ms, "source": made.source},
@@ -225,22 +235,53 @@ def _made_again(settings: Settings, record: ReportRecord) -> RecordReport:
     return input_sets.report_of_record(settings, record, incidents=True, page=True)
 
 
+@dataclass(frozen=True)
+class CurrentCheck:
+    """Whether a full report's inputs were the current ones at ``current_at`` (the time taken
+    before looking), and which report ``latest`` named then (``before``)."""
+
+    current_at: str
+    current: bool
+    before: str | None
+
+
+def check_current(settings: Settings, record: ReportRecord) -> CurrentCheck | None:
+    """:class:`CurrentCheck` of a full report (None for another): the time first, then the
+    inputs and ``latest``'s pointer read at once."""
+    if not records.is_full(record):
+        return None
+    current_at = utc_text(records.utcnow())
+    inputs = record.get("inputs") or {}
+    current, pointer = together(
+        [
+            lambda: sources.is_current(settings, inputs),
+            lambda: records.latest_pointer(settings) or {},
+        ]
+    )
+    return CurrentCheck(current_at, current, pointer.get("target_id"))
+
+
 def advance_latest(
-    settings: Settings, record: ReportRecord, alert_view: Callable[[], Any] | None = None
+    settings: Settings,
+    record: ReportRecord,
+    alert_view: Callable[[], Any] | None = None,
+    checked: CurrentCheck | None = None,
 ) -> None:
     """Point ``latest`` at a complete full report if its inputs are still the current ones
     (a report of superseded or mixed inputs never does), unless ``latest`` names a report
     whose inputs were seen current later; then the alerts of this ingest (:func:`_alerts`).
     The time is taken before looking at the inputs, so of two reports the one of the newer
-    inputs always carries the later time."""
-    if not records.is_full(record):
+    inputs always carries the later time. `checked`: that look, taken while the report's
+    files were written (:func:`check_current`), else taken now."""
+    checked = checked or check_current(settings, record)
+    if checked is None:
         return
-    current_at = utc_text(records.utcnow())
+    current_at = checked.current_at
     inputs = record.get("inputs") or {}
-    if not sources.is_current(settings, inputs):
+    if not checked.current:
         logger.info("newer inputs were uploaded since this report's: latest not moved")
         return
-    before = (records.latest_pointer(settings) or {}).get("target_id")
+    before = checked.before
     if records.advance_latest(settings, record["report_id"], current_at, inputs):
         logger.info("latest now points at this report", extra={"current_at": current_at})
         if alerts.enabled(settings) and before != record["report_id"]:

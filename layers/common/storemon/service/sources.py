@@ -13,12 +13,14 @@ was before closures existed); an upload of the closures file refreshes like the 
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 
 from storemon.clock.iso import utc_text
 from storemon.errors import InputError, MissingInput, ObjectForbidden, ObjectMissing
 from storemon.service import aws
 from storemon.service.records import InputSet, InputVersion
 from storemon.service.settings import Settings
+from storemon.service.together import together
 
 KINDS = ("status", "hours", "timezones")  # required
 OPTIONAL_KINDS = ("closures",)  # SPEC §9: an input set may have it
@@ -47,21 +49,21 @@ def resolve(settings: Settings) -> InputSet:
     """The current input objects: {kind: {key, version_id, etag, last_modified, size} | None}
     for the three required kinds, ``closures`` only when it exists, and ``history`` (the
     poll history's current manifest, :mod:`storemon.service.history_store`) only when a
-    batch was ever ingested."""
-    best: dict[str, aws.ObjectInfo] = {}
-    # the input files only (not the batches under polls/, one more an hour)
-    for obj in aws.list_objects(settings.bucket, settings.input_prefix, top_level=True):
-        kind = kind_of_key(obj.key, settings.input_prefix)
-        if kind is None:
-            continue
-        rank = (obj.last_modified, obj.key.endswith(".csv"))
-        current = best.get(kind)
-        if current is None or rank > (current.last_modified, current.key.endswith(".csv")):
-            best[kind] = obj
+    batch was ever ingested. The listing and the history's pointer are read at once, then
+    the chosen objects' versions (HEADs) at once (:func:`storemon.service.together.together`)."""
+    from storemon.service import history_store
+
+    listed, history = together(
+        [lambda: _newest_of_each_kind(settings), lambda: history_store.version(settings)]
+    )
+    kinds = [kind for kind in KINDS + OPTIONAL_KINDS if kind in listed]
+    heads = together(
+        [partial(aws.head_object, settings.bucket, listed[kind].key) for kind in kinds]
+    )
+    found = dict(zip(kinds, heads, strict=True))
     out: InputSet = {}
     for kind in KINDS + OPTIONAL_KINDS:
-        listed = best.get(kind)
-        head = aws.head_object(settings.bucket, listed.key) if listed else None
+        head = found.get(kind)
         if head is None:
             if kind in KINDS:
                 out[kind] = None
@@ -73,12 +75,24 @@ def resolve(settings: Settings) -> InputSet:
             "last_modified": utc_text(head.last_modified),
             "size": head.size,
         }
-    from storemon.service import history_store
-
-    history = history_store.version(settings)
     if history is not None:
         out["history"] = history
     return out
+
+
+def _newest_of_each_kind(settings: Settings) -> dict[str, aws.ObjectInfo]:
+    """Each kind's listed object (of ``.csv`` and ``.csv.gz``, the one modified last)."""
+    best: dict[str, aws.ObjectInfo] = {}
+    # the input files only (not the batches under polls/, one more an hour)
+    for obj in aws.list_objects(settings.bucket, settings.input_prefix, top_level=True):
+        kind = kind_of_key(obj.key, settings.input_prefix)
+        if kind is None:
+            continue
+        rank = (obj.last_modified, obj.key.endswith(".csv"))
+        current = best.get(kind)
+        if current is None or rank > (current.last_modified, current.key.endswith(".csv")):
+            best[kind] = obj
+    return best
 
 
 def missing(inputs: InputSet) -> list[str]:
