@@ -136,14 +136,30 @@ def read_set(
 
 
 def _read(load: Load, entry: dict | None) -> Partition:
+    """The partition (or carry) of a manifest entry; decoded once per process while it is
+    among the last :data:`DECODED` read (its key names immutable bytes)."""
     if entry is None:
         return partition.empty()
-    return partition.from_bytes(load(entry["key"]), entry["key"])
+    key = entry["key"]
+    part = _DECODED.pop(key, None)
+    if part is None:
+        part = partition.from_bytes(load(key), key)
+    _DECODED[key] = part  # the newest last
+    while len(_DECODED) > DECODED:
+        del _DECODED[next(iter(_DECODED))]
+    return part
+
+
+DECODED = 24  # a report's carry and days, and the alerts' (about 2.3 MB each at full scale)
+_DECODED: dict[str, Partition] = {}
 
 
 def concatenated(parts: list[Partition], stats: FileStats) -> Polls:
     """The polls of partitions with disjoint times, as one :class:`Polls` (the store
-    dictionaries joined, never the polls sorted)."""
+    dictionaries joined, never the polls sorted). Each partition holds each store's polls
+    together and in time order, so taken store by store (by id) and partition by partition,
+    they come out sorted by (store, time) when the partitions are given in time order: the
+    engine's selection then finds them in order (:func:`storemon.report.timeline.select_polls`)."""
     parts = [part for part in parts if len(part)]
     if not parts:
         return Polls(
@@ -152,13 +168,21 @@ def concatenated(parts: list[Partition], stats: FileStats) -> Polls:
             np.zeros(0, dtype=bool),
             stats,
         )
-    ids, store = partition.pooled(parts)
+    width = max(part.store_id.dtype.itemsize for part in parts)
+    ids = np.concatenate([part.store_id.astype(f"S{width}") for part in parts])
     distinct, code = np.unique(ids, return_inverse=True)
+    code = code.reshape(-1)
+    lengths = np.concatenate([np.diff(part.poll_start) for part in parts])
+    order = np.argsort(code, kind="stable")  # by store, then partition (the parts' order)
+    length = lengths[order]
+    moved = (np.cumsum(lengths) - lengths)[order] - (np.cumsum(length) - length)
+    take = np.repeat(moved, length)
+    take += np.arange(len(take))
     return Polls(
         store_ids=np.char.decode(distinct, "utf-8").astype(object),
-        store=code.reshape(-1)[store],
-        time_us=np.concatenate([part.time_us for part in parts]),
-        active=np.concatenate([part.active() for part in parts]),
+        store=np.repeat(code[order], length),
+        time_us=np.concatenate([part.time_us for part in parts])[take],
+        active=np.concatenate([part.active() for part in parts])[take],
         stats=stats,
     )
 

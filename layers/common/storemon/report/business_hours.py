@@ -36,6 +36,7 @@ from storemon.report.closures import (
     closure_rows,
     subtract_closed,
 )
+from storemon.report.last_made import LastMade, identical
 from storemon.report.per_group import (
     GroupSortKeys,
     exclusive_group_cumsum,
@@ -222,20 +223,12 @@ def store_calendar(
     will be classified) are applied."""
     n_stores = len(store_id)
     store_index = pd.Index(store_id)
-    rows = store_hours(hours, store_index)
-    has_hours, days_with_hours = hours_per_store(rows, n_stores)
-    zone_names, zone_of_rank, zone_source = store_zones(zones, store_index, n_stores)
-    opens = business_intervals(
-        rows,
-        has_hours=has_hours,
-        zone_of_rank=zone_of_rank,
-        zone_names=zone_names,
-        poll_rank=np.zeros(0, dtype=np.int64),
-        poll_us=np.zeros(0, dtype=np.int64),
-        first_us=period_start_us,
-        now_us=now_us,
+    days = (period_start_us // US_PER_DAY, now_us // US_PER_DAY)
+    made_of = (store_id, hours, zones, days)
+    made = _LAST_HOURS.get(made_of) or _LAST_HOURS.keep(
+        made_of, _hours_calendar(store_index, hours, zones, period_start_us, now_us)
     )
-    intervals = merge_intervals(*opens, n_stores)
+    rows, (has_hours, days_with_hours), (zone_names, zone_of_rank, zone_source), intervals = made
     listed, closed = None, None
     if closures is not None:
         from_us = period_start_us if closures_from_us is None else closures_from_us
@@ -254,6 +247,46 @@ def store_calendar(
         closed=closed,
         closure_rows=listed,
     )
+
+
+def _hours_calendar(
+    store_index: pd.Index, hours: Hours, zones: Zones, period_start_us: int, now_us: int
+) -> tuple:
+    """What :func:`store_calendar` makes of the hours and zones alone: the stores' rows,
+    :func:`hours_per_store`, :func:`store_zones` and the merged openings of the UTC dates
+    around ``[period_start_us, now_us]`` (they depend on those instants' dates only)."""
+    n_stores = len(store_index)
+    rows = store_hours(hours, store_index)
+    has_hours, days_with_hours = hours_per_store(rows, n_stores)
+    zone_names, zone_of_rank, zone_source = store_zones(zones, store_index, n_stores)
+    opens = business_intervals(
+        rows,
+        has_hours=has_hours,
+        zone_of_rank=zone_of_rank,
+        zone_names=zone_names,
+        poll_rank=np.zeros(0, dtype=np.int64),
+        poll_us=np.zeros(0, dtype=np.int64),
+        first_us=period_start_us,
+        now_us=now_us,
+    )
+    intervals = merge_intervals(*opens, n_stores)
+    zones_made = (zone_names, zone_of_rank, zone_source)
+    return rows, (has_hours, days_with_hours), zones_made, intervals
+
+
+def _same_hours_calendar(made_of: tuple, asked: tuple) -> bool:
+    """The same stores (equal ids), the same hours and zones tables (``is``: parsed tables
+    are never changed) and the same dates (:func:`_hours_calendar`)."""
+    made_ids, asked_ids = made_of[0], asked[0]
+    same_ids = made_ids is asked_ids or (
+        len(made_ids) == len(asked_ids) and bool(np.array_equal(made_ids, asked_ids))
+    )
+    return same_ids and identical(made_of[1:3], asked[1:3]) and made_of[3] == asked[3]
+
+
+# the last stores' calendars from hours and zones (a report's, its page's month and 30
+# days'): a poll history's next batch (an hour later, the same dates) asks for the same ones
+_LAST_HOURS: LastMade[tuple, tuple] = LastMade(_same_hours_calendar, size=4)
 
 
 def is_open_each(

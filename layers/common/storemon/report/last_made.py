@@ -21,22 +21,24 @@ def identical(made_of: tuple, asked: tuple) -> bool:
 
 
 class LastMade(Generic[K, V]):
-    """One entry: ``(made of, value)``; :meth:`get` gives the value when asked with what it
-    was made of (compared by `same`: ``==`` by default), else None."""
+    """The last ``size`` entries (one by default): ``(made of, value)``; :meth:`get` gives
+    the value when asked with what it was made of (compared by `same`: ``==`` by default),
+    else None."""
 
-    def __init__(self, same: Callable[[K, K], bool] | None = None) -> None:
+    def __init__(self, same: Callable[[K, K], bool] | None = None, size: int = 1) -> None:
         self._same = same or (lambda a, b: a == b)
-        self._entry: tuple[K, V] | None = None
+        self._size = size
+        self._entries: tuple[tuple[K, V], ...] = ()
 
     def get(self, made_of: K) -> V | None:
-        entry = self._entry  # one read: another thread may replace it
-        if entry is not None and self._same(entry[0], made_of):
-            return entry[1]
+        for entry in self._entries:  # one read: another thread may replace them
+            if self._same(entry[0], made_of):
+                return entry[1]
         return None
 
     def keep(self, made_of: K, value: V) -> V:
-        self._entry = (made_of, value)
+        self._entries = ((made_of, value), *self._entries[: self._size - 1])
         return value
 
     def clear(self) -> None:
-        self._entry = None
+        self._entries = ()

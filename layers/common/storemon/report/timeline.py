@@ -164,7 +164,10 @@ def _selected(polls: Polls, now_us: int, store_ids: list[str] | None) -> Selecte
     store_id, rank_of_code = store_ranks(polls.store_ids, codes)
     poll_rank = rank_of_code[codes]
     rows_per_store = np.bincount(poll_rank, minlength=len(store_id))
-    rank, time_us, active, _ = unique_polls(poll_rank, time_us, active, len(store_id))
+    if in_order(poll_rank, time_us):  # a poll history's (storemon.history.answer)
+        rank = poll_rank
+    else:
+        rank, time_us, active, _ = unique_polls(poll_rank, time_us, active, len(store_id))
     return SelectedPolls(
         now_us=now_us,
         store_id=store_id,
@@ -193,6 +196,17 @@ def requested_codes(known_ids: np.ndarray, store_ids: list[str]) -> np.ndarray:
     found = pd.Index(known_ids).get_indexer([str(s).strip() for s in store_ids])
     wanted[found[found >= 0]] = True
     return wanted
+
+
+def in_order(rank: np.ndarray, time_us: np.ndarray) -> bool:
+    """Whether polls are sorted by (rank, time) with no two at one (rank, instant): then
+    they are :func:`unique_polls`' answer already."""
+    if len(rank) < 2:
+        return True
+    step = rank[1:] - rank[:-1]
+    if (step < 0).any():
+        return False
+    return bool(((step > 0) | (time_us[1:] > time_us[:-1])).all())
 
 
 def unique_polls(

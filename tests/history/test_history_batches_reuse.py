@@ -1,0 +1,126 @@
+"""What a process keeps from one batch's report to the next (the decoded partitions, the
+stores' calendar from hours and zones, the polls taken in (store, time) order so that the
+selection finds them sorted) gives the same report as a fresh computation, batch after batch
+across UTC midnight; and the same as the engine given every poll in any order (which sorts
+them itself)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+
+from storemon.history import answer
+from storemon.history.answer import report_from_history
+from storemon.history.ingest import add_batch, new_manifest, parsed_inputs, set_inputs
+from storemon.inputs.status_reader import read_status
+from storemon.report import business_hours, timeline
+from storemon.report.incidents import incidents_to_csv
+from storemon.report.pipeline import report_from_parsed
+from storemon.report.result import report_to_csv
+
+STORES = [str(10**18 + 7919 * n) for n in range(36)]  # ids past float precision
+ZONES = ["America/Chicago", "America/New_York", "Asia/Kolkata", "Pacific/Chatham", "Nope/Zone"]
+START = datetime(2023, 3, 11, 2, 0, tzinfo=UTC)  # US DST starts 2023-03-12, 07:00-08:00 UTC
+
+
+def hours_csv(rng: np.random.Generator) -> bytes:
+    lines = ["store_id,day,start_time_local,end_time_local"]
+    for store in STORES[:-6]:  # the last six have no hours: open 24/7
+        for day in rng.choice(7, size=int(rng.integers(1, 8)), replace=False):
+            start, length = int(rng.integers(0, 24)), int(rng.integers(1, 30))
+            end = (start + length) % 24
+            lines.append(f"{store},{day},{start:02d}:00:00,{end:02d}:30:00")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def zones_csv() -> bytes:
+    rows = [f"{s},{ZONES[n % len(ZONES)]}" for n, s in enumerate(STORES[:-3])]
+    return ("store_id,timezone_str\n" + "\n".join(rows) + "\n").encode()
+
+
+def polls_csv(rng: np.random.Generator, start: datetime, hours: int, per_hour: int) -> bytes:
+    lines = ["store_id,status,timestamp_utc"]
+    for _ in range(hours * per_hour):
+        store = STORES[int(rng.integers(0, len(STORES) - 2))]  # two stores never poll
+        at = start + timedelta(seconds=int(rng.integers(0, hours * 3600)))
+        status = "active" if rng.random() < 0.7 else "inactive"
+        lines.append(f"{store},{status},{at:%Y-%m-%d %H:%M:%S} UTC")
+    return ("\n".join(lines) + "\n").encode()
+
+
+KEPT = (answer._LAST_POLLS, timeline._LAST_SELECTED, business_hours._LAST_HOURS)
+
+
+def fresh_report(manifest: dict, load):
+    """The report computed with nothing kept, the process's kept state left as it was."""
+    decoded, entries = dict(answer._DECODED), [kept._entries for kept in KEPT]
+    answer._DECODED.clear()
+    for kept in KEPT:
+        kept.clear()
+    try:
+        return report_from_history(manifest, load, incidents=True)
+    finally:
+        answer._DECODED.clear()
+        answer._DECODED.update(decoded)
+        for kept, entry in zip(KEPT, entries, strict=True):
+            kept._entries = entry
+
+
+def outputs(result) -> tuple[str, str, str]:
+    summary = {k: v for k, v in result.summary_json().items() if k != "duration_seconds"}
+    summary.pop("history", None)
+    return (
+        report_to_csv(result.report),
+        incidents_to_csv(result.incidents),
+        json.dumps(summary, sort_keys=True, default=str),
+    )
+
+
+def test_kept_state_gives_the_fresh_report_batch_after_batch_across_midnight():
+    rng = np.random.default_rng(5)
+    objects: dict[str, bytes] = {}
+    files = {"hours": ("hours.csv", hours_csv(rng)), "timezones": ("zones.csv", zones_csv())}
+    update = set_inputs(new_manifest(), objects.__getitem__, files)
+    objects.update(update.objects)
+    base = polls_csv(rng, START - timedelta(days=9), 9 * 24, 40)
+    update = add_batch(update.manifest, objects.__getitem__, base, "base.csv", base=True)
+    objects.update(update.objects)
+    every = [base]
+    for hour in range(34):  # 02:00 on the 11th to 12:00 on the 12th: two midnights, a DST change
+        batch = polls_csv(rng, START + timedelta(hours=hour), 1, 30)
+        if hour % 7 == 3:  # a late poll of an earlier day, and one repeated
+            late = START - timedelta(hours=30)
+            batch += f"{STORES[3]},inactive,{late:%Y-%m-%d %H:%M:%S}\n".encode()
+            batch += batch.split(b"\n")[1] + b"\n"
+        update = add_batch(update.manifest, objects.__getitem__, batch, f"hour-{hour}.csv")
+        objects.update(update.objects)
+        every.append(batch)
+        manifest, load = update.manifest, objects.__getitem__
+        kept = report_from_history(manifest, load, incidents=True)
+        assert outputs(kept) == outputs(fresh_report(manifest, load)), f"hour {hour}"
+        if hour % 6 == 5:  # the engine given every poll, shuffled: it sorts them itself
+            assert outputs(kept)[:2] == engine_outputs(every, manifest, load, rng)[:2]
+        kept_again = report_from_history(manifest, load, incidents=True)
+        assert outputs(kept_again) == outputs(kept)
+
+
+def engine_outputs(batches: list[bytes], manifest: dict, load, rng) -> tuple[str, str, str]:
+    union = b"".join([batches[0]] + [b.split(b"\n", 1)[1] for b in batches[1:]])
+    polls = read_status(union, "every.csv")
+    order = rng.permutation(len(polls.time_us))
+    shuffled = type(polls)(
+        polls.store_ids, polls.store[order], polls.time_us[order], polls.active[order], polls.stats
+    )
+    assert not timeline.in_order(shuffled.store[:50], shuffled.time_us[:50])
+    hours, zones, closures = parsed_inputs(manifest, load)
+    return outputs(report_from_parsed(shuffled, hours, zones, incidents=True, closures=closures))
+
+
+def test_in_order_tells_sorted_distinct_polls():
+    assert timeline.in_order(np.array([0, 0, 1]), np.array([5, 6, 1]))
+    assert not timeline.in_order(np.array([0, 0, 1]), np.array([5, 5, 1]))  # one instant twice
+    assert not timeline.in_order(np.array([0, 1, 0]), np.array([5, 6, 7]))
+    assert not timeline.in_order(np.array([0, 0]), np.array([6, 5]))
+    assert timeline.in_order(np.array([], dtype=np.int64), np.array([], dtype=np.int64))
