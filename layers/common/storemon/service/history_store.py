@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from storemon.clock.iso import utc_text
@@ -35,6 +36,7 @@ from storemon.service.cache import ByteCache
 from storemon.service.observability import add_count, logger
 from storemon.service.records import InputSet, InputVersion
 from storemon.service.settings import Settings
+from storemon.service.together import together
 
 POINTER = "history"  # the reports table's item naming the current manifest
 PREFIX = "history/"
@@ -56,7 +58,10 @@ def pointer(settings: Settings) -> dict | None:
 
 def version(settings: Settings) -> InputVersion | None:
     """The current history as an input of a report, None when no batch was ever ingested."""
-    current = pointer(settings)
+    return _version_of(pointer(settings))
+
+
+def _version_of(current: dict | None) -> InputVersion | None:
     if current is None:
         return None
     return {
@@ -157,14 +162,20 @@ def apply(
 
 
 def _commit(settings: Settings, current: dict | None, update: Any) -> bool:
-    for key, data in update.objects.items():
-        aws.put_object(settings.bucket, PREFIX + key, data, "application/octet-stream")
-        _OBJECTS.put(settings.bucket, PREFIX + key, data)  # read next by the alerts, the report
+    """The new objects and the manifest written (at once: none is read before the pointer
+    names the manifest), then the conditional pointer."""
     manifest = update.manifest
     text = json.dumps(manifest, sort_keys=True)
     digest = hashlib.sha256(text.encode()).hexdigest()[:16]
     manifest_key = f"{PREFIX}manifests/{manifest['generation']:012d}-{digest}.json"
-    aws.put_object(settings.bucket, manifest_key, text, "application/json")
+    writes = [
+        partial(aws.put_object, settings.bucket, PREFIX + key, data, "application/octet-stream")
+        for key, data in update.objects.items()
+    ]
+    writes.append(partial(aws.put_object, settings.bucket, manifest_key, text, "application/json"))
+    together(writes)
+    for key, data in update.objects.items():
+        _OBJECTS.put(settings.bucket, PREFIX + key, data)  # read next by the alerts, the report
     _MANIFESTS.put(settings.bucket, manifest_key, text.encode())
     item = {
         records.KEY: POINTER,
@@ -186,7 +197,9 @@ def ingest_batch(settings: Settings, key: str) -> str:
     from storemon.history.ingest import add_batch
     from storemon.inputs.limits import Limits
 
-    head = aws.head_object(settings.bucket, key)
+    head, current = together(
+        [partial(aws.head_object, settings.bucket, key), partial(pointer, settings)]
+    )
     if head is None:
         logger.info("batch deleted before it was read", extra={"key": key})
         return "batch-gone"
@@ -199,6 +212,7 @@ def ingest_batch(settings: Settings, key: str) -> str:
             lambda manifest, read: add_batch(
                 manifest, read, data, key, limits=limits, received_at=utc_text(records.utcnow())
             ),
+            _version_of(current),  # read with the batch's version
         )
     except (UnusableInput, ObjectMissing) as exc:
         reason = str(exc) if key in str(exc) or name in str(exc) else f"{name}: {exc}"
