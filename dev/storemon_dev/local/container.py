@@ -1,4 +1,4 @@
-"""A function of the local stack in a process of its own: one Lambda execution environment.
+"""A function of the local stack in processes of its own: Lambda execution environments.
 
 In-process functions (:class:`storemon_dev.local.lambdas.LocalFunction`) share one Python
 process: one ``os.environ``, so invocations of functions whose environments differ take turns
@@ -6,14 +6,19 @@ process: one ``os.environ``, so invocations of functions whose environments diff
 milliseconds of work) then waits for the worker's whole invocation (a report, its page: seconds)
 although on AWS the two are separate invocations in separate containers.
 
-:class:`ContainerFunction` runs its handler in a child process (``spawn``: a fresh interpreter,
-as a cold start) with exactly the function's environment, one invocation at a time, for the
-life of the stack: warm state (caches, clients) stays between invocations, as in a warm
-container. The child talks to moto over HTTP like any client. Events and results cross as
-JSON, errors as Lambda's ``{"errorType", "errorMessage"}``. Chosen per function
-(``LocalStack(containers=...)``); the tests' IAM check records only in-process calls.
-``STOREMON_CONTAINER_PROFILE=DIR`` profiles every invocation of a container (cProfile, one
-file per invocation in ``DIR``).
+:class:`ContainerFunction` runs its handler in child processes (``spawn``: a fresh
+interpreter, as a cold start) with exactly the function's environment. Like Lambda, which
+scales a function to concurrent execution environments, it keeps a pool of up to ``size``
+children (the stack gives one per poller of the function's SQS event sources: the units of
+their concurrency): an invocation goes to an idle child (the one used last: the warmest), a
+new child is started when every child is busy and the pool is not full, otherwise the
+invocation waits for one. Each child runs one invocation at a time for the life of the stack,
+and its warm state (caches, clients) stays between its invocations, as in a warm container;
+children share nothing but the emulator. A child talks to moto over HTTP like any client.
+Events and results cross as JSON, errors as Lambda's ``{"errorType", "errorMessage"}``.
+Chosen per function (``LocalStack(containers=...)``); the tests' IAM check records only
+in-process calls. ``STOREMON_CONTAINER_PROFILE=DIR`` profiles every invocation of a container
+(cProfile, one file per child and invocation in ``DIR``).
 """
 
 from __future__ import annotations
@@ -54,7 +59,8 @@ def _serve(connection: Any, spec: FunctionSpec, environment: dict[str, str], whe
                 answer: tuple = ("ok", "null")
             elif profile_dir:
                 calls += 1
-                where_to = Path(profile_dir) / f"{spec.logical_id}-{calls:04d}.prof"
+                name = f"{spec.logical_id}-{os.getpid()}-{calls:04d}.prof"
+                where_to = Path(profile_dir) / name
                 answer = ("ok", json.dumps(_profiled(function, json.loads(text), where_to)))
             else:
                 answer = ("ok", json.dumps(function.invoke(json.loads(text))))
@@ -76,32 +82,76 @@ def _profiled(function: LocalFunction, event: Any, where_to: Path) -> Any:
         profile.dump_stats(str(where_to))
 
 
+class _Child:
+    """One execution environment: a child process and the parent's end of its pipe."""
+
+    def __init__(self, process: Any, connection: Any):
+        self.process = process
+        self.connection = connection
+
+    def call(self, kind: str, text: str) -> tuple:
+        self.connection.send((kind, text))
+        return tuple(self.connection.recv())
+
+    def close(self, timeout: float) -> None:
+        self.connection.close()
+        self.process.join(timeout)
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join(timeout)
+
+
 class ContainerFunction(LocalFunction):
-    """A :class:`LocalFunction` whose invocations run in a child process of its own."""
+    """A :class:`LocalFunction` whose invocations run in a pool of up to `size` child
+    processes (execution environments), one invocation at a time each."""
 
-    def __init__(self, spec: FunctionSpec, environment: Mapping[str, str], **kwargs: Any):
-        super().__init__(spec, environment, **kwargs)
-        self._process: Any = None
-        self._connection: Any = None
-        self._started = threading.Lock()
+    def __init__(self, spec: FunctionSpec, environment: Mapping[str, str], *, size: int = 1, **kw):
+        super().__init__(spec, environment, **kw)
+        self.size = max(1, size)
+        self._children: list[_Child] = []  # started, busy or idle
+        self._idle: list[_Child] = []  # the one used last at the end
+        self._pool = threading.Condition()
 
-    def _child(self) -> Any:
-        """The child's end of the pipe, started on first use (the cold start)."""
-        with self._started:
-            if self._process is None:
-                context = multiprocessing.get_context("spawn")
-                parent, child = context.Pipe()
-                environment = {**GATE.outside(), **self.environment}
-                process = context.Process(
-                    target=_serve,
-                    args=(child, self.spec, environment, self._where()),
-                    name=f"container-{self.name}",
-                    daemon=True,
-                )
-                process.start()
-                child.close()
-                self._process, self._connection = process, parent
-            return self._connection
+    @property
+    def processes(self) -> list[Any]:
+        """The children's processes (started so far)."""
+        with self._pool:
+            return [child.process for child in self._children]
+
+    def _take(self) -> _Child:
+        """An idle child (the one used last), a new one (the cold start) while the pool is
+        not full, else the first to be given back."""
+        with self._pool:
+            while True:
+                if self._idle:
+                    return self._idle.pop()
+                if len(self._children) < self.size:
+                    child = self._start()
+                    self._children.append(child)
+                    return child
+                self._pool.wait()
+
+    def _give_back(self, child: _Child, alive: bool) -> None:
+        with self._pool:
+            if alive and child in self._children:
+                self._idle.append(child)
+            elif child in self._children:
+                self._children.remove(child)
+            self._pool.notify()
+
+    def _start(self) -> _Child:
+        context = multiprocessing.get_context("spawn")
+        parent, child = context.Pipe()
+        environment = {**GATE.outside(), **self.environment}
+        process = context.Process(
+            target=_serve,
+            args=(child, self.spec, environment, self._where()),
+            name=f"container-{self.name}-{len(self._children) + 1}",
+            daemon=True,
+        )
+        process.start()
+        child.close()
+        return _Child(process, parent)
 
     def _where(self) -> dict[str, Any]:
         return {
@@ -112,20 +162,20 @@ class ContainerFunction(LocalFunction):
         }
 
     def _call(self, kind: str, text: str) -> Any:
-        with self.one_at_a_time:
-            connection = self._child()
-            try:
-                connection.send((kind, text))
-                answer = connection.recv()
-            except (EOFError, OSError) as exc:
-                self.close()
-                raise FunctionError(self.name, "Runtime.ExitError", str(exc)) from exc
+        child = self._take()
+        try:
+            answer = child.call(kind, text)
+        except (EOFError, OSError) as exc:  # the child died, or the stack is stopping
+            self._give_back(child, alive=False)
+            child.close(timeout=1.0)
+            raise FunctionError(self.name, "Runtime.ExitError", str(exc)) from exc
+        self._give_back(child, alive=True)
         if answer[0] == "error":
             raise FunctionError(self.name, answer[1], answer[2])
         return json.loads(answer[1])
 
     def load(self) -> Any:
-        """Start the container and load the handler in it (the cold start, now)."""
+        """Start a container and load the handler in it (a cold start, now)."""
         self._call("load", "")
         return self.invoke
 
@@ -137,13 +187,9 @@ class ContainerFunction(LocalFunction):
         return self._call("invoke", text)
 
     def close(self, timeout: float = 5.0) -> None:
-        """Stop the container (an invocation in flight is cut short, as at a shutdown)."""
-        process, connection = self._process, self._connection
-        self._process = self._connection = None
-        if connection is not None:
-            connection.close()
-        if process is not None:
-            process.join(timeout)
-            if process.is_alive():
-                process.terminate()
-                process.join(timeout)
+        """Stop the containers (an invocation in flight is cut short, as at a shutdown)."""
+        with self._pool:
+            children, self._children, self._idle = self._children, [], []
+            self._pool.notify_all()
+        for child in children:
+            child.close(timeout)

@@ -164,7 +164,7 @@ class LocalStack:
         self.names = names
         self.parameters = parameters
         self.max_pollers = max_pollers
-        # functions (logical ids or short names) run in a process of their own each
+        # functions (logical ids or short names) run in processes of their own, a pool each
         # (storemon_dev.local.container): not held up by other functions' invocations
         self.containers = {self.template.function(name).logical_id for name in containers}
         self.emulator = Emulator("127.0.0.1" if host in ("localhost", "") else host)
@@ -289,15 +289,28 @@ class LocalStack:
             log.warning("%s: event %s is not emulated locally", spec.logical_id, event)
         from storemon_dev.local.container import ContainerFunction
 
-        kind = ContainerFunction if spec.logical_id in self.containers else LocalFunction
-        return kind(
-            spec,
-            self.function_env(spec),
-            physical_name=f"{STACK_NAME}-{spec.logical_id}",
-            region=self.region,
-            account_id=ACCOUNT_ID,
-            layer_dirs=self.template.layer_dirs(spec),
-        )
+        where: dict[str, Any] = {
+            "physical_name": f"{STACK_NAME}-{spec.logical_id}",
+            "region": self.region,
+            "account_id": ACCOUNT_ID,
+            "layer_dirs": self.template.layer_dirs(spec),
+        }
+        if spec.logical_id in self.containers:  # as many environments as concurrent pollers
+            size = self.concurrency(spec.logical_id)
+            return ContainerFunction(spec, self.function_env(spec), size=size, **where)
+        return LocalFunction(spec, self.function_env(spec), **where)
+
+    def pollers(self, source: Any) -> int:
+        """The pollers of an SQS event source: its ``ScalingConfig.MaximumConcurrency``, at
+        most ``max_pollers``."""
+        return max(1, min(source.max_concurrency or self.max_pollers, self.max_pollers))
+
+    def concurrency(self, function: str) -> int:
+        """How many invocations of `function` the stack can run at once: the pollers of its
+        enabled SQS event sources (``max_pollers`` for a function without any: direct and
+        HTTP invocations)."""
+        sources = [s for s in self.template.sqs_sources if s.function == function and s.enabled]
+        return sum(self.pollers(s) for s in sources) or self.max_pollers
 
     def function(self, name: str) -> LocalFunction:
         return self.functions[self.template.function(name).logical_id]
@@ -367,8 +380,7 @@ class LocalStack:
                 QueueUrl=url, AttributeNames=["QueueArn", "VisibilityTimeout"]
             )["Attributes"]
             function = self.functions[source.function]
-            pollers = max(1, min(source.max_concurrency or self.max_pollers, self.max_pollers))
-            for i in range(pollers):
+            for i in range(self.pollers(source)):
                 esm = SqsEventSource(
                     self.client("sqs"),
                     url,
