@@ -4,11 +4,13 @@ moto, the IAM check holding each function to its role)."""
 
 from __future__ import annotations
 
+import json
+
 import boto3
 import pytest
 
 from storemon.errors import InputError
-from storemon.service import alert_store, history_store, input_sets
+from storemon.service import alert_store, alerts_history, history_store, input_sets
 from storemon.service import alerts as alerts_service
 from storemon.service.settings import Settings
 from tests.alerts.conftest import topic_messages
@@ -37,9 +39,12 @@ def told_down(flow) -> dict:
 
 
 @pytest.mark.slow
-def test_a_batch_is_evaluated_when_it_lands_and_its_report_evaluates_nothing(
+def test_a_batch_is_evaluated_by_a_message_of_its_own_and_its_report_evaluates_nothing(
     flow, told_down, monkeypatch
 ):
+    """The ingest queues its version's evaluation and goes on to the report that moves
+    ``latest``; the message (another invocation) evaluates it, once: the report neither
+    evaluates it again nor races it for the cursor."""
     steps: list[tuple[str, str]] = []
     evaluate, report_of_record = alerts_service.evaluate, input_sets.report_of_record
 
@@ -54,12 +59,17 @@ def test_a_batch_is_evaluated_when_it_lands_and_its_report_evaluates_nothing(
     monkeypatch.setattr(alerts_service, "evaluate", evaluating)
     monkeypatch.setattr(input_sets, "report_of_record", reporting)
     put_batch(flow.stack["bucket"])
-    flow.worker_queue.drain()
+    outcomes = flow.worker_queue.drain()
     flow.delivery_queue.drain()
 
     settings = Settings.from_env()
-    landed = history_store.pointer(settings)["updated_at"]  # the ingest: its manifest current
-    assert steps == [("evaluate", landed), ("report", "")]
+    pointer = history_store.pointer(settings)
+    landed = pointer["updated_at"]  # the ingest: its manifest current
+    assert steps == [("report", ""), ("evaluate", landed)]
+    bodies = [json.loads(m["Body"]) for outcome in outcomes for m in outcome.messages]
+    evaluation = {"kind": "alerts", "manifest_key": pointer["manifest_key"], "ingest_at": landed}
+    assert bodies[1:] == [evaluation]  # the notification's invocation, then the evaluation's
+    assert outcomes[1].result == {"batchItemFailures": []}
     assert alert_store.cursor(settings)["evaluated_at"] == landed
     assert flow.api.get("/get_report/latest")[1]["inputs"]["history"]  # latest covers it
     assert [without_timestamp(m) for m in topic_messages(flow.stack)] == [RECOVERED]
@@ -100,12 +110,12 @@ def test_an_ingest_whose_report_fails_still_alerts_once(
     assert [without_timestamp(b) for b in bodies] == [DOWN, RECOVERED]
 
 
-def test_a_failed_evaluation_at_ingest_is_queued_and_the_worker_sends_it(
+def test_a_failed_evaluation_of_an_ingest_is_retried_by_its_message(
     flow, told_down, template, apps, monkeypatch
 ):
-    """The evaluation at the ingest fails (here: reading the history's view): it is queued for
-    the worker at once and the refresh goes on; the store.recovered is sent once (by the
-    queued evaluation, or by the report's if that runs first: the other finds it done)."""
+    """The ingest's queued evaluation fails (here: reading the history's view): the worker
+    hands its message back and SQS delivers it again (the same message), which sends the
+    store.recovered, once; the report moved ``latest`` meanwhile."""
     view_of, failed = history_store.alert_view, []
 
     def fails_once(settings, manifest_key, previous_key=None):
@@ -125,26 +135,43 @@ def test_a_failed_evaluation_at_ingest_is_queued_and_the_worker_sends_it(
         ),
     )
     put_batch(flow.stack["bucket"])
-    flow.worker_queue.drain()
+    outcomes = flow.worker_queue.drain()
     flow.delivery_queue.drain()
     pointer = history_store.pointer(Settings.from_env())
     assert failed == [pointer["manifest_key"]]
     queued = {"manifest_key": pointer["manifest_key"], "ingest_at": pointer["updated_at"]}
-    assert queued.items() <= evaluations[0].items()
+    assert [queued.items() <= e.items() for e in evaluations] == [True, True]
+    handed_back = [o for o in outcomes if o.kept]
+    assert len(handed_back) == 1
+    retried = [o for o in outcomes if o.delivered == handed_back[0].delivered]
+    assert len(retried) == 2 and not retried[1].kept  # the same message, delivered again
+    assert flow.api.get("/get_report/latest")[1]["inputs"]["history"]
     assert [without_timestamp(m) for m in topic_messages(flow.stack)] == [RECOVERED]
     assert len(verified(flow.receivers, "/ok/admin", told_down["secret"])) == 2
 
 
 @pytest.mark.slow
-def test_the_next_batch_is_evaluated_from_the_days_it_changed(flow, told_down, monkeypatch):
+def test_the_next_batch_is_evaluated_from_the_days_it_changed(
+    flow, told_down, template, apps, monkeypatch
+):
     """After a batch evaluated in full (the first of the history), the next one's view is
     narrow (same audiences, only a batch added): 2002 (24/7), active at 12:00, inactive at
     12:30 gets its store.down (from the midpoint 12:15, 15 business minutes, ongoing), and
-    nothing is sent again for 1001."""
-    views = []
+    nothing is sent again for 1001. The first version's evaluation delivered again after the
+    second's (concurrent invocations finish in any order) does nothing."""
+    queued: list[tuple[str, str]] = []
+    queue = alerts_history.queue_evaluation
+
+    def queueing(settings, manifest_key, ingest_at, delay=0):
+        queued.append((manifest_key, ingest_at))
+        return queue(settings, manifest_key, ingest_at, delay)
+
+    monkeypatch.setattr(alerts_history, "queue_evaluation", queueing)
+    views, versions = [], []
     view_of = history_store.alert_view
 
     def seen(settings, manifest_key, previous_key=None):
+        versions.append(manifest_key)
         views.append(view_of(settings, manifest_key, previous_key))
         return views[-1]
 
@@ -172,3 +199,11 @@ def test_the_next_batch_is_evaluated_from_the_days_it_changed(flow, told_down, m
     assert [without_timestamp(m) for m in topic_messages(flow.stack)] == [RECOVERED, down_2002]
     bodies = verified(flow.receivers, "/ok/admin", told_down["secret"])
     assert [without_timestamp(b) for b in bodies] == [DOWN, RECOVERED, down_2002]
+    assert [version for version, _ in queued] == versions  # one evaluation per version
+    older = {"kind": "alerts", "manifest_key": queued[0][0], "ingest_at": queued[0][1]}
+    invoke = handler_invoker(template, apps)
+    assert invoke("WorkerFunction", {"Records": [record(older)]}) == {"batchItemFailures": []}
+    flow.delivery_queue.drain()
+    assert topic_messages(flow.stack) == []
+    assert views[2:] == []  # not even its view computed
+    assert len(verified(flow.receivers, "/ok/admin", told_down["secret"])) == 3

@@ -1,18 +1,24 @@
-"""SPEC §10's alerts of a version of the poll history, evaluated as soon as a batch lands.
+"""SPEC §10's alerts of a version of the poll history, evaluated in an invocation of their own
+as soon as a batch lands.
 
-:func:`evaluate_history` runs in the refresh a batch starts (``refresh.start_refresh``, once
-the history holds the current base, hours, zones and closures), before the report that moves
-``latest`` and whatever becomes of it; ``ingest_at`` is the version's time (when its
-manifest became current). The view (:mod:`storemon.history.alert_view`) is narrow when it
-can be: the last evaluation (the cursor) evaluated an earlier version of the same history,
-told the same audiences, and only batches changed since; then only the incidents those
-batches' days can have changed are computed and decided (each store's current stretch among
-them), the mirror keeps the rest. Otherwise every incident of the week is.
+The refresh a batch starts (``refresh.start_refresh``, once the history holds the current
+base, hours, zones and closures) queues the evaluation of that version
+(:func:`queue_history`: ``{"kind": "alerts", "manifest_key", "ingest_at"}`` on the worker's
+queue) and goes straight on to the report that moves ``latest``; another worker invocation,
+running at the same time (Lambda scales the worker's SQS event source to concurrent
+invocations), evaluates it (:func:`handle_evaluation`), whatever becomes of the report. The
+message owns the evaluation: the report of that refresh evaluates nothing
+(:func:`storemon.service.report_jobs.advance_latest`); a failure or a time-out raises and
+SQS delivers the message again (its id is the lease's token, the outbox is resent with the
+same ``webhook-id``s); a busy cursor queues it again 2 s later; an older version evaluated
+after a newer one does nothing (the cursor's ``evaluated_at``). ``ingest_at`` is the
+version's time (when its manifest became current).
 
-A failure is queued for the worker at once (``{"kind": "alerts", "manifest_key",
-"ingest_at"}``, :func:`handle_evaluation`); a busy cursor queues it 2 s later. The report
-that moves ``latest`` then finds the ingest evaluated
-(:func:`storemon.service.alerts.evaluated`).
+The view (:mod:`storemon.history.alert_view`) is narrow when it can be: the last evaluation
+(the cursor) evaluated an earlier version of the same history, told the same audiences, and
+only batches changed since; then only the incidents those batches' days can have changed are
+computed and decided (each store's current stretch among them), the mirror keeps the rest.
+Otherwise every incident of the week is.
 """
 
 from __future__ import annotations
@@ -28,19 +34,15 @@ from storemon.service.observability import add_count, logger
 from storemon.service.settings import Settings
 
 
-def evaluate_history(settings: Settings, history: Mapping[str, Any]) -> str:
-    """Evaluate the history version `history` (an input version: ``key`` its manifest,
-    ``last_modified`` the ingest's time); a failure is logged and queued, never raised."""
+def queue_history(settings: Settings, history: Mapping[str, Any]) -> str:
+    """Queue the evaluation of the history version `history` (an input version: ``key`` its
+    manifest, ``last_modified`` the ingest's time) for a worker invocation of its own."""
     if not alerts.enabled(settings):
         return "alerts-off"
     manifest_key, ingest_at = str(history["key"]), str(history["last_modified"])
-    try:
-        outcome = _evaluate_version(settings, manifest_key, ingest_at, str(uuid.uuid4()))
-    except Exception:
-        logger.warning("the alerts evaluation of the ingest failed: queued", exc_info=True)
-        queue_evaluation(settings, manifest_key, ingest_at)
-        return "alerts-failed"
-    return outcome
+    queue_evaluation(settings, manifest_key, ingest_at)
+    logger.info("alerts of the history version queued", extra={"ingest_at": ingest_at})
+    return "alerts-queued"
 
 
 def queue_evaluation(settings: Settings, manifest_key: str, ingest_at: str, delay: int = 0) -> None:

@@ -143,8 +143,8 @@ def start_refresh(settings: Settings, receive_count: int = 1, queue: bool = True
         add_count("RefreshesSkipped")
         return None
     history = inputs.get("history")
-    if history:  # SPEC §10: the alerts of the batches landed, before the report
-        alerts_history.evaluate_history(settings, history)
+    if history:  # SPEC §10: the alerts of the batches landed, in an invocation of their own
+        alerts_history.queue_history(settings, history)
     report_id = records.refresh_report_id(inputs)
     set_report_id(report_id)
     if pointer.get("input_set") == report_id:

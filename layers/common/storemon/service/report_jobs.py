@@ -269,7 +269,8 @@ def advance_latest(
 ) -> None:
     """Point ``latest`` at a complete full report if its inputs are still the current ones
     (a report of superseded or mixed inputs never does), unless ``latest`` names a report
-    whose inputs were seen current later; then the alerts of this ingest (:func:`_alerts`).
+    whose inputs were seen current later; then the alerts of this ingest (:func:`_alerts`),
+    unless the refresh of a history version queued them (:func:`evaluation_queued`).
     The time is taken before looking at the inputs, so of two reports the one of the newer
     inputs always carries the later time. `checked`: that look, taken while the report's
     files were written (:func:`check_current`), else taken now."""
@@ -286,10 +287,21 @@ def advance_latest(
         logger.info("latest now points at this report", extra={"current_at": current_at})
         if alerts.enabled(settings) and before != record["report_id"]:
             # SPEC §10: the alerts of the ingest latest now covers (once per report), unless
-            # evaluated already when its batch landed (alerts_history.evaluate_history)
+            # the ingest's own queued evaluation owns them or they were evaluated already
+            if evaluation_queued(record):
+                return
             ingest_at = alerts.ingest_at_of(inputs, current_at)
             if not alerts.evaluated(settings, ingest_at):
                 _alerts(settings, record["report_id"], ingest_at, alert_view)
+
+
+def evaluation_queued(record: ReportRecord) -> bool:
+    """Whether the alerts of the ingest of `record` are a message of their own: a refresh of
+    a poll history queued its version's evaluation before recording the report
+    (:func:`storemon.service.alerts_history.queue_history`); that message evaluates it, and
+    SQS retries it, whatever becomes of the report (evaluating here too would only race it
+    for the cursor's lease)."""
+    return record.get("kind") == "refresh" and bool((record.get("inputs") or {}).get("history"))
 
 
 def _alerts(
