@@ -10,8 +10,10 @@
 - ``{"kind": "shard", "report_id": ..., "shard": k, "total": n}`` queued by a report's
   fan-out: compute one store shard, the last one assembles
   (:func:`storemon.service.shard_jobs.handle_shard`).
-- ``{"kind": "alerts", "report_id": ..., "ingest_at": ...}`` queued when ``latest`` moved:
-  evaluate SPEC §10's alerts of that ingest (:func:`storemon.service.alerts.handle_evaluation`).
+- ``{"kind": "alerts", "manifest_key": ..., "ingest_at": ...}`` queued by the refresh of a
+  batch (a version of the poll history), or ``{"kind": "alerts", "report_id": ...,
+  "ingest_at": ...}`` queued when ``latest`` moved: evaluate SPEC §10's alerts of that ingest
+  (:func:`storemon.service.alerts.handle_evaluation`), concurrently with the report.
 
 Errors: an unusable input fails the report at once (in ``report_jobs``); anything else raised here
 is transient: the message is handed back (a batch item failure) with a short back-off (30 s,
