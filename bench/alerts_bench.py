@@ -40,7 +40,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--one-process",
         action="store_true",
-        help="the worker in the bench's process too (default: a container of its own)",
+        help="the worker in the bench's process too (default: containers of its own)",
+    )
+    parser.add_argument(
+        "--containers",
+        default="WorkerFunction",
+        help="the functions run in containers of their own, comma-separated "
+        "(default: WorkerFunction; the delivery function then runs in the bench's process)",
     )
     return parser.parse_args(argv)
 
@@ -87,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
     from storemon_dev.local.stack import LocalStack
 
     paths = bench.prepare_dataset(args)
-    containers = () if args.one_process else ("WorkerFunction",)
+    containers = () if args.one_process else tuple(filter(None, args.containers.split(",")))
     with LocalStack(parameters={"RefreshQuietSeconds": 0}, containers=containers) as stack:
         stack.start(Path(paths["status"]).parent)
         stack.start_event_sources()
