@@ -1,8 +1,9 @@
-"""What a process keeps from one batch's report to the next (the decoded partitions, the
-stores' calendar from hours and zones, the polls taken in (store, time) order so that the
-selection finds them sorted) gives the same report as a fresh computation, batch after batch
-across UTC midnight; and the same as the engine given every poll in any order (which sorts
-them itself)."""
+"""What a process keeps from one batch's report to the next (the decoded partitions, their
+store codes, the stores' calendar from hours and zones, which polls of each partition are
+inside business hours, the polls taken in (store, time) order so that the selection finds
+them sorted) gives the same report as a fresh computation, batch after batch across UTC
+midnight; and the same as the engine given every poll in any order (which sorts them
+itself)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from storemon.history import answer
+from storemon.history import answer, part_evidence, partition, store_codes
 from storemon.history.answer import report_from_history
 from storemon.history.ingest import add_batch, new_manifest, parsed_inputs, set_inputs
 from storemon.inputs.status_reader import read_status
@@ -56,14 +57,23 @@ KEPT = (answer._LAST_POLLS, timeline._LAST_SELECTED, business_hours._LAST_HOURS)
 def fresh_report(manifest: dict, load):
     """The report computed with nothing kept, the process's kept state left as it was."""
     decoded, entries = dict(answer._DECODED), [kept._entries for kept in KEPT]
-    answer._DECODED.clear()
-    for kept in KEPT:
-        kept.clear()
+    inside, codes = (
+        dict(part_evidence._KEPT),
+        (list(store_codes._CURRENT), dict(store_codes._CODES)),
+    )
+    for memo in (answer._DECODED, part_evidence._KEPT, store_codes._CODES, *KEPT):
+        memo.clear()
+    store_codes._CURRENT.clear()
     try:
         return report_from_history(manifest, load, incidents=True)
     finally:
+        store_codes._CURRENT[:] = codes[0]
+        store_codes._CODES.clear()
+        store_codes._CODES.update(codes[1])
         answer._DECODED.clear()
         answer._DECODED.update(decoded)
+        part_evidence._KEPT.clear()
+        part_evidence._KEPT.update(inside)
         for kept, entry in zip(KEPT, entries, strict=True):
             kept._entries = entry
 
@@ -124,3 +134,24 @@ def test_in_order_tells_sorted_distinct_polls():
     assert not timeline.in_order(np.array([0, 1, 0]), np.array([5, 6, 7]))
     assert not timeline.in_order(np.array([0, 0]), np.array([6, 5]))
     assert timeline.in_order(np.array([], dtype=np.int64), np.array([], dtype=np.int64))
+
+
+def test_store_codes_are_np_uniques_whatever_was_kept():
+    def part(*ids: bytes):
+        n = len(ids)
+        return partition.build(
+            np.array(ids), np.arange(n), np.arange(n, dtype=np.int64), *[np.ones(n, np.int8)] * 2
+        )
+
+    def expected(parts):
+        width = max(p.store_id.dtype.itemsize for p in parts)
+        every = np.concatenate([p.store_id.astype(f"S{width}") for p in parts])
+        distinct, code = np.unique(every, return_inverse=True)
+        return [str(i, "utf-8") for i in distinct], code.reshape(-1).tolist()
+
+    store_codes.forget()
+    a, b = part(b"7", b"30", b"4"), part(b"30", b"5")
+    wider, fewer = part(b"123456789012345678901", b"4"), part(b"5")
+    for parts in ([a, b], [b], [a, b, wider], [b, a], [fewer], [a, fewer, b]):
+        ids, code = store_codes.store_codes(parts)
+        assert (ids.tolist(), code.tolist()) == expected(parts)

@@ -19,7 +19,9 @@ import numpy as np
 from storemon.clock.ticks import US_PER_DAY
 from storemon.history import partition
 from storemon.history.ingest import Load, newest_poll, parsed_inputs
+from storemon.history.part_evidence import PartsOrder
 from storemon.history.partition import Partition
+from storemon.history.store_codes import store_codes
 from storemon.inputs.closures import Closures
 from storemon.inputs.tables import FileStats, Hours, Polls, Zones
 from storemon.report.last_made import LastMade
@@ -37,6 +39,7 @@ class HistoryPolls:
     zones: Zones
     closures: Closures | None
     read: dict
+    order: PartsOrder | None = None  # how the polls were taken from the partitions
 
 
 def history_stats(manifest: dict, name: str) -> FileStats:
@@ -73,17 +76,18 @@ def polls_for(
     key = (name, tuple(objects), repr(stats.as_dict()))
     kept = _LAST_POLLS.get(key)
     if kept is not None:
-        return HistoryPolls(kept, hours, zones, closures, chosen.read)
+        return HistoryPolls(kept[0], hours, zones, closures, chosen.read, kept[1])
     parts = [_read(load, chosen.first)] + [_read(load, e) for e in chosen.days]
-    polls = concatenated(parts, stats)
+    polls, order = joined(parts, stats)
     if not len(polls.time_us):  # as_of before the history: the engine says so
         polls = concatenated([_read(load, e) for e in manifest["partitions"].values()], polls.stats)
-    else:
-        _LAST_POLLS.keep(key, polls)
-    return HistoryPolls(polls, hours, zones, closures, chosen.read)
+        return HistoryPolls(polls, hours, zones, closures, chosen.read)
+    _LAST_POLLS.keep(key, (polls, order))
+    return HistoryPolls(polls, hours, zones, closures, chosen.read, order)
 
 
-_LAST_POLLS: LastMade[tuple, Polls] = LastMade()  # the objects and counts read -> polls
+# the objects and counts read -> the polls, and how they were taken from the partitions
+_LAST_POLLS: LastMade[tuple, tuple[Polls, PartsOrder]] = LastMade()
 
 
 @dataclass(frozen=True)
@@ -160,31 +164,31 @@ def concatenated(parts: list[Partition], stats: FileStats) -> Polls:
     together and in time order, so taken store by store (by id) and partition by partition,
     they come out sorted by (store, time) when the partitions are given in time order: the
     engine's selection then finds them in order (:func:`storemon.report.timeline.select_polls`)."""
+    return joined(parts, stats)[0]
+
+
+def joined(parts: list[Partition], stats: FileStats) -> tuple[Polls, PartsOrder]:
+    """:func:`concatenated`, and how its polls were taken from the partitions."""
     parts = [part for part in parts if len(part)]
     if not parts:
-        return Polls(
-            np.zeros(0, dtype=object),
-            *(np.zeros(0, dtype=np.int64),) * 2,
-            np.zeros(0, dtype=bool),
-            stats,
-        )
-    width = max(part.store_id.dtype.itemsize for part in parts)
-    ids = np.concatenate([part.store_id.astype(f"S{width}") for part in parts])
-    distinct, code = np.unique(ids, return_inverse=True)
-    code = code.reshape(-1)
+        empty = np.zeros(0, dtype=np.int64)
+        polls = Polls(np.zeros(0, dtype=object), empty, empty, np.zeros(0, dtype=bool), stats)
+        return polls, PartsOrder((), empty, polls.time_us)
+    store_ids, code = store_codes(parts)  # np.unique's answer, kept from batch to batch
     lengths = np.concatenate([np.diff(part.poll_start) for part in parts])
     order = np.argsort(code, kind="stable")  # by store, then partition (the parts' order)
     length = lengths[order]
     moved = (np.cumsum(lengths) - lengths)[order] - (np.cumsum(length) - length)
     take = np.repeat(moved, length)
     take += np.arange(len(take))
-    return Polls(
-        store_ids=np.char.decode(distinct, "utf-8").astype(object),
+    polls = Polls(
+        store_ids=store_ids,
         store=np.repeat(code[order], length),
         time_us=np.concatenate([part.time_us for part in parts])[take],
         active=np.concatenate([part.active() for part in parts])[take],
         stats=stats,
     )
+    return polls, PartsOrder(tuple(parts), take, polls.time_us)
 
 
 def report_from_history(
@@ -239,6 +243,7 @@ def report_and_polls(
         period=period,
         closures=found.closures,
         incidents_later=incidents_later,
+        evidence_inside=found.order.inside if found.order else None,
     )
     result.summary["history"] = {
         "batches": len(manifest["batches"]),

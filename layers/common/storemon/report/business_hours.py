@@ -77,6 +77,9 @@ class StoreCalendar:
     time, and ``closure_rows``, the rows behind it (for the listing). The intervals of a
     store with hours are then its business hours minus its closed time; a store open 24/7
     is open whenever it is not closed.
+
+    ``hours_made``: what it was made of from hours and zones alone (one object for the same
+    stores, tables and dates: kept per process); None when not made by :func:`store_calendar`.
     """
 
     n_stores: int
@@ -93,6 +96,7 @@ class StoreCalendar:
     exact_from_tick: int | None = None
     closed: ClosedSpans | None = None
     closure_rows: ClosureRows | None = None
+    hours_made: object | None = None
 
     @classmethod
     def from_intervals(
@@ -105,6 +109,7 @@ class StoreCalendar:
         exact_from_tick: int | None = None,
         closed: ClosedSpans | None = None,
         closure_rows: ClosureRows | None = None,
+        hours_made: object | None = None,
     ) -> StoreCalendar:
         """The calendar of merged intervals (rank, open, close, with the sentinel:
         :func:`with_sentinel`; without closed time when ``closed``), ``hours`` =
@@ -127,6 +132,7 @@ class StoreCalendar:
             exact_from_tick=exact_from_tick,
             closed=closed,
             closure_rows=closure_rows,
+            hours_made=hours_made,
         )
 
     @cached_property
@@ -246,15 +252,15 @@ def store_calendar(
         exact_from_tick=(period_start_us // US_PER_DAY) * US_PER_DAY * TICKS_PER_US,
         closed=closed,
         closure_rows=listed,
+        hours_made=made,
     )
 
 
 def _hours_calendar(
     store_index: pd.Index, hours: Hours, zones: Zones, period_start_us: int, now_us: int
 ) -> tuple:
-    """What :func:`store_calendar` makes of the hours and zones alone: the stores' rows,
-    :func:`hours_per_store`, :func:`store_zones` and the merged openings of the UTC dates
-    around ``[period_start_us, now_us]`` (they depend on those instants' dates only)."""
+    """What :func:`store_calendar` makes of hours and zones alone: the stores' rows, their
+    hours and zones, the merged openings of the dates around ``[period_start_us, now_us]``."""
     n_stores = len(store_index)
     rows = store_hours(hours, store_index)
     has_hours, days_with_hours = hours_per_store(rows, n_stores)
@@ -275,17 +281,14 @@ def _hours_calendar(
 
 
 def _same_hours_calendar(made_of: tuple, asked: tuple) -> bool:
-    """The same stores (equal ids), the same hours and zones tables (``is``: parsed tables
-    are never changed) and the same dates (:func:`_hours_calendar`)."""
-    made_ids, asked_ids = made_of[0], asked[0]
-    same_ids = made_ids is asked_ids or (
-        len(made_ids) == len(asked_ids) and bool(np.array_equal(made_ids, asked_ids))
-    )
+    """Equal store ids, the same hours and zones tables (``is``: parsed tables never
+    change) and the same dates (:func:`_hours_calendar`)."""
+    ids, asked_ids = made_of[0], asked[0]
+    same_ids = len(ids) == len(asked_ids) and bool(np.array_equal(ids, asked_ids))
     return same_ids and identical(made_of[1:3], asked[1:3]) and made_of[3] == asked[3]
 
 
-# the last stores' calendars from hours and zones (a report's, its page's month and 30
-# days'): a poll history's next batch (an hour later, the same dates) asks for the same ones
+# the last ones (a report's, its page's): a history's next batch asks for the same ones
 _LAST_HOURS: LastMade[tuple, tuple] = LastMade(_same_hours_calendar, size=4)
 
 

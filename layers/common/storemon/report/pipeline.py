@@ -63,6 +63,9 @@ from storemon.report.timeline import (
     status_changes,
 )
 
+# which selected polls are inside business hours, when a caller knows (else None)
+InsideOf = Callable[[SelectedPolls, StoreCalendar], np.ndarray | None]
+
 
 def parse_instant(text: str, what: str = "as_of") -> int:
     """An accepted timestamp string (:mod:`storemon.clock.timestamps`) as µs since the epoch;
@@ -158,6 +161,7 @@ def report_from_parsed(
     closures: Closures | None = None,
     now_us: int | None = None,
     incidents_later: bool = False,
+    evidence_inside: InsideOf | None = None,
 ) -> ReportResult:
     """The report from parsed inputs: the phases of the module docstring, in order.
 
@@ -169,8 +173,8 @@ def report_from_parsed(
     default §5's windows); ``closures`` (SPEC §9, default none); ``now_us``: the report's
     ``now`` when the caller knows it (a store shard, :mod:`storemon.history.shards`: the
     whole report's, and its polls may be none); ``incidents_later``: the incidents are made
-    when first needed (:meth:`ReportResult.complete`), not before the report returns. Raises
-    :class:`InputError` when the status file holds no valid poll or the request cannot work.
+    when first needed (:meth:`ReportResult.complete`); ``evidence_inside``: :data:`InsideOf`.
+    Raises :class:`InputError` when the status file holds no valid poll or the request cannot work.
     """
     started = time.perf_counter() if started is None else started
     period = period or Period()
@@ -179,7 +183,9 @@ def report_from_parsed(
         now_us = report_now(period, as_of, polls)
     selected = select_polls(polls, now_us, store_ids)
     span_start_us = period.span_start_us(now_us, incidents=incidents)
-    calendar, timeline = calendar_and_timeline(selected, hours, zones, closures, span_start_us)
+    calendar, timeline = calendar_and_timeline(
+        selected, hours, zones, closures, span_start_us, evidence_inside=evidence_inside
+    )
     events, *frames = measure_period(
         period, timeline, calendar, selected.store_id, selected.now_tick, incidents=incidents
     )
@@ -210,12 +216,20 @@ def calendar_and_timeline(
     zones: Zones,
     closures: Closures | None,
     span_start_us: int,
+    *,
+    evidence_inside: InsideOf | None = None,
 ) -> tuple[StoreCalendar, Timeline]:
     """Phases 2 and 3: the stores' calendar over the span (closures applied near the span
     and the polls), the evidence and the status changes inside the span."""
     closures_from_us = min(span_start_us, _first_poll(selected, selected.now_us))
     calendar, ev_rank, ev_tick, ev_active = calendar_and_evidence(
-        selected, hours, zones, closures, span_start_us, closures_from_us=closures_from_us
+        selected,
+        hours,
+        zones,
+        closures,
+        span_start_us,
+        closures_from_us=closures_from_us,
+        evidence_inside=evidence_inside,
     )
     timeline = status_changes(
         ev_rank,
@@ -236,6 +250,7 @@ def calendar_and_evidence(
     span_start_us: int,
     *,
     closures_from_us: int,
+    evidence_inside: InsideOf | None = None,
 ) -> tuple[StoreCalendar, np.ndarray, np.ndarray, np.ndarray]:
     """Phase 2: the stores' calendar from ``span_start_us`` to the polls' now (closures
     applied from ``closures_from_us``) and the polls' evidence on it (rank, tick, active)."""
@@ -248,7 +263,8 @@ def calendar_and_evidence(
         closures=closures,
         closures_from_us=closures_from_us,
     )
-    return (calendar, *evidence(selected, calendar))
+    inside = evidence_inside(selected, calendar) if evidence_inside else None
+    return (calendar, *evidence(selected, calendar, inside))
 
 
 def report_now(period: Period, as_of: str | None, polls: Polls) -> int:

@@ -234,12 +234,14 @@ def unique_polls(
 
 
 def evidence(
-    selected: SelectedPolls, calendar: StoreCalendar
+    selected: SelectedPolls, calendar: StoreCalendar, inside: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The evidence polls (SPEC §4) as (rank, tick, active), sorted by (rank, tick): each
-    store's polls inside business hours, or all its polls when none is inside."""
+    store's polls inside business hours, or all its polls when none is inside. ``inside``:
+    ``calendar.is_open`` of every selected poll when the caller knows it already."""
     rank, tick = selected.rank, selected.time_us * TICKS_PER_US
-    inside = calendar.is_open(rank, tick)
+    if inside is None:
+        inside = calendar.is_open(rank, tick)
     store_has_inside = np.bincount(rank[inside], minlength=selected.n_stores) > 0
     used = inside | ~store_has_inside[rank]
     return rank[used], tick[used], selected.active[used]
