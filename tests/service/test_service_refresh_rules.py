@@ -127,6 +127,26 @@ def test_a_duplicate_delivery_writes_nothing_while_another_computes(stack, api):
     assert summary_matches_record(stack["bucket"], settings, report_id)
 
 
+def test_a_refresh_computed_where_it_is_recorded_holds_its_claim_from_the_start(stack, monkeypatch):
+    """The delivery that records a refresh creates its record claimed (one write, no second
+    read): the lease is that delivery's, as records.claim would have made it."""
+    settings = Settings.from_env()
+    put_inputs(stack["bucket"])
+    computed: list[dict] = []
+    monkeypatch.setattr(  # stop before computing: the record as the delivery left it
+        report_jobs, "_compute_or_fail", lambda s, record, count: computed.append(record) or "x"
+    )
+    outcome = worker.handle_message(settings, json.dumps(NOTIFICATION), message_id="message-a")
+    assert outcome == "refresh-x" and len(computed) == 1
+    stored = records.get(settings, computed[0]["report_id"])
+    assert stored["status"] == "Running" and stored["claimed_by"] == "message-a"
+    now = int(records.utcnow().timestamp())
+    assert now < stored["claimed_until"] <= now + report_jobs.LEASE_SECONDS
+    job = json.dumps({"report_id": stored["report_id"], "kind": "refresh"})
+    assert worker.handle_message(settings, job, message_id="message-b") == "duplicate"
+    assert records.claim(settings, stored["report_id"], "message-a", report_jobs.LEASE_SECONDS)
+
+
 @pytest.fixture
 def serial_moto(stack, monkeypatch) -> Iterator[str]:
     """A second moto server on the same (process-wide) moto state that handles one request

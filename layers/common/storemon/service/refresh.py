@@ -31,6 +31,7 @@ from storemon.service.observability import (
     logger,
     set_report_id,
 )
+from storemon.service.records import ReportRecord
 from storemon.service.settings import Settings
 from storemon.service.together import together
 
@@ -108,12 +109,16 @@ def refresh_here(settings: Settings, receive_count: int, message_id: str) -> str
     holding the report's claim as the delivery `message_id`. If this stops or fails, the
     message is handed back; its redelivery (same id, same claim) computes the report again,
     or writes what a complete one still has pending (:func:`report_jobs.finish_pending`)."""
-    report_id = start_refresh(settings, receive_count, queue=False)
-    if report_id is None:
+    recorded = _record_refresh(settings, receive_count, claim_as=message_id)
+    if recorded is None:
         if receive_count > 1:
             _finish_latest(settings)
         return "refresh-skipped"
-    outcome = report_jobs.handle_report_job(settings, report_id, receive_count, message_id)
+    report_id, created = recorded
+    if created is not None:  # recorded here, claimed by this delivery: no second look
+        outcome = report_jobs.compute_claimed(settings, created, receive_count)
+    else:
+        outcome = report_jobs.handle_report_job(settings, report_id, receive_count, message_id)
     return f"refresh:{report_id}" if outcome in ("complete", "failed") else f"refresh-{outcome}"
 
 
@@ -126,10 +131,20 @@ def _finish_latest(settings: Settings) -> None:
         report_jobs.finish_pending(settings, record)
 
 
-def start_refresh(settings: Settings, receive_count: int = 1, queue: bool = True) -> str | None:
-    """Record a refresh report of the current inputs and queue it (unless `queue` is false:
-    the caller computes it); its id, or None when there is nothing to do (an input is
-    missing, or latest already covers these inputs)."""
+def start_refresh(settings: Settings, receive_count: int = 1) -> str | None:
+    """Record a refresh report of the current inputs and queue it; its id, or None when there
+    is nothing to do (an input is missing, or latest already covers these inputs)."""
+    recorded = _record_refresh(settings, receive_count)
+    return None if recorded is None else recorded[0]
+
+
+def _record_refresh(
+    settings: Settings, receive_count: int, claim_as: str | None = None
+) -> tuple[str, ReportRecord | None] | None:
+    """:func:`start_refresh`, or with `claim_as` (a delivery's message id) the refresh
+    recorded for this invocation to compute (not queued): its id and, when this call created
+    its record, the record, claimed by `claim_as` from the start (:func:`records.claim`'s
+    lease: the same right, one write less). None when there is nothing to do."""
     resolved_at = records.utcnow()
     # latest's pointer read with the inputs (at worst older: then it covers these inputs less)
     inputs, pointer = together(
@@ -161,21 +176,25 @@ def start_refresh(settings: Settings, receive_count: int = 1, queue: bool = True
         marker=marker,
         now=resolved_at,
     )
+    if claim_as is not None:
+        lease = int(resolved_at.timestamp()) + report_jobs.LEASE_SECONDS
+        record |= {"claimed_by": claim_as, "claimed_until": lease}
+    created: ReportRecord | None = record
     if not records.create(settings, record):
+        created = None
         existing = records.get(settings, report_id)
         if existing and existing["status"] != records.RUNNING:
             logger.info("refresh of these inputs already %s", existing["status"])
             return None
         # Running: queue it again, in case the delivery that created it stopped before queueing
         # (a duplicate job message is harmless: one delivery computes it).
-    if not queue:
+    add_count("RefreshesStarted")
+    if claim_as is not None:
         logger.info("refresh recorded: computed here", extra={"input_marker": marker})
-        add_count("RefreshesStarted")
-        return report_id
+        return report_id, created
     _queue(settings, report_id, receive_count)
     logger.info("refresh queued", extra={"input_marker": marker})
-    add_count("RefreshesStarted")
-    return report_id
+    return report_id, None
 
 
 def _queue(settings: Settings, report_id: str, receive_count: int) -> None:

@@ -60,6 +60,13 @@ def handle_report_job(
     return _compute_or_fail(settings, record, receive_count)
 
 
+def compute_claimed(settings: Settings, record: ReportRecord, receive_count: int = 1) -> str:
+    """:func:`handle_report_job` for a Running record this delivery created with its claim
+    (a refresh computed where it is recorded: no second read, no second claim)."""
+    set_report_id(record["report_id"])
+    return _compute_or_fail(settings, record, receive_count)
+
+
 def _compute_or_fail(settings: Settings, record: ReportRecord, receive_count: int) -> str:
     """Compute the report; an unusable input fails it, anything else is retried (raised) until
     the last delivery, which fails it."""
