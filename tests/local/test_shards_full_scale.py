@@ -68,3 +68,37 @@ def wait_for_latest(ddb, table: str) -> dict:
             return ddb.get_item(TableName=table, Key=key, ConsistentRead=True)["Item"]
         time.sleep(0.5)
     raise AssertionError("latest never named a report")
+
+
+def test_shards_in_a_pool_of_worker_containers_equal_one_worker(tmp_path: Path):
+    """The worker in processes of its own (a pool of 2, one per poller, as the alerts bench
+    runs it): the shards run in both, each with its own warm state, and assemble into the
+    one-worker report CSV (500 stores, a week, shards of about 10,000 polls)."""
+    if not isolated.inside():
+        isolated.run(f"{__file__}::test_shards_in_a_pool_of_worker_containers_equal_one_worker")
+        return
+    from storemon.report.pipeline import report_from_csv_bytes
+    from storemon.report.result import report_to_csv
+    from storemon_dev.generate.dataset import generate_csv_bytes
+
+    data = generate_csv_bytes(stores=500, days=7, seed=1)
+    expected = report_to_csv(
+        report_from_csv_bytes(data["status"], data["hours"], data["timezones"]).report
+    )
+    parameters = {"ShardPolls": 10_000, "RefreshQuietSeconds": 0}
+    with LocalStack(parameters=parameters, containers=("WorkerFunction",)) as stack:
+        stack.start(seed=False)
+        stack.start_event_sources()
+        worker = stack.function("WorkerFunction")
+        s3, ddb = stack.client("s3"), stack.client("dynamodb")
+        table = stack.resources["env"]["TABLE_NAME"]
+        for kind, name in NAMES.items():
+            s3.put_object(Bucket=stack.bucket, Key=f"input/{name}", Body=data[kind])
+        item = wait_for_latest(ddb, table)
+        total = int(item["shards_total"]["N"])
+        assert total >= 4
+        assert len(item["shards_done"]["NS"]) == total
+        key = item["result"]["M"]["report"]["S"]
+        got = s3.get_object(Bucket=stack.bucket, Key=key)["Body"].read().decode()
+        assert len(worker.processes) == 2  # the shards' invocations overlapped
+    assert got == expected
