@@ -44,9 +44,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--containers",
-        default="WorkerFunction",
-        help="the functions run in containers of their own, comma-separated "
-        "(default: WorkerFunction; the delivery function then runs in the bench's process)",
+        default="WorkerFunction,DeliveryFunction",
+        help="the functions run in containers of their own, comma-separated (default: the "
+        "worker and the webhook deliveries, as on AWS; the others run in the bench's process)",
+    )
+    parser.add_argument(
+        "--delivery-pollers",
+        type=int,
+        default=3,
+        help="pollers (and containers) of the delivery function (default 3: the receiver's "
+        "3 deliveries of an hour at once, as its MaximumConcurrency 10 allows on AWS; the local "
+        "stack's own default is 2)",
     )
     return parser.parse_args(argv)
 
@@ -94,7 +102,9 @@ def run(args: argparse.Namespace) -> int:
 
     paths = bench.prepare_dataset(args)
     containers = () if args.one_process else tuple(filter(None, args.containers.split(",")))
-    with LocalStack(parameters={"RefreshQuietSeconds": 0}, containers=containers) as stack:
+    pollers = {"DeliveryFunction": args.delivery_pollers}
+    parameters = {"RefreshQuietSeconds": 0}
+    with LocalStack(parameters=parameters, containers=containers, pollers=pollers) as stack:
         stack.start(Path(paths["status"]).parent)
         stack.start_event_sources()
         server = ApiServer(stack.gateway(), host="127.0.0.1", port=0)

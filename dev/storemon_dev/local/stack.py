@@ -155,6 +155,7 @@ class LocalStack:
         max_pollers: int = MAX_POLLERS,
         enforce_auth: bool = True,
         containers: tuple[str, ...] = (),
+        pollers: dict[str, int] | None = None,
     ):
         self.template = Template.load(template_path)
         self.enforce_auth = enforce_auth
@@ -164,6 +165,12 @@ class LocalStack:
         self.names = names
         self.parameters = parameters
         self.max_pollers = max_pollers
+        # per function (logical id or short name): its own cap instead of max_pollers, e.g.
+        # the webhook deliveries (I/O, MaximumConcurrency 10 on AWS) in a pool of containers
+        self.poller_caps = {
+            self.template.function(name).logical_id: int(cap)
+            for name, cap in (pollers or {}).items()
+        }
         # functions (logical ids or short names) run in processes of their own, a pool each
         # (storemon_dev.local.container): not held up by other functions' invocations
         self.containers = {self.template.function(name).logical_id for name in containers}
@@ -302,15 +309,17 @@ class LocalStack:
 
     def pollers(self, source: Any) -> int:
         """The pollers of an SQS event source: its ``ScalingConfig.MaximumConcurrency``, at
-        most ``max_pollers``."""
-        return max(1, min(source.max_concurrency or self.max_pollers, self.max_pollers))
+        most ``max_pollers`` (or the function's own cap, ``pollers``)."""
+        cap = self.poller_caps.get(source.function, self.max_pollers)
+        return max(1, min(source.max_concurrency or cap, cap))
 
     def concurrency(self, function: str) -> int:
         """How many invocations of `function` the stack can run at once: the pollers of its
-        enabled SQS event sources (``max_pollers`` for a function without any: direct and
-        HTTP invocations)."""
+        enabled SQS event sources (``max_pollers`` or its own cap for a function without any:
+        direct and HTTP invocations)."""
         sources = [s for s in self.template.sqs_sources if s.function == function and s.enabled]
-        return sum(self.pollers(s) for s in sources) or self.max_pollers
+        cap = self.poller_caps.get(function, self.max_pollers)
+        return sum(self.pollers(s) for s in sources) or cap
 
     def function(self, name: str) -> LocalFunction:
         return self.functions[self.template.function(name).logical_id]
