@@ -136,3 +136,13 @@ def test_each_container_keeps_its_own_warm_state_and_the_pool_is_bounded(contain
         assert calls == list(range(1, len(calls) + 1))
     # one after another: the container used last (warm), not a new one
     assert answers[-1]["pid"] == answers[-2]["pid"] == answers[-3]["pid"]
+
+
+def test_a_container_pool_has_one_child_per_poller_of_its_sqs_sources(tmp_path):
+    (tmp_path / "template.yaml").write_text(TEMPLATE)
+    default = LocalStack(tmp_path / "template.yaml")
+    assert default.concurrency("SinkFunction") == 2  # MaximumConcurrency unset: max_pollers
+    assert default.concurrency("EchoFunction") == 2  # no SQS source: max_pollers
+    capped = LocalStack(tmp_path / "template.yaml", pollers={"sink": 3}, max_pollers=1)
+    assert capped.concurrency("SinkFunction") == 3  # its own cap
+    assert capped.concurrency("EchoFunction") == 1
