@@ -46,17 +46,18 @@ def best(action, repeat: int = 3):
     return min(times), value
 
 
-def hour_batch(status: bytes) -> tuple[bytes, int]:
-    """One poll per store an hour after the newest poll (statuses drawn 90 % active)."""
+def hour_batch(status: bytes, hours_after: int = 1) -> tuple[bytes, int]:
+    """One poll per store ``hours_after`` hours after the newest poll (statuses drawn 90 %
+    active)."""
     from storemon.inputs.status_reader import read_status
 
     polls = read_status(status, "store_status.csv")
     newest = int(polls.time_us.max())
-    rng = np.random.default_rng(1)
+    rng = np.random.default_rng(hours_after)
     lines = ["store_id,status,timestamp_utc"]
     for number, store_id in enumerate(polls.store_ids):  # building the bench's input only
         active = "active" if rng.random() < 0.9 else "inactive"
-        at = newest + 3_600_000_000 - number * 200_000
+        at = newest + hours_after * 3_600_000_000 - number * 200_000
         stamp = np.datetime64(at, "us").astype(str).replace("T", " ")
         lines.append(f"{store_id},{active},{stamp} UTC")
     return ("\n".join(lines) + "\n").encode(), len(polls.store_ids)
@@ -122,6 +123,50 @@ def measure(name: str, manifest: dict, store: dict, batch: bytes) -> dict:
     return {"batch": t_batch, "report": t_report}
 
 
+def consecutive(manifest: dict, store: dict, status: bytes, hours: int = 6) -> None:
+    """What a warm worker does hour after hour: each batch merged into the history, then
+    latest's report of it (as the refresh asks: the incidents left for later), in one
+    process, so what the process keeps from one batch to the next (docs/history.md) is
+    reused; then the last report again with nothing kept (a cold process's)."""
+    from storemon.history import answer, part_evidence, store_codes
+    from storemon.history.ingest import add_batch
+    from storemon.report import business_hours, timeline
+
+    store = dict(store)
+    merges, reports = [], []
+    for hour in range(1, hours + 1):
+        batch, _ = hour_batch(status, hour)
+        started = time.perf_counter()
+        update = add_batch(manifest, store.__getitem__, batch, f"hour-{hour}.csv")
+        merges.append(time.perf_counter() - started)
+        store.update(update.objects)
+        manifest = update.manifest
+        started = time.perf_counter()
+        _latest_report(manifest, store)  # warm: what the earlier batches left is kept
+        reports.append(time.perf_counter() - started)
+    for kept in (answer._LAST_POLLS, timeline._LAST_SELECTED, business_hours._LAST_HOURS):
+        kept.clear()
+    answer._DECODED.clear()
+    part_evidence.forget()
+    store_codes.forget()
+    cold, _ = best(lambda: _latest_report(manifest, store), repeat=1)
+    warm = sorted(reports[1:])[len(reports[1:]) // 2]
+    print(
+        f"{hours} consecutive hourly batches in one process: merged "
+        f"{' / '.join(f'{t * 1000:.0f}' for t in merges)} ms; latest's report "
+        f"{' / '.join(f'{t * 1000:.0f}' for t in reports)} ms (median of batches 2-{hours}: "
+        f"{warm * 1000:.0f} ms); the last one again with nothing kept: {cold * 1000:.0f} ms",
+        flush=True,
+    )
+
+
+def _latest_report(manifest: dict, store: dict):
+    """Latest's report as the refresh asks for it (warm or cold: whatever the process kept)."""
+    from storemon.history.answer import report_and_polls
+
+    return report_and_polls(manifest, store.__getitem__, incidents=True, incidents_later=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     import bench  # bench/bench.py: the cached data set
     from storemon.report.pipeline import report_from_csv_bytes
@@ -134,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     size = len(status) / 1e6
     print(f"full ingest of the 7-day history (its base file, {size:.0f} MB): {t_full:.2f} s")
     week = measure("7-day history", manifest, store, batch)
+    consecutive(manifest, store, status)
     manifest90, store90 = ninety_days(manifest, store)
     quarter = measure("90-day history", manifest90, store90, batch)
     union = status + batch.split(b"\n", 1)[1]

@@ -16,6 +16,7 @@ from storemon.history import answer, part_evidence, partition, store_codes
 from storemon.history.answer import report_from_history
 from storemon.history.ingest import add_batch, new_manifest, parsed_inputs, set_inputs
 from storemon.inputs.status_reader import read_status
+from storemon.page.periods import page_asks
 from storemon.report import business_hours, timeline
 from storemon.report.incidents import incidents_to_csv
 from storemon.report.pipeline import report_from_parsed
@@ -54,7 +55,7 @@ def polls_csv(rng: np.random.Generator, start: datetime, hours: int, per_hour: i
 KEPT = (answer._LAST_POLLS, timeline._LAST_SELECTED, business_hours._LAST_HOURS)
 
 
-def fresh_report(manifest: dict, load):
+def fresh_report(manifest: dict, load, **asked):
     """The report computed with nothing kept, the process's kept state left as it was."""
     decoded, entries = dict(answer._DECODED), [kept._entries for kept in KEPT]
     inside, codes = (
@@ -65,7 +66,7 @@ def fresh_report(manifest: dict, load):
         memo.clear()
     store_codes._CURRENT.clear()
     try:
-        return report_from_history(manifest, load, incidents=True)
+        return report_from_history(manifest, load, **(asked or {"incidents": True}))
     finally:
         store_codes._CURRENT[:] = codes[0]
         store_codes._CODES.clear()
@@ -110,10 +111,24 @@ def test_kept_state_gives_the_fresh_report_batch_after_batch_across_midnight():
         manifest, load = update.manifest, objects.__getitem__
         kept = report_from_history(manifest, load, incidents=True)
         assert outputs(kept) == outputs(fresh_report(manifest, load)), f"hour {hour}"
+        page_reports(manifest, load, kept)  # other calendars over the same partitions
         if hour % 6 == 5:  # the engine given every poll, shuffled: it sorts them itself
             assert outputs(kept)[:2] == engine_outputs(every, manifest, load, rng)[:2]
         kept_again = report_from_history(manifest, load, incidents=True)
         assert outputs(kept_again) == outputs(kept)
+
+
+def page_reports(manifest: dict, load, kept) -> None:
+    """The page's month and 30 days of the report (as a refresh makes them after it), kept
+    state and fresh alike."""
+    for period, as_of in page_asks(kept.summary_json()["now"]):
+        asked = {"period": period, "as_of": as_of}
+        made = report_table(report_from_history(manifest, load, **asked))
+        assert made == report_table(fresh_report(manifest, load, **asked))
+
+
+def report_table(result) -> str:
+    return result.report.to_csv(index=False)
 
 
 def engine_outputs(batches: list[bytes], manifest: dict, load, rng) -> tuple[str, str, str]:
@@ -155,3 +170,34 @@ def test_store_codes_are_np_uniques_whatever_was_kept():
     for parts in ([a, b], [b], [a, b, wider], [b, a], [fewer], [a, fewer, b]):
         ids, code = store_codes.store_codes(parts)
         assert (ids.tolist(), code.tolist()) == expected(parts)
+
+
+def test_the_next_batch_asks_the_calendar_about_its_own_day_only(monkeypatch):
+    """Whatever else was reported in between (the page's month and 30 days), the next batch's
+    report asks which polls are inside business hours for the partition it changed only."""
+    rng = np.random.default_rng(8)
+    objects: dict[str, bytes] = {}
+    files = {"hours": ("hours.csv", hours_csv(rng)), "timezones": ("zones.csv", zones_csv())}
+    update = set_inputs(new_manifest(), objects.__getitem__, files)
+    objects.update(update.objects)
+    base = polls_csv(rng, START - timedelta(days=9), 9 * 24, 40)
+    update = add_batch(update.manifest, objects.__getitem__, base, "base.csv", base=True)
+    objects.update(update.objects)
+    asked: list[int] = []
+    is_open = business_hours.StoreCalendar.is_open
+
+    def counted(calendar, rank, tick):
+        asked.append(len(rank))
+        return is_open(calendar, rank, tick)
+
+    monkeypatch.setattr(business_hours.StoreCalendar, "is_open", counted)
+    for hour in range(3):  # 02:00 to 05:00 on the 11th: one day changed each time
+        batch = polls_csv(rng, START + timedelta(hours=hour), 1, 30)
+        update = add_batch(update.manifest, objects.__getitem__, batch, f"hour-{hour}.csv")
+        objects.update(update.objects)
+        asked.clear()
+        kept = report_from_history(update.manifest, objects.__getitem__, incidents=True)
+        day = [e for e in update.manifest["partitions"].values() if e["day"] == 19427][0]
+        if hour > 0:
+            assert asked == [day["polls"]]
+        page_reports(update.manifest, objects.__getitem__, kept)

@@ -154,7 +154,10 @@ def _read(load: Load, entry: dict | None) -> Partition:
     return part
 
 
-DECODED = 24  # a report's carry and days, and the alerts' (about 2.3 MB each at full scale)
+# a report's carry and days, its page's month, the alerts' (about 2.3 MB each at full scale):
+# a partition read again is a new object, and what is kept of it (its codes, which of its
+# polls are inside business hours) is asked again
+DECODED = 40
 _DECODED: dict[str, Partition] = {}
 
 

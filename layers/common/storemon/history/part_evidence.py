@@ -3,9 +3,9 @@
 Whether a poll is inside its store's business hours (SPEC §4's evidence) depends on the poll
 and on the store's hours and zone only: :meth:`StoreCalendar.is_open` answers each (store,
 instant) on its own. A report of a poll history reads the carry and 8-9 days, of which a
-batch changes one, so the answers for the partitions it did not change are kept (per process,
-the last :data:`KEPT` partitions) and only the changed ones are asked: for the same stores'
-calendar made from the same hours and zones over the same dates
+batch changes one, so the answers for the partitions it did not change are kept (per
+process, the last :data:`KEPT` (partition, calendar) pairs) and only the changed ones are
+asked: for the same stores' calendar made from the same hours and zones over the same dates
 (:attr:`StoreCalendar.hours_made`), without closures (the closed spans depend on the
 report's span: then every poll is asked, as without a history).
 """
@@ -21,7 +21,7 @@ from storemon.history.partition import Partition
 from storemon.report.business_hours import StoreCalendar
 from storemon.report.timeline import SelectedPolls
 
-KEPT = 24
+KEPT = 96  # a week's report's partitions, and its page's month's and 30 days'
 
 
 @dataclass(frozen=True)
@@ -57,19 +57,21 @@ class PartsOrder:
         return joined[self.take]
 
 
-_KEPT: dict[int, tuple[Partition, object, np.ndarray]] = {}
+# (partition, calendar) -> the answers: a report's, and its page's month and 30 days' (other
+# calendars over the same partitions: each keeps its own)
+_KEPT: dict[tuple[int, int], tuple[Partition, object, np.ndarray]] = {}
 
 
 def _kept(part: Partition, made: object) -> np.ndarray | None:
-    entry = _KEPT.get(id(part))
+    entry = _KEPT.get((id(part), id(made)))
     if entry is None or entry[0] is not part or entry[1] is not made:
         return None
     return entry[2]
 
 
 def _keep(part: Partition, made: object, answer: np.ndarray) -> np.ndarray:
-    _KEPT.pop(id(part), None)
-    _KEPT[id(part)] = (part, made, answer)  # the newest last
+    _KEPT.pop((id(part), id(made)), None)
+    _KEPT[(id(part), id(made))] = (part, made, answer)  # the newest last
     while len(_KEPT) > KEPT:
         del _KEPT[next(iter(_KEPT))]
     return answer

@@ -16,7 +16,7 @@ import numpy as np
 
 from storemon.history.partition import Partition
 
-KEPT = 32
+KEPT = 48
 
 
 class _Dictionary:
