@@ -207,3 +207,40 @@ def test_the_next_batch_is_evaluated_from_the_days_it_changed(
     assert topic_messages(flow.stack) == []
     assert views[2:] == []  # not even its view computed
     assert len(verified(flow.receivers, "/ok/admin", told_down["secret"])) == 3
+
+
+def test_a_busy_cursor_queues_the_evaluation_again_later_each_time_without_a_view(
+    flow, told_down, monkeypatch
+):
+    """Another evaluation holds the cursor's lease (one the worker's Timeout stopped: 300 s):
+    the evaluation of a newer version computes no view and is queued again, 2 s later the
+    first time, twice as late each time after, at most a minute."""
+    put_batch(flow.stack["bucket"])
+    flow.worker_queue.drain()
+    settings = Settings.from_env()
+    manifest_key = history_store.pointer(settings)["manifest_key"]
+    newer = "2099-01-01T00:00:00.000000Z"  # a version newer than any evaluated
+    assert alert_store.acquire(settings, newer, "a stopped evaluation", 300) == "acquired"
+    views, queued = [], []
+    monkeypatch.setattr(history_store, "alert_view", lambda *args: views.append(args))
+    monkeypatch.setattr(
+        alerts_history,
+        "queue_evaluation",
+        lambda settings, key, ingest_at, delay=0, busy=0: queued.append((key, delay, busy)),
+    )
+    message = {"kind": "alerts", "manifest_key": manifest_key, "ingest_at": newer}
+    outcomes = [
+        alerts_history.handle_evaluation(settings, {**message, "busy": busy}, "its message")
+        for busy in (0, 1, 2, 5, 9)
+    ]
+    assert outcomes == ["alerts-busy"] * 5
+    assert views == []
+    assert queued == [
+        (manifest_key, 2, 1),
+        (manifest_key, 4, 2),
+        (manifest_key, 8, 3),
+        (manifest_key, 60, 6),
+        (manifest_key, 60, 10),
+    ]
+    alert_store.release(settings, "a stopped evaluation")
+    assert alert_store.acquire(settings, newer, "its message", 300) == "acquired"

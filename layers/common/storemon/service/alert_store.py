@@ -60,6 +60,14 @@ def cursor(settings: Settings) -> dict:
     return aws.get_item(_table(settings), {KEY: CURSOR}) or {}
 
 
+def leased_to_another(cursor_item: dict, token: str) -> bool:
+    """Whether another evaluation than `token`'s holds the lease of `cursor_item` (a cursor
+    read): :func:`acquire` would answer BUSY, unless the lease ends first."""
+    until = int(cursor_item.get("lease_until") or 0)
+    holder = cursor_item.get("lease_token")
+    return bool(holder) and holder != token and until >= int(utcnow().timestamp())
+
+
 def note_outbox(settings: Settings, token: str, ingest_at: str) -> bool:
     """Record that the notifications of this evaluation are in the outbox, maybe unsent."""
     return aws.update_item(

@@ -10,9 +10,10 @@ invocations), evaluates it (:func:`handle_evaluation`), whatever becomes of the 
 message owns the evaluation: the report of that refresh evaluates nothing
 (:func:`storemon.service.report_jobs.advance_latest`); a failure or a time-out raises and
 SQS delivers the message again (its id is the lease's token, the outbox is resent with the
-same ``webhook-id``s); a busy cursor queues it again 2 s later; an older version evaluated
-after a newer one does nothing (the cursor's ``evaluated_at``). ``ingest_at`` is the
-version's time (when its manifest became current).
+same ``webhook-id``s); a busy cursor (read before any view is computed) queues it again 2 s
+later, then twice as late each time, at most a minute; an older version evaluated after a
+newer one does nothing (the cursor's ``evaluated_at``). ``ingest_at`` is the version's time
+(when its manifest became current).
 
 The view (:mod:`storemon.history.alert_view`) is narrow when it can be: the last evaluation
 (the cursor) evaluated an earlier version of the same history, told the same audiences, and
@@ -33,6 +34,8 @@ from storemon.service.alerts import BUSY_DELAY_SECONDS, EVALUATE, Scope, audienc
 from storemon.service.observability import add_count, logger
 from storemon.service.settings import Settings
 
+MAX_BUSY_DELAY_SECONDS = 60  # the longest wait of an evaluation that finds the cursor busy
+
 
 def queue_history(settings: Settings, history: Mapping[str, Any]) -> str:
     """Queue the evaluation of the history version `history` (an input version: ``key`` its
@@ -45,10 +48,22 @@ def queue_history(settings: Settings, history: Mapping[str, Any]) -> str:
     return "alerts-queued"
 
 
-def queue_evaluation(settings: Settings, manifest_key: str, ingest_at: str, delay: int = 0) -> None:
-    """Ask the worker to evaluate the alerts of the history version `manifest_key`."""
-    message = {"kind": EVALUATE, "manifest_key": manifest_key, "ingest_at": ingest_at}
+def queue_evaluation(
+    settings: Settings, manifest_key: str, ingest_at: str, delay: int = 0, busy: int = 0
+) -> None:
+    """Ask the worker to evaluate the alerts of the history version `manifest_key` (`busy`:
+    how many times it found the cursor busy before)."""
+    message: dict = {"kind": EVALUATE, "manifest_key": manifest_key, "ingest_at": ingest_at}
+    if busy:
+        message["busy"] = busy
     aws.send_message(settings.queue_url, message, delay_seconds=delay)
+
+
+def busy_delay(busy: int) -> int:
+    """How long an evaluation that found the cursor busy `busy` times before waits: 2 s,
+    then twice as long each time, at most a minute (a lease left by an evaluation the worker's
+    Timeout stopped lasts 300 s: about 8 tries, not 150)."""
+    return int(min(BUSY_DELAY_SECONDS * 2 ** min(busy, 10), MAX_BUSY_DELAY_SECONDS))
 
 
 def handle_evaluation(settings: Settings, message: dict, message_id: str | None) -> str:
@@ -58,13 +73,20 @@ def handle_evaluation(settings: Settings, message: dict, message_id: str | None)
         logger.error("dropping an alerts evaluation of no history version", extra={"m": message})
         add_count("MessagesDropped")
         return "unknown"
-    return _evaluate_version(settings, manifest_key, ingest_at, message_id or str(uuid.uuid4()))
+    busy = message.get("busy", 0)
+    busy = busy if isinstance(busy, int) and busy >= 0 else 0
+    token = message_id or str(uuid.uuid4())
+    return _evaluate_version(settings, manifest_key, ingest_at, token, busy)
 
 
-def _evaluate_version(settings: Settings, manifest_key: str, ingest_at: str, token: str) -> str:
+def _evaluate_version(
+    settings: Settings, manifest_key: str, ingest_at: str, token: str, busy: int = 0
+) -> str:
     cursor = alert_store.cursor(settings)
     if str(cursor.get("evaluated_at", "")) >= ingest_at:
         return f"alerts-{alert_store.DONE}"
+    if alert_store.leased_to_another(cursor, token):  # no view computed for nothing
+        return _busy(settings, manifest_key, ingest_at, busy)
     started = time.perf_counter()
     audiences = subscriptions.audiences(settings)
     told_the_same = cursor.get("audiences") == audiences_digest(audiences)
@@ -74,7 +96,7 @@ def _evaluate_version(settings: Settings, manifest_key: str, ingest_at: str, tok
     scope = Scope(audiences, manifest_key, view.from_tick)
     outcome = alerts.evaluate(settings, view.frame, ingest_at=ingest_at, token=token, scope=scope)
     if outcome == f"alerts-{alert_store.BUSY}":
-        queue_evaluation(settings, manifest_key, ingest_at, delay=BUSY_DELAY_SECONDS)
+        _busy(settings, manifest_key, ingest_at, busy)
     took = {
         "narrow": view.from_tick is not None,
         "incidents": len(view.frame),
@@ -83,3 +105,11 @@ def _evaluate_version(settings: Settings, manifest_key: str, ingest_at: str, tok
     }
     logger.info("alerts of the history version evaluated", extra={"outcome": outcome, **took})
     return outcome
+
+
+def _busy(settings: Settings, manifest_key: str, ingest_at: str, busy: int) -> str:
+    """Another evaluation holds the cursor: queue this one again, later each time."""
+    delay = busy_delay(busy)
+    queue_evaluation(settings, manifest_key, ingest_at, delay=delay, busy=busy + 1)
+    logger.info("the alerts cursor is busy: evaluation queued again", extra={"delay_s": delay})
+    return f"alerts-{alert_store.BUSY}"
