@@ -53,28 +53,23 @@ def polls_csv(rng: np.random.Generator, start: datetime, hours: int, per_hour: i
 
 
 KEPT = (answer._LAST_POLLS, timeline._LAST_SELECTED, business_hours._LAST_HOURS)
+NEWEST = (answer._DECODED, part_evidence._KEPT, store_codes._CODES)
 
 
 def fresh_report(manifest: dict, load, **asked):
     """The report computed with nothing kept, the process's kept state left as it was."""
-    decoded, entries = dict(answer._DECODED), [kept._entries for kept in KEPT]
-    inside, codes = (
-        dict(part_evidence._KEPT),
-        (list(store_codes._CURRENT), dict(store_codes._CODES)),
-    )
-    for memo in (answer._DECODED, part_evidence._KEPT, store_codes._CODES, *KEPT):
+    entries = [kept._entries for kept in KEPT]
+    newest = [(memo, memo.snapshot()) for memo in NEWEST]
+    dictionary = list(store_codes._CURRENT)
+    for memo in (*KEPT, *NEWEST):
         memo.clear()
     store_codes._CURRENT.clear()
     try:
         return report_from_history(manifest, load, **(asked or {"incidents": True}))
     finally:
-        store_codes._CURRENT[:] = codes[0]
-        store_codes._CODES.clear()
-        store_codes._CODES.update(codes[1])
-        answer._DECODED.clear()
-        answer._DECODED.update(decoded)
-        part_evidence._KEPT.clear()
-        part_evidence._KEPT.update(inside)
+        store_codes._CURRENT[:] = dictionary
+        for memo, entry in newest:
+            memo.restore(entry)
         for kept, entry in zip(KEPT, entries, strict=True):
             kept._entries = entry
 
@@ -201,3 +196,19 @@ def test_the_next_batch_asks_the_calendar_about_its_own_day_only(monkeypatch):
         if hour > 0:
             assert asked == [day["polls"]]
         page_reports(update.manifest, objects.__getitem__, kept)
+
+
+def test_newest_keeps_the_last_ones_used():
+    from storemon.report.last_made import Newest
+
+    kept: Newest[str, int] = Newest(2)
+    kept.keep("a", 1)
+    kept.keep("b", 2)
+    assert kept.get("a") == 1  # used: now the newest
+    kept.keep("c", 3)
+    assert (kept.get("b"), kept.get("a"), kept.get("c")) == (None, 1, 3)
+    aside = kept.snapshot()
+    kept.clear()
+    assert kept.get("a") is None
+    kept.restore(aside)
+    assert kept.get("c") == 3

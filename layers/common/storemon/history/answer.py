@@ -24,7 +24,7 @@ from storemon.history.partition import Partition
 from storemon.history.store_codes import store_codes
 from storemon.inputs.closures import Closures
 from storemon.inputs.tables import FileStats, Hours, Polls, Zones
-from storemon.report.last_made import LastMade
+from storemon.report.last_made import LastMade, Newest
 from storemon.report.periods import Period
 from storemon.report.pipeline import parse_instant, report_from_parsed
 from storemon.report.result import ReportResult
@@ -145,12 +145,9 @@ def _read(load: Load, entry: dict | None) -> Partition:
     if entry is None:
         return partition.empty()
     key = entry["key"]
-    part = _DECODED.pop(key, None)
+    part = _DECODED.get(key)
     if part is None:
-        part = partition.from_bytes(load(key), key)
-    _DECODED[key] = part  # the newest last
-    while len(_DECODED) > DECODED:
-        del _DECODED[next(iter(_DECODED))]
+        part = _DECODED.keep(key, partition.from_bytes(load(key), key))
     return part
 
 
@@ -158,7 +155,7 @@ def _read(load: Load, entry: dict | None) -> Partition:
 # a partition read again is a new object, and what is kept of it (its codes, which of its
 # polls are inside business hours) is asked again
 DECODED = 40
-_DECODED: dict[str, Partition] = {}
+_DECODED: Newest[str, Partition] = Newest(DECODED)
 
 
 def concatenated(parts: list[Partition], stats: FileStats) -> Polls:

@@ -19,6 +19,7 @@ import numpy as np
 from storemon.clock.ticks import TICKS_PER_US
 from storemon.history.partition import Partition
 from storemon.report.business_hours import StoreCalendar
+from storemon.report.last_made import Newest
 from storemon.report.timeline import SelectedPolls
 
 KEPT = 96  # a week's report's partitions, and its page's month's and 30 days'
@@ -59,7 +60,7 @@ class PartsOrder:
 
 # (partition, calendar) -> the answers: a report's, and its page's month and 30 days' (other
 # calendars over the same partitions: each keeps its own)
-_KEPT: dict[tuple[int, int], tuple[Partition, object, np.ndarray]] = {}
+_KEPT: Newest[tuple[int, int], tuple[Partition, object, np.ndarray]] = Newest(KEPT)
 
 
 def _kept(part: Partition, made: object) -> np.ndarray | None:
@@ -70,10 +71,7 @@ def _kept(part: Partition, made: object) -> np.ndarray | None:
 
 
 def _keep(part: Partition, made: object, answer: np.ndarray) -> np.ndarray:
-    _KEPT.pop((id(part), id(made)), None)
-    _KEPT[(id(part), id(made))] = (part, made, answer)  # the newest last
-    while len(_KEPT) > KEPT:
-        del _KEPT[next(iter(_KEPT))]
+    _KEPT.keep((id(part), id(made)), (part, made, answer))
     return answer
 
 

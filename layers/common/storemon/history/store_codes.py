@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from storemon.history.partition import Partition
+from storemon.report.last_made import Newest
 
 KEPT = 48
 
@@ -36,7 +37,7 @@ class _Dictionary:
 
 
 _CURRENT: list[_Dictionary] = []
-_CODES: dict[int, tuple[Partition, _Dictionary, np.ndarray]] = {}
+_CODES: Newest[int, tuple[Partition, _Dictionary, np.ndarray]] = Newest(KEPT)
 
 
 def store_codes(parts: list[Partition]) -> tuple[np.ndarray, np.ndarray]:
@@ -65,10 +66,7 @@ def _codes_of(part: Partition, dictionary: _Dictionary) -> np.ndarray | None:
         return entry[2]
     codes = dictionary.codes(part.store_id)
     if codes is not None:
-        _CODES.pop(id(part), None)
-        _CODES[id(part)] = (part, dictionary, codes)  # the newest last
-        while len(_CODES) > KEPT:
-            del _CODES[next(iter(_CODES))]
+        _CODES.keep(id(part), (part, dictionary, codes))
     return codes
 
 

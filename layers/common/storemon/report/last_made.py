@@ -42,3 +42,44 @@ class LastMade(Generic[K, V]):
 
     def clear(self) -> None:
         self._entries = ()
+
+
+class Newest(Generic[K, V]):
+    """The last ``size`` values kept by key, the oldest dropped first (a lock keeps the
+    entries whole when threads share it); for values made of immutable objects, such as a
+    history's partitions, read by key again and again."""
+
+    def __init__(self, size: int) -> None:
+        import threading
+
+        self._size = size
+        self._entries: dict[K, V] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            value = self._entries.pop(key, None)
+            if value is not None:
+                self._entries[key] = value  # the newest last
+            return value
+
+    def keep(self, key: K, value: V) -> V:
+        with self._lock:
+            self._entries.pop(key, None)
+            self._entries[key] = value
+            while len(self._entries) > self._size:
+                del self._entries[next(iter(self._entries))]
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def snapshot(self) -> dict[K, V]:
+        """A copy of the entries (tests set them aside and back: :meth:`restore`)."""
+        with self._lock:
+            return dict(self._entries)
+
+    def restore(self, entries: dict[K, V]) -> None:
+        with self._lock:
+            self._entries = dict(entries)
