@@ -84,8 +84,8 @@ def outputs(result) -> tuple[str, str, str]:
     )
 
 
-def test_kept_state_gives_the_fresh_report_batch_after_batch_across_midnight():
-    rng = np.random.default_rng(5)
+def base_history(rng: np.random.Generator):
+    """A history of 9 days of polls (its base), its hours and zones: (update, objects, base)."""
     objects: dict[str, bytes] = {}
     files = {"hours": ("hours.csv", hours_csv(rng)), "timezones": ("zones.csv", zones_csv())}
     update = set_inputs(new_manifest(), objects.__getitem__, files)
@@ -93,6 +93,12 @@ def test_kept_state_gives_the_fresh_report_batch_after_batch_across_midnight():
     base = polls_csv(rng, START - timedelta(days=9), 9 * 24, 40)
     update = add_batch(update.manifest, objects.__getitem__, base, "base.csv", base=True)
     objects.update(update.objects)
+    return update, objects, base
+
+
+def test_kept_state_gives_the_fresh_report_batch_after_batch_across_midnight():
+    rng = np.random.default_rng(5)
+    update, objects, base = base_history(rng)
     every = [base]
     for hour in range(34):  # 02:00 on the 11th to 12:00 on the 12th: two midnights, a DST change
         batch = polls_csv(rng, START + timedelta(hours=hour), 1, 30)
@@ -171,13 +177,7 @@ def test_the_next_batch_asks_the_calendar_about_its_own_day_only(monkeypatch):
     """Whatever else was reported in between (the page's month and 30 days), the next batch's
     report asks which polls are inside business hours for the partition it changed only."""
     rng = np.random.default_rng(8)
-    objects: dict[str, bytes] = {}
-    files = {"hours": ("hours.csv", hours_csv(rng)), "timezones": ("zones.csv", zones_csv())}
-    update = set_inputs(new_manifest(), objects.__getitem__, files)
-    objects.update(update.objects)
-    base = polls_csv(rng, START - timedelta(days=9), 9 * 24, 40)
-    update = add_batch(update.manifest, objects.__getitem__, base, "base.csv", base=True)
-    objects.update(update.objects)
+    update, objects, base = base_history(rng)
     asked: list[int] = []
     is_open = business_hours.StoreCalendar.is_open
 
