@@ -180,7 +180,10 @@ def _wait_complete(api: str, token: str, report_id: str, timeout: float) -> dict
     deadline = t + timeout
     last_print = 0.0
     while True:
-        status, answer = _http("GET", f"{api}/get_report/{report_id}", token=token)
+        try:
+            status, answer = _http("GET", f"{api}/get_report/{report_id}", token=token)
+        except TimeoutError:  # a busy stack: ask again until the deadline
+            status, answer = 200, {"status": "Running"}
         state = answer.get("status") if isinstance(answer, dict) else None
         elapsed = time.monotonic() - t
         if status != 200 or state not in ("Running", "Complete"):

@@ -207,10 +207,18 @@ def _run(stack: LocalStack, api: ApiServer, stop: threading.Event) -> None:
     log.info("stopping")
 
 
+# functions run in processes of their own (a pool each, as Lambda scales them): the worker's
+# reports and alert evaluations then never make the API's functions wait for them
+CONTAINERS = ("WorkerFunction",)
+
+
 def serve(
     host: str = "127.0.0.1", port: int = 3000, data_dir: str | None = None, auth: bool = True
 ) -> int:
-    """Run the local stack until Ctrl-C / SIGTERM; returns the exit code."""
+    """Run the local stack until Ctrl-C / SIGTERM; returns the exit code. The worker runs in
+    containers of its own (:data:`CONTAINERS`): in one process, an invocation of it (a full
+    report and the first evaluation of the week's alerts: minutes at full scale) held every
+    request of the API until it ended (the environment gate, docs/local.md)."""
     from storemon_dev.local.stack import StackError
     from storemon_dev.local.template import TemplateError
 
@@ -221,7 +229,7 @@ def serve(
     api: ApiServer | None = None
     try:
         try:
-            stack = LocalStack(host=host, enforce_auth=auth)
+            stack = LocalStack(host=host, enforce_auth=auth, containers=CONTAINERS)
             api = ApiServer(stack.gateway(), host, port)  # bind first: fail fast if taken
             stack.start(data_dir)
         except (StackError, TemplateError, OSError) as exc:
