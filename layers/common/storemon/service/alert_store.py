@@ -18,12 +18,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 from storemon.alerting.rule import State, state_from_item, state_to_item
 from storemon.clock.iso import utc_text
 from storemon.service import aws
 from storemon.service.records import utcnow
 from storemon.service.settings import Settings, require
+from storemon.service.together import together
 
 KEY = "alert_key"
 CURSOR = "cursor"
@@ -167,12 +169,7 @@ def write_state(settings: Settings, write: StateWrite) -> bool:
 def write_states(settings: Settings, writes: list[StateWrite]) -> list[bool]:
     """Each write done or not (:func:`write_state`), 8 at a time (a transaction would cancel
     them all for one refused condition)."""
-    if len(writes) <= 1:
-        return [write_state(settings, w) for w in writes]
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max_workers=min(8, len(writes))) as pool:
-        return list(pool.map(lambda w: write_state(settings, w), writes))
+    return together([partial(write_state, settings, w) for w in writes], max_threads=8)
 
 
 def state_of(item: dict | None) -> State:

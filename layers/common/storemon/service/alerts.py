@@ -36,6 +36,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from storemon.alerting.rule import Audience, Notice, State, View, identity_key, notices
@@ -45,6 +46,7 @@ from storemon.service import alert_store, aws, input_sets, records, subscription
 from storemon.service.observability import add_count, logger
 from storemon.service.records import utcnow
 from storemon.service.settings import Settings, require
+from storemon.service.together import together
 
 EVALUATE = "alerts"
 PREFIX = "alerts/"
@@ -302,12 +304,9 @@ def _send(settings: Settings, owed: list[Notice]) -> None:
         if n.topic
     ]
     if topic:  # 10 a call (SNS's limit), 8 calls at a time
-        from concurrent.futures import ThreadPoolExecutor
-
         arn = require(settings, "alert_topic_arn")
         batches = [topic[start : start + 10] for start in range(0, len(topic), 10)]
-        with ThreadPoolExecutor(max_workers=min(8, len(batches))) as pool:
-            list(pool.map(lambda batch: aws.publish_batch(arn, batch), batches))
+        together([partial(aws.publish_batch, arn, batch) for batch in batches], max_threads=8)
     deliveries = [
         {"subscription_id": sub, "webhook_id": n.webhook_id, "payload": n.payload}
         for n in owed

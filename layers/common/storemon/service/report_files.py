@@ -23,6 +23,7 @@ files never change once written: the JSON ones are read once per warm container
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any
 
 from storemon import json_values
@@ -30,6 +31,7 @@ from storemon.errors import NotFound, ObjectMissing
 from storemon.service import aws
 from storemon.service.cache import ObjectCache
 from storemon.service.settings import Settings
+from storemon.service.together import together
 
 # the files of every report, the page (reports of §5's windows), those of full reports only,
 # by their name in the record
@@ -118,21 +120,14 @@ def write_store_files(
 
 def _put_all(settings: Settings, files: dict[str, tuple[Any, str]]) -> None:
     """Make each file (``key -> (make, content type)``) and PUT it, on up to
-    :data:`WRITERS` threads, each in a copy of the caller's context (its context variables:
-    the invocation's); the first error is raised once every file is done."""
-    import contextvars
-    from concurrent.futures import ThreadPoolExecutor
+    :data:`WRITERS` threads (:func:`storemon.service.together.together`: each in a copy of the
+    caller's context); the first error is raised once every file is done."""
 
     def put(key: str) -> None:
         make, content_type = files[key]
         aws.put_object(settings.bucket, key, make(), content_type)
 
-    if len(files) == 1:
-        put(next(iter(files)))
-        return
-    with ThreadPoolExecutor(max_workers=min(WRITERS, len(files))) as pool:
-        for done in [pool.submit(contextvars.copy_context().run, put, key) for key in files]:
-            done.result()
+    together([partial(put, key) for key in files], max_threads=WRITERS)
 
 
 def write_page(settings: Settings, keys: dict, result: Any, periods: Any) -> None:

@@ -15,13 +15,14 @@ from typing import Any
 MAX_THREADS = 8
 
 
-def together(calls: Sequence[Callable[[], Any]]) -> list[Any]:
-    """``[call() for call in calls]``, the calls made concurrently (one alone: here)."""
+def together(calls: Sequence[Callable[[], Any]], max_threads: int = MAX_THREADS) -> list[Any]:
+    """``[call() for call in calls]``, the calls made concurrently on up to `max_threads`
+    threads (one alone: here)."""
     if len(calls) <= 1:
         return [call() for call in calls]
     from concurrent.futures import ThreadPoolExecutor  # not on a cold start's path
 
-    with ThreadPoolExecutor(max_workers=min(MAX_THREADS, len(calls))) as pool:
+    with ThreadPoolExecutor(max_workers=min(max_threads, len(calls))) as pool:
         futures = [pool.submit(contextvars.copy_context().run, call) for call in calls]
         errors = [future.exception() for future in futures]
     first = next((error for error in errors if error is not None), None)
