@@ -251,6 +251,17 @@ def fail(settings: Settings, report_id: str, error: str, stale_before: int | Non
     )
 
 
+class Lease(TypedDict):
+    claimed_by: str
+    claimed_until: int
+
+
+def lease(token: str, now: int, lease_seconds: int) -> Lease:
+    """A record's claim by the delivery `token` from epoch second `now` (:func:`claim`; a
+    record created already claimed carries the same fields)."""
+    return {"claimed_by": token, "claimed_until": now + lease_seconds}
+
+
 def claim(settings: Settings, report_id: str, token: str, lease_seconds: int) -> bool:
     """Take the right to compute a Running report for `lease_seconds`: True for the delivery
     `token` (an SQS message id: its redeliveries keep the right), False while another delivery
@@ -259,7 +270,7 @@ def claim(settings: Settings, report_id: str, token: str, lease_seconds: int) ->
     return aws.update_item(
         settings.table,
         {KEY: report_id},
-        {"claimed_by": token, "claimed_until": now + lease_seconds},
+        dict(lease(token, now, lease_seconds)),
         condition="#status = :running AND (attribute_not_exists(#claimed_by)"
         " OR #claimed_by = :token OR #claimed_until < :now)",
         condition_values={":running": RUNNING, ":token": token, ":now": now},

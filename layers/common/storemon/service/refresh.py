@@ -177,8 +177,8 @@ def _record_refresh(
         now=resolved_at,
     )
     if claim_as is not None:
-        lease = int(resolved_at.timestamp()) + report_jobs.LEASE_SECONDS
-        record |= {"claimed_by": claim_as, "claimed_until": lease}
+        now = int(resolved_at.timestamp())
+        record |= records.lease(claim_as, now, report_jobs.LEASE_SECONDS)
     created: ReportRecord | None = record
     if not records.create(settings, record):
         created = None
